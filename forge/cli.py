@@ -1,0 +1,118 @@
+"""The ``forge`` command line: ``forge list``, ``forge train``, and the commands of subpackages.
+
+Each subpackage that adds commands has a ``cli`` module with
+``register(subparsers)``; it adds its parsers and sets ``func`` on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Any
+
+from forge.errors import BadInputError, ForgeError
+
+__all__ = ["main", "parse_params"]
+
+# modules contributing subcommands (each has register(subparsers))
+_COMMAND_MODULES = ["forge.bench.cli", "forge.lab.cli"]
+
+
+def parse_params(items: list[str] | None) -> dict[str, Any]:
+    """``["k=v", ...]`` -> dict; values are parsed as JSON when they can be (``5``, ``0.1``, ``true``)."""
+    params: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise BadInputError(f"--param expects key=value, got {item!r} (e.g. --param vector_size=100).")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return params
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    import forge
+    encoders = forge.list_encoders(include_broken=True)
+    width = max(map(len, encoders), default=0)
+    print("Encoders:")
+    for name, desc in encoders.items():
+        print(f"  {name:<{width}}  {desc}")
+    print("\nCorpora:")
+    for name, desc in forge.corpora.list_corpora().items():
+        print(f"  {name:<{width}}  {desc}")
+    return 0
+
+
+def _load_corpus(spec: str, tokenizer: str | None):
+    import os
+
+    import forge
+    if spec in forge.corpora.list_corpora() and not os.path.exists(spec):
+        return forge.corpora.load(spec)
+    return forge.corpora.TextCorpus(spec, tokenizer=tokenizer or "regex")
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import forge
+    params = parse_params(args.param)
+    if args.device:
+        params["device"] = args.device
+    encoder = forge.create(args.encoder, **params)
+    corpus = _load_corpus(args.corpus, args.tokenizer)
+    encoder.fit(corpus)
+    path = encoder.save(args.out)
+    print(f"Trained {args.encoder} ({len(encoder.vocabulary)} words, dim {encoder.dim}); saved to {path}")
+    if args.show:
+        for word in args.show.split(","):
+            if word in encoder:
+                near = ", ".join(f"{w} {s:.2f}" for w, s in encoder.most_similar(word, topn=5))
+                print(f"  {word}: {near}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from forge import __version__
+    parser = argparse.ArgumentParser(prog="forge", description="Build, train and compare text encoders.")
+    parser.add_argument("--version", action="version", version=f"forge {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list registered encoders (plugins included) and named corpora")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("train", help="train an encoder on a corpus and save it")
+    p.add_argument("encoder", help="registered encoder name (see `forge list`)")
+    p.add_argument("--corpus", required=True, help="a named corpus (gensim-default, text8, ptb...) or a path")
+    p.add_argument("--out", required=True, help="directory to save the model into")
+    p.add_argument("--param", action="append", metavar="K=V", help="encoder parameter, repeatable")
+    p.add_argument("--tokenizer", default=None, help="tokenizer for a corpus path (default: regex)")
+    p.add_argument("--device", default=None, help="device for encoders that have one (cpu, cuda, auto)")
+    p.add_argument("--show", default=None, metavar="W1,W2", help="print nearest neighbours of these words")
+    p.set_defaults(func=_cmd_train)
+
+    for module_name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # that subpackage is not part of this install
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ForgeError as exc:
+        print(f"forge {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
