@@ -154,16 +154,16 @@ class BaseEncoder:
 
     # ---------------------------------------------------------------- vectors
     def _index(self, word: str) -> int | None:
-        """Row of ``word`` under the OOV policy; None means the zero vector."""
+        """Row of ``word`` under the OOV policy; None means "use ``_oov_vector()``"."""
         self._check_fitted()
         idx = self.vocab_.get(word)
         if idx is not None:
             return idx
         policy = getattr(self, "oov", "error")
-        if policy == "zero":
-            return None
         if policy == "unk" and UNK in self.vocab_:
             return self.vocab_[UNK]
+        if policy in ("zero", "unk"):
+            return None  # vector() then gives _oov_vector()
         raise OutOfVocabularyError(
             f"Word {word!r} is not in the vocabulary of this {type(self).__name__} "
             f"({len(self.vocab_)} words) and oov={policy!r}. Check `word in encoder` first, "
@@ -173,11 +173,26 @@ class BaseEncoder:
         """(vocab, dim) matrix of context-free vectors, row i = vocabulary word i."""
         raise NotImplementedError
 
+    def _oov_vector(self) -> np.ndarray:
+        """Vector for an unknown word: zeros (``oov="zero"``), or for ``oov="unk"`` without a
+        trained ``<unk>`` row, the mean of all vectors (a common stand-in)."""
+        if getattr(self, "oov", "error") == "unk":
+            return self._cached("unk", lambda: np.asarray(self._static_matrix(), dtype=np.float32).mean(axis=0))
+        return np.zeros(self.dim, dtype=np.float32)
+
+    def _cached(self, key: str, compute):
+        """Memoise derived arrays until the encoder is refitted or reloaded (a new ``vocab_``)."""
+        cache = self.__dict__.setdefault("_derived_cache", {})
+        stamp = self.vocab_  # held, so identity cannot be reused by a later vocabulary
+        if key not in cache or cache[key][0] is not stamp:
+            cache[key] = (stamp, compute())
+        return cache[key][1]
+
     def vector(self, word: str) -> np.ndarray:
         """Context-free vector of ``word`` (shape ``(dim,)``), under the OOV policy."""
         idx = self._index(word)
         if idx is None:
-            return np.zeros(self.dim, dtype=np.float32)
+            return self._oov_vector()
         return np.asarray(self._static_matrix()[idx])
 
     def __getitem__(self, word: str):
@@ -186,12 +201,17 @@ class BaseEncoder:
     def embed(self, sentences: Iterable[Sequence[str]]) -> list[Any]:
         """One ``(len(sentence), dim)`` array per sentence (static: a lookup)."""
         self._check_fitted()
+        matrix = self._static_matrix()
         out = []
         for sent in _check_sentences(sentences):
-            if not sent:
-                out.append(np.zeros((0, self.dim), dtype=np.float32))
-                continue
-            out.append(np.stack([self.vector(w) for w in sent]).astype(np.float32, copy=False))
+            ids = [self._index(w) for w in sent]
+            rows = np.zeros((len(sent), self.dim), dtype=np.float32)
+            known = [i for i, idx in enumerate(ids) if idx is not None]
+            if known:
+                rows[known] = matrix[[ids[i] for i in known]]
+            if len(known) < len(ids):
+                rows[[i for i, idx in enumerate(ids) if idx is None]] = self._oov_vector()
+            out.append(rows)
         return out
 
     def similarity(self, word1: str, word2: str) -> float:
@@ -199,13 +219,12 @@ class BaseEncoder:
         return _cosine(_dense(self.vector(word1)), _dense(self.vector(word2)))
 
     def _unit_matrix(self) -> np.ndarray:
-        cache = getattr(self, "_unit_cache", None)
-        if cache is None:
+        """(vocab, dim) static vectors scaled to unit length (zero rows stay zero)."""
+        def compute():
             mat = np.asarray(self._static_matrix(), dtype=np.float32)
             norms = np.linalg.norm(mat, axis=1, keepdims=True)
-            cache = mat / np.where(norms == 0, 1, norms)
-            self._unit_cache = cache
-        return cache
+            return mat / np.where(norms == 0, 1, norms)
+        return self._cached("unit", compute)
 
     def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
         """The ``topn`` nearest vocabulary words by cosine, excluding ``word`` itself."""

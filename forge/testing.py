@@ -1,0 +1,327 @@
+"""The conformance suite every encoder must pass, built-ins and plugins alike.
+
+Plain ``check_*`` functions, each taking a *factory*: a zero-argument
+callable that returns a fresh, unfitted encoder with small, fast settings.
+:func:`all_checks` selects the checks that apply from the encoder's tags.
+
+Use it in a plugin's tests::
+
+    from forge.testing import parametrize_with_checks
+
+    @parametrize_with_checks({"ppmi": lambda: PPMIEncoder(dim=8)})
+    def test_conformance(check):
+        check()
+
+Examples
+--------
+>>> import forge
+>>> from forge.testing import check_encoder
+>>> check_encoder(lambda: forge.create("onehot"))
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forge.corpora import ListCorpus
+from forge.errors import BadInputError, ForgeError, NotFittedError, OutOfVocabularyError
+
+__all__ = ["TINY_CORPUS", "all_checks", "check_encoder", "parametrize_with_checks", "fitted"]
+
+Factory = Callable[[], Any]
+
+
+def _tiny_sentences() -> list[list[str]]:
+    """~300 short sentences from a small grammar with a fixed seed (word order matters in it)."""
+    rng = np.random.default_rng(0)
+    agents = ["the king", "the queen", "a man", "a woman", "the child", "my friend"]
+    verbs = ["saw", "helped", "called", "visited", "followed", "met"]
+    objects = ["the dog", "an apple", "the city", "a river", "the castle", "a letter"]
+    places = ["in paris", "at home", "near the river", "in the castle", "today", "yesterday"]
+    out = []
+    for _ in range(300):
+        words = f"{rng.choice(agents)} {rng.choice(verbs)} {rng.choice(objects)} {rng.choice(places)}".split()
+        out.append(words)
+    return out
+
+
+TINY_CORPUS = ListCorpus(_tiny_sentences())
+ODD_UNICODE = [["naïve", "café", "日本語", "苹果", "🙂", "e\u0301", "שלום", "zero\u200bwidth", "ǅ"]] * 12
+UNSEEN = "qwzxv-never-seen"
+
+_FITTED: dict[int, tuple[Factory, Any]] = {}
+
+
+def fitted(factory: Factory) -> Any:
+    """A copy of the encoder fitted on TINY_CORPUS (fitted once per factory, then copied)."""
+    key = id(factory)
+    if key not in _FITTED:
+        _FITTED[key] = (factory, factory().fit(TINY_CORPUS))
+    return copy.deepcopy(_FITTED[key][1])
+
+
+def _dense(x: Any) -> np.ndarray:
+    return np.asarray(x.toarray() if hasattr(x, "toarray") else x)
+
+
+def _words(enc: Any, n: int = 5) -> list[str]:
+    return [w for w in list(enc.vocabulary)[:50] if not w.startswith("<")][:n]
+
+
+# ---------------------------------------------------------------------- checks
+def check_tags(factory: Factory) -> None:
+    tags = factory().tags
+    for key, kind in (("contextual", bool), ("order_sensitive", bool), ("sparse", bool),
+                      ("requires_fit", bool), ("device", str)):
+        assert isinstance(tags.get(key), kind), f"tag {key!r} must be a {kind.__name__}, got {tags.get(key)!r}"
+    if tags["sparse"]:
+        assert not tags["contextual"], "sparse (one-hot style) encoders are static"
+
+
+def check_fit_returns_self(factory: Factory) -> None:
+    enc = factory()
+    assert enc.fit(TINY_CORPUS) is enc, "fit() must return self"
+    assert len(enc.vocabulary) > 0 and enc.dim > 0
+
+
+def check_unfitted_raises(factory: Factory) -> None:
+    enc = factory()
+    for call in (lambda: enc.vector("king"), lambda: enc.embed([["king"]]), lambda: enc.similarity("a", "b"),
+                 lambda: enc.most_similar("king"), lambda: enc.save(tempfile.mkdtemp())):
+        try:
+            call()
+        except NotFittedError as exc:
+            assert "fit" in str(exc), f"NotFittedError should say how to fix it: {exc}"
+        else:
+            raise AssertionError("an unfitted encoder must raise NotFittedError")
+
+
+def check_shapes_and_dtypes(factory: Factory) -> None:
+    enc = fitted(factory)
+    word = _words(enc, 1)[0]
+    vec = enc.vector(word)
+    assert vec.shape in ((enc.dim,), (1, enc.dim)), f"vector shape {vec.shape} for dim {enc.dim}"
+    assert np.issubdtype(vec.dtype, np.floating), f"vector dtype {vec.dtype} is not floating"
+    sents = [_words(enc, 3), _words(enc, 1), []]
+    out = enc.embed(sents)
+    assert isinstance(out, list) and len(out) == 3, "embed returns one array per sentence"
+    for sent, arr in zip(sents, out):
+        assert arr.shape == (len(sent), enc.dim), f"embed shape {arr.shape}, expected ({len(sent)}, {enc.dim})"
+        assert np.issubdtype(arr.dtype, np.floating)
+    if enc.tags["sparse"]:
+        assert all(hasattr(a, "tocsr") for a in out), "a sparse encoder's embed returns scipy.sparse matrices"
+    else:
+        assert np.all(np.isfinite(out[0])), "embed returned non-finite values"
+
+
+def check_vocabulary_membership(factory: Factory) -> None:
+    enc = fitted(factory)
+    for w in _words(enc):
+        assert w in enc, f"vocabulary word {w!r} must be `in` the encoder"
+    if not enc.tags.get("open_vocabulary", False):
+        assert UNSEEN not in enc
+
+
+def check_oov_policy(factory: Factory) -> None:
+    enc = fitted(factory)
+    if enc.tags.get("open_vocabulary", False) or "oov" not in enc.get_params():
+        return
+    policy = enc.get_params()["oov"]
+    if policy == "error":
+        try:
+            enc.vector(UNSEEN)
+        except OutOfVocabularyError as exc:
+            assert UNSEEN in str(exc), "the OOV error must name the word"
+        else:
+            raise AssertionError("oov='error' must raise OutOfVocabularyError")
+    zero = factory().set_params(oov="zero").fit(TINY_CORPUS)
+    assert not _dense(zero.vector(UNSEEN)).any(), "oov='zero' must give a zero vector"
+    try:
+        factory().set_params(oov="nonsense").fit(TINY_CORPUS)
+    except BadInputError as exc:
+        assert "nonsense" in str(exc)
+    else:
+        raise AssertionError("an invalid oov policy must be rejected by fit")
+
+
+def check_similarity(factory: Factory) -> None:
+    enc = fitted(factory)
+    a, b = _words(enc, 2)
+    assert abs(enc.similarity(a, a) - 1.0) < 1e-4, "a word is at cosine 1 from itself"
+    s_ab, s_ba = enc.similarity(a, b), enc.similarity(b, a)
+    assert abs(s_ab - s_ba) < 1e-5 and -1.0 - 1e-5 <= s_ab <= 1.0 + 1e-5
+    near = enc.most_similar(a, topn=3)
+    assert len(near) == min(3, len(enc.vocabulary) - 1)
+    assert all(isinstance(w, str) and isinstance(s, float) for w, s in near)
+    assert a not in [w for w, _ in near], "most_similar must exclude the query word"
+    scores = [s for _, s in near]
+    assert scores == sorted(scores, reverse=True), "most_similar must be sorted by decreasing score"
+
+
+def check_save_load_roundtrip(factory: Factory) -> None:
+    import forge
+    enc = fitted(factory)
+    with tempfile.TemporaryDirectory() as tmp:
+        enc.save(Path(tmp) / "model")
+        back = forge.load(Path(tmp) / "model")
+    assert type(back) is type(enc) and back.get_params().keys() == enc.get_params().keys()
+    assert list(back.vocabulary) == list(enc.vocabulary)
+    words = _words(enc)
+    for w in words:
+        np.testing.assert_array_equal(_dense(back.vector(w)), _dense(enc.vector(w)))
+    for x, y in zip(back.embed([words]), enc.embed([words])):
+        np.testing.assert_allclose(_dense(x), _dense(y), rtol=1e-6, atol=1e-6)
+
+
+def check_truncated_model_raises(factory: Factory) -> None:
+    import forge
+    enc = fitted(factory)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = enc.save(Path(tmp) / "model")
+        files = sorted(p for p in Path(path).iterdir() if p.is_file() and p.name != "config.json")
+        assert files, "save() must write the learned state next to config.json"
+        biggest = max(files, key=lambda p: p.stat().st_size)
+        data = biggest.read_bytes()
+        biggest.write_bytes(data[: len(data) // 2])
+        try:
+            forge.load(path)
+        except ForgeError:
+            pass
+        else:
+            raise AssertionError(f"loading a model whose {biggest.name} is truncated must raise a ForgeError")
+        (Path(path) / "config.json").write_text("{not json")
+        try:
+            forge.load(path)
+        except ForgeError as exc:
+            assert "config.json" in str(exc)
+        else:
+            raise AssertionError("a corrupt config.json must raise a ForgeError")
+
+
+def check_clone_and_params(factory: Factory) -> None:
+    import forge
+    enc = factory()
+    params = enc.get_params()
+    twin = enc.clone()
+    assert twin is not enc and not twin.is_fitted and twin.get_params().keys() == params.keys()
+    again = forge.create(enc.name, **params)
+    assert type(again) is type(enc)
+    fitted_twin = fitted(factory).clone()
+    assert not fitted_twin.is_fitted, "clone() must return an unfitted encoder"
+    assert repr(enc).startswith(type(enc).__name__)
+
+
+def check_empty_corpus_raises(factory: Factory) -> None:
+    for corpus in ([], [[], []]):
+        try:
+            factory().fit(corpus)
+        except BadInputError as exc:
+            assert str(exc), "the error must say what is wrong"
+        else:
+            raise AssertionError(f"fit({corpus!r}) must raise BadInputError")
+
+
+def check_bad_embed_input(factory: Factory) -> None:
+    enc = fitted(factory)
+    for bad in ("a plain string", ["a plain string"]):
+        try:
+            enc.embed(bad)
+        except BadInputError:
+            pass
+        else:
+            raise AssertionError(f"embed({bad!r}) must raise BadInputError (it expects token lists)")
+
+
+def check_odd_unicode(factory: Factory) -> None:
+    enc = factory().fit(ListCorpus(TINY_CORPUS.sentences + ODD_UNICODE))
+    odd = [w for w in ODD_UNICODE[0] if w in enc]
+    assert odd, "words in unusual scripts must survive fit"
+    out = enc.embed([odd])[0]
+    assert out.shape == (len(odd), enc.dim)
+
+
+def check_deterministic(factory: Factory) -> None:
+    a, b = factory().fit(TINY_CORPUS), factory().fit(TINY_CORPUS)
+    words = _words(a)
+    np.testing.assert_array_equal(_dense(a.embed([words])[0]), _dense(b.embed([words])[0]),
+                                  err_msg="two fits with the same seed must give identical vectors")
+
+
+def check_batch_order_independence(factory: Factory) -> None:
+    enc = fitted(factory)
+    w = _words(enc, 5)
+    s1, s2, s3 = w[:4], w[1:3], w[::-1]
+    together = enc.embed([s1, s2, s3])
+    reverse = enc.embed([s3, s2, s1])
+    alone = [enc.embed([s])[0] for s in (s1, s2, s3)]
+    for x, y, z in zip(together, reverse[::-1], alone):
+        np.testing.assert_allclose(_dense(x), _dense(y), rtol=1e-5, atol=1e-5,
+                                   err_msg="a sentence's vectors must not depend on the batch order")
+        np.testing.assert_allclose(_dense(x), _dense(z), rtol=1e-5, atol=1e-5,
+                                   err_msg="a sentence's vectors must not depend on the other sentences")
+
+
+def check_static_is_context_free(factory: Factory) -> None:
+    enc = fitted(factory)
+    a, b, c = _words(enc, 3)
+    x = _dense(enc.embed([[a, b]])[0])[0]
+    y = _dense(enc.embed([[a, c, b]])[0])[0]
+    np.testing.assert_array_equal(x, y, err_msg="a static encoder gives a word the same vector in every context")
+    np.testing.assert_array_equal(x.ravel(), _dense(enc.vector(a)).ravel())
+
+
+def check_contextual_depends_on_context(factory: Factory) -> None:
+    enc = fitted(factory)
+    a, b, c = _words(enc, 3)
+    # the last word, after different left contexts
+    x = _dense(enc.embed([[b, a]])[0])[-1]
+    y = _dense(enc.embed([[c, a]])[0])[-1]
+    assert not np.allclose(x, y), "a contextual encoder must give a word different vectors in different contexts"
+
+
+_ALWAYS = [check_tags, check_fit_returns_self, check_shapes_and_dtypes, check_vocabulary_membership,
+           check_oov_policy, check_similarity, check_save_load_roundtrip, check_truncated_model_raises,
+           check_clone_and_params, check_bad_embed_input, check_odd_unicode, check_batch_order_independence]
+
+
+def all_checks(factory: Factory) -> list[tuple[str, Callable[[], None]]]:
+    """``(name, check)`` pairs that apply to the encoder ``factory()`` builds, chosen by its tags."""
+    tags = factory().tags
+    checks = list(_ALWAYS)
+    if tags["requires_fit"]:
+        checks += [check_unfitted_raises, check_empty_corpus_raises]
+    if tags.get("deterministic", True):
+        checks.append(check_deterministic)
+    checks.append(check_contextual_depends_on_context if tags["contextual"] else check_static_is_context_free)
+
+    def bind(check: Callable[[Factory], None]) -> Callable[[], None]:
+        def run() -> None:
+            check(factory)
+        run.__name__ = check.__name__
+        return run
+    return [(c.__name__, bind(c)) for c in checks]
+
+
+def check_encoder(factory: Factory) -> None:
+    """Run every applicable check; raises AssertionError naming the first failing one."""
+    for name, check in all_checks(factory):
+        try:
+            check()
+        except AssertionError as exc:
+            raise AssertionError(f"{name} failed: {exc}") from exc
+
+
+def parametrize_with_checks(factories: dict[str, Factory]):
+    """A ``pytest.mark.parametrize`` over (encoder, check) pairs; the test receives ``check``."""
+    import pytest
+    params = []
+    for label, factory in factories.items():
+        for name, check in all_checks(factory):
+            params.append(pytest.param(check, id=f"{label}-{name}"))
+    return pytest.mark.parametrize("check", params)
