@@ -1,0 +1,85 @@
+"""Skip-gram training speed: forge vs raw gensim, same corpus and settings, in one run.
+
+Both train through gensim's ``corpus_file`` mode on the same plain-text file;
+forge adds its interface, progress bar and per-epoch loss bookkeeping. Runs
+alternate (gensim, forge, gensim, forge...) so that drift on the machine hits
+both; the median words/s of each is reported with the ratio (target >= 0.95).
+
+    python benchmarks/word2vec_speed.py [--corpus text8|gensim-default] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+from _common import write
+from gensim.models import Word2Vec
+
+import forge
+
+
+def corpus_file(name: str, workdir: Path) -> Path:
+    corpus = forge.corpora.load(name)
+    path = corpus.line_sentence_file()
+    if path is not None:
+        return path
+    # e.g. text8_prefix is gzipped: decompress once so both sides read the same plain file
+    src = corpus.files[0]
+    out = workdir / "corpus.txt"
+    with (gzip.open(src, "rb") if src.suffix == ".gz" else open(src, "rb")) as fin, open(out, "wb") as fout:
+        shutil.copyfileobj(fin, fout)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", default=None, help="named corpus (default: text8 if FORGE_DATA_DIR has it, "
+                                                       "else gensim-default)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    name = args.corpus
+    if name is None:
+        try:
+            forge.corpora.load("text8")
+            name = "text8"
+        except forge.errors.MissingDataError:
+            name = "gensim-default"
+    settings = dict(sg=1, vector_size=100, window=5, min_count=5, negative=5, sample=1e-3,
+                    epochs=args.epochs, workers=args.workers, seed=1)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = corpus_file(name, Path(tmp))
+        for rep in range(args.repeats):
+            start = time.perf_counter()
+            model = Word2Vec(corpus_file=str(path), compute_loss=True, **settings)
+            seconds = time.perf_counter() - start
+            words = model.corpus_total_words * args.epochs
+            rows.append({"impl": "gensim", "repeat": rep, "seconds": seconds, "words_per_s": words / seconds})
+
+            start = time.perf_counter()
+            enc = forge.create("skipgram", progress=False, **{k: v for k, v in settings.items() if k != "sg"})
+            enc.fit(forge.corpora.TextCorpus(path, tokenizer="whitespace"))
+            seconds = time.perf_counter() - start
+            rows.append({"impl": "forge", "repeat": rep, "seconds": seconds, "words_per_s": words / seconds})
+            print(rows[-2], rows[-1], flush=True)
+    frame = pd.DataFrame(rows)
+    med = frame.groupby("impl")["words_per_s"].median()
+    summary = pd.DataFrame([{"corpus": name, "corpus_words": model.corpus_total_words, "epochs": args.epochs,
+                             "workers": args.workers, "gensim_words_per_s": med["gensim"],
+                             "forge_words_per_s": med["forge"], "ratio_forge_over_gensim": med["forge"] / med["gensim"]}])
+    write(summary, "word2vec_speed", "Skip-gram training speed: forge vs raw gensim (median of repeats)",
+          "Timed end to end (vocabulary build + training). Target: ratio >= 0.95.\n\n"
+          + frame.to_markdown(index=False, floatfmt=".4g"))
+
+
+if __name__ == "__main__":
+    main()
