@@ -1,0 +1,10 @@
+"""forge-fasttext: gensim FastText as a forge encoder plugin (``forge.create("fasttext")``).
+
+Registered through the ``forge.encoders`` entry point group; gensim's FastText
+is imported only when the encoder is fitted or loaded.
+"""
+
+from forge_fasttext.encoder import FastTextEncoder
+
+__version__ = "0.1.0"
+__all__ = ["FastTextEncoder", "__version__"]

@@ -1,0 +1,117 @@
+"""forge-fasttext: the forge conformance suite, plus the open-vocabulary behaviour."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import forge
+from forge.errors import BadInputError, CorruptModelError, OutOfVocabularyError
+from forge.testing import TINY_CORPUS, UNSEEN, fitted, parametrize_with_checks
+from forge_fasttext import FastTextEncoder
+
+
+def small(**extra):
+    return FastTextEncoder(**{**FastTextEncoder._test_params, **extra})
+
+
+FACTORY = small
+
+
+@parametrize_with_checks({"fasttext": FACTORY,
+                          "fasttext-skipgram-no-ngrams": lambda: small(sg=1, bucket=0)})
+def test_conformance(check):
+    check()
+
+
+def test_registered_through_entry_point():
+    enc = forge.create("fasttext", vector_size=8)
+    assert type(enc) is FastTextEncoder and enc.vector_size == 8
+    assert "fasttext" not in forge.broken_plugins()
+
+
+def test_forge_list_shows_it():
+    out = subprocess.run([sys.executable, "-m", "forge", "list"], capture_output=True, text=True, check=True).stdout
+    assert any(l.strip().startswith("fasttext ") and "BROKEN" not in l for l in out.splitlines())
+
+
+# ------------------------------------------------------------ open vocabulary
+def test_unseen_words_get_ngram_vectors():
+    enc = fitted(FACTORY)
+    assert UNSEEN not in enc.vocabulary and UNSEEN in enc
+    vec = enc.vector(UNSEEN)
+    assert vec.shape == (enc.dim,) and np.abs(vec).sum() > 0
+    np.testing.assert_allclose(vec, enc.keyed_vectors.get_vector(UNSEEN), rtol=1e-6)
+    # a morphological variant lands nearer its stem than an unrelated word does
+    assert enc.similarity("kings", "king") > enc.similarity("kings", "apple")
+    assert enc.embed([["kings", "the"]])[0].shape == (2, enc.dim)
+    assert enc.most_similar("castles", topn=3)[0][0] in enc.vocabulary
+
+
+def test_tags():
+    assert FACTORY().tags["open_vocabulary"] is True
+    assert small(bucket=0).tags["open_vocabulary"] is False
+    assert FACTORY().tags["deterministic"] and not small(workers=2).tags["deterministic"]
+
+
+def test_words_without_ngrams_follow_the_oov_policy():
+    # with min_n=5 the padded "<ab>" has no 5-character n-gram
+    enc = small(min_n=5, max_n=5).fit(TINY_CORPUS)
+    assert "ab" not in enc and "abcdef" in enc
+    with pytest.raises(OutOfVocabularyError, match="'ab'"):
+        enc.vector("ab")
+    zero = small(min_n=5, max_n=5, oov="zero").fit(TINY_CORPUS)
+    assert not zero.vector("ab").any()
+
+
+def test_without_buckets_it_is_a_closed_vocabulary():
+    enc = small(bucket=0).fit(TINY_CORPUS)
+    assert UNSEEN not in enc and "kings" not in enc
+    with pytest.raises(OutOfVocabularyError):
+        enc.vector("kings")
+
+
+def test_coverage_differs_from_word2vec():
+    words = ["king", "kings", "queenly", "castles", "rivers", UNSEEN]
+    ft = fitted(FACTORY)
+    w2v = forge.create("skipgram", vector_size=16, min_count=1, epochs=1, workers=1, progress=False).fit(TINY_CORPUS)
+    assert sum(w in ft for w in words) == len(words)
+    assert sum(w in w2v for w in words) == 1
+
+
+# ------------------------------------------------------------- save and load
+def test_reload_keeps_ngram_vectors(tmp_path):
+    enc = fitted(FACTORY)
+    back = forge.load(enc.save(tmp_path / "m"))
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
+        "config.json", "vectors_ngrams.npy", "vectors_vocab.npy", "vocab.json"]
+    for word in ("king", "kings", UNSEEN):
+        np.testing.assert_allclose(back.vector(word), enc.vector(word), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(back.keyed_vectors.vectors, enc.keyed_vectors.vectors, rtol=1e-6, atol=1e-7)
+    assert list(back.vocabulary.counts) == list(enc.vocabulary.counts)
+
+
+def test_reload_rejects_wrong_bucket_count(tmp_path):
+    path = fitted(FACTORY).save(tmp_path / "m")
+    np.save(path / "vectors_ngrams.npy", np.zeros((10, 16), dtype=np.float32))
+    with pytest.raises(CorruptModelError, match="vectors_ngrams.npy has shape"):
+        forge.load(path)
+
+
+@pytest.mark.parametrize("bad,match", [({"max_n": 2}, "max_n=2 is smaller than min_n=3"),
+                                       ({"bucket": -1}, "bucket must be"),
+                                       ({"corpus_file": "always"}, "corpus_file"),
+                                       ({"oov": "guess"}, "oov='guess'")])
+def test_bad_params_rejected_in_fit(bad, match):
+    with pytest.raises(BadInputError, match=match):
+        small(**bad).fit(TINY_CORPUS)
+
+
+def test_trains_from_a_text_file(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(" ".join(s) for s in TINY_CORPUS), encoding="utf-8")
+    enc = small().fit(forge.corpora.TextCorpus(path, tokenizer="whitespace"))
+    assert "king" in enc.vocabulary and enc.train_seconds_ > 0 and enc.words_per_second_ > 0
