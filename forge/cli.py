@@ -74,6 +74,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from forge._demo import run_demo
+    run_demo(corpus=args.corpus, out=args.out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from forge import __version__
     parser = argparse.ArgumentParser(prog="forge", description="Build, train and compare text encoders.")
@@ -92,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="device for encoders that have one (cpu, cuda, auto)")
     p.add_argument("--show", default=None, metavar="W1,W2", help="print nearest neighbours of these words")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("demo", help="train one-hot, CBOW and skip-gram on the embedded default corpus, "
+                                     "print neighbours and benchmark scores (offline)")
+    p.add_argument("--corpus", default="gensim-default", help="named corpus (default: gensim-default)")
+    p.add_argument("--out", default=None, help="also save the report (CSV, JSON, Markdown, HTML) here")
+    p.set_defaults(func=_cmd_demo)
 
     for module_name in _COMMAND_MODULES:
         try:
