@@ -1,0 +1,159 @@
+"""Plugins as users install them: a package with a ``forge.encoders`` entry point, in a fresh venv.
+
+The minimal plugin of the README's "Write your own encoder" guide lives in
+``tests/data/plugins/forge-random``; the broken ones are written here. The
+venv tests pip-install them into a throwaway ``--system-site-packages`` venv
+(no network, nothing installed into the environment running the tests) and
+ask a subprocess what ``forge list`` and the conformance suite say.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import forge
+from forge import _registry
+from forge.errors import UnknownNameError
+from forge.testing import check_encoder
+
+RANDOM_PLUGIN = Path(__file__).parent / "data" / "plugins" / "forge-random"
+
+BROKEN_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "forge-broken-examples"
+version = "0.0.1"
+
+[project.entry-points."forge.encoders"]
+brokenimport = "forge_broken_import:Encoder"
+wronginterface = "forge_wrong_interface:NotAnEncoder"
+onehot = "forge_wrong_interface:NotAnEncoder"
+
+[tool.setuptools]
+py-modules = ["forge_broken_import", "forge_wrong_interface"]
+"""
+BROKEN_IMPORT = "import forge_no_such_dependency_xyz  # the plugin forgot a dependency\n"
+WRONG_INTERFACE = textwrap.dedent('''\
+    class NotAnEncoder:
+        """Has fit but none of vector/embed/similarity/...: not a forge encoder."""
+        def fit(self, corpus):
+            return self
+    ''')
+
+
+def _load_random_plugin_module():
+    spec = importlib.util.spec_from_file_location(
+        "forge_random_from_source", RANDOM_PLUGIN / "src" / "forge_random" / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_minimal_plugin_passes_conformance_in_process(monkeypatch):
+    """The guide's example, registered by decorator here (restored afterwards), passes the suite."""
+    monkeypatch.setattr(_registry, "_entries", dict(_registry._entries))
+    cls = _load_random_plugin_module().RandomEncoder
+    monkeypatch.setattr(cls, "name", "")
+    forge.register_encoder("random-from-source")(cls)
+    check_encoder(lambda: forge.create("random-from-source", **cls._test_params))
+
+
+# ---------------------------------------------------------------- fresh venv
+def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=300, **kwargs)
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def plugin_venv(tmp_path_factory) -> Path:
+    """A fresh venv that sees this environment's packages and has the example plugins installed."""
+    root = tmp_path_factory.mktemp("plugin-venv")
+    venv = root / "venv"
+    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)])
+    python = venv / "bin" / "python"
+    if sys.prefix != sys.base_prefix:
+        # we run inside a venv: --system-site-packages would only reach the base interpreter,
+        # so also expose this venv's site-packages (processing its .pth files: editable forge)
+        site = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
+        ours = sysconfig.get_paths()["purelib"]
+        Path(site, "_forge_parent_env.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    src = root / "src"
+    shutil.copytree(RANDOM_PLUGIN, src / "forge-random", ignore=shutil.ignore_patterns("*.egg-info", "build"))
+    broken = src / "forge-broken"
+    broken.mkdir()
+    (broken / "pyproject.toml").write_text(BROKEN_PYPROJECT)
+    (broken / "forge_broken_import.py").write_text(BROKEN_IMPORT)
+    (broken / "forge_wrong_interface.py").write_text(WRONG_INTERFACE)
+    # pip of this environment, installing into the new venv's interpreter
+    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+          "--no-build-isolation", "--no-index", str(src / "forge-random"), str(broken)],
+         env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    return python
+
+
+def _in_venv(python: Path, code: str) -> str:
+    return _run([str(python), "-c", textwrap.dedent(code)], cwd=python.parent).stdout
+
+
+def test_installed_plugin_is_listed_and_conforms(plugin_venv):
+    listing = _run([str(plugin_venv), "-m", "forge", "list"], cwd=plugin_venv.parent).stdout
+    lines = {l.split()[0]: l for l in listing.splitlines() if l.startswith("  ")}
+    assert "random" in lines and "chance" in lines["random"] and "BROKEN" not in lines["random"]
+    assert "onehot" in lines and "skipgram" in lines, "the built-ins are still listed"
+    out = _in_venv(plugin_venv, """
+        import forge
+        from forge.testing import check_encoder
+        cls = forge.get_encoder_class("random")
+        check_encoder(lambda: forge.create("random", **cls._test_params))
+        print(cls.__module__, forge._registry.encoder_source("random"))
+    """)
+    assert out.split() == ["forge_random", "plugin", "forge-random"]
+
+
+def test_broken_plugins_are_reported_and_do_not_hide_others(plugin_venv):
+    listing = _run([str(plugin_venv), "-m", "forge", "list"], cwd=plugin_venv.parent).stdout
+    assert "random" in listing and "onehot" in listing
+    broken_lines = [l for l in listing.splitlines() if "BROKEN" in l]
+    assert any(l.split()[0] == "brokenimport" and "forge_no_such_dependency_xyz" in l for l in broken_lines)
+    assert any(l.split()[0] == "wronginterface" and "missing: vector" in l for l in broken_lines)
+    report = json.loads(_in_venv(plugin_venv, """
+        import json, forge
+        from forge.errors import PluginError
+        errors = {}
+        for name in ("brokenimport", "wronginterface"):
+            try:
+                forge.create(name)
+            except PluginError as exc:
+                errors[name] = str(exc)
+        print(json.dumps({"broken": forge.broken_plugins(), "create": errors,
+                          "onehot": forge.get_encoder_class("onehot").__module__}))
+    """))
+    broken = report["broken"]
+    assert "ModuleNotFoundError" in broken["brokenimport"] and "forge_no_such_dependency_xyz" in broken["brokenimport"]
+    assert "forge_wrong_interface.NotAnEncoder" in broken["wronginterface"]
+    assert "replace the built-in encoder 'onehot'" in broken["onehot"]
+    assert report["onehot"] == "forge.encoders.onehot", "a plugin cannot take over a built-in name"
+    assert set(report["create"]) == {"brokenimport", "wronginterface"}
+    assert all(name in msg for name, msg in report["create"].items())
+
+
+def test_nothing_leaks_into_this_environment(plugin_venv):
+    assert "random" not in forge.list_encoders()
+    assert not any(n in forge.broken_plugins() for n in ("brokenimport", "wronginterface"))
+    with pytest.raises(UnknownNameError):
+        forge.create("random")
