@@ -1,0 +1,28 @@
+"""The benchmark harness: similarity, analogy and polysemy datasets, standard protocols, reports.
+
+Examples
+--------
+>>> import numpy as np
+>>> import forge.bench
+>>> words = ["king", "queen", "man", "woman", "tiger", "cat"]
+>>> vecs = np.random.default_rng(0).normal(size=(6, 4))
+>>> report = forge.bench.run({"toy": (words, vecs)}, ["wordsim353", "google-analogy"], progress=False)
+>>> sorted(report.to_wide().columns)
+['google-analogy', 'wordsim353']
+
+See :func:`run`, :class:`Report`, :func:`register_dataset`, :func:`list_datasets`.
+"""
+
+from forge.bench._analogy import evaluate_analogy
+from forge.bench._datasets import (DEFAULT_DATASETS, FORMATS, GROUPS, Dataset, DatasetRecord, available_datasets,
+                                   expand_names,
+                                   get_record, list_datasets, load_dataset, register_dataset, unregister_dataset)
+from forge.bench._polysemy import evaluate_polysemy
+from forge.bench._report import Report
+from forge.bench._run import run
+from forge.bench._similarity import evaluate_similarity
+from forge.bench._vectors import VectorView
+
+__all__ = ["run", "Report", "Dataset", "DatasetRecord", "DEFAULT_DATASETS", "FORMATS", "GROUPS",
+           "available_datasets", "expand_names", "get_record", "list_datasets", "load_dataset", "register_dataset",
+           "unregister_dataset", "evaluate_similarity", "evaluate_analogy", "evaluate_polysemy", "VectorView"]

@@ -1,0 +1,170 @@
+"""Word analogy ``a:b :: c:?`` with 3CosAdd and 3CosMul, batched.
+
+Protocol (gensim's ``evaluate_word_analogies``): a question is covered when
+a, b, c and an accepted answer are among the first ``restrict_vocab``
+vocabulary words (after case folding when ``case_insensitive``; the most
+frequent case variant's vector is used). Candidates are the first
+``restrict_vocab`` words minus the three question words (all their case
+variants). The prediction is correct when it is an accepted answer (case
+folded). ``accuracy_<method>`` is over covered questions (gensim's score),
+``accuracy_all_<method>`` counts uncovered questions as wrong (gensim's
+``dummy4unknown=True``); per-section accuracies have the section name in
+the ``section`` column.
+
+* 3CosAdd: ``argmax_x cos(x, b - a + c)`` over unit vectors (Mikolov).
+* 3CosMul: ``argmax_x cos'(x,b) cos'(x,c) / (cos'(x,a) + 1e-3)`` with
+  ``cos' = (1 + cos) / 2`` (Levy & Goldberg 2014, their epsilon).
+
+Scores for a batch of questions come from one matrix product
+``(batch, dim) @ (dim, vocab)``: numpy on the CPU, torch on a CUDA device
+when one is present (``device="auto"``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from forge.bench._parsers import AnalogySet
+from forge.bench._result import TaskResult, metric_row
+from forge.bench._stats import wilson_ci
+from forge.bench._vectors import VectorView, fold
+from forge.errors import BadInputError
+
+__all__ = ["evaluate_analogy", "METHODS"]
+
+METHODS = ("3cosadd", "3cosmul")
+_EPS = 1e-3
+
+
+class _Backend:
+    """Matrix products and argmax on numpy or torch (CUDA)."""
+
+    def __init__(self, unit, device: str):
+        self.torch = None
+        if device not in ("auto", "cpu", "cuda"):
+            raise BadInputError(f"device={device!r} is not valid; choose 'auto', 'cpu' or 'cuda'.")
+        if device != "cpu" and not sp.issparse(unit):
+            try:
+                import torch
+                if torch.cuda.is_available():
+                    self.torch = torch
+                    self.W = torch.as_tensor(unit, device="cuda")  # (vocab, dim)
+            except ImportError:
+                pass
+            if device == "cuda" and self.torch is None:
+                from forge.errors import DeviceError
+                raise DeviceError("device='cuda' was asked for analogies but no CUDA device is available; "
+                                  "use device='auto' or 'cpu'.")
+        if self.torch is None:
+            self.W = unit
+
+    def scores(self, idx: np.ndarray):
+        """Cosines of every candidate with each row in ``idx``: (len(idx), vocab)."""
+        if self.torch is not None:
+            t = self.torch.as_tensor(idx, device="cuda")
+            return self.W[t] @ self.W.T
+        out = self.W[idx] @ self.W.T
+        return out.toarray() if sp.issparse(out) else out
+
+    def query_scores(self, ia, ib, ic):
+        if self.torch is not None:
+            t = [self.torch.as_tensor(x, device="cuda") for x in (ia, ib, ic)]
+            return (self.W[t[1]] - self.W[t[0]] + self.W[t[2]]) @ self.W.T
+        q = self.W[ib] - self.W[ia] + self.W[ic]          # (batch, dim)
+        out = q @ self.W.T                                 # (batch, vocab)
+        return out.toarray() if sp.issparse(out) else np.asarray(out)
+
+    def finish(self, scores, banned_rows, banned_cols) -> np.ndarray:
+        """Ban (row, col) pairs, return the argmax column per row."""
+        if self.torch is not None:
+            r = self.torch.as_tensor(banned_rows, device="cuda")
+            c = self.torch.as_tensor(banned_cols, device="cuda")
+            scores[r, c] = -float("inf")
+            return scores.argmax(dim=1).cpu().numpy()
+        scores[banned_rows, banned_cols] = -np.inf
+        return scores.argmax(axis=1)
+
+
+def evaluate_analogy(view: VectorView, questions: AnalogySet, methods: tuple[str, ...] = METHODS,
+                     batch_size: int | None = None, device: str = "auto", progress=None) -> TaskResult:
+    """Answer every analogy question with each method in ``methods`` (see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from forge.bench._parsers import AnalogySet
+    >>> words = ["man", "woman", "king", "queen", "apple"]
+    >>> vecs = np.array([[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1], [0, 0, -1]], dtype=np.float32)
+    >>> qs = AnalogySet(["man"], ["woman"], ["king"], [("queen",)], ["royals"])
+    >>> res = evaluate_analogy(VectorView((words, vecs)), qs, device="cpu")
+    >>> res.main()["metric"], res.main()["value"]
+    ('accuracy_3cosadd', 1.0)
+    """
+    for m in methods:
+        if m not in METHODS:
+            raise BadInputError(f"Unknown analogy method {m!r}; choose from {METHODS}.")
+    if not methods:
+        raise BadInputError("methods is empty; give at least one of " + ", ".join(METHODS) + ".")
+    n = len(questions)
+    ia, ib, ic = view.lookups(questions.a), view.lookups(questions.b), view.lookups(questions.c)
+    answer_groups = [{view.index[g] for g in {fold(w) if view.case_insensitive else w for w in ans}
+                      if g in view.index} for ans in questions.answers]
+    covered = (ia >= 0) & (ib >= 0) & (ic >= 0) & np.array([bool(g) for g in answer_groups], dtype=bool)
+    cov_idx = np.flatnonzero(covered)
+    correct = {m: np.full(n, np.nan) for m in methods}
+    predicted = {m: np.full(n, -1, dtype=np.int64) for m in methods}
+    R = view.restrict
+    if len(cov_idx):
+        unit = view.unit()[:R]
+        backend = _Backend(unit, device)
+        bs = batch_size or max(1, min(4096, (64 << 20) // max(R, 1)))   # ~256 MB of float32 scores
+        banned_always = np.flatnonzero(view.group < 0)
+        for start in range(0, len(cov_idx), bs):
+            q = cov_idx[start:start + bs]
+            rows, cols = _banned(view, ia[q], ib[q], ic[q], banned_always)
+            for m in methods:
+                if m == "3cosadd":
+                    scores = backend.query_scores(ia[q], ib[q], ic[q])
+                else:
+                    sa, sb, sc = (backend.scores(x[q]) for x in (ia, ib, ic))
+                    scores = ((1 + sb) / 2) * ((1 + sc) / 2) / ((1 + sa) / 2 + _EPS)
+                best = backend.finish(scores, rows, cols)
+                predicted[m][q] = best
+                groups = view.group[best]
+                correct[m][q] = [g in answer_groups[k] for g, k in zip(groups, q)]
+            if progress is not None:
+                progress.update(len(q))
+    rows_out = []
+    sections = list(dict.fromkeys(questions.sections))
+    sec_arr = np.array(questions.sections, dtype=object)
+    for j, m in enumerate(methods):
+        c = correct[m]
+        k, used = int(np.nansum(c)), int(covered.sum())
+        acc = k / used if used else float("nan")
+        rows_out.append(metric_row(f"accuracy_{m}", acc, wilson_ci(k, used), used, main=(j == 0)))
+        rows_out.append(metric_row(f"accuracy_all_{m}", k / n, wilson_ci(k, n), n))
+        for s in sections:
+            mask = (sec_arr == s) & covered
+            ks, ns = int(np.nansum(c[mask])), int(mask.sum())
+            rows_out.append(metric_row(f"accuracy_{m}", ks / ns if ns else float("nan"), wilson_ci(ks, ns), ns,
+                                       section=s))
+    items = {f"correct_{m}": correct[m] for m in methods}
+    return TaskResult(rows_out, items, n, int(covered.sum()))
+
+
+def _banned(view: VectorView, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
+            always: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row-in-batch, column) pairs to exclude: the question words with all their case variants,
+    plus columns that are never candidates (special tokens)."""
+    b = len(ia)
+    rows = [np.repeat(np.arange(b), 3), np.repeat(np.arange(b), len(always))]
+    cols = [np.stack([ia, ib, ic], axis=1).ravel(), np.tile(always, b)]
+    if view.variants:
+        for k in range(b):
+            for g in {int(ia[k]), int(ib[k]), int(ic[k])}:
+                extra = view.variants.get(g)
+                if extra is not None:
+                    rows.append(np.full(len(extra), k))
+                    cols.append(extra)
+    return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)

@@ -1,0 +1,299 @@
+"""Benchmark results: a tidy DataFrame, a protocol record, paired comparisons, files.
+
+``Report.frame`` has one row per (encoder, dataset, metric[, section]):
+
+=========== ==========================================================
+encoder     the name given to :func:`forge.bench.run`
+dataset     dataset name; ``kind`` and ``language`` follow
+metric      ``spearman``/``pearson``, ``accuracy_3cosadd``... (see tasks)
+section     analogy section for per-section rows, else ``""``
+value       the score; ``ci_low``/``ci_high`` its 95% interval
+n           items scored; ``n_total`` items in the dataset
+coverage    share of the dataset's items the encoder covers
+main        True for the dataset's headline metric
+=========== ==========================================================
+
+``Report.protocol`` records how the numbers were made: dataset sha256 and
+origin, OOV policy, case folding, vocabulary limit, analogy methods, CI
+method, seed, forge version, and each encoder's class and parameters.
+``save(dir)`` writes ``results.csv``, ``results.json`` (frame + protocol),
+``items.npz`` (per-item outputs, for :meth:`Report.compare` after
+loading), ``report.md`` and ``report.html`` (tables and one bar chart with
+error bars per task kind, also saved as PNG), all or nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forge._persist import atomic_dir
+from forge.bench import _stats
+from forge.errors import BadInputError
+
+__all__ = ["Report", "COLUMNS"]
+
+COLUMNS = ["encoder", "dataset", "kind", "language", "metric", "section", "value", "ci_low", "ci_high", "n",
+           "n_total", "coverage", "main"]
+_FILES = ("results.csv", "results.json", "items.npz", "report.md", "report.html")
+
+
+class Report:
+    """Results of :func:`forge.bench.run` (see the module docstring)."""
+
+    def __init__(self, frame: pd.DataFrame, protocol: dict[str, Any],
+                 items: dict[tuple[str, str], dict[str, np.ndarray]] | None = None):
+        missing = [c for c in COLUMNS if c not in frame.columns]
+        if missing:
+            raise BadInputError(f"A report frame needs the columns {COLUMNS}; missing {missing}.")
+        self.frame = frame.reset_index(drop=True)
+        self.protocol = protocol
+        self.items = items or {}
+
+    # --------------------------------------------------------------- views
+    @property
+    def encoders(self) -> list[str]:
+        return list(dict.fromkeys(self.frame["encoder"]))
+
+    @property
+    def datasets(self) -> list[str]:
+        return list(dict.fromkeys(self.frame["dataset"]))
+
+    def main_scores(self) -> pd.DataFrame:
+        """The headline row of every (encoder, dataset)."""
+        return self.frame[self.frame["main"].astype(bool)]
+
+    def to_wide(self, metric: str | None = None) -> pd.DataFrame:
+        """Encoders x datasets table of the main scores (or of ``metric``, section totals only)."""
+        rows = self.main_scores() if metric is None else self.frame[
+            (self.frame["metric"] == metric) & (self.frame["section"] == "")]
+        wide = rows.pivot_table(index="encoder", columns="dataset", values="value", aggfunc="first", sort=False)
+        wide.columns.name = None
+        return wide.reindex(index=[e for e in self.encoders if e in wide.index],
+                            columns=[d for d in self.datasets if d in wide.columns])
+
+    def __repr__(self) -> str:
+        return (f"Report({len(self.encoders)} encoders x {len(self.datasets)} datasets, "
+                f"{len(self.frame)} rows)\n{self.to_wide().round(3).to_string()}")
+
+    # ---------------------------------------------------------- comparison
+    def compare(self, a: str, b: str, n_boot: int = 1000, seed: int | None = None) -> pd.DataFrame:
+        """Paired significance of encoder ``a`` vs ``b`` on every dataset both were scored on.
+
+        Correlations: paired bootstrap of the Spearman difference (95% CI) and
+        Williams' test p-value, on the items both cover. Accuracies: McNemar's
+        exact test on the questions both cover (``diff`` = accuracy difference).
+        """
+        for name in (a, b):
+            if name not in self.encoders:
+                from forge.errors import UnknownNameError
+                raise UnknownNameError("encoder in this report", name, self.encoders)
+        seed = self.protocol.get("seed", 0) if seed is None else seed
+        out = []
+        for ds in self.datasets:
+            ia, ib = self.items.get((a, ds)), self.items.get((b, ds))
+            if ia is None or ib is None:
+                continue
+            kind = self.frame.loc[self.frame["dataset"] == ds, "kind"].iloc[0]
+            if "pred" in ia and "correct" not in ia:          # graded: correlation
+                gold = ia["gold"]
+                both = np.isfinite(ia["pred"]) & np.isfinite(ib["pred"])
+                g, pa, pb = gold[both], ia["pred"][both], ib["pred"][both]
+                diff, lo, hi, p_boot = _stats.paired_bootstrap(g, pa, pb, _stats.spearman, n_boot, seed)
+                r12, r13 = _stats.spearman(g, pa), _stats.spearman(g, pb)
+                p_w = _stats.williams_test(r12, r13, _stats.spearman(pa, pb), int(both.sum()))
+                out.append({"dataset": ds, "kind": kind, "metric": "spearman", "a": r12, "b": r13, "diff": diff,
+                            "ci_low": lo, "ci_high": hi, "test": "Williams", "p_value": p_w,
+                            "p_bootstrap": p_boot, "n": int(both.sum())})
+            else:
+                key = next((k for k in ia if k.startswith("correct")), None)
+                if key is None or key not in ib:
+                    continue
+                both = np.isfinite(ia[key]) & np.isfinite(ib[key])
+                ca, cb = ia[key][both].astype(bool), ib[key][both].astype(bool)
+                a_only, b_only, p = _stats.mcnemar(ca, cb)
+                acc_a = float(ca.mean()) if both.any() else float("nan")
+                acc_b = float(cb.mean()) if both.any() else float("nan")
+                out.append({"dataset": ds, "kind": kind, "metric": key.replace("correct", "accuracy")
+                            if key != "correct" else "accuracy_test", "a": acc_a, "b": acc_b, "diff": acc_a - acc_b,
+                            "ci_low": float("nan"), "ci_high": float("nan"),
+                            "test": f"McNemar ({a_only} vs {b_only} discordant)", "p_value": p,
+                            "p_bootstrap": float("nan"), "n": int(both.sum())})
+        return pd.DataFrame(out, columns=["dataset", "kind", "metric", "a", "b", "diff", "ci_low", "ci_high",
+                                          "test", "p_value", "p_bootstrap", "n"])
+
+    # --------------------------------------------------------------- merge
+    @classmethod
+    def merge(cls, *reports: "Report") -> "Report":
+        """One report from several (e.g. one per tox environment); encoder names must not clash."""
+        if len(reports) == 1 and isinstance(reports[0], (list, tuple)):
+            reports = tuple(reports[0])
+        if not reports:
+            raise BadInputError("Report.merge needs at least one report.")
+        seen: set[tuple[str, str]] = set()
+        items: dict = {}
+        protocol: dict[str, Any] = {"merged_from": [], "encoders": {}, "datasets": {}, "skipped": {}, "errors": {}}
+        for rep in reports:
+            pairs = set(zip(rep.frame["encoder"], rep.frame["dataset"]))
+            clash = seen & pairs
+            if clash:
+                enc, ds = sorted(clash)[0]
+                raise BadInputError(f"Cannot merge: encoder {enc!r} on dataset {ds!r} appears in two reports; "
+                                    f"give the runs distinct encoder names.")
+            seen |= pairs
+            items.update(rep.items)
+            settings = {k: v for k, v in rep.protocol.items()
+                        if k not in ("encoders", "datasets", "skipped", "errors", "merged_from")}
+            protocol["merged_from"].append(settings)
+            for key in ("encoders", "datasets", "skipped", "errors"):
+                protocol[key].update(rep.protocol.get(key, {}))
+        for key in ("forge_version", "seed", "oov", "case_insensitive", "restrict_vocab", "ci"):
+            values = {json.dumps(s.get(key)) for s in protocol["merged_from"]}
+            if len(values) == 1:
+                protocol[key] = protocol["merged_from"][0].get(key)
+        frame = pd.concat([r.frame for r in reports], ignore_index=True)
+        return cls(frame, protocol, items)
+
+    # ------------------------------------------------------------ save/load
+    def save(self, path: str | Path) -> Path:
+        """Write the report files into directory ``path`` atomically (all files or none)."""
+        path = Path(path)
+        markdown = self.to_markdown()
+        charts = self._charts()
+        with atomic_dir(path) as tmp:
+            self.frame.to_csv(tmp / "results.csv", index=False)
+            index, arrays = {}, {}
+            for k, ((enc, ds), fields) in enumerate(sorted(self.items.items())):
+                for name, arr in fields.items():
+                    key = f"i{len(index)}"
+                    index[key] = [enc, ds, name]
+                    arrays[key] = np.asarray(arr)
+            np.savez_compressed(tmp / "items.npz", **arrays)
+            payload = {"protocol": self.protocol, "items_index": index,
+                       "results": json.loads(self.frame.to_json(orient="records"))}
+            (tmp / "results.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False, default=str),
+                                              encoding="utf-8")
+            (tmp / "report.md").write_text(markdown, encoding="utf-8")
+            for kind, png in charts.items():
+                (tmp / f"chart_{kind}.png").write_bytes(png)
+            (tmp / "report.html").write_text(self.to_html(charts), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Report":
+        """Read a directory written by :meth:`save`."""
+        path = Path(path)
+        try:
+            payload = json.loads((path / "results.json").read_text(encoding="utf-8"))
+            frame = pd.DataFrame(payload["results"], columns=COLUMNS)
+        except FileNotFoundError:
+            raise BadInputError(f"{path} is not a forge bench results directory (no results.json); "
+                                f"run `forge bench --out {path}` first.") from None
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise BadInputError(f"{path / 'results.json'} is unreadable ({exc}); re-run the benchmark.") from None
+        frame["section"] = frame["section"].fillna("")
+        frame["main"] = frame["main"].astype(bool)
+        items: dict = {}
+        npz = path / "items.npz"
+        if npz.exists():
+            with np.load(npz, allow_pickle=False) as data:
+                for key, (enc, ds, name) in payload.get("items_index", {}).items():
+                    items.setdefault((enc, ds), {})[name] = data[key]
+        return cls(frame, payload.get("protocol", {}), items)
+
+    # -------------------------------------------------------------- render
+    def _main_table(self) -> pd.DataFrame:
+        rows = self.main_scores()
+        table = {}
+        for _, r in rows.iterrows():
+            cell = _fmt(r["value"])
+            if np.isfinite(r["ci_low"]):
+                cell += f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+            table.setdefault(r["dataset"], {})[r["encoder"]] = cell
+        meta = rows.drop_duplicates("dataset").set_index("dataset")
+        out = pd.DataFrame(table).T.reindex(columns=self.encoders)
+        out.insert(0, "metric", meta["metric"])
+        out.insert(0, "kind", meta["kind"])
+        cov = rows.pivot_table(index="dataset", columns="encoder", values="coverage", aggfunc="first")
+        out["coverage"] = [", ".join(f"{cov.loc[d, e]:.0%}" for e in self.encoders
+                                     if d in cov.index and e in cov.columns and np.isfinite(cov.loc[d, e]))
+                           for d in out.index]
+        return out
+
+    def to_markdown(self) -> str:
+        """A Markdown page: main scores with 95% CIs, coverage, protocol, skipped datasets."""
+        t = self._main_table()
+        lines = ["# forge benchmark report", "", "Main score per dataset with its 95% confidence interval; "
+                 "coverage per encoder in column order.", ""]
+        head = ["dataset"] + list(t.columns)
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for ds, row in t.iterrows():
+            lines.append("| " + " | ".join([ds] + ["" if pd.isna(v) else str(v) for v in row]) + " |")
+        lines += ["", "## Protocol", ""]
+        for key, value in self.protocol.items():
+            if key in ("encoders", "datasets", "merged_from"):
+                continue
+            lines.append(f"- {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
+        lines += ["", "## Encoders", ""]
+        for name, info in self.protocol.get("encoders", {}).items():
+            lines.append(f"- **{name}**: {json.dumps(info, ensure_ascii=False, default=str)}")
+        lines += ["", "## Datasets", ""]
+        for name, info in self.protocol.get("datasets", {}).items():
+            lines.append(f"- **{name}** ({info.get('origin')}, sha256 {str(info.get('sha256'))[:12]}...): "
+                         f"{info.get('n_items')} items. {info.get('citation', '')}")
+        return "\n".join(lines) + "\n"
+
+    def _charts(self) -> dict[str, bytes]:
+        from matplotlib.figure import Figure  # no pyplot: no global backend state
+        charts = {}
+        main = self.main_scores()
+        for kind in dict.fromkeys(main["kind"]):
+            sub = main[main["kind"] == kind]
+            datasets, encoders = list(dict.fromkeys(sub["dataset"])), list(dict.fromkeys(sub["encoder"]))
+            fig = Figure(figsize=(max(5.0, 0.9 * len(datasets) * max(1, len(encoders)) ** 0.5 + 2), 3.6))
+            ax = fig.add_subplot()
+            width = 0.8 / max(1, len(encoders))
+            for j, enc in enumerate(encoders):
+                part = sub[sub["encoder"] == enc].set_index("dataset").reindex(datasets)
+                vals = part["value"].to_numpy(float)
+                err = np.vstack([vals - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - vals])
+                err = np.where(np.isfinite(err), np.abs(err), 0.0)
+                ax.bar(np.arange(len(datasets)) + j * width - 0.4 + width / 2, np.nan_to_num(vals), width,
+                       yerr=err, capsize=2, label=enc)
+            ax.set_xticks(np.arange(len(datasets)), datasets, rotation=30, ha="right", fontsize=8)
+            ax.set_ylabel(", ".join(dict.fromkeys(sub["metric"])))
+            ax.set_title(f"{kind} (95% CI)")
+            ax.axhline(0, color="black", linewidth=0.5)
+            ax.legend(fontsize=7)
+            fig.tight_layout()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=90)
+            charts[kind] = buf.getvalue()
+        return charts
+
+    def to_html(self, charts: dict[str, bytes] | None = None) -> str:
+        """A standalone HTML page: the table, the charts (embedded PNG) and the protocol."""
+        charts = self._charts() if charts is None else charts
+        parts = ["<!doctype html><html><head><meta charset='utf-8'><title>forge benchmark report</title>",
+                 "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+                 "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}</style></head><body>",
+                 "<h1>forge benchmark report</h1>", "<p>Main score per dataset with its 95% confidence interval.</p>",
+                 self._main_table().to_html(escape=True, na_rep="")]
+        for kind, png in charts.items():
+            parts.append(f"<h2>{html.escape(kind)}</h2><img alt='{html.escape(kind)} chart' "
+                         f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
+        parts.append("<h2>Protocol</h2><pre>" + html.escape(json.dumps(self.protocol, indent=1, ensure_ascii=False,
+                                                                       default=str)) + "</pre></body></html>")
+        return "\n".join(parts)
+
+
+def _fmt(x: float) -> str:
+    return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"

@@ -1,0 +1,32 @@
+"""What a task returns: metric rows plus per-item outputs for paired comparisons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["TaskResult", "metric_row"]
+
+
+def metric_row(metric: str, value: float, ci: tuple[float, float] = (float("nan"), float("nan")),
+               n: int = 0, main: bool = False, section: str = "") -> dict[str, Any]:
+    return {"metric": metric, "section": section, "value": float(value), "ci_low": float(ci[0]),
+            "ci_high": float(ci[1]), "n": int(n), "main": bool(main)}
+
+
+@dataclass
+class TaskResult:
+    """Rows of metrics, plus ``items``: per-item arrays (gold, predictions, correctness; NaN = not scored)."""
+    rows: list[dict[str, Any]]
+    items: dict[str, np.ndarray] = field(default_factory=dict)
+    n_total: int = 0
+    n_covered: int = 0
+
+    @property
+    def coverage(self) -> float:
+        return self.n_covered / self.n_total if self.n_total else 0.0
+
+    def main(self) -> dict[str, Any]:
+        return next(r for r in self.rows if r["main"])

@@ -1,0 +1,219 @@
+"""``forge.bench.run``: every encoder on every dataset, into one :class:`Report`."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from forge.bench._analogy import METHODS, evaluate_analogy
+from forge.bench._datasets import DEFAULT_DATASETS, Dataset, available_datasets, expand_names, load_dataset
+from forge.bench._parsers import AnalogySet
+from forge.bench._polysemy import evaluate_polysemy
+from forge.bench._report import COLUMNS, Report
+from forge.bench._similarity import OOV_CHOICES, evaluate_similarity
+from forge.bench._vectors import VectorView
+from forge.errors import BadInputError, MissingDataError
+
+__all__ = ["run"]
+
+
+def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None = None, *, oov: str = "drop",
+        case_insensitive: bool = True, restrict_vocab: int | None = 300000,
+        analogy_methods: tuple[str, ...] = METHODS, common: bool = False, ci: str = "fisher", n_boot: int = 1000,
+        seed: int = 0, download: bool = False, device: str = "auto", progress: bool = True,
+        transform: Callable[[str], str] | None = None) -> Report:
+    """Evaluate encoders on benchmark datasets with the standard protocols.
+
+    Parameters
+    ----------
+    encoders : dict name -> encoder, or list of encoders
+        Any forge encoder (fitted), a gensim ``KeyedVectors`` or a
+        ``(words, matrix)`` pair.
+    datasets : "all", list of names (or groups), or None
+        None: the offline default (wordsim353, simlex999, google-analogy).
+        ``"all"``: every dataset available without a download; the others are
+        skipped and listed in ``report.protocol["skipped"]``. Named datasets
+        that are not available raise :class:`forge.errors.MissingDataError`
+        (unless ``download=True``).
+    oov : {"drop", "zero", "mean"}
+        OOV policy for similarity (see :mod:`forge.bench._similarity`).
+    case_insensitive, restrict_vocab
+        Case folding and vocabulary limit, as in gensim (both recorded).
+    analogy_methods : tuple of "3cosadd", "3cosmul"
+        The first is the main score.
+    common : bool
+        Score every encoder on the similarity pairs / analogy questions all
+        of them cover.
+    ci : {"fisher", "bootstrap"}
+        Interval for correlations (accuracies always use Wilson).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from forge.bench import run
+    >>> rng = np.random.default_rng(0)
+    >>> words = ["love", "sex", "tiger", "cat", "king", "queen", "man", "woman"]
+    >>> rep = run({"random": (words, rng.normal(size=(8, 5)))}, ["wordsim353"], progress=False)
+    >>> rep.frame.loc[rep.frame["main"], ["encoder", "dataset", "metric"]].values.tolist()
+    [['random', 'wordsim353', 'spearman']]
+    """
+    named = _name_encoders(encoders)
+    if oov not in OOV_CHOICES:
+        raise BadInputError(f"oov={oov!r} is not valid; choose one of {OOV_CHOICES}.")
+    if ci not in ("fisher", "bootstrap"):
+        raise BadInputError(f"ci={ci!r} is not valid; choose 'fisher' or 'bootstrap'.")
+    analogy_methods = tuple(analogy_methods)
+    for m in analogy_methods:
+        if m not in METHODS:
+            raise BadInputError(f"Unknown analogy method {m!r}; choose from {METHODS}.")
+    skipped: dict[str, str] = {}
+    if datasets is None:
+        names = list(DEFAULT_DATASETS)
+    elif datasets == "all" and not download:
+        names, skipped = available_datasets("all")
+    else:
+        names = expand_names(datasets)
+    # load (and verify) every dataset before computing anything
+    loaded: list[Dataset] = []
+    for name in names:
+        try:
+            loaded.append(load_dataset(name, download=download, transform=transform))
+        except MissingDataError as exc:
+            if datasets == "all":
+                skipped[name] = str(exc)
+            else:
+                raise
+    if not loaded:
+        raise MissingDataError("No dataset could be loaded: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
+
+    views = {name: VectorView(enc, case_insensitive, restrict_vocab) for name, enc in named.items()}
+    protocol: dict[str, Any] = {
+        "forge_version": _version(), "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "seed": seed, "oov": oov, "case_insensitive": case_insensitive, "restrict_vocab": restrict_vocab,
+        "analogy_methods": list(analogy_methods), "ci": ci, "n_boot": n_boot, "common": common,
+        "polysemy": "static encoders: context-free cosine of the two targets; WiC threshold tuned on train",
+        "encoders": {name: _encoder_info(enc, views[name]) for name, enc in named.items()},
+        "datasets": {ds.name: _dataset_info(ds) for ds in loaded},
+        "skipped": skipped, "errors": {},
+    }
+    rows: list[dict[str, Any]] = []
+    items: dict[tuple[str, str], dict[str, np.ndarray]] = {}
+    bar = _progress(sum(len(ds) for ds in loaded) * len(named), progress)
+    try:
+        for ds in loaded:
+            subset = _common_subset(ds, views) if common else None
+            for enc_name, view in views.items():
+                if ds.kind == "similarity":
+                    res = evaluate_similarity(view, ds.data, oov=oov, subset=subset, ci=ci, n_boot=n_boot, seed=seed)
+                    bar.update(len(ds))
+                elif ds.kind == "analogy":
+                    data = ds.data if subset is None else _subset_analogy(ds.data, subset)
+                    res = evaluate_analogy(view, data, analogy_methods, device=device, progress=bar)
+                    bar.update(len(ds) - len(data))
+                else:
+                    res = evaluate_polysemy(view, ds.data, ci=ci, n_boot=n_boot, seed=seed, progress=bar)
+                if res.n_covered == 0:
+                    protocol["errors"][f"{enc_name}/{ds.name}"] = (
+                        "no item is covered by the vocabulary: the scores are NaN (coverage 0)")
+                for r in res.rows:
+                    rows.append({"encoder": enc_name, "dataset": ds.name, "kind": ds.kind,
+                                 "language": ds.record.language, **r, "n_total": res.n_total,
+                                 "coverage": res.coverage})
+                items[(enc_name, ds.name)] = res.items
+    finally:
+        bar.close()
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return Report(frame, protocol, items)
+
+
+# ------------------------------------------------------------------ helpers
+def _name_encoders(encoders) -> dict[str, Any]:
+    if isinstance(encoders, dict):
+        named = dict(encoders)
+    elif isinstance(encoders, (list, tuple)) and not (len(encoders) == 2 and isinstance(encoders[0], list)):
+        named = {}
+        for enc in encoders:
+            base = getattr(enc, "name", "") or type(enc).__name__
+            name, k = base, 2
+            while name in named:
+                name, k = f"{base}-{k}", k + 1
+            named[name] = enc
+    else:
+        raise BadInputError("encoders must be a dict {name: encoder} or a list of encoders; got "
+                            f"{type(encoders).__name__}.")
+    if not named:
+        raise BadInputError("No encoder to evaluate: pass at least one, e.g. run({'sg': encoder}).")
+    for name, enc in named.items():
+        fitted = getattr(enc, "is_fitted", True)
+        if not fitted:
+            from forge.errors import NotFittedError
+            raise NotFittedError(f"Encoder {name!r} is not fitted: call .fit(corpus) (or forge.load) before "
+                                 f"benchmarking it.")
+    return named
+
+
+def _version() -> str:
+    from forge import __version__
+    return __version__
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
+def _encoder_info(enc: Any, view: VectorView) -> dict[str, Any]:
+    params = {}
+    if hasattr(enc, "get_params"):
+        params = {k: _jsonable(v) for k, v in enc.get_params().items()}
+    return {"class": f"{type(enc).__module__}.{type(enc).__qualname__}", "encoder": getattr(enc, "name", None),
+            "params": params, "vocab_size": len(view.words), "contextual": view.contextual}
+
+
+def _dataset_info(ds: Dataset) -> dict[str, Any]:
+    r = ds.record
+    return {"sha256": ds.sha256, "origin": ds.origin, "files": [str(p) for p in ds.files], "format": r.format,
+            "kind": r.kind, "language": r.language, "script": r.script, "n_items": len(ds), "scale": r.scale,
+            "citation": r.citation, "licence": r.licence}
+
+
+def _common_subset(ds: Dataset, views: dict[str, VectorView]) -> np.ndarray | None:
+    if ds.kind == "similarity":
+        masks = [(v.lookups(ds.data.word1) >= 0) & (v.lookups(ds.data.word2) >= 0) for v in views.values()]
+    elif ds.kind == "analogy":
+        q = ds.data
+        masks = []
+        for v in views.values():
+            ans = np.array([any(v.lookup(w) is not None for w in a) for a in q.answers], dtype=bool)
+            masks.append((v.lookups(q.a) >= 0) & (v.lookups(q.b) >= 0) & (v.lookups(q.c) >= 0) & ans)
+    else:
+        return None
+    return np.logical_and.reduce(masks)
+
+
+def _subset_analogy(q: AnalogySet, mask: np.ndarray) -> AnalogySet:
+    idx = np.flatnonzero(mask)
+    return AnalogySet([q.a[i] for i in idx], [q.b[i] for i in idx], [q.c[i] for i in idx],
+                      [q.answers[i] for i in idx], [q.sections[i] for i in idx], q.source)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+    return tqdm(total=total, desc="forge bench", unit="item", leave=False)

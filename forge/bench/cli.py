@@ -1,0 +1,183 @@
+"""``forge bench`` and ``forge report``.
+
+``forge bench --encoders cbow,skipgram --datasets all --corpus gensim-default --out results/``
+trains each named encoder on the corpus (or loads a saved model directory),
+runs the datasets and writes the report files. An encoder spec is:
+
+* ``NAME``: a registered encoder (``forge list``), trained on ``--corpus``;
+* ``bench-NAME``: the same (so tox can pass its environment name);
+* ``PATH`` or ``LABEL=PATH``: a model directory saved with ``encoder.save``.
+
+``--param k=v`` applies to every trained encoder, ``--param NAME.k=v`` to one.
+
+``forge report DIR [DIR ...] [--out DIR]`` merges result directories (a
+directory holding several result directories counts as all of them) into
+one table, and with ``--out`` one page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from forge.errors import BadInputError
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("bench", help="benchmark encoders on similarity, analogy and polysemy datasets",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--encoders", default=None, help="comma-separated encoder specs (see above)")
+    p.add_argument("--datasets", default=None,
+                   help="'all', or comma-separated names/groups (default: the offline set wordsim353, simlex999, "
+                        "google-analogy)")
+    p.add_argument("--corpus", default="gensim-default", help="named corpus or text file to train on")
+    p.add_argument("--tokenizer", default=None, help="tokenizer for a corpus path (default: regex)")
+    p.add_argument("--param", action="append", metavar="[NAME.]K=V", help="encoder parameter, repeatable")
+    p.add_argument("--out", default=None, help="directory for the report files (replaced atomically)")
+    p.add_argument("--oov", default="drop", choices=["drop", "zero", "mean"], help="OOV policy for similarity")
+    p.add_argument("--case-sensitive", action="store_true", help="do not fold case when looking words up")
+    p.add_argument("--restrict-vocab", type=int, default=300000, help="only the N most frequent words (0: all)")
+    p.add_argument("--methods", default="3cosadd,3cosmul", help="analogy methods, the first is the main score")
+    p.add_argument("--common", action="store_true", help="score all encoders on the items they all cover")
+    p.add_argument("--ci", default="fisher", choices=["fisher", "bootstrap"], help="CI for correlations")
+    p.add_argument("--seed", type=int, default=0, help="seed for bootstrap (recorded in the report)")
+    p.add_argument("--download", action="store_true", help="download missing datasets (checksummed)")
+    p.add_argument("--device", default="auto", help="device for analogy scoring: auto, cpu, cuda")
+    p.add_argument("--save-models", default=None, metavar="DIR", help="also save the trained encoders here")
+    p.add_argument("--list", action="store_true", help="list the datasets and where they are available")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_bench)
+
+    r = subparsers.add_parser("report", help="merge forge bench result directories into one table and page")
+    r.add_argument("dirs", nargs="+", help="result directories (or directories holding them)")
+    r.add_argument("--out", default=None, help="write the merged report files here")
+    r.add_argument("--compare", default=None, metavar="A,B", help="paired significance of encoder A vs B")
+    r.set_defaults(func=_cmd_report)
+
+
+# -------------------------------------------------------------------- bench
+def _split_params(items: list[str] | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    from forge.cli import parse_params
+    common, per = [], {}
+    for item in items or []:
+        key = item.partition("=")[0]
+        if "." in key:
+            name, _, rest = item.partition(".")
+            per.setdefault(name, []).append(rest)
+        else:
+            common.append(item)
+    return parse_params(common), {k: parse_params(v) for k, v in per.items()}
+
+
+def _encoders(args: argparse.Namespace) -> dict[str, Any]:
+    import forge
+    specs = [s.strip() for s in (args.encoders or "").split(",") if s.strip()]
+    if not specs:
+        raise BadInputError("--encoders is required: e.g. --encoders cbow,skipgram or a saved model directory.")
+    common, per = _split_params(args.param)
+    out: dict[str, Any] = {}
+    corpus = None
+    for spec in specs:
+        label, sep, path = spec.partition("=")
+        if sep or Path(spec).is_dir():
+            path = path if sep else spec
+            label = label if sep else Path(spec).name
+            out[label] = forge.load(path)
+            print(f"loaded {label} from {path}", file=sys.stderr)
+            continue
+        name = spec[len("bench-"):] if spec.startswith("bench-") and spec not in forge.list_encoders() else spec
+        encoder = forge.create(name, **{**common, **per.get(name, {})})
+        if corpus is None:
+            from forge.cli import _load_corpus
+            corpus = _load_corpus(args.corpus, args.tokenizer)
+        print(f"training {name} on {args.corpus} ...", file=sys.stderr)
+        encoder.fit(corpus)
+        if args.save_models:
+            encoder.save(Path(args.save_models) / name)
+        out[name] = encoder
+    return out
+
+
+def _cmd_list() -> int:
+    from forge.bench import available_datasets, get_record, list_datasets
+    ok, missing = available_datasets("all")
+    for name, desc in list_datasets().items():
+        rec = get_record(name)
+        where = "available" if name in ok else "missing"
+        print(f"  {name:<24} {rec.kind:<10} {rec.language:<3} {where:<9} {desc}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from forge.bench import expand_names, run
+    if args.list:
+        return _cmd_list()
+    datasets = args.datasets
+    if datasets not in (None, "all"):
+        datasets = expand_names(datasets)       # unknown names fail before any training
+    methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
+    from forge.bench._analogy import METHODS
+    for m in methods:
+        if m not in METHODS:
+            raise BadInputError(f"--methods: unknown analogy method {m!r}; choose from {', '.join(METHODS)}.")
+    encoders = _encoders(args)
+    report = run(encoders, datasets, oov=args.oov, case_insensitive=not args.case_sensitive,
+                 restrict_vocab=args.restrict_vocab or None, analogy_methods=methods, common=args.common,
+                 ci=args.ci, seed=args.seed, download=args.download, device=args.device, progress=not args.quiet)
+    _print(report)
+    if args.out:
+        report.save(args.out)
+        print(f"\nwrote {args.out}/report.html, report.md, results.csv, results.json")
+    return 0
+
+
+def _print(report) -> None:
+    import pandas as pd
+    with pd.option_context("display.width", 200, "display.max_columns", 50):
+        print(report.to_wide().T.round(3).to_string())
+        cov = report.main_scores().pivot_table(index="dataset", columns="encoder", values="coverage",
+                                               aggfunc="first", sort=False)
+        print("\ncoverage:\n" + cov.round(3).to_string())
+    for name, why in report.protocol.get("skipped", {}).items():
+        print(f"skipped {name}: {why}")
+    for key, why in report.protocol.get("errors", {}).items():
+        print(f"note {key}: {why}")
+
+
+# ------------------------------------------------------------------- report
+def _result_dirs(dirs: list[str], exclude: str | None) -> list[Path]:
+    found: list[Path] = []
+    skip = Path(exclude).resolve() if exclude else None
+    for d in dirs:
+        path = Path(d)
+        if (path / "results.json").is_file():
+            found.append(path)
+            continue
+        if not path.is_dir():
+            raise BadInputError(f"{path} does not exist; expected a directory written by `forge bench --out`.")
+        subs = sorted(p for p in path.iterdir() if (p / "results.json").is_file() and p.resolve() != skip)
+        if not subs:
+            raise BadInputError(f"{path} holds no forge bench results (no results.json in it or its "
+                                f"subdirectories); run `forge bench --out {path}/NAME` first.")
+        found.extend(subs)
+    return found
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from forge.bench import Report
+    dirs = _result_dirs(args.dirs, args.out)
+    report = Report.merge(*[Report.load(d) for d in dirs])
+    print(f"merged {len(dirs)} result director{'y' if len(dirs) == 1 else 'ies'}: "
+          + ", ".join(str(d) for d in dirs))
+    _print(report)
+    if args.compare:
+        a, _, b = args.compare.partition(",")
+        print(report.compare(a.strip(), b.strip()).round(4).to_string())
+    if args.out:
+        report.save(args.out)
+        print(f"\nwrote {args.out}/report.html, report.md, results.csv, results.json")
+    return 0
