@@ -1,0 +1,164 @@
+"""Reports: tidy frame, protocol, to_wide, compare, save/load atomically, merge; the CLI commands."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forge
+from forge.bench import Report, load_dataset, run
+from forge.bench._report import COLUMNS
+from forge.cli import main
+from forge.errors import BadInputError, UnknownNameError
+
+
+@pytest.fixture(scope="module")
+def report():
+    rng = np.random.default_rng(0)
+    pairs = load_dataset("wordsim353").data
+    qs = load_dataset("google-analogy").data
+    words = list(dict.fromkeys(pairs.word1 + pairs.word2 + [w.lower() for w in qs.a[:3000] + qs.b[:3000]]))
+    base = rng.normal(size=(len(words), 10))
+    good = (words, base)
+    noisy = (words, base + 0.8 * rng.normal(size=base.shape))
+    return run({"good": good, "noisy": noisy}, ["wordsim353", "google-analogy"], progress=False)
+
+
+def test_frame_is_tidy_with_protocol(report):
+    f = report.frame
+    assert list(f.columns) == COLUMNS
+    assert not f.duplicated(["encoder", "dataset", "metric", "section"]).any()
+    assert f.groupby(["encoder", "dataset"])["main"].sum().eq(1).all()
+    p = report.protocol
+    for key in ("forge_version", "seed", "oov", "case_insensitive", "restrict_vocab", "encoders", "datasets"):
+        assert key in p
+    assert len(p["datasets"]["wordsim353"]["sha256"]) == 64
+    assert p["datasets"]["google-analogy"]["origin"] in ("gensim", "data_dir")
+
+
+def test_to_wide(report):
+    wide = report.to_wide()
+    assert list(wide.index) == ["good", "noisy"] and list(wide.columns) == ["wordsim353", "google-analogy"]
+    pearson = report.to_wide("pearson")
+    assert list(pearson.columns) == ["wordsim353"]
+    assert "good" in repr(report)
+
+
+def test_compare(report):
+    cmp = report.compare("good", "noisy", n_boot=100)
+    assert list(cmp["dataset"]) == ["wordsim353", "google-analogy"]
+    sim = cmp.iloc[0]
+    assert sim["test"] == "Williams" and sim["diff"] == pytest.approx(sim["a"] - sim["b"])
+    assert cmp.iloc[1]["test"].startswith("McNemar")
+    with pytest.raises(UnknownNameError, match="Did you mean 'good'"):
+        report.compare("goood", "noisy")
+
+
+def test_save_load_roundtrip(report, tmp_path):
+    out = report.save(tmp_path / "res")
+    names = {p.name for p in out.iterdir()}
+    assert {"results.csv", "results.json", "items.npz", "report.md", "report.html"} <= names
+    assert any(n.startswith("chart_") for n in names)
+    back = Report.load(out)
+    pd.testing.assert_frame_equal(back.frame, report.frame, check_dtype=False)
+    assert back.protocol["datasets"] == json.loads(json.dumps(report.protocol["datasets"]))
+    pd.testing.assert_frame_equal(back.compare("good", "noisy", n_boot=50), report.compare("good", "noisy", n_boot=50))
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "wordsim353" in html
+    assert "| wordsim353 |" in (out / "report.md").read_text()
+    assert pd.read_csv(out / "results.csv").shape[0] == len(report.frame)
+
+
+def test_save_is_atomic(report, tmp_path, monkeypatch):
+    target = tmp_path / "res"
+    report.save(target)
+    before = sorted(p.name for p in target.iterdir())
+
+    def boom(self, charts=None):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(Report, "to_html", boom)
+    with pytest.raises(RuntimeError):
+        report.save(target)
+    assert sorted(p.name for p in target.iterdir()) == before       # the old results are intact
+    with pytest.raises(RuntimeError):
+        report.save(tmp_path / "new")
+    assert list(tmp_path.iterdir()) == [target]                      # no partial directory left
+
+
+def test_merge(report):
+    a = Report(report.frame[report.frame.encoder == "good"], report.protocol,
+               {k: v for k, v in report.items.items() if k[0] == "good"})
+    b = Report(report.frame[report.frame.encoder == "noisy"], report.protocol,
+               {k: v for k, v in report.items.items() if k[0] == "noisy"})
+    merged = Report.merge(a, b)
+    assert merged.encoders == ["good", "noisy"] and len(merged.frame) == len(report.frame)
+    assert not merged.compare("good", "noisy", n_boot=20).empty
+    with pytest.raises(BadInputError, match="appears in two reports"):
+        Report.merge(a, a)
+
+
+def test_load_rejects_non_results_dir(tmp_path):
+    with pytest.raises(BadInputError, match="not a forge bench results directory"):
+        Report.load(tmp_path)
+
+
+# -------------------------------------------------------------------- CLI
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory):
+    from gensim.models import KeyedVectors
+    rng = np.random.default_rng(1)
+    pairs = load_dataset("wordsim353").data
+    words = list(dict.fromkeys(pairs.word1 + pairs.word2))
+    kv = KeyedVectors(8)
+    kv.add_vectors(words, rng.normal(size=(len(words), 8)).astype(np.float32))
+    enc = forge.get_encoder_class("skipgram").from_keyed_vectors(kv)
+    return enc.save(tmp_path_factory.mktemp("models") / "sg-random")
+
+
+def test_cli_bench_and_report(saved_model, tmp_path, capsys):
+    out1, out2 = tmp_path / "results" / "one", tmp_path / "results" / "two"
+    assert main(["bench", "--encoders", f"one={saved_model}", "--datasets", "wordsim353,simlex999",
+                 "--out", str(out1), "--quiet"]) == 0
+    assert main(["bench", "--encoders", f"two={saved_model}", "--datasets", "wordsim353", "--out", str(out2),
+                 "--quiet", "--oov", "zero"]) == 0
+    text = capsys.readouterr().out
+    assert "wordsim353" in text and (out1 / "report.html").exists()
+    merged = tmp_path / "results" / "merged"
+    assert main(["report", str(tmp_path / "results"), "--out", str(merged), "--compare", "one,two"]) == 0
+    text = capsys.readouterr().out
+    assert "merged 2 result directories" in text and "Williams" in text
+    assert set(Report.load(merged).encoders) == {"one", "two"}
+
+
+def test_cli_bad_input_leaves_no_files(saved_model, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["bench", "--encoders", str(saved_model), "--datasets", "wordsim35", "--out", str(out)]) == 2
+    assert "Did you mean 'wordsim353'" in capsys.readouterr().err
+    assert main(["bench", "--encoders", "skipgrm", "--out", str(out)]) == 2
+    assert "Did you mean 'skipgram'" in capsys.readouterr().err
+    assert main(["bench", "--encoders", str(saved_model), "--datasets", "wordsim353", "--methods", "3cosx",
+                 "--out", str(out)]) == 2
+    assert main(["report", str(tmp_path / "nothing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_cli_list(capsys):
+    assert main(["bench", "--list"]) == 0
+    assert "google-analogy" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_cli_bench_trains_named_encoder_offline(tmp_path, capsys, monkeypatch):
+    """`forge bench` on the embedded default: trains on gensim-default, runs the offline datasets."""
+    monkeypatch.delenv("FORGE_DATA_DIR", raising=False)
+    out = tmp_path / "bench-onehot"
+    assert main(["bench", "--encoders", "bench-skipgram", "--param", "vector_size=16", "--param", "epochs=1",
+                 "--param", "min_count=3", "--param", "progress=false", "--out", str(out), "--quiet",
+                 "--methods", "3cosadd"]) == 0
+    wide = Report.load(out).to_wide()
+    assert list(wide.index) == ["skipgram"]
+    assert list(wide.columns) == ["wordsim353", "simlex999", "google-analogy"]
