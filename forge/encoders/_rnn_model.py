@@ -1,0 +1,142 @@
+"""The recurrent language model behind the rnn/gru/lstm encoders (and their bi- variants).
+
+Token ids come in as right-padded sentences ``[<s>, w_1 .. w_n, </s>]``.
+
+* The forward stack reads left to right and, at each position, predicts the
+  next token.
+* The bidirectional model adds a second, *separate* stack (ELMo-style). It
+  reads each sentence reversed and predicts the previous token. The two
+  stacks never exchange states, so no position ever sees the word it
+  predicts. (A stacked ``nn.LSTM(bidirectional=True)`` would leak the
+  future into layer 2.) The embedding and the softmax are shared.
+
+A word's contextual vector at layer k concatenates two states. The forward
+state has read ``w_1..w_i`` and predicts ``w_{i+1}``; the backward state has
+read ``w_n..w_i`` and predicts ``w_{i-1}``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from forge.encoders._rnn_cells import make_layer
+
+__all__ = ["RecurrentLM", "reverse_padded", "default_cutoffs"]
+
+PAD = 0
+
+
+def default_cutoffs(vocab_size: int) -> list[int]:
+    """Adaptive-softmax cluster boundaries: a frequent head, then tails 4x smaller per step."""
+    cuts = [c for c in (2000, 10000, 50000) if c < vocab_size - 1]
+    if not cuts:  # a small vocabulary: split it in halves so the adaptive path still works
+        cuts = [max(1, vocab_size // 2)]
+    return cuts
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each row's first ``lengths[b]`` steps, padding stays on the right.
+
+    ``x`` is (batch, time) or (batch, time, features); the operation is its own inverse.
+    """
+    steps = x.shape[1]
+    t = torch.arange(steps, device=x.device).unsqueeze(0)            # (1, time)
+    lens = lengths.to(x.device).unsqueeze(1)                         # (batch, 1)
+    idx = torch.where(t < lens, lens - 1 - t, t)                     # (batch, time)
+    if x.dim() == 3:
+        idx = idx.unsqueeze(-1).expand(-1, -1, x.shape[2])
+    return x.gather(1, idx)
+
+
+class RecurrentLM(nn.Module):
+    """Embedding -> recurrent stack(s) -> softmax (full, tied, or adaptive)."""
+
+    def __init__(self, *, vocab_size: int, cell: str, impl: str, bidirectional: bool, embedding_dim: int,
+                 hidden_size: int, layers: int, dropout: float, tie_weights: bool, softmax: str,
+                 cutoffs: list[int] | None = None):
+        super().__init__()
+        self.bidirectional, self.layers = bidirectional, layers
+        self.embedding_dim, self.hidden_size = embedding_dim, hidden_size
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD)
+        nn.init.uniform_(self.embedding.weight, -0.1, 0.1)
+        with torch.no_grad():
+            self.embedding.weight[PAD].zero_()
+        sizes = [embedding_dim] + [hidden_size] * layers
+        self.fwd = nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size) for k in range(layers))
+        self.bwd = (nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size) for k in range(layers))
+                    if bidirectional else None)
+        self.drop = nn.Dropout(dropout)
+        # weight tying needs the decoder input to have the embedding's width: project when they differ
+        self.proj = nn.Linear(hidden_size, embedding_dim) if tie_weights and embedding_dim != hidden_size else None
+        dec_in = embedding_dim if tie_weights else hidden_size
+        self.adaptive = softmax == "adaptive"
+        if self.adaptive:
+            self.decoder = nn.AdaptiveLogSoftmaxWithLoss(dec_in, vocab_size, cutoffs or default_cutoffs(vocab_size),
+                                                         div_value=4.0)
+        else:
+            self.decoder = nn.Linear(dec_in, vocab_size)
+            if tie_weights:
+                self.decoder.weight = self.embedding.weight
+
+    # ----------------------------------------------------------------- stacks
+    def _stack(self, stack: nn.ModuleList, x: torch.Tensor) -> list[torch.Tensor]:
+        """Outputs of every layer, (batch, time, hidden) each; dropout between layers."""
+        outs = []
+        for k, layer in enumerate(stack):
+            x = layer(x if k == 0 else self.drop(x))
+            outs.append(x)
+        return outs
+
+    def _nll_sum(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Summed negative log-likelihood of ``targets`` (n,) given top states (n, hidden)."""
+        hidden = self.drop(hidden)
+        if self.proj is not None:
+            hidden = self.proj(hidden)
+        if self.adaptive:
+            return -self.decoder(hidden.float(), targets).output.sum()
+        return F.cross_entropy(self.decoder(hidden).float(), targets, reduction="sum")
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Language-model loss of a batch: (summed NLL over both directions, number of predictions).
+
+        ``tokens`` (batch, time) right-padded ``[<s>, w.., </s>]`` ids; ``lengths`` (batch,) with the
+        boundary tokens counted.
+        """
+        emb = self.drop(self.embedding(tokens))                           # (batch, time, emb)
+        steps = tokens.shape[1] - 1
+        mask = torch.arange(steps, device=tokens.device).unsqueeze(0) < (lengths.to(tokens.device) - 1).unsqueeze(1)
+        top = self._stack(self.fwd, emb[:, :-1])[-1]                      # (batch, time-1, hidden)
+        nll = self._nll_sum(top[mask], tokens[:, 1:][mask])
+        count = mask.sum()
+        if self.bwd is not None:
+            r_tokens, r_emb = reverse_padded(tokens, lengths), reverse_padded(emb, lengths)
+            top = self._stack(self.bwd, r_emb[:, :-1])[-1]
+            nll = nll + self._nll_sum(top[mask], r_tokens[:, 1:][mask])
+            count = count * 2
+        return nll, count
+
+    # ---------------------------------------------------------- representations
+    def layer_outputs(self, tokens: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
+        """Per-layer vectors of the words ``w_1..w_n`` (the boundary tokens dropped).
+
+        Returns ``layers + 1`` tensors of shape (batch, max_n, width): index 0 is the input
+        embedding (twice, side by side, when bidirectional, as in ELMo), index k the k-th layer's
+        states (forward, or forward concatenated with backward). Rows past a sentence's end are
+        padding.
+        """
+        emb = self.embedding(tokens)                                      # (batch, time, emb)
+        n_max = tokens.shape[1] - 2
+        words = emb[:, 1:-1] if n_max > 0 else emb[:, :0]                 # (batch, n, emb)
+        fwd = [h[:, 1:] for h in self._stack(self.fwd, emb[:, :-1])]      # state after reading w_i
+        if self.bwd is None:
+            return [words] + fwd
+        n = lengths.to(tokens.device) - 2                                 # words per sentence
+        bwd_all = self._stack(self.bwd, reverse_padded(emb, lengths)[:, :-1])
+        # the backward state of w_j (0-based) sits at reversed position n - j
+        j = torch.arange(n_max, device=tokens.device).unsqueeze(0)
+        idx = (n.unsqueeze(1) - j).clamp(min=0)                            # (batch, n)
+        idx = idx.unsqueeze(-1).expand(-1, -1, self.hidden_size)
+        bwd = [h.gather(1, idx) for h in bwd_all]
+        return [torch.cat([words, words], dim=-1)] + [torch.cat(p, dim=-1) for p in zip(fwd, bwd)]
