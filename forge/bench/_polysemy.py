@@ -49,12 +49,7 @@ def context_cosines(view: VectorView, items: ContextPairs, batch_size: int = 64,
         r1, r2 = view.lookups(items.word1), view.lookups(items.word2)
         ok = np.flatnonzero((r1 >= 0) & (r2 >= 0))
         if len(ok):
-            u, v = view.rows(r1[ok]), view.rows(r2[ok])
-            nu, nv = np.linalg.norm(u, axis=1), np.linalg.norm(v, axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                cos = np.einsum("ij,ij->i", u, v) / (nu * nv)
-            cos[(nu == 0) | (nv == 0)] = 0.0
-            out[ok] = cos
+            out[ok] = view.cosines(r1[ok], r2[ok])
         if progress is not None:
             progress.update(n)
         return out

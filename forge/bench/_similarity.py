@@ -65,7 +65,7 @@ def evaluate_similarity(view: VectorView, pairs: WordPairs, oov: str = "drop", s
     pred = np.full(len(pairs), np.nan)
     if covered.any():
         idx = np.flatnonzero(covered & use)
-        pred[idx] = _cosines(view.rows(i1[idx]), view.rows(i2[idx]))
+        pred[idx] = view.cosines(i1[idx], i2[idx])
     uncovered = use & ~covered
     if uncovered.any():
         if oov == "zero":

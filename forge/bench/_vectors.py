@@ -112,6 +112,24 @@ class VectorView:
         out = mat[idx]
         return np.asarray(out.toarray() if sp.issparse(out) else out, dtype=np.float64)
 
+    def cosines(self, i1: np.ndarray, i2: np.ndarray) -> np.ndarray:
+        """Cosine of rows ``i1[k]`` and ``i2[k]`` (0 when one is all zeros); sparse rows stay sparse."""
+        mat = self.matrix()
+        if sp.issparse(mat):
+            mat = sp.csr_matrix(mat, dtype=np.float64)
+            u, v = mat[i1], mat[i2]
+            dots = np.asarray(u.multiply(v).sum(axis=1)).ravel()
+            nu = np.sqrt(np.asarray(u.multiply(u).sum(axis=1)).ravel())
+            nv = np.sqrt(np.asarray(v.multiply(v).sum(axis=1)).ravel())
+        else:
+            u, v = self.rows(i1), self.rows(i2)
+            dots = np.einsum("ij,ij->i", u, v)
+            nu, nv = np.linalg.norm(u, axis=1), np.linalg.norm(v, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = dots / (nu * nv)
+        out[(nu == 0) | (nv == 0)] = 0.0
+        return out
+
     def mean_vector(self) -> np.ndarray:
         mat = self.matrix()
         return np.asarray(mat.mean(axis=0), dtype=np.float64).ravel()

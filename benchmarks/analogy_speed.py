@@ -1,0 +1,125 @@
+"""Analogy evaluation speed: forge (batched matrix products) vs gensim's evaluate_word_analogies.
+
+Both score the Google analogy set (questions-words.txt, 19,544 questions) on
+the same vectors in one run, under the same protocol (3CosAdd, case folding,
+restrict_vocab=300000). The accuracies must be identical (asserted); the
+script prints both timings and the speed ratio (target: forge >= 20x faster
+on CPU) and writes them to benchmarks/results/analogy_speed.json.
+
+Vectors (``--vectors``):
+
+* ``text8`` (default, needs FORGE_DATA_DIR): forge's skip-gram encoder trained
+  on the text8 prefix (vector_size=100, epochs=1, min_count=5, workers=2);
+* ``random``: ``--vocab`` random vectors of ``--dim`` dimensions whose first
+  rows are the dataset's words (accuracy ~0, timing only); use
+  ``--max-questions`` to keep gensim's part short on big vocabularies.
+
+Run: ``FORGE_DATA_DIR=../shared/datasets python benchmarks/analogy_speed.py``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _vectors(args):
+    from gensim.models import KeyedVectors
+
+    import forge
+    if args.vectors == "text8":
+        corpus = forge.corpora.load("text8")
+        t = time.perf_counter()
+        enc = forge.create("skipgram", vector_size=args.dim, epochs=args.epochs, min_count=5, workers=2, seed=1,
+                           progress=False).fit(corpus)
+        print(f"trained skip-gram on text8 prefix in {time.perf_counter() - t:.1f} s: "
+              f"{len(enc.vocabulary)} words x {enc.dim}")
+        return enc.keyed_vectors, f"skipgram text8-prefix dim={args.dim} epochs={args.epochs}"
+    from forge.bench import load_dataset
+    qs = load_dataset("google-analogy").data
+    words = list(dict.fromkeys(w.lower() for w in qs.a + qs.b + qs.c + [a[0] for a in qs.answers]))
+    words += [f"filler{i}" for i in range(max(0, args.vocab - len(words)))]
+    rng = np.random.default_rng(0)
+    kv = KeyedVectors(args.dim)
+    kv.add_vectors(words, rng.standard_normal((len(words), args.dim), dtype=np.float32))
+    return kv, f"random {len(words)} x {args.dim}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--vectors", choices=["text8", "random"], default="text8")
+    p.add_argument("--vocab", type=int, default=100000)
+    p.add_argument("--dim", type=int, default=100)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--max-questions", type=int, default=None, help="use only the first N questions")
+    p.add_argument("--out", default=str(RESULTS / "analogy_speed.json"))
+    args = p.parse_args(argv)
+
+    from gensim.test.utils import datapath
+
+    from forge.bench import VectorView, evaluate_analogy
+    from forge.bench._parsers import parse_google_analogy
+
+    kv, label = _vectors(args)
+    src = Path(datapath("questions-words.txt"))
+    path = src
+    if args.max_questions:
+        lines, n = [], 0
+        for line in src.read_text(encoding="utf-8").splitlines(keepends=True):
+            if not line.startswith(":"):
+                if n == args.max_questions:
+                    continue
+                n += 1
+            lines.append(line)
+        path = Path(tempfile.mkdtemp()) / "questions-subset.txt"
+        path.write_text("".join(lines), encoding="utf-8")
+
+    t = time.perf_counter()
+    score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=300000, case_insensitive=True)
+    t_gensim = time.perf_counter() - t
+    total = sections[-1]
+    g_correct, g_n = len(total["correct"]), len(total["correct"]) + len(total["incorrect"])
+
+    t = time.perf_counter()
+    questions = parse_google_analogy(path)
+    view = VectorView(kv, case_insensitive=True, restrict_vocab=300000)
+    res = evaluate_analogy(view, questions, methods=("3cosadd",), device="cpu")
+    t_forge = time.perf_counter() - t
+    main_row = res.main()
+    f_correct, f_n = round(main_row["value"] * main_row["n"]), main_row["n"]
+
+    assert (f_correct, f_n) == (g_correct, g_n), (f"accuracies differ: forge {f_correct}/{f_n}, "
+                                                  f"gensim {g_correct}/{g_n}")
+    ratio = t_gensim / t_forge
+    print(f"vectors: {label}; questions: {len(questions)} ({g_n} covered)")
+    print(f"gensim evaluate_word_analogies: {t_gensim:8.2f} s  accuracy {score:.4f} ({g_correct}/{g_n})")
+    print(f"forge  evaluate_analogy (cpu):  {t_forge:8.2f} s  accuracy {main_row['value']:.4f} ({f_correct}/{f_n})")
+    print(f"speed ratio: forge is {ratio:.1f}x faster (target >= 20x on CPU)")
+    record = {"vectors": label, "vocab": len(kv), "dim": kv.vector_size, "questions": len(questions),
+              "covered": g_n, "correct": g_correct, "accuracy": score, "gensim_s": round(t_gensim, 3),
+              "forge_s": round(t_forge, 3), "ratio": round(ratio, 2), "cpus": os.cpu_count(),
+              "machine": platform.processor() or platform.machine(), "python": sys.version.split()[0],
+              "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    history = json.loads(out.read_text()) if out.exists() else []
+    history.append(record)
+    from forge._persist import atomic_file
+    with atomic_file(out) as fh:
+        json.dump(history, fh, indent=1)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
