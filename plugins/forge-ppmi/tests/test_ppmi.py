@@ -117,6 +117,15 @@ def test_svd_matches_dense(algorithm):
     assert np.all(u[np.argmax(np.abs(u), axis=0), np.arange(5)] > 0)
 
 
+def test_svd_of_a_rank_deficient_matrix():
+    """More sketch columns than the rank: the Cholesky orthonormalisation falls back to QR."""
+    rng = np.random.default_rng(6)
+    low = rng.standard_normal((30, 3)) @ rng.standard_normal((3, 30))
+    u, s = truncated_svd(sp.csr_matrix(low), 2, n_iter=3)
+    np.testing.assert_allclose(s, np.linalg.svd(low, compute_uv=False)[:2], rtol=1e-6)
+    np.testing.assert_allclose(u.T @ u, np.eye(2), atol=1e-8)
+
+
 def test_svd_rank_checked():
     with pytest.raises(BadInputError, match="vector_size=4 must be between 1 and 3"):
         truncated_svd(sp.identity(4, format="csr"), 4)
@@ -179,6 +188,7 @@ def test_load_rejects_mismatched_vectors(tmp_path):
 def test_keyed_vectors_interop():
     enc = PPMIEncoder(**PPMIEncoder._test_params).fit(TINY_CORPUS)
     kv = enc.keyed_vectors
+    assert kv.index_to_key == list(enc.vocabulary) and kv.vectors.shape == enc.vectors_.shape
     np.testing.assert_array_equal(kv["king"], enc.vector("king"))
     assert kv.similarity("king", "queen") == pytest.approx(enc.similarity("king", "queen"), abs=1e-6)
 

@@ -148,7 +148,7 @@ class PPMIEncoder(BaseEncoder):
 
         def build():
             from gensim.models import KeyedVectors
-            kv = KeyedVectors(self.dim, count=len(self.vocab_), dtype=np.float32)
+            kv = KeyedVectors(self.dim, dtype=np.float32)  # count=0: add_vectors appends
             kv.add_vectors(self.vocab_.words, self.vectors_)
             return kv
         return self._cached("keyed_vectors", build)
