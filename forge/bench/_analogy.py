@@ -113,28 +113,18 @@ def evaluate_analogy(view: VectorView, questions: AnalogySet, methods: tuple[str
     covered = (ia >= 0) & (ib >= 0) & (ic >= 0) & np.array([bool(g) for g in answer_groups], dtype=bool)
     cov_idx = np.flatnonzero(covered)
     correct = {m: np.full(n, np.nan) for m in methods}
-    predicted = {m: np.full(n, -1, dtype=np.int64) for m in methods}
-    R = view.restrict
     if len(cov_idx):
-        unit = view.unit()[:R]
+        unit = view.unit()[:view.restrict]
         backend = _Backend(unit, device)
-        bs = batch_size or max(1, min(4096, (64 << 20) // max(R, 1)))   # ~256 MB of float32 scores
-        banned_always = np.flatnonzero(view.group < 0)
-        for start in range(0, len(cov_idx), bs):
-            q = cov_idx[start:start + bs]
-            rows, cols = _banned(view, ia[q], ib[q], ic[q], banned_always)
-            for m in methods:
-                if m == "3cosadd":
-                    scores = backend.query_scores(ia[q], ib[q], ic[q])
-                else:
-                    sa, sb, sc = (backend.scores(x[q]) for x in (ia, ib, ic))
-                    scores = ((1 + sb) / 2) * ((1 + sc) / 2) / ((1 + sa) / 2 + _EPS)
-                best = backend.finish(scores, rows, cols)
-                predicted[m][q] = best
-                groups = view.group[best]
-                correct[m][q] = [g in answer_groups[k] for g, k in zip(groups, q)]
-            if progress is not None:
-                progress.update(len(q))
+        qa, qb, qc = ia[cov_idx], ib[cov_idx], ic[cov_idx]
+        n_unique = len(np.unique(np.concatenate([qa, qb, qc])))
+        if backend.torch is None and not sp.issparse(unit) and 2 * n_unique < len(cov_idx):
+            best = _solve_tiled(view, unit, qa, qb, qc, methods, progress)
+        else:
+            best = _solve_batched(view, backend, qa, qb, qc, methods, batch_size, progress)
+        for m in methods:
+            groups = view.group[best[m]]
+            correct[m][cov_idx] = [g in answer_groups[k] for g, k in zip(groups, cov_idx)]
     rows_out = []
     sections = list(dict.fromkeys(questions.sections))
     sec_arr = np.array(questions.sections, dtype=object)
@@ -151,6 +141,90 @@ def evaluate_analogy(view: VectorView, questions: AnalogySet, methods: tuple[str
                                        section=s))
     items = {f"correct_{m}": correct[m] for m in methods}
     return TaskResult(rows_out, items, n, int(covered.sum()))
+
+
+def _solve_batched(view: VectorView, backend: _Backend, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
+                   methods: tuple[str, ...], batch_size: int | None, progress) -> dict[str, np.ndarray]:
+    """One (batch, dim) @ (dim, vocab) product per batch of questions (GPU, sparse, or few repeats)."""
+    R = view.restrict
+    bs = batch_size or max(1, min(4096, (32 << 20) // max(R, 1)))   # ~128 MB of float32 scores
+    always = np.flatnonzero(view.group < 0)
+    best = {m: np.zeros(len(ia), dtype=np.int64) for m in methods}
+    for start in range(0, len(ia), bs):
+        q = slice(start, start + bs)
+        rows, cols = _banned(view, ia[q], ib[q], ic[q], always)
+        for m in methods:
+            if m == "3cosadd":
+                scores = backend.query_scores(ia[q], ib[q], ic[q])
+            else:  # in place: at most two (batch, vocab) arrays alive
+                scores = backend.scores(ib[q])
+                scores += 1
+                scores *= 0.5
+                tmp = backend.scores(ic[q])
+                tmp += 1
+                tmp *= 0.5
+                scores *= tmp
+                tmp = backend.scores(ia[q])
+                tmp += 1
+                tmp *= 0.5
+                tmp += _EPS
+                scores /= tmp
+                del tmp
+            best[m][q] = backend.finish(scores, rows, cols)
+        if progress is not None:
+            progress.update(len(ia[q]))
+    return best
+
+
+def _solve_tiled(view: VectorView, unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
+                 methods: tuple[str, ...], progress, chunk: int = 4096, block: int | None = None) -> dict[str, np.ndarray]:
+    """CPU path when questions reuse words (the usual case: 19,544 Google questions use ~900 words).
+
+    Cosines of the U distinct question words with a chunk of the vocabulary, ``S = W[U] @ W[chunk].T``
+    (U, chunk), are computed once; every question's scores are then sums/products of three rows of S
+    (3CosAdd: ``S[b] - S[a] + S[c]``, which ranks like the cosine with ``b - a + c``), kept as a running
+    argmax over the chunks. This replaces a (questions x dim x vocab) product by a (U x dim x vocab) one.
+    """
+    R = unit.shape[0]
+    uniq, inv = np.unique(np.concatenate([ia, ib, ic]), return_inverse=True)
+    nq = len(ia)
+    ua, ub, uc = inv[:nq], inv[nq:2 * nq], inv[2 * nq:]
+    wu = np.ascontiguousarray(unit[uniq])                              # (U, dim)
+    rows, cols = _banned(view, ia, ib, ic, np.zeros(0, dtype=np.int64))  # question words + case variants
+    order = np.argsort(cols, kind="stable")
+    rows, cols = rows[order], cols[order]
+    never = view.group < 0                                            # special tokens
+    best = {m: np.zeros(nq, dtype=np.int64) for m in methods}
+    best_val = {m: np.full(nq, -np.inf, dtype=np.float32) for m in methods}
+    bs = block or 48                                                  # (bs, chunk) blocks stay in cache
+    for c0 in range(0, R, chunk):
+        c1 = min(R, c0 + chunk)
+        s = wu @ unit[c0:c1].T                                        # (U, width) cosines
+        lo, hi = np.searchsorted(cols, [c0, c1])
+        b_rows, b_cols = rows[lo:hi], cols[lo:hi] - c0
+        never_here = np.flatnonzero(never[c0:c1])
+        for m in methods:
+            src = s if m == "3cosadd" else (s + 1) * 0.5
+            for q0 in range(0, nq, bs):
+                q1 = min(nq, q0 + bs)
+                x = src[ub[q0:q1]]                                    # (block, width)
+                if m == "3cosadd":
+                    x += src[uc[q0:q1]]
+                    x -= src[ua[q0:q1]]
+                else:
+                    x *= src[uc[q0:q1]]
+                    x /= src[ua[q0:q1]] + _EPS
+                sel = (b_rows >= q0) & (b_rows < q1)
+                x[b_rows[sel] - q0, b_cols[sel]] = -np.inf
+                x[:, never_here] = -np.inf
+                arg = x.argmax(axis=1)
+                val = x[np.arange(q1 - q0), arg]
+                better = val > best_val[m][q0:q1]                     # strict: earlier columns win ties
+                best_val[m][q0:q1][better] = val[better]
+                best[m][q0:q1][better] = arg[better] + c0
+        if progress is not None:
+            progress.update(round(nq * c1 / R) - round(nq * c0 / R))
+    return best
 
 
 def _banned(view: VectorView, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,

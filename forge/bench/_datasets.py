@@ -299,6 +299,11 @@ def expand_names(names: str | list[str]) -> list[str]:
         if name == "all":
             out.extend(_REGISTRY)
             continue
+        if name.startswith("probe-") and name not in _REGISTRY:   # the lab's probes run as tasks (forge.lab)
+            from forge.lab._bench import is_probe
+            if is_probe(name):
+                out += [name] if name not in out else []
+                continue
         for n in GROUPS.get(name, [name]):
             get_record(n)
             if n not in out:

@@ -75,7 +75,8 @@ class Report:
         """Encoders x datasets table of the main scores (or of ``metric``, section totals only)."""
         rows = self.main_scores() if metric is None else self.frame[
             (self.frame["metric"] == metric) & (self.frame["section"] == "")]
-        wide = rows.pivot_table(index="encoder", columns="dataset", values="value", aggfunc="first", sort=False)
+        wide = rows.pivot_table(index="encoder", columns="dataset", values="value", aggfunc="first", sort=False,
+                                 dropna=False)
         wide.columns.name = None
         return wide.reindex(index=[e for e in self.encoders if e in wide.index],
                             columns=[d for d in self.datasets if d in wide.columns])

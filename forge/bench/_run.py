@@ -77,6 +77,8 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
         names, skipped = available_datasets("all")
     else:
         names = expand_names(datasets)
+    probes = [n for n in names if n.startswith("probe-")]    # the lab's probes (forge.lab._bench)
+    names = [n for n in names if n not in probes]
     # load (and verify) every dataset before computing anything
     loaded: list[Dataset] = []
     for name in names:
@@ -87,7 +89,7 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                 skipped[name] = str(exc)
             else:
                 raise
-    if not loaded:
+    if not loaded and not probes:
         raise MissingDataError("No dataset could be loaded: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
 
     views = {name: VectorView(enc, case_insensitive, restrict_vocab) for name, enc in named.items()}
@@ -126,6 +128,12 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                 items[(enc_name, ds.name)] = res.items
     finally:
         bar.close()
+    if probes:
+        from forge.lab._bench import probe_rows
+        probe_frame_rows, probe_info, probe_errors = probe_rows(named, probes, seed)
+        rows += probe_frame_rows
+        protocol["datasets"].update(probe_info)
+        protocol["errors"].update(probe_errors)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return Report(frame, protocol, items)
 
