@@ -1,0 +1,36 @@
+"""The lab: every claim of the one-hot -> Word2Vec -> RNN -> LSTM story, measured.
+
+Each claim is a *probe*: a measurement that runs on any fitted encoder through
+the common interface and returns rows in the benchmark harness's tidy format
+(``kind="probe"``), with a figure. ``forge lab`` trains the encoders of the
+story and writes one report; ``forge bench --datasets probe-order`` runs one
+probe through the harness.
+
+==========================  =====  ==========================================================
+probe                       claim  measures
+==========================  =====  ==========================================================
+probe-onehot                1      dimension, density, memory, cosine of distinct words (= 0)
+probe-static-similarity     2      related vs unrelated pairs, neighbours, analogies
+probe-polysemy              3      spread of a word's vectors across contexts, SCWS / WiC
+probe-order                 4      identical sentence vectors under permutation
+probe-order-task            5      who did what to whom: accuracy, untrained vs trained
+probe-left-context          6      苹果 in 苹果派 vs 苹果手机: left-to-right vs bidirectional
+probe-long-range            7      recall across k distractors; gradient norm vs distance
+probe-speed                 8      time per batch vs length; recurrent vs parallel layers
+==========================  =====  ==========================================================
+
+Examples
+--------
+>>> import forge
+>>> from forge.lab import run_probes
+>>> enc = forge.create("onehot").fit([["apple", "banana", "spaceship"]])
+>>> res = run_probes({"onehot": enc}, ["probe-onehot"])
+>>> float(res.frame.query("metric == 'cosine_exactly_zero_fraction'")["value"].iloc[0])
+1.0
+"""
+
+from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, get_probe, list_probes, mean_pool, register_probe
+from forge.lab._run import LabResult, run_lab, run_probes
+
+__all__ = ["Probe", "ProbeOptions", "ProbeOutcome", "LabResult", "get_probe", "list_probes", "mean_pool",
+           "register_probe", "run_lab", "run_probes"]

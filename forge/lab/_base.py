@@ -1,0 +1,204 @@
+"""What a probe is, the probe registry, and the helpers every probe shares.
+
+A :class:`Probe` measures one claim of the story on *one* encoder through the
+common interface only (``vocabulary``, ``__contains__``, ``vector``,
+``embed``, ``dim``, ``tags``, ``get_params``), so it runs on any registered
+encoder, plugins included. It returns metric rows in the harness's tidy
+format (:data:`forge.bench._report.COLUMNS`, ``kind="probe"``) plus notes
+(text such as nearest neighbours), and knows how to draw its figure from
+those rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forge.errors import BadInputError, UnknownNameError
+
+__all__ = ["Probe", "ProbeOptions", "ProbeOutcome", "register_probe", "get_probe", "list_probes", "row",
+           "dense", "mean_pool", "covered", "cosine_distance", "encoder_language"]
+
+KIND = "probe"
+
+
+@dataclass
+class ProbeOptions:
+    """Settings shared by the probes.
+
+    ``sentences`` are extra sentences (e.g. sampled from the training corpus) for the probes that
+    measure over many sentences; ``quick`` makes the slow probes (memory, speed) smaller.
+    """
+    seed: int = 0
+    quick: bool = False
+    sentences: list[list[str]] | None = None
+    device: str = "cpu"
+    benchmarks: bool = True                   # also run the related benchmark datasets when available
+
+
+@dataclass
+class ProbeOutcome:
+    """Rows (dicts with ``metric``, ``section``, ``value``, ...) and free-text notes for one encoder."""
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One claim of the story as a measurement (see the module docstring)."""
+    name: str
+    claim: int
+    title: str
+    claim_text: str
+    measure: Callable[[Any, ProbeOptions], ProbeOutcome]
+    plot: Callable[[Any, Any], None]          # (rows of this probe as a DataFrame, matplotlib Figure)
+    method: str = ""                          # how the measurement is made, for the report
+
+
+_PROBES: dict[str, Probe] = {}
+
+
+def register_probe(probe: Probe) -> Probe:
+    _PROBES[probe.name] = probe
+    return probe
+
+
+def _load_all() -> None:
+    # the probe modules register themselves on import
+    from forge.lab import (_probe_context, _probe_memory, _probe_onehot, _probe_order,  # noqa: F401
+                           _probe_speed, _probe_static)
+
+
+def list_probes() -> dict[str, str]:
+    """``{name: title}`` of the probes, in claim order.
+
+    Examples
+    --------
+    >>> from forge.lab import list_probes
+    >>> list(list_probes())[:2]
+    ['probe-onehot', 'probe-static-similarity']
+    """
+    _load_all()
+    return {p.name: p.title for p in sorted(_PROBES.values(), key=lambda p: (p.claim, p.name))}
+
+
+def get_probe(name: str) -> Probe:
+    _load_all()
+    if name not in _PROBES:
+        raise UnknownNameError("probe", name, _PROBES)
+    return _PROBES[name]
+
+
+# ------------------------------------------------------------------ helpers
+def row(metric: str, value: float, *, section: str = "", n: int = 0, main: bool = False, language: str = "",
+        ci: tuple[float, float] = (float("nan"), float("nan"))) -> dict[str, Any]:
+    """One metric row (the encoder and dataset columns are added by the runner)."""
+    return {"kind": KIND, "language": language, "metric": metric, "section": section, "value": float(value),
+            "ci_low": float(ci[0]), "ci_high": float(ci[1]), "n": int(n), "main": bool(main)}
+
+
+def dense(x: Any) -> np.ndarray:
+    """A float64 ndarray from a dense array or a SciPy sparse matrix."""
+    if hasattr(x, "toarray"):
+        return np.asarray(x.toarray(), dtype=np.float64)
+    return np.asarray(x, dtype=np.float64)
+
+
+def mean_pool(rows: Any) -> np.ndarray:
+    """Mean of a sentence's token vectors, computed with a correctly rounded sum (``math.fsum``).
+
+    The exact sum does not depend on the order of the rows, so two orderings of the same
+    multiset of vectors give bit-identical means: any difference left is in the vectors,
+    not in floating-point summation order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([[1e-8, 1.0], [1.0, 3.0], [0.1, -2.0]])
+    >>> bool(np.array_equal(mean_pool(a), mean_pool(a[::-1])))
+    True
+    """
+    if hasattr(rows, "tocoo"):             # sparse (one-hot): exact sums over the stored entries only
+        coo = rows.tocoo()
+        out = np.zeros(coo.shape[1])
+        order = np.argsort(coo.col, kind="stable")
+        cols, vals = coo.col[order], np.asarray(coo.data, dtype=np.float64)[order]
+        starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]]) if len(cols) else np.array([], dtype=int)
+        for a, b in zip(starts, np.r_[starts[1:], len(cols)]):
+            out[cols[a]] = math.fsum(vals[a:b])
+        return out / max(1, coo.shape[0])
+    mat = dense(rows)
+    if mat.shape[0] == 0:
+        return np.zeros(mat.shape[1])
+    return np.array([math.fsum(col) for col in mat.T]) / mat.shape[0]
+
+
+def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """``1 - cos(a, b)``; 0 for two zero vectors, 1 when only one is zero."""
+    if np.array_equal(a, b):
+        return 0.0     # identical vectors: exactly 0, not 1 - (a rounded cos of 1)
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    if na == 0.0 or nb == 0.0:
+        return 1.0
+    return float(max(0.0, 1.0 - float(np.dot(a, b)) / (na * nb)))
+
+
+def covered(encoder: Any, tokens: Iterable[str]) -> bool:
+    """True when every token is in the encoder's vocabulary (OOV policies are not relied on)."""
+    return all(t in encoder for t in tokens)
+
+
+def encoder_language(encoder: Any) -> str:
+    """"zh" when the vocabulary is mostly CJK among its frequent words, else "en"."""
+    words = [w for w in list(encoder.vocabulary)[:200] if not w.startswith("<")]
+    cjk = sum(any("\u4e00" <= ch <= "\u9fff" for ch in w) for w in words)
+    return "zh" if words and cjk >= len(words) / 2 else "en"
+
+
+def adapt_script(encoder: Any, tokens: Sequence[str]) -> list[str]:
+    """Chinese tokens in the script the encoder knows (Traditional when it has 蘋果 but not 苹果)."""
+    if any("\u4e00" <= ch <= "\u9fff" for t in tokens for ch in t) and not covered(encoder, tokens):
+        try:
+            from forge.corpora._zh import to_traditional
+        except ImportError:  # pragma: no cover - the module itself imports nothing optional
+            return list(tokens)
+        try:
+            trad = [to_traditional(t) for t in tokens]
+        except Exception:  # opencc absent: keep the Simplified tokens
+            return list(tokens)
+        if covered(encoder, trad):
+            return trad
+    return list(tokens)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font with Chinese glyphs, or None."""
+    from matplotlib import font_manager
+    for font in font_manager.fontManager.ttflist:
+        if any(key in font.name for key in ("CJK", "WenQuanYi", "Hei", "Ming", "Song", "Kai", "Droid Sans Fallback")):
+            return font.name
+    return None
+
+
+def plot_text(text: str) -> str:
+    """``text`` for a figure label: as is when a CJK font is installed, else Chinese words glossed in English."""
+    if not _has_cjk(text) or cjk_font() is not None:
+        return text
+    import re
+
+    from forge.lab._sentences import ZH_GLOSS
+    return re.sub("[\u4e00-\u9fff]+", lambda m: "<" + ZH_GLOSS.get(m.group(0), "zh") + ">", text)
+
+
+def check_encoder(encoder: Any) -> None:
+    if not getattr(encoder, "is_fitted", True):
+        raise BadInputError(f"{type(encoder).__name__} is not fitted: probes need a fitted encoder "
+                            f"(call .fit(corpus) or forge.load(path) first).")

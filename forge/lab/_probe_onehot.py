@@ -1,0 +1,125 @@
+"""Claim 1: one-hot vectors are huge, almost all zeros, and every two words are orthogonal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, covered, dense, register_probe, row
+from forge.lab._sentences import ONEHOT_EXAMPLES, ORDER_SENTENCES
+
+__all__ = ["measure_onehot"]
+
+QUANTILES = (5, 25, 50, 75, 95)
+
+
+def _plain_words(encoder: Any, limit: int) -> list[str]:
+    vocab = list(encoder.vocabulary)
+    return [w for w in vocab[: limit + 10] if not (w.startswith("<") and w.endswith(">"))][:limit]
+
+
+def _cos(a: np.ndarray, b: np.ndarray) -> float:
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return 0.0 if na == 0.0 or nb == 0.0 else float(a @ b) / (na * nb)
+
+
+def _bytes(x: Any) -> int:
+    if sp.issparse(x):
+        x = x.tocsr()
+        return int(x.data.nbytes + x.indices.nbytes + x.indptr.nbytes)
+    return int(np.asarray(x).nbytes)
+
+
+def measure_onehot(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
+    """Dimension, density, memory as stored / dense / CSR, and the cosine distribution of word pairs."""
+    out = ProbeOutcome()
+    rng = np.random.default_rng(options.seed)
+    out.rows.append(row("dim", encoder.dim, n=1))
+    out.rows.append(row("vocab_size", len(encoder.vocabulary), n=1))
+    # density and memory over real sentences
+    sents = [s for s in ORDER_SENTENCES + list(options.sentences or [])[:300] if s and covered(encoder, s)]
+    if sents:
+        mats = encoder.embed(sents)
+        tokens = sum(m.shape[0] for m in mats)
+        nnz = sum(int(m.nnz) if sp.issparse(m) else int(np.count_nonzero(m)) for m in mats)
+        width = mats[0].shape[1]
+        stored = sum(_bytes(m) for m in mats)
+        as_dense = tokens * width * 4     # float32
+        as_csr = sum(_bytes(sp.csr_matrix(dense(m).astype(np.float32))) for m in mats)
+        out.rows += [row("density", nnz / (tokens * width), n=tokens, section="embed() rows"),
+                     row("bytes_per_token_stored", stored / tokens, n=tokens, section="memory"),
+                     row("bytes_per_token_dense", as_dense / tokens, n=tokens, section="memory"),
+                     row("bytes_per_token_csr", as_csr / tokens, n=tokens, section="memory")]
+        out.notes.append(f"{len(sents)} sentences, {tokens} tokens: {nnz / (tokens * width):.2%} of the entries "
+                         f"are non-zero; stored {stored / tokens:,.0f} B/token, dense float32 would take "
+                         f"{as_dense / tokens:,.0f} B/token, CSR {as_csr / tokens:,.0f} B/token.")
+    # cosine between random pairs of distinct frequent words (context-free vectors)
+    words = _plain_words(encoder, 2000)
+    n_pairs = 500 if options.quick else 2000
+    if len(words) >= 2:
+        vecs = {w: dense(encoder.vector(w)).ravel() for w in words}
+        i = rng.integers(0, len(words), n_pairs)
+        j = (i + rng.integers(1, len(words), n_pairs)) % len(words)      # j != i
+        cos = np.array([_cos(vecs[words[a]], vecs[words[b]]) for a, b in zip(i, j)])
+        section = "random pairs of distinct words"
+        out.rows.append(row("cosine_exactly_zero_fraction", float(np.mean(cos == 0.0)), n=n_pairs, main=True,
+                            section=section))
+        out.rows.append(row("cosine_mean", float(cos.mean()), n=n_pairs, section=section))
+        for q in QUANTILES:
+            out.rows.append(row(f"cosine_q{q:02d}", float(np.percentile(cos, q)), n=n_pairs, section=section))
+    for a, b in ONEHOT_EXAMPLES:
+        if a in encoder and b in encoder:
+            value = _cos(dense(encoder.vector(a)).ravel(), dense(encoder.vector(b)).ravel())
+            lang = "zh" if not a.isascii() else "en"
+            out.rows.append(row("cosine", value, section=f"{a} / {b}", n=1, language=lang))
+            out.notes.append(f"cos({a}, {b}) = {value:.4f}")
+    return out
+
+
+def plot_onehot(frame, fig) -> None:
+    encoders = list(dict.fromkeys(frame["encoder"]))
+    ax1, ax2 = fig.subplots(1, 2)
+    mem = frame[frame["section"] == "memory"]
+    x = np.arange(len(encoders))
+    for k, (metric, label) in enumerate([("bytes_per_token_stored", "as returned by embed()"),
+                                         ("bytes_per_token_dense", "dense float32"),
+                                         ("bytes_per_token_csr", "sparse CSR")]):
+        vals = [mem[(mem["encoder"] == e) & (mem["metric"] == metric)]["value"].mean() for e in encoders]
+        ax1.bar(x + (k - 1) * 0.27, np.nan_to_num(vals), 0.27, label=label)
+    ax1.set_yscale("log")
+    ax1.set_xticks(x, encoders, rotation=30, ha="right", fontsize=8)
+    ax1.set_ylabel("bytes per token (log)")
+    ax1.set_title("memory of one token's vector")
+    ax1.legend(fontsize=7)
+    stats = []
+    sim = frame[frame["section"] == "random pairs of distinct words"]
+    for e in encoders:
+        q = {m: v for m, v in sim[sim["encoder"] == e][["metric", "value"]].itertuples(index=False)}
+        if "cosine_q50" not in q:
+            stats.append({"med": np.nan, "q1": np.nan, "q3": np.nan, "whislo": np.nan, "whishi": np.nan, "label": e})
+            continue
+        stats.append({"med": q["cosine_q50"], "q1": q["cosine_q25"], "q3": q["cosine_q75"],
+                      "whislo": q["cosine_q05"], "whishi": q["cosine_q95"], "label": e})
+    ax2.bxp(stats, showfliers=False)
+    for k, e in enumerate(encoders):
+        z = sim[(sim["encoder"] == e) & (sim["metric"] == "cosine_exactly_zero_fraction")]["value"]
+        if len(z):
+            ax2.annotate(f"{z.iloc[0]:.0%}\n=0", (k + 1, 1.02), ha="center", fontsize=7, annotation_clip=False)
+    ax2.set_ylim(-0.6, 1.0)
+    ax2.axhline(0, color="grey", linewidth=0.5)
+    ax2.set_xticks(np.arange(1, len(encoders) + 1), encoders, rotation=30, ha="right", fontsize=8)
+    ax2.set_ylabel("cosine (5-25-50-75-95%)")
+    ax2.set_title("cosine of random word pairs", pad=22)
+
+
+register_probe(Probe(
+    name="probe-onehot", claim=1, title="One-hot vectors: one dimension per word, all pairs orthogonal",
+    claim_text=("One-hot vectors have one dimension per vocabulary word and are almost all zeros; any two "
+                "different words have cosine similarity exactly 0, so \"apple\" is as far from \"banana\" as "
+                "from \"spaceship\"."),
+    method=("Dimension and vocabulary size; the share of non-zero entries in embed() over real sentences; the "
+            "bytes per token as returned, as a dense float32 array and as CSR; the cosine of 2,000 random pairs "
+            "of distinct frequent words (context-free vectors) and the share that is exactly 0."),
+    measure=measure_onehot, plot=plot_onehot))

@@ -1,0 +1,224 @@
+"""Claims 2 and 3: dense static vectors capture relatedness, but give a word one vector for all its senses."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from forge.errors import ForgeError
+from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered, dense,
+                             encoder_language, plot_text, register_probe, row)
+from forge.lab._sentences import ANALOGIES, NEIGHBOUR_WORDS, SENSE_GLOSS, SENSES
+
+__all__ = ["measure_static_similarity", "measure_polysemy"]
+
+SIMILARITY_SETS = {"en": ["wordsim353"], "zh": ["zh_wordsim240", "zh_wordsim297"]}
+
+
+def _cos(a: np.ndarray, b: np.ndarray) -> float:
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return 0.0 if na == 0.0 or nb == 0.0 else float(a @ b) / (na * nb)
+
+
+def _vec(encoder: Any, word: str) -> np.ndarray:
+    return dense(encoder.vector(word)).ravel()
+
+
+def _lookup(encoder: Any, word: str) -> str | None:
+    for w in (word, word.lower()):
+        if w in encoder:
+            return w
+    return None
+
+
+# ------------------------------------------------------------------ claim 2
+def measure_static_similarity(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
+    """Cosine of related vs unrelated pairs (top vs bottom third of human scores), neighbours, analogies."""
+    from forge.bench import load_dataset
+    out = ProbeOutcome()
+    lang = encoder_language(encoder)
+    for name in SIMILARITY_SETS[lang]:
+        try:
+            pairs = load_dataset(name).data
+        except ForgeError as exc:         # not in the data directory: say so, go on
+            out.notes.append(f"{name} skipped: {str(exc).split('.')[0]}.")
+            continue
+        scores = np.asarray(pairs.scores, dtype=float)
+        lo, hi = np.percentile(scores, [100 / 3, 200 / 3])
+        groups: dict[str, list[float]] = {"related": [], "unrelated": []}
+        for w1, w2, s in zip(pairs.word1, pairs.word2, scores):
+            a, b = _lookup(encoder, w1), _lookup(encoder, w2)
+            if a is None or b is None or (lo < s < hi):
+                continue
+            groups["related" if s >= hi else "unrelated"].append(_cos(_vec(encoder, a), _vec(encoder, b)))
+        rel, unrel = np.array(groups["related"]), np.array(groups["unrelated"])
+        if len(rel) and len(unrel):
+            gap = rel.mean() - unrel.mean()
+            ci = _bootstrap_gap(rel, unrel, options.seed)
+            out.rows += [row("cosine_related", rel.mean(), section=name, n=len(rel), language=lang),
+                         row("cosine_unrelated", unrel.mean(), section=name, n=len(unrel), language=lang),
+                         row("related_minus_unrelated", gap, section=name, n=len(rel) + len(unrel), language=lang,
+                             ci=ci, main=name == SIMILARITY_SETS[lang][0])]
+            out.notes.append(f"{name}: mean cosine {rel.mean():.3f} for the {len(rel)} most related covered pairs "
+                             f"vs {unrel.mean():.3f} for the {len(unrel)} least related (gap {gap:+.3f}).")
+    for word in NEIGHBOUR_WORDS:
+        w = _lookup(encoder, adapt_script(encoder, [word])[0])
+        if w is not None:
+            near = encoder.most_similar(w, topn=5)
+            out.notes.append(f"neighbours of {w}: " + ", ".join(f"{n} {s:.2f}" for n, s in near))
+    hits = []
+    for a, b, c, d in ANALOGIES:
+        words = [_lookup(encoder, x) for x in adapt_script(encoder, [a, b, c, d])]
+        if any(x is None for x in words):
+            continue
+        a, b, c, d = words
+        query = _vec(encoder, a) - _vec(encoder, b) + _vec(encoder, c)
+        ranked = [w for w, _ in encoder.most_similar(query, topn=10) if w not in (a, b, c)]
+        top = ranked[0] if ranked else ""
+        hits.append(top == d)
+        lang_q = "en" if a.isascii() else "zh"
+        out.rows.append(row("analogy_top1", float(top == d), section=f"{a} - {b} + {c} = {d}?", n=1,
+                            language=lang_q))
+        out.notes.append(f"{a} - {b} + {c} -> {', '.join(ranked[:3])} (expected {d})")
+    if hits:
+        out.rows.append(row("analogy_top1_fraction", float(np.mean(hits)), section="analogy examples",
+                            n=len(hits), language=lang))
+    return out
+
+
+def _bootstrap_gap(rel: np.ndarray, unrel: np.ndarray, seed: int, n_boot: int = 500) -> tuple[float, float]:
+    rng = np.random.default_rng(seed)
+    gaps = [rng.choice(rel, len(rel)).mean() - rng.choice(unrel, len(unrel)).mean() for _ in range(n_boot)]
+    return float(np.percentile(gaps, 2.5)), float(np.percentile(gaps, 97.5))
+
+
+def plot_static_similarity(frame, fig) -> None:
+    ax = fig.subplots()
+    sub = frame[frame["metric"].isin(["cosine_related", "cosine_unrelated"])]
+    labels = list(dict.fromkeys(sub["encoder"] + "\n" + sub["section"]))
+    x = np.arange(len(labels))
+    for k, (metric, name) in enumerate([("cosine_related", "related pairs (top third)"),
+                                        ("cosine_unrelated", "unrelated pairs (bottom third)")]):
+        vals = [sub[((sub["encoder"] + "\n" + sub["section"]) == lab) & (sub["metric"] == metric)]["value"].mean()
+                for lab in labels]
+        ax.bar(x + (k - 0.5) * 0.38, np.nan_to_num(vals), 0.38, label=name)
+    ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=7)
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.set_ylabel("mean cosine")
+    ax.set_title("related vs unrelated word pairs (human similarity sets)")
+    ax.legend(fontsize=7)
+
+
+register_probe(Probe(
+    name="probe-static-similarity", claim=2, title="Dense vectors put related words close together",
+    claim_text=("Dense vectors from CBOW and skip-gram put words used in similar contexts close together; the "
+                "embedding matrix is the by-product of a prediction task."),
+    method=("The word pairs of WordSim-353 (Chinese: wordsim-240/297) split by human score: mean cosine of the "
+            "most related third vs the least related third, with a bootstrap 95% interval on the gap; nearest "
+            "neighbours; analogy examples (a - b + c, question words excluded)."),
+    measure=measure_static_similarity, plot=plot_static_similarity))
+
+
+# ------------------------------------------------------------------ claim 3
+def measure_polysemy(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
+    """Spread of a word's vectors across its contexts, and how far apart its senses are."""
+    out = ProbeOutcome()
+    by_word: dict[str, list[tuple[str, list[str], int]]] = {}
+    for word, sense, ctx in SENSES:
+        toks = adapt_script(encoder, ctx)
+        if covered(encoder, toks):
+            by_word.setdefault(word, []).append((sense, toks, ctx.index(word)))
+    spreads, gaps, identical = [], [], []
+    for word, items in by_word.items():
+        if len(items) < 2:
+            continue
+        vecs = [dense(m)[i] for m, (_, _, i) in zip(encoder.embed([t for _, t, _ in items]), items)]
+        within, across = [], []
+        for (s1, _, _), (s2, _, _), v1, v2 in ((a[0], b[0], a[1], b[1]) for a, b in
+                                               itertools.combinations(list(zip(items, vecs)), 2)):
+            d = cosine_distance(v1, v2)
+            identical.append(bool(np.array_equal(v1, v2)))
+            (within if s1 == s2 else across).append(d)
+        spread = float(np.mean(within + across))
+        lang = "en" if word.isascii() else "zh"
+        gloss = f" ({SENSE_GLOSS[word]})" if word in SENSE_GLOSS else ""
+        out.rows.append(row("spread", spread, section=f"{word}{gloss}", n=len(items), language=lang))
+        spreads.append(spread)
+        if within and across:
+            gap = float(np.mean(across) - np.mean(within))
+            out.rows.append(row("sense_gap", gap, section=f"{word}{gloss}", n=len(items), language=lang))
+            gaps.append(gap)
+            out.notes.append(f"{word}{gloss}: {len(items)} contexts, mean cosine distance {spread:.4f}; "
+                             f"between senses minus within a sense: {gap:+.4f}")
+    if spreads:
+        out.rows.append(row("spread_mean", float(np.mean(spreads)), section="all words", n=len(spreads), main=True))
+        out.rows.append(row("identical_fraction", float(np.mean(identical)), section="all context pairs",
+                            n=len(identical)))
+    if gaps:
+        out.rows.append(row("sense_gap_mean", float(np.mean(gaps)), section="all words", n=len(gaps)))
+    if options.benchmarks and not options.quick and encoder_language(encoder) == "en":
+        out.rows += _polysemy_benchmarks(encoder, out.notes, options.seed)
+    return out
+
+
+def _polysemy_benchmarks(encoder: Any, notes: list[str], seed: int) -> list[dict]:
+    from forge.bench import VectorView, evaluate_polysemy, load_dataset
+    rows = []
+    for name, metrics in (("scws", ("spearman",)), ("wic", ("accuracy_test", "accuracy_dev"))):
+        try:
+            data = load_dataset(name).data
+        except ForgeError as exc:
+            notes.append(f"{name} skipped: {str(exc).split('.')[0]}.")
+            continue
+        res = evaluate_polysemy(VectorView(encoder), data, seed=seed)
+        for r in res.rows:
+            if r["metric"] in metrics:
+                rows.append(row(f"{name}_{r['metric']}", r["value"], section="benchmark", n=r["n"],
+                                ci=(r["ci_low"], r["ci_high"]), language="en"))
+        notes.append(f"{name}: " + ", ".join(f"{r['metric']} {r['value']:.3f}" for r in res.rows
+                                            if r["metric"] in metrics) + f" (coverage {res.coverage:.0%})")
+    return rows
+
+
+def plot_polysemy(frame, fig) -> None:
+    bench = frame[frame["section"] == "benchmark"]
+    axes = fig.subplots(1, 2 if len(bench) else 1)
+    axes = np.atleast_1d(axes)
+    sub = frame[frame["metric"] == "spread"]
+    encoders, words = list(dict.fromkeys(sub["encoder"])), list(dict.fromkeys(sub["section"]))
+    ax = axes[0]
+    width = 0.8 / max(1, len(encoders))
+    for j, enc in enumerate(encoders):
+        part = sub[sub["encoder"] == enc].set_index("section").reindex(words)["value"]
+        ax.bar(np.arange(len(words)) + j * width - 0.4 + width / 2, np.nan_to_num(part.to_numpy(float)), width,
+               label=enc)
+    ax.set_xticks(np.arange(len(words)), [plot_text(w) for w in words], fontsize=8)
+    ax.set_ylabel("mean cosine distance between\nthe word's vectors in its contexts")
+    ax.set_title("spread of a word across contexts (0 = one vector)")
+    ax.legend(fontsize=6, ncol=2)
+    if len(bench):
+        ax = axes[1]
+        metrics, encs = list(dict.fromkeys(bench["metric"])), list(dict.fromkeys(bench["encoder"]))
+        width = 0.8 / max(1, len(encs))
+        for j, enc in enumerate(encs):
+            part = bench[bench["encoder"] == enc].set_index("metric").reindex(metrics)
+            vals = part["value"].to_numpy(float)
+            err = np.abs(np.vstack([vals - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - vals]))
+            ax.bar(np.arange(len(metrics)) + j * width - 0.4 + width / 2, np.nan_to_num(vals), width,
+                   yerr=np.nan_to_num(err), capsize=2, label=enc)
+        ax.set_xticks(np.arange(len(metrics)), metrics, rotation=20, ha="right", fontsize=8)
+        ax.set_title("polysemy benchmarks (95% CI)")
+        ax.axhline(0.5, color="grey", linewidth=0.5, linestyle=":")
+
+
+register_probe(Probe(
+    name="probe-polysemy", claim=3, title="A static vector cannot tell the senses of a word apart",
+    claim_text=("A static vector is the same for a word in every sentence, so it cannot tell the senses of a "
+                "polysemous word apart (\"apple\" the fruit vs the phone maker)."),
+    method=("For apple, bank, plant, play (苹果, 打 in Chinese), each in four contexts (two per sense): the mean "
+            "cosine distance between the word's vectors from embed() (its spread, 0 for one vector) and the "
+            "distance between senses minus within a sense; SCWS (Spearman) and WiC (accuracy, threshold tuned "
+            "on train) side by side when the data directory has them."),
+    measure=measure_polysemy, plot=plot_polysemy))

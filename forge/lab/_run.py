@@ -1,0 +1,251 @@
+"""Running probes over encoders, and ``run_lab``: train the encoders of the story, run every probe."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forge.errors import BadInputError
+from forge.lab._base import ProbeOptions, check_encoder, get_probe, list_probes
+
+__all__ = ["LabResult", "run_probes", "run_lab", "train_lab_encoders", "LAB_SIZES"]
+
+
+@dataclass
+class LabResult:
+    """Probe rows in the harness's tidy format, notes per (probe, encoder), and how they were made."""
+    frame: pd.DataFrame
+    notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    protocol: dict[str, Any] = field(default_factory=dict)
+
+    def to_report(self):
+        """The rows as a :class:`forge.bench.Report` (``to_wide()``, ``save()``, merging with benchmarks)."""
+        from forge.bench import Report
+        return Report(self.frame, self.protocol)
+
+    def to_wide(self) -> pd.DataFrame:
+        return self.to_report().to_wide()
+
+    def save(self, path: str | Path) -> Path:
+        """Write the lab report (report.md, report.html, figures, results.csv/json) into ``path``, atomically."""
+        from forge.lab._report import write_report
+        return write_report(self, path)
+
+
+def _rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    from forge.bench._report import COLUMNS
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame
+
+
+def run_probes(encoders: dict[str, Any], probes: Sequence[str] | None = None, options: ProbeOptions | None = None,
+               select: Callable[[str, str], bool] | None = None, log: Callable[[str], None] | None = None
+               ) -> LabResult:
+    """Run ``probes`` (default: all) on every encoder; ``select(probe, encoder)`` may skip pairs.
+
+    Examples
+    --------
+    >>> import forge
+    >>> from forge.lab import run_probes
+    >>> enc = forge.create("onehot").fit([["the", "dog", "bit", "the", "man"]] * 3)
+    >>> res = run_probes({"onehot": enc}, ["probe-order"])
+    >>> res.frame.loc[res.frame["main"], ["dataset", "metric", "value"]].values.tolist()
+    [['probe-order', 'identical_fraction', 1.0]]
+    """
+    if not isinstance(encoders, dict) or not encoders:
+        raise BadInputError("run_probes expects a non-empty dict {name: fitted encoder}.")
+    options = options or ProbeOptions()
+    names = list(probes) if probes is not None else list(list_probes())
+    rows: list[dict[str, Any]] = []
+    notes: dict[tuple[str, str], list[str]] = {}
+    timing: dict[str, float] = {}
+    for enc in encoders.values():
+        check_encoder(enc)
+    for pname in names:
+        probe = get_probe(pname)
+        start = time.perf_counter()
+        for ename, enc in encoders.items():
+            if select is not None and not select(pname, ename):
+                continue
+            if log:
+                log(f"  {pname} on {ename}")
+            outcome = probe.measure(enc, options)
+            notes[(pname, ename)] = outcome.notes
+            for r in outcome.rows:
+                rows.append({"encoder": ename, "dataset": pname, **r, "n_total": r["n"], "coverage": np.nan})
+        timing[pname] = round(time.perf_counter() - start, 2)
+    protocol = {"probes": names, "seed": options.seed, "quick": options.quick, "probe_seconds": timing,
+                "encoders": {n: _encoder_info(e) for n, e in encoders.items()}}
+    return LabResult(_rows_frame(rows), notes, protocol)
+
+
+def _encoder_info(enc: Any) -> dict[str, Any]:
+    import json
+    params = {}
+    for k, v in (enc.get_params().items() if hasattr(enc, "get_params") else []):
+        try:
+            json.dumps(v)
+            params[k] = v
+        except TypeError:
+            params[k] = repr(v)
+    return {"encoder": getattr(enc, "name", type(enc).__name__), "params": params,
+            "vocab_size": len(enc.vocabulary), "tags": dict(getattr(enc, "tags", {}))}
+
+
+# ---------------------------------------------------------------- the lab
+# sizes that keep `forge lab` within a few minutes on 2 CPU cores; --quick halves them again
+LAB_SIZES = {
+    "full": {"w2v": {"vector_size": 100, "epochs": 5, "min_count": 3}, "rnn_hidden": 64, "rnn_tokens": 60_000,
+             "rnn_vocab": 5000, "zh_epochs": 15},
+    "quick": {"w2v": {"vector_size": 50, "epochs": 3, "min_count": 3}, "rnn_hidden": 32, "rnn_tokens": 20_000,
+              "rnn_vocab": 3000, "zh_epochs": 8},
+}
+STATIC = ("onehot", "cbow", "skipgram")
+RECURRENT = ("rnn", "birnn", "lstm", "bilstm", "gru", "bigru")
+UNTRAINED = ("rnn", "lstm", "bilstm")
+
+
+def _first_tokens(corpus: Iterable[list[str]], n_tokens: int, piece: int = 50) -> list[list[str]]:
+    """The corpus's first ``n_tokens`` tokens as sentences (long lines, e.g. text8's, cut into pieces)."""
+    out, total = [], 0
+    for sent in corpus:
+        for i in range(0, max(1, len(sent)), piece):
+            part = list(sent[i:i + piece])
+            if part:
+                out.append(part)
+                total += len(part)
+            if total >= n_tokens:
+                return out
+    return out
+
+
+def _sample_sentences(sents: list[list[str]], n: int, seed: int) -> list[list[str]]:
+    """Up to ``n`` sentences of 5 to 20 tokens (longer ones cut into windows of 12)."""
+    pool = []
+    for s in sents:
+        if len(s) > 20:
+            pool += [s[i:i + 12] for i in range(0, len(s) - 11, 12)]
+        elif len(s) >= 5:
+            pool.append(s)
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(pool))[:n]
+    return [pool[i] for i in sorted(idx)]
+
+
+def _recurrent_params(size: dict[str, Any], hidden: int, vocab: int | None, epochs: int, seed: int
+                      ) -> dict[str, Any]:
+    cutoffs = [min(500, vocab // 4), min(2000, vocab // 2)] if vocab else None
+    return {"hidden_size": hidden, "layers": 1, "epochs": epochs, "batch_size": 64, "dropout": 0.0,
+            "validation": 0.0, "max_vocab": vocab, "softmax": "adaptive", "cutoffs": cutoffs,
+            "oov": "unk", "device": "cpu", "progress": False, "seed": seed, "max_len": 60}
+
+
+def train_lab_encoders(corpus_name: str = "gensim-default", quick: bool = False, seed: int = 0,
+                       rnn_tokens: int | None = None, rnn_hidden: int | None = None,
+                       log: Callable[[str], None] = print) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Fit the English encoders on ``corpus_name`` and the Chinese ones; returns (en, zh, info)."""
+    import forge
+    size = LAB_SIZES["quick" if quick else "full"]
+    rnn_tokens = rnn_tokens or size["rnn_tokens"]
+    hidden = rnn_hidden or size["rnn_hidden"]
+    info: dict[str, Any] = {"corpus": corpus_name, "train_seconds": {}}
+    corpus = forge.corpora.load(corpus_name)
+    encoders: dict[str, Any] = {}
+
+    def fit(label: str, name: str, data, **params):
+        start = time.perf_counter()
+        encoders_ref = forge.create(name, **params).fit(data)
+        info["train_seconds"][label] = round(time.perf_counter() - start, 1)
+        log(f"trained {label:<18} {len(encoders_ref.vocabulary):>7} words, dim {encoders_ref.dim:>6}, "
+            f"{info['train_seconds'][label]:6.1f} s")
+        return encoders_ref
+
+    encoders["onehot"] = fit("onehot", "onehot", corpus, min_count=size["w2v"]["min_count"])
+    for name in ("cbow", "skipgram"):
+        encoders[name] = fit(name, name, corpus, workers=2, seed=seed + 1, **size["w2v"])
+    head = _first_tokens(corpus, rnn_tokens)
+    info["rnn_corpus"] = f"the first {sum(map(len, head)):,} tokens of {corpus_name}"
+    for name in RECURRENT:
+        encoders[name] = fit(name, name, head, **_recurrent_params(size, hidden, size["rnn_vocab"], 1, seed))
+    for name in UNTRAINED:
+        encoders[f"{name}-untrained"] = fit(f"{name}-untrained", name, head,
+                                            **_recurrent_params(size, hidden, size["rnn_vocab"], 0, seed))
+    info["sentences"] = _sample_sentences(_first_tokens(corpus, 200_000), 100 if quick else 400, seed)
+    # Chinese: the lab's own sentences, plus the Sinica treebank (converted to Simplified) when available
+    zh_data = _zh_corpus(log)
+    info["zh_corpus"] = zh_data[1]
+    zh: dict[str, Any] = {}
+    zh["zh-onehot"] = fit("zh-onehot", "onehot", zh_data[0])
+    zh["zh-skipgram"] = fit("zh-skipgram", "skipgram", zh_data[0], vector_size=50, window=3, min_count=1,
+                            epochs=30, workers=1, seed=seed + 1)
+    n_tokens = sum(map(len, zh_data[0]))
+    n_words = len({t for s in zh_data[0] for t in s})
+    # about 40k tokens of training whatever the corpus; every word kept (the probes need 派, 手机...)
+    epochs = max(1, min(size["zh_epochs"], 40_000 // n_tokens))
+    head = {"softmax": "adaptive", "cutoffs": [1000, 4000]} if n_words > 5000 else {"softmax": "full",
+                                                                                   "cutoffs": None}
+    for name, n_epochs in [(n, epochs) for n in ("rnn", "birnn", "lstm", "bilstm")] + [("rnn", 0)]:
+        params = _recurrent_params(size, 32, None, n_epochs, seed)
+        params.update(min_count=1, batch_size=32, lr=3e-3, **head)
+        label = f"zh-{name}" + ("-untrained" if n_epochs == 0 else "")
+        zh[label] = fit(label, name, zh_data[0], **params)
+    return encoders, zh, info
+
+
+def _zh_corpus(log: Callable[[str], None]) -> tuple[list[list[str]], str]:
+    import forge
+    from forge.errors import ForgeError
+    from forge.lab._sentences import zh_training_sentences
+    own = zh_training_sentences()
+    text = f"the lab's {len(own)} built-in Chinese sentences (Simplified, hand-segmented)"
+    try:
+        sinica = list(forge.corpora.load("sinica"))
+        from forge.corpora._zh import to_simplified
+        table = {w: to_simplified(w) for w in {t for s in sinica for t in s}}
+        sinica = [[table[t] for t in s] for s in sinica if len(s) > 1]
+        text += f" + the Sinica Treebank sample ({len(sinica):,} sentences, converted to Simplified with OpenCC)"
+        return own + sinica, text
+    except ForgeError as exc:
+        log(f"(sinica not used: {str(exc).split('.')[0]})")
+        return own, text
+
+
+def _select(pname: str, ename: str) -> bool:
+    """Which probe runs on which lab encoder (everything else runs everywhere)."""
+    base = ename.removeprefix("zh-")
+    if pname == "probe-long-range":      # one model per cell: the unidirectional trained encoders
+        return base in ("rnn", "gru", "lstm") and not ename.startswith("zh-")
+    if pname == "probe-speed":
+        return not ename.startswith("zh-") and "untrained" not in ename
+    if pname in ("probe-onehot", "probe-static-similarity"):
+        return "untrained" not in ename
+    return True
+
+
+def run_lab(corpus: str = "gensim-default", out: str | Path | None = None, quick: bool = False, seed: int = 0,
+            rnn_tokens: int | None = None, rnn_hidden: int | None = None,
+            log: Callable[[str], None] | None = None) -> LabResult:
+    """Train the encoders of the story and run every probe on them; save the report to ``out``."""
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    start = time.perf_counter()
+    en, zh, info = train_lab_encoders(corpus, quick, seed, rnn_tokens, rnn_hidden, log)
+    options = ProbeOptions(seed=seed, quick=quick, sentences=info.pop("sentences"))
+    encoders = {**en, **zh}
+    result = run_probes(encoders, options=options, select=_select, log=log)
+    result.protocol.update(info)
+    result.protocol["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    result.protocol["total_seconds"] = round(time.perf_counter() - start, 1)
+    from forge import __version__
+    result.protocol["forge_version"] = __version__
+    if out is not None:
+        result.save(out)
+        log(f"lab report written to {out}/report.html and {out}/report.md")
+    return result

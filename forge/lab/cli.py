@@ -1,0 +1,44 @@
+"""``forge lab``: train the encoders of the story and measure every claim in one report.
+
+``forge lab`` (offline, the embedded ``gensim-default`` corpus, a few minutes
+on 2 CPU cores) writes ``lab-report/report.html`` and ``report.md`` with one
+figure per claim. ``--corpus text8`` (with ``FORGE_DATA_DIR``) uses a bigger
+corpus; ``--quick`` uses smaller models; ``--probes`` runs a subset.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("lab", help="measure every claim of the one-hot -> Word2Vec -> RNN -> LSTM story",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", default="gensim-default",
+                   help="named corpus for the English encoders (gensim-default, text8, ptb, brown, ...)")
+    p.add_argument("--out", default="lab-report", help="directory for the report (replaced atomically)")
+    p.add_argument("--quick", action="store_true", help="smaller models and fewer measurements (about a minute)")
+    p.add_argument("--rnn-tokens", type=int, default=None,
+                   help="train the recurrent encoders on this many tokens of the corpus (default 60000)")
+    p.add_argument("--rnn-hidden", type=int, default=None, help="hidden size of the recurrent encoders (default 64)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--list", action="store_true", help="list the probes and exit")
+    p.set_defaults(func=_cmd_lab)
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from forge.lab import list_probes, run_lab
+    if args.list:
+        for name, title in list_probes().items():
+            print(f"  {name:<24} {title}")
+        return 0
+    result = run_lab(corpus=args.corpus, out=args.out, quick=args.quick, seed=args.seed,
+                     rnn_tokens=args.rnn_tokens, rnn_hidden=args.rnn_hidden)
+    from forge.lab._report import findings
+    for name in list_probes():
+        if name in set(result.frame["dataset"]):
+            print(f"{name}: {findings(result.frame, name)}")
+    return 0
