@@ -110,6 +110,16 @@ def test_bad_params_rejected_in_fit(bad, match):
         small(**bad).fit(TINY_CORPUS)
 
 
+def test_long_lines_are_streamed_not_read_by_gensim(tmp_path):
+    from forge_fasttext.encoder import _line_file
+    short, long = tmp_path / "short.txt", tmp_path / "long.txt"
+    short.write_text("a b c\n" * 5000)
+    long.write_text("a b c\n" + " ".join(["w"] * 10001) + "\n")
+    assert _line_file(forge.corpora.TextCorpus(short, tokenizer="whitespace")) == short
+    assert _line_file(forge.corpora.TextCorpus(long, tokenizer="whitespace")) is None
+    assert _line_file(TINY_CORPUS) is None
+
+
 def test_trains_from_a_text_file(tmp_path):
     path = tmp_path / "corpus.txt"
     path.write_text("\n".join(" ".join(s) for s in TINY_CORPUS), encoding="utf-8")
