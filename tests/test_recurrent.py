@@ -281,3 +281,23 @@ def test_most_similar_and_similarity_use_the_input_embedding(fitted):
     assert bi.similarity("cat", "dog") == pytest.approx(
         float(np.dot(bi.vector("cat"), bi.vector("dog")) /
               (np.linalg.norm(bi.vector("cat")) * np.linalg.norm(bi.vector("dog")))), abs=1e-6)
+
+
+def test_fit_leaves_the_global_rng_alone(corpus):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    forge.create("gru", **FAST).fit(corpus[:30])
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_cli_train_and_load(tmp_path, capsys):
+    from forge.cli import main
+    out = tmp_path / "model"
+    assert main(["train", "bigru", "--corpus", str(DATA), "--param", "hidden_size=8", "--param", "epochs=1",
+                 "--param", "progress=false", "--device", "cpu", "--out", str(out)]) == 0
+    assert "Trained bigru" in capsys.readouterr().out
+    assert forge.load(out).embed([["the", "cat"]])[0].shape == (2, 16)
+    if not torch.cuda.is_available():
+        assert main(["train", "lstm", "--corpus", str(DATA), "--device", "cuda", "--out", str(out)]) == 2
+        assert "CUDA is not available" in capsys.readouterr().err

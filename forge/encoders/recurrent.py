@@ -204,8 +204,13 @@ class RecurrentEncoder(BaseEncoder):
         return weights
 
     # ------------------------------------------------------------------ fit
-    def fit(self, corpus: Iterable[Sequence[str]]) -> "RecurrentEncoder":
-        """Train the language model on ``corpus`` (sentences of tokens); returns ``self``."""
+    def fit(self, corpus: Iterable[Sequence[str]], valid: Iterable[Sequence[str]] | None = None
+            ) -> "RecurrentEncoder":
+        """Train the language model on ``corpus`` (sentences of tokens); returns ``self``.
+
+        ``valid``, a separate validation corpus (e.g. PTB's valid split), replaces the held-out
+        ``validation`` fraction for early stopping.
+        """
         self._validate()
         device, dist = resolve_device(self.device), None
         dist, device = setup_distributed(device)
@@ -216,7 +221,12 @@ class RecurrentEncoder(BaseEncoder):
                 raise BadInputError(f"The corpus {corpus!r} yielded no word seen at least min_count="
                                     f"{self.min_count} times; is it empty?")
             data = encode_corpus(corpus, vocab.index, self.max_len)
-            train_idx, valid_idx = split_validation(len(data), float(self.validation), self.seed)
+            if valid is not None:
+                valid_data = encode_corpus(as_corpus(valid), vocab.index, self.max_len)
+                train_data = data
+            else:
+                train_idx, valid_idx = split_validation(len(data), float(self.validation), self.seed)
+                train_data, valid_data = data.subset(train_idx), data.subset(valid_idx)
             pretrained, note = self._pretrained(vocab)
             emb_dim = pretrained.shape[1] if pretrained is not None else (self.embedding_dim or self.hidden_size)
             self._layer_weights(emb_dim)
@@ -224,16 +234,17 @@ class RecurrentEncoder(BaseEncoder):
             if softmax == "auto":
                 softmax = "adaptive" if len(vocab) >= ADAPTIVE_FROM and not self.tie_weights else "full"
             cutoffs = list(self.cutoffs) if self.cutoffs else default_cutoffs(len(vocab))
-            torch.manual_seed(self.seed)
-            model = self._build(len(vocab), emb_dim, softmax, cutoffs)
-            if pretrained is not None:
-                with torch.no_grad():
-                    model.embedding.weight.copy_(torch.from_numpy(pretrained))
-            model.embedding.weight.requires_grad_(not self.freeze_embedding)
-            model.to(device)
             params = {k: v for k, v in self._config_params().items() if k not in RESUMABLE}
-            state = train_lm(self, model, data.subset(train_idx), data.subset(valid_idx), vocab, device, dist,
-                             params)
+            gpus = [torch.device(device).index or 0] if device.startswith("cuda") else []
+            with torch.random.fork_rng(devices=gpus):   # seed our own run, leave the caller's RNG as it was
+                torch.manual_seed(self.seed)
+                model = self._build(len(vocab), emb_dim, softmax, cutoffs)
+                if pretrained is not None:
+                    with torch.no_grad():
+                        model.embedding.weight.copy_(torch.from_numpy(pretrained))
+                model.embedding.weight.requires_grad_(not self.freeze_embedding)
+                model.to(device)
+                state = train_lm(self, model, train_data, valid_data, vocab, device, dist, params)
         finally:
             dist.close()
         self.model_, self.device_, self.embedding_dim_ = model, device, emb_dim
