@@ -155,7 +155,7 @@ def test_cli_list(capsys):
 def test_cli_bench_trains_named_encoder_offline(tmp_path, capsys, monkeypatch):
     """`forge bench` on the embedded default: trains on gensim-default, runs the offline datasets."""
     monkeypatch.delenv("FORGE_DATA_DIR", raising=False)
-    out = tmp_path / "bench-onehot"
+    out = tmp_path / "bench-skipgram"
     assert main(["bench", "--encoders", "bench-skipgram", "--param", "vector_size=16", "--param", "epochs=1",
                  "--param", "min_count=3", "--param", "progress=false", "--out", str(out), "--quiet",
                  "--methods", "3cosadd"]) == 0

@@ -115,7 +115,7 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                 elif ds.kind == "analogy":
                     data = ds.data if subset is None else _subset_analogy(ds.data, subset)
                     res = evaluate_analogy(view, data, analogy_methods, device=device, progress=bar)
-                    bar.update(len(ds) - len(data))
+                    bar.update(len(ds) - res.n_covered)             # the bar advanced over covered questions
                 else:
                     res = evaluate_polysemy(view, ds.data, ci=ci, n_boot=n_boot, seed=seed, progress=bar)
                 if res.n_covered == 0:
