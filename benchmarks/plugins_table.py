@@ -101,6 +101,19 @@ HARNESS_NAMES = {"wordsim353": "WordSim-353", "simlex999": "SimLex-999", "men": 
                  "google-analogy": ANALOGY[0]}
 
 
+def harness_words() -> set[str]:
+    """Every (case-folded) word of the harness's copies of the datasets."""
+    import forge.bench
+    words: set[str] = set()
+    for name in HARNESS_NAMES:
+        data = forge.bench.load_dataset(name).data
+        for field in ("word1", "word2", "a", "b", "c"):
+            words.update(w.lower() for w in getattr(data, field, []))
+        for answers in getattr(data, "answers", []):
+            words.update(w.lower() for w in answers)
+    return words
+
+
 def harness_scores(models: dict) -> pd.DataFrame:
     """Main score and coverage of each (encoder, dataset) from forge.bench.run."""
     import forge.bench
@@ -157,7 +170,7 @@ def main() -> None:
         files = pair_files(root, workdir)
         analogy = root / ANALOGY[1]
         n_questions = sum(1 for line in analogy.open(encoding="utf-8") if line.strip() and not line.startswith(":"))
-        wanted = eval_words(files, analogy)
+        wanted = harness_words() if args.engine == "harness" else eval_words(files, analogy)
         models, seconds = {}, {}
         for name in names:
             enc = forge.create(name, **settings[name])
