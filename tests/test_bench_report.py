@@ -162,3 +162,13 @@ def test_cli_bench_trains_named_encoder_offline(tmp_path, capsys, monkeypatch):
     wide = Report.load(out).to_wide()
     assert list(wide.index) == ["skipgram"]
     assert list(wide.columns) == ["wordsim353", "simlex999", "google-analogy"]
+
+
+def test_cli_params_apply_to_encoders_that_have_them(saved_model, tmp_path, capsys):
+    out = tmp_path / "out"
+    # vector_size is not a one-hot parameter: an error only because no trained encoder has it
+    assert main(["bench", "--encoders", "onehot", "--param", "vector_size=8", "--out", str(out)]) == 2
+    assert "none of the trained encoders (onehot) has a parameter 'vector_size'" in capsys.readouterr().err
+    assert main(["bench", "--encoders", "onehot", "--param", "onehot.epochs=1", "--out", str(out)]) == 2
+    assert "'onehot' has no parameter 'epochs'" in capsys.readouterr().err
+    assert not out.exists()

@@ -8,7 +8,8 @@ runs the datasets and writes the report files. An encoder spec is:
 * ``bench-NAME``: the same (so tox can pass its environment name);
 * ``PATH`` or ``LABEL=PATH``: a model directory saved with ``encoder.save``.
 
-``--param k=v`` applies to every trained encoder, ``--param NAME.k=v`` to one.
+``--param k=v`` applies to every trained encoder that has a parameter ``k`` (an error when
+none has it), ``--param NAME.k=v`` to encoder NAME only.
 
 ``forge report DIR [DIR ...] [--out DIR]`` merges result directories (a
 directory holding several result directories counts as all of them) into
@@ -79,27 +80,54 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
     if not specs:
         raise BadInputError("--encoders is required: e.g. --encoders cbow,skipgram or a saved model directory.")
     common, per = _split_params(args.param)
-    out: dict[str, Any] = {}
-    corpus = None
+    # resolve names and check every parameter before training anything
+    plan: list[tuple[str, str, Any]] = []            # (label, "load"|"train", path or params)
+    used: set[str] = set()
     for spec in specs:
         label, sep, path = spec.partition("=")
         if sep or Path(spec).is_dir():
-            path = path if sep else spec
-            label = label if sep else Path(spec).name
-            out[label] = forge.load(path)
-            print(f"loaded {label} from {path}", file=sys.stderr)
+            plan.append((label if sep else Path(spec).name, "load", path if sep else spec))
             continue
         name = spec[len("bench-"):] if spec.startswith("bench-") and spec not in forge.list_encoders() else spec
-        encoder = forge.create(name, **{**common, **per.get(name, {})})
+        valid = _param_names(forge.get_encoder_class(name))
+        own = per.get(name, {})
+        bad = [k for k in own if k not in valid]
+        if bad:
+            raise BadInputError(f"--param {name}.{bad[0]}=...: {name!r} has no parameter {bad[0]!r}; "
+                                f"its parameters are {', '.join(valid)}.")
+        shared = {k: v for k, v in common.items() if k in valid}   # --param k=v: every encoder that has k
+        used |= set(shared)
+        plan.append((name, "train", {**shared, **own}))
+    unused = [k for k in common if k not in used]
+    if unused:
+        trained = [label for label, how, _ in plan if how == "train"] or ["(none: only saved models)"]
+        raise BadInputError(f"--param {unused[0]}=...: none of the trained encoders ({', '.join(trained)}) has a "
+                            f"parameter {unused[0]!r}; see the encoder's docstring for its parameters.")
+    out: dict[str, Any] = {}
+    corpus = None
+    for label, how, what in plan:
+        if how == "load":
+            out[label] = forge.load(what)
+            print(f"loaded {label} from {what}", file=sys.stderr)
+            continue
+        encoder = forge.create(label, **what)
         if corpus is None:
             from forge.cli import _load_corpus
             corpus = _load_corpus(args.corpus, args.tokenizer)
-        print(f"training {name} on {args.corpus} ...", file=sys.stderr)
+        print(f"training {label} on {args.corpus} ...", file=sys.stderr)
         encoder.fit(corpus)
         if args.save_models:
-            encoder.save(Path(args.save_models) / name)
-        out[name] = encoder
+            encoder.save(Path(args.save_models) / label)
+        out[label] = encoder
     return out
+
+
+def _param_names(cls: Any) -> list[str]:
+    import inspect
+    if hasattr(cls, "_param_names"):
+        return list(cls._param_names())
+    return [p.name for p in inspect.signature(cls.__init__).parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
 
 def _cmd_list() -> int:
