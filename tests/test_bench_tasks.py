@@ -230,3 +230,30 @@ def test_run_contextual_encoder_all_kinds(fixtures):
     finally:
         for name in ("t-scws2", "t-wic2", "t-an2"):
             unregister_dataset(name)
+
+
+@pytest.mark.cuda
+def test_analogy_on_cuda_matches_cpu():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(500)]
+    view = VectorView((words, rng.normal(size=(500, 16)).astype(np.float32)))
+    idx = rng.integers(0, 500, size=(300, 4))
+    qs = AnalogySet([words[i] for i in idx[:, 0]], [words[i] for i in idx[:, 1]], [words[i] for i in idx[:, 2]],
+                    [(words[i],) for i in idx[:, 3]], ["s"] * 300)
+    cpu = evaluate_analogy(view, qs, device="cpu")
+    gpu = evaluate_analogy(view, qs, device="cuda")
+    for key in cpu.items:
+        assert np.array_equal(np.nan_to_num(cpu.items[key], nan=-1), np.nan_to_num(gpu.items[key], nan=-1))
+
+
+def test_cuda_requested_without_device_is_a_clear_error():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    view = VectorView((["a", "b", "c", "d"], np.eye(4)))
+    qs = AnalogySet(["a"], ["b"], ["c"], [("d",)], ["s"])
+    with pytest.raises(forge.errors.DeviceError, match="no CUDA device"):
+        evaluate_analogy(view, qs, device="cuda")
