@@ -172,3 +172,5 @@ def test_cli_params_apply_to_encoders_that_have_them(saved_model, tmp_path, caps
     assert main(["bench", "--encoders", "onehot", "--param", "onehot.epochs=1", "--out", str(out)]) == 2
     assert "'onehot' has no parameter 'epochs'" in capsys.readouterr().err
     assert not out.exists()
+    assert main(["bench", "--encoders", "onehot", "--param", "lstn.epochs=1", "--out", str(out)]) == 2
+    assert "Did you mean 'lstm'" in capsys.readouterr().err

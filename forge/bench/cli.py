@@ -9,7 +9,8 @@ runs the datasets and writes the report files. An encoder spec is:
 * ``PATH`` or ``LABEL=PATH``: a model directory saved with ``encoder.save``.
 
 ``--param k=v`` applies to every trained encoder that has a parameter ``k`` (an error when
-none has it), ``--param NAME.k=v`` to encoder NAME only.
+none has it), ``--param NAME.k=v`` to encoder NAME only (ignored when NAME is not in the run, so
+one command line serves every ``tox p`` environment).
 
 ``forge report DIR [DIR ...] [--out DIR]`` merges result directories (a
 directory holding several result directories counts as all of them) into
@@ -80,7 +81,13 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
     if not specs:
         raise BadInputError("--encoders is required: e.g. --encoders cbow,skipgram or a saved model directory.")
     common, per = _split_params(args.param)
-    # resolve names and check every parameter before training anything
+    # resolve names and check every parameter before training anything; NAME.k=v for a registered encoder
+    # that is not in this run is ignored (so one command line serves every `tox p` environment)
+    known = set(forge.list_encoders())
+    for prefix in per:
+        if prefix not in known:
+            from forge.errors import UnknownNameError
+            raise UnknownNameError("encoder (in --param NAME.k=v)", prefix, known)
     plan: list[tuple[str, str, Any]] = []            # (label, "load"|"train", path or params)
     used: set[str] = set()
     for spec in specs:
