@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import math
 import os
 import statistics
 import sys

@@ -186,3 +186,10 @@ def test_ddp_two_cpu_processes_match_one_process(corpus, tmp_path):
     for key, value in _weights(single).items():
         np.testing.assert_allclose(_weights(ddp)[key], value, rtol=1e-4, atol=1e-6, err_msg=key)
     assert [round(h["valid_ppl"], 4) for h in ddp.history_] == [round(h["valid_ppl"], 4) for h in single.history_]
+
+
+def test_explicit_validation_corpus(corpus):
+    held_out = corpus[:12]
+    enc = forge.create("gru", epochs=2, **{**PARAMS, "dropout": 0.0}).fit(corpus[12:], valid=held_out)
+    best = min(h["valid_ppl"] for h in enc.history_)
+    assert enc.perplexity(held_out) == pytest.approx(best, rel=1e-5)

@@ -25,9 +25,9 @@ from forge.corpora import as_corpus
 from forge.encoders._rnn_cells import CELLS, IMPLS
 from forge.encoders._rnn_data import BOS, EOS, PAD, SPECIALS, encode_corpus, split_validation
 from forge.encoders._rnn_model import RecurrentLM, default_cutoffs
-from forge.encoders._rnn_train import (DeviceError, TrainingDivergedError, evaluate_nll, load_module_tensors,
+from forge.encoders._rnn_train import (TrainingDivergedError, evaluate_nll, load_module_tensors,
                                        module_tensors, resolve_device, setup_distributed, train_lm)
-from forge.errors import BadInputError, CorruptModelError
+from forge.errors import BadInputError, CorruptModelError, DeviceError
 from forge.vocab import Vocabulary
 
 __all__ = ["RecurrentEncoder", "TrainingDivergedError"]
