@@ -91,9 +91,9 @@ class TextCorpus(Corpus):
 
     Examples
     --------
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "c.txt")
-    >>> _ = open(p, "w").write("The cat sat.\\n\\nA dog barked!\\n")
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.txt"
+    >>> _ = p.write_text("The cat sat.\\n\\nA dog barked!\\n")
     >>> list(TextCorpus(p))
     [['the', 'cat', 'sat'], ['a', 'dog', 'barked']]
     """
