@@ -21,7 +21,7 @@ import numpy as np
 from forge.errors import BadInputError, UnknownNameError
 
 __all__ = ["Probe", "ProbeOptions", "ProbeOutcome", "register_probe", "get_probe", "list_probes", "row",
-           "dense", "mean_pool", "covered", "cosine_distance", "encoder_language"]
+           "dense", "mean_pool", "covered", "cosine_distance", "encoder_language", "one_thread"]
 
 KIND = "probe"
 
@@ -196,6 +196,25 @@ def plot_text(text: str) -> str:
 
     from forge.lab._sentences import ZH_GLOSS
     return re.sub("[\u4e00-\u9fff]+", lambda m: "<" + ZH_GLOSS.get(m.group(0), "zh") + ">", text)
+
+
+class one_thread:
+    """Run torch on one CPU thread inside the block (restored after): on a shared machine, timings
+    with several threads mostly measure the other processes."""
+
+    def __enter__(self):
+        try:
+            import torch
+        except ImportError:        # encoders without torch: nothing to pin
+            self.torch = None
+            return self
+        self.torch, self.before = torch, torch.get_num_threads()
+        torch.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        if self.torch is not None:
+            self.torch.set_num_threads(self.before)
 
 
 def check_encoder(encoder: Any) -> None:

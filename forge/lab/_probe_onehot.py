@@ -25,6 +25,19 @@ def _cos(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if na == 0.0 or nb == 0.0 else float(a @ b) / (na * nb)
 
 
+def _flat(v: Any) -> Any:
+    """A 1-row CSR matrix stays sparse (a 100k-word one-hot row costs 12 bytes), else a flat float64 array."""
+    return v.tocsr() if sp.issparse(v) else np.asarray(v, dtype=np.float64).ravel()
+
+
+def _cos_any(a: Any, b: Any) -> float:
+    if sp.issparse(a):
+        dot = float(a.multiply(b).sum())
+        na, nb = float(np.sqrt(a.multiply(a).sum())), float(np.sqrt(b.multiply(b).sum()))
+        return 0.0 if na == 0.0 or nb == 0.0 else dot / (na * nb)
+    return _cos(a, b)
+
+
 def _bytes(x: Any) -> int:
     if sp.issparse(x):
         x = x.tocsr()
@@ -47,7 +60,7 @@ def measure_onehot(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         width = mats[0].shape[1]
         stored = sum(_bytes(m) for m in mats)
         as_dense = tokens * width * 4     # float32
-        as_csr = sum(_bytes(sp.csr_matrix(dense(m).astype(np.float32))) for m in mats)
+        as_csr = sum(_bytes(m if sp.issparse(m) else sp.csr_matrix(np.asarray(m, dtype=np.float32))) for m in mats)
         out.rows += [row("density", nnz / (tokens * width), n=tokens, section="embed() rows"),
                      row("bytes_per_token_stored", stored / tokens, n=tokens, section="memory"),
                      row("bytes_per_token_dense", as_dense / tokens, n=tokens, section="memory"),
@@ -59,10 +72,10 @@ def measure_onehot(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     words = _plain_words(encoder, 2000)
     n_pairs = 500 if options.quick else 2000
     if len(words) >= 2:
-        vecs = {w: dense(encoder.vector(w)).ravel() for w in words}
         i = rng.integers(0, len(words), n_pairs)
         j = (i + rng.integers(1, len(words), n_pairs)) % len(words)      # j != i
-        cos = np.array([_cos(vecs[words[a]], vecs[words[b]]) for a, b in zip(i, j)])
+        vecs = {words[k]: _flat(encoder.vector(words[k])) for k in set(i.tolist()) | set(j.tolist())}
+        cos = np.array([_cos_any(vecs[words[a]], vecs[words[b]]) for a, b in zip(i, j)])
         section = "random pairs of distinct words"
         out.rows.append(row("cosine_exactly_zero_fraction", float(np.mean(cos == 0.0)), n=n_pairs, main=True,
                             section=section))
@@ -71,7 +84,7 @@ def measure_onehot(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
             out.rows.append(row(f"cosine_q{q:02d}", float(np.percentile(cos, q)), n=n_pairs, section=section))
     for a, b in ONEHOT_EXAMPLES:
         if a in encoder and b in encoder:
-            value = _cos(dense(encoder.vector(a)).ravel(), dense(encoder.vector(b)).ravel())
+            value = _cos_any(_flat(encoder.vector(a)), _flat(encoder.vector(b)))
             lang = "zh" if not a.isascii() else "en"
             out.rows.append(row("cosine", value, section=f"{a} / {b}", n=1, language=lang))
             out.notes.append(f"cos({a}, {b}) = {value:.4f}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, register_probe, row
+from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, one_thread, register_probe, row
 
 __all__ = ["measure_speed", "time_layers"]
 
@@ -67,6 +67,11 @@ def time_layers(cell: str, width: int, lengths: list[int], device: str = "cpu", 
 
 
 def measure_speed(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
+    with one_thread():
+        return _measure_speed(encoder, options)
+
+
+def _measure_speed(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     out = ProbeOutcome()
     lengths = [8, 32, 128] if options.quick else [8, 16, 32, 64, 128, 256]
     repeats = 3 if options.quick else 5
@@ -120,11 +125,11 @@ def plot_speed(frame, fig) -> None:
     for k, enc in enumerate(dict.fromkeys(layers["encoder"])):
         for metric, style in styles.items():
             part = layers[(layers["encoder"] == enc) & (layers["metric"] == metric)]
-            if part.empty:
-                continue
             name = metric.removeprefix("ms_per_batch_")
-            label = f"{enc} layer" if name == "recurrent_layer" else (name if name not in shown else None)
+            if part.empty or (name != "recurrent_layer" and name in shown):
+                continue          # the parallel layers once (from the first recurrent encoder)
             shown.add(name)
+            label = f"{enc} layer" if name == "recurrent_layer" else name.replace("_", "-")
             ax2.plot([int(s.split()[-1]) for s in part["section"]], part["value"], style, marker=".",
                      color=f"C{k}" if name == "recurrent_layer" else "black", label=label)
     ax2.set_xscale("log", base=2)
@@ -141,5 +146,5 @@ register_probe(Probe(
                 "an operation that processes all positions at once."),
     method=(f"Best-of-5 time of embed() on {BATCH} random sentences per length; for recurrent encoders also the bare "
             "recurrent layer vs a 1-D convolution and a self-attention layer of the same width, on CPU (and CUDA "
-            "when present); growth exponent = slope of log time vs log length."),
+            "when present), torch on one thread; growth exponent = slope of log time vs log length."),
     measure=measure_speed, plot=plot_speed))

@@ -9,7 +9,7 @@ import numpy as np
 
 from forge.errors import ForgeError
 from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered, dense,
-                             encoder_language, plot_text, register_probe, row)
+                             encoder_language, register_probe, row)
 from forge.lab._sentences import ANALOGIES, NEIGHBOUR_WORDS, SENSE_GLOSS, SENSES
 
 __all__ = ["measure_static_similarity", "measure_polysemy"]
@@ -184,33 +184,38 @@ def _polysemy_benchmarks(encoder: Any, notes: list[str], seed: int) -> list[dict
 
 def plot_polysemy(frame, fig) -> None:
     bench = frame[frame["section"] == "benchmark"]
-    axes = fig.subplots(1, 2 if len(bench) else 1)
-    axes = np.atleast_1d(axes)
-    sub = frame[frame["metric"] == "spread"]
-    encoders, words = list(dict.fromkeys(sub["encoder"])), list(dict.fromkeys(sub["section"]))
-    ax = axes[0]
-    width = 0.8 / max(1, len(encoders))
-    for j, enc in enumerate(encoders):
-        part = sub[sub["encoder"] == enc].set_index("section").reindex(words)["value"]
-        ax.bar(np.arange(len(words)) + j * width - 0.4 + width / 2, np.nan_to_num(part.to_numpy(float)), width,
-               label=enc)
-    ax.set_xticks(np.arange(len(words)), [plot_text(w) for w in words], fontsize=8)
-    ax.set_ylabel("mean cosine distance between\nthe word's vectors in its contexts")
-    ax.set_title("spread of a word across contexts (0 = one vector)")
-    ax.legend(fontsize=6, ncol=2)
+    axes = np.atleast_1d(fig.subplots(1, 3 if len(bench) else 2))
+    encs = list(dict.fromkeys(frame[frame["metric"] == "spread_mean"]["encoder"]))
+    x = np.arange(len(encs))
+    for ax, metric, title in ((axes[0], "spread_mean", "spread of a word across contexts"),
+                              (axes[1], "sense_gap_mean", "between senses minus within a sense")):
+        vals = np.array([_first(frame, e, metric) for e in encs])
+        ax.bar(x, np.nan_to_num(vals), color=["tab:grey" if v == 0 else "tab:blue" for v in vals])
+        for k, v in enumerate(vals):
+            if v == 0:
+                ax.annotate("0", (k, 0), ha="center", va="bottom", fontsize=7)
+        ax.axhline(0, color="black", linewidth=0.5)
+        ax.set_xticks(x, encs, rotation=45, ha="right", fontsize=7)
+        ax.set_title(title, fontsize=9)
+    axes[0].set_ylabel("mean cosine distance")
     if len(bench):
-        ax = axes[1]
-        metrics, encs = list(dict.fromkeys(bench["metric"])), list(dict.fromkeys(bench["encoder"]))
-        width = 0.8 / max(1, len(encs))
-        for j, enc in enumerate(encs):
+        ax = axes[2]
+        metrics, encs_b = list(dict.fromkeys(bench["metric"])), list(dict.fromkeys(bench["encoder"]))
+        width = 0.8 / max(1, len(encs_b))
+        for j, enc in enumerate(encs_b):
             part = bench[bench["encoder"] == enc].set_index("metric").reindex(metrics)
             vals = part["value"].to_numpy(float)
             err = np.abs(np.vstack([vals - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - vals]))
             ax.bar(np.arange(len(metrics)) + j * width - 0.4 + width / 2, np.nan_to_num(vals), width,
-                   yerr=np.nan_to_num(err), capsize=2, label=enc)
-        ax.set_xticks(np.arange(len(metrics)), metrics, rotation=20, ha="right", fontsize=8)
-        ax.set_title("polysemy benchmarks (95% CI)")
-        ax.axhline(0.5, color="grey", linewidth=0.5, linestyle=":")
+                   yerr=np.nan_to_num(err), capsize=1, label=enc)
+        ax.set_xticks(np.arange(len(metrics)), metrics, rotation=20, ha="right", fontsize=7)
+        ax.set_title("SCWS (Spearman), WiC (accuracy); 95% CI", fontsize=9)
+        ax.legend(fontsize=5, ncol=2)
+
+
+def _first(frame, enc: str, metric: str) -> float:
+    sub = frame[(frame["encoder"] == enc) & (frame["metric"] == metric)]["value"]
+    return float(sub.iloc[0]) if len(sub) else float("nan")
 
 
 register_probe(Probe(

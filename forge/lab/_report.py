@@ -261,6 +261,21 @@ def write_report(result, path: str | Path) -> Path:
                             + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul></li>")
             md += ["", "</details>", ""]
             body.append("</ul></details>")
+    if getattr(result, "benchmarks", None) is not None and len(result.benchmarks):
+        bench = result.benchmarks[result.benchmarks["main"].astype(bool)]
+        wide = bench.pivot_table(index="dataset", columns="encoder", values="value", aggfunc="first", sort=False)
+        cov = bench.pivot_table(index="dataset", columns="encoder", values="coverage", aggfunc="first", sort=False)
+        wide.columns = [f"{c} score" for c in wide.columns]
+        cov.columns = [f"{c} coverage" for c in cov.columns]
+        table = pd.concat([wide, cov], axis=1)
+        scripts = dict(zip(bench["dataset"], bench.get("script", pd.Series([""] * len(bench)))))
+        text = ("The Chinese encoders on the Chinese similarity (Spearman) and analogy (3CosAdd accuracy) datasets "
+                "found in the data directory, through `forge.bench.run`; Traditional-script sets ("
+                + ", ".join(d for d, s in scripts.items() if s == "traditional")
+                + ") converted to Simplified with OpenCC. Small training corpus: read coverage first.")
+        md += ["## Chinese datasets through the harness", "", text, "", _markdown_table(table).replace(
+            "| encoder |", "| dataset |", 1)]
+        body += ["<h2>Chinese datasets through the harness</h2>", f"<p>{html.escape(text)}</p>", _html_table(table)]
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>forge lab</title><style>"
             "body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}"

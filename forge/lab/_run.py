@@ -25,6 +25,7 @@ class LabResult:
     frame: pd.DataFrame
     notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     protocol: dict[str, Any] = field(default_factory=dict)
+    benchmarks: pd.DataFrame | None = None    # harness rows of the Chinese datasets (run_lab), if any
 
     def to_report(self):
         """The rows as a :class:`forge.bench.Report` (``to_wide()``, ``save()``, merging with benchmarks)."""
@@ -104,7 +105,7 @@ def _encoder_info(enc: Any) -> dict[str, Any]:
 # sizes that keep `forge lab` within a few minutes on 2 CPU cores; --quick halves them again
 LAB_SIZES = {
     "full": {"w2v": {"vector_size": 100, "epochs": 5, "min_count": 3}, "rnn_hidden": 64, "rnn_tokens": 60_000,
-             "rnn_vocab": 5000, "zh_epochs": 15},
+             "rnn_vocab": 5000, "zh_epochs": 10},
     "quick": {"w2v": {"vector_size": 50, "epochs": 3, "min_count": 3}, "rnn_hidden": 32, "rnn_tokens": 20_000,
               "rnn_vocab": 3000, "zh_epochs": 8},
 }
@@ -171,8 +172,12 @@ def train_lab_encoders(corpus_name: str = "gensim-default", quick: bool = False,
     encoders["onehot"] = fit("onehot", "onehot", corpus, min_count=size["w2v"]["min_count"])
     for name in ("cbow", "skipgram"):
         encoders[name] = fit(name, name, corpus, workers=2, seed=seed + 1, **size["w2v"])
-    head = _first_tokens(corpus, rnn_tokens)
-    info["rnn_corpus"] = f"the first {sum(map(len, head)):,} tokens of {corpus_name}"
+    from forge.lab._sentences import en_lab_sentences
+    extra = en_lab_sentences()
+    head = _first_tokens(corpus, rnn_tokens) + extra
+    info["rnn_corpus"] = (f"the first {sum(map(len, head)) - sum(map(len, extra)):,} tokens of {corpus_name} plus "
+                          f"the lab's {len(extra)} English example sentences (so that the probe words are in their "
+                          f"vocabulary)")
     for name in RECURRENT:
         encoders[name] = fit(name, name, head, **_recurrent_params(size, hidden, size["rnn_vocab"], 1, seed))
     for name in UNTRAINED:
@@ -218,6 +223,25 @@ def _zh_corpus(log: Callable[[str], None]) -> tuple[list[list[str]], str]:
         return own, text
 
 
+def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> pd.DataFrame | None:
+    """The Chinese similarity and analogy datasets available offline, through ``forge.bench.run``.
+
+    The encoders are trained on Simplified text: Simplified sets run as they are, Traditional ones
+    with an OpenCC ``to_simplified`` transform on every word.
+    """
+    from forge.bench import available_datasets, get_record, list_datasets, run
+    from forge.corpora._zh import to_simplified
+    frames = []
+    for script, transform in (("simplified", None), ("traditional", to_simplified)):
+        names = [n for n in list_datasets(language="zh") if get_record(n).kind != "polysemy"
+                 and get_record(n).script == script]
+        ok, _ = available_datasets(names) if names else ([], {})
+        if ok:
+            log(f"  Chinese {script} datasets through forge.bench: {', '.join(ok)}")
+            frames.append(run(encoders, ok, transform=transform, progress=False).frame.assign(script=script))
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
 def _select(pname: str, ename: str) -> bool:
     """Which probe runs on which lab encoder (everything else runs everywhere)."""
     base = ename.removeprefix("zh-")
@@ -241,6 +265,7 @@ def run_lab(corpus: str = "gensim-default", out: str | Path | None = None, quick
     encoders = {**en, **zh}
     result = run_probes(encoders, options=options, select=_select, log=log)
     result.protocol.update(info)
+    result.benchmarks = chinese_benchmarks({k: zh[k] for k in ("zh-onehot", "zh-skipgram", "zh-bilstm")}, log)
     result.protocol["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     result.protocol["total_seconds"] = round(time.perf_counter() - start, 1)
     from forge import __version__

@@ -148,3 +148,19 @@ def _is_zh(tokens: list[str]) -> bool:
 ZH_GLOSS = {"苹果": "apple", "派": "pie", "手机": "phone", "我": "I", "你": "you", "打": "hit", "电话": "phone-call",
             "妈妈": "mum", "做": "make", "了": "(le)", "狗": "dog", "咬": "bite", "人": "man", "猫": "cat",
             "追": "chase", "老鼠": "mouse", "老师": "teacher", "问": "ask", "学生": "student"}
+
+
+def en_lab_sentences() -> list[list[str]]:
+    """The lab's English sentences, plus one short sentence per role word ("the dog was there").
+
+    Added to the recurrent encoders' training text so that every probe word is in their (small)
+    vocabulary; the who-did-what-to-whom sentences themselves are not included.
+    """
+    out = [a for a, _, _, _ in ORDER_PAIRS if a[0].isascii()] + [b for _, b, _, _ in ORDER_PAIRS if b[0].isascii()]
+    out += [s for s in ORDER_SENTENCES if s[0].isascii()]
+    out += [ctx for w, _, ctx in SENSES if w.isascii()]
+    out += [s for a, b, _, _ in LEFT_CONTEXT if a[0].isascii() for s in (a, b)]
+    roles = ROLES["en"]
+    out += [["the", w, "was", "there"] for w in roles["persons"] + roles["animals"]]
+    out += [["they", v, "it"] for v in roles["verbs"]]
+    return out
