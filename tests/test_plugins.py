@@ -82,9 +82,14 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def plugin_venv(tmp_path_factory) -> Path:
     """A fresh venv that sees this environment's packages and has the example plugins installed."""
+    from importlib.metadata import version
+    if importlib.util.find_spec("setuptools") is None:
+        pytest.skip("building the example plugins offline (--no-build-isolation) needs setuptools here")
+    # pip >= 22.3 installs into another interpreter (--python): the venv then needs no pip of its own
+    own_pip = tuple(int(x) for x in version("pip").split(".")[:2]) >= (22, 3)
     root = tmp_path_factory.mktemp("plugin-venv")
     venv = root / "venv"
-    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)])
+    _run([sys.executable, "-m", "venv", "--system-site-packages", *(["--without-pip"] if own_pip else []), str(venv)])
     python = venv / "bin" / "python"
     if sys.prefix != sys.base_prefix:
         # we run inside a venv: --system-site-packages would only reach the base interpreter,
@@ -99,8 +104,8 @@ def plugin_venv(tmp_path_factory) -> Path:
     (broken / "pyproject.toml").write_text(BROKEN_PYPROJECT)
     (broken / "forge_broken_import.py").write_text(BROKEN_IMPORT)
     (broken / "forge_wrong_interface.py").write_text(WRONG_INTERFACE)
-    # pip of this environment, installing into the new venv's interpreter
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+    pip_cmd = [sys.executable, "-m", "pip", "--python", str(python)] if own_pip else [str(python), "-m", "pip"]
+    _run([*pip_cmd, "install", "--quiet", "--no-deps",
           "--no-build-isolation", "--no-index", str(src / "forge-random"), str(broken)],
          env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     return python
