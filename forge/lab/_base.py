@@ -137,6 +137,16 @@ def mean_pool(rows: Any) -> np.ndarray:
     return np.array([math.fsum(col) for col in mat.T]) / mat.shape[0]
 
 
+def vocabulary_sentences(encoder: Any, n: int, length: int, seed: int) -> list[list[str]]:
+    """``n`` random sequences of ``length`` distinct frequent vocabulary words (a fallback when no example
+    sentence is fully in the vocabulary; the order probes need no grammar)."""
+    words = [w for w in list(encoder.vocabulary)[:500] if not (w.startswith("<") and w.endswith(">"))]
+    if len(words) < length + 1:
+        return []
+    rng = np.random.default_rng(seed)
+    return [[words[i] for i in rng.choice(len(words), length, replace=False)] for _ in range(n)]
+
+
 def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
     """``1 - cos(a, b)``; 0 for two zero vectors, 1 when only one is zero."""
     if np.array_equal(a, b):

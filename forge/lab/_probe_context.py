@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered, dense,
-                             plot_text, register_probe, row)
+                             plot_text, register_probe, row, vocabulary_sentences)
 from forge.lab._sentences import LEFT_CONTEXT
 
 __all__ = ["measure_left_context", "jieba_segmentation"]
@@ -36,7 +36,14 @@ def measure_left_context(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     """Distance between a word's two vectors when only its right context differs."""
     out = ProbeOutcome()
     dists, same = [], []
-    for a, b, i, gloss in LEFT_CONTEXT:
+    examples = list(LEFT_CONTEXT)
+    if not any(covered(encoder, adapt_script(encoder, a + b)) for a, b, _, _ in examples):
+        # none of the lab's pairs is in the vocabulary: pairs of frequent words sharing the first two
+        seqs = vocabulary_sentences(encoder, 6, 4, options.seed)
+        examples = [(s[:3], s[:2] + s[3:], 1, "frequent vocabulary words") for s in seqs]
+        if examples:
+            out.notes.append("none of the lab's example pairs is in the vocabulary: used random frequent words")
+    for a, b, i, gloss in examples:
         a, b = adapt_script(encoder, a), adapt_script(encoder, b)
         if not covered(encoder, a + b):
             continue

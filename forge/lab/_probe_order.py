@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered,
-                             encoder_language, mean_pool, register_probe, row)
+                             encoder_language, mean_pool, register_probe, row,
+                             vocabulary_sentences)
 from forge.lab._sentences import ORDER_PAIRS, ORDER_SENTENCES, ROLES
 
 __all__ = ["measure_order", "measure_order_task", "role_task"]
@@ -49,6 +50,11 @@ def measure_order(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     pool = [a for a, _, _, _ in named] + [adapt_script(encoder, s) for s in ORDER_SENTENCES]
     pool += list(options.sentences or [])[:limit]
     pool = [s for s in pool if 2 <= len(s) <= 40 and len(set(s)) > 1 and covered(encoder, s)]
+    if len(pool) < 20:
+        extra = vocabulary_sentences(encoder, 50, 8, options.seed)
+        pool += extra
+        out.notes.append(f"few example sentences in the vocabulary: added {len(extra)} random sequences of 8 "
+                         f"frequent vocabulary words")
     originals, permuted = [], []
     for sent in pool:
         for _ in range(3):

@@ -256,7 +256,7 @@ def write_report(result, path: str | Path) -> Path:
             md += ["<details><summary>Details per encoder</summary>", ""]
             body.append("<details><summary>Details per encoder</summary><ul>")
             for enc, lines in notes:
-                md += [f"- **{enc}**: " + "; ".join(lines)]
+                md += [f"- **{enc}**: " + "; ".join(line.rstrip(".") for line in lines)]
                 body.append(f"<li><b>{html.escape(enc)}</b><ul>"
                             + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul></li>")
             md += ["", "</details>", ""]

@@ -255,12 +255,18 @@ def _select(pname: str, ename: str) -> bool:
 
 
 def run_lab(corpus: str = "gensim-default", out: str | Path | None = None, quick: bool = False, seed: int = 0,
-            rnn_tokens: int | None = None, rnn_hidden: int | None = None,
+            rnn_tokens: int | None = None, rnn_hidden: int | None = None, save_models: str | Path | None = None,
             log: Callable[[str], None] | None = None) -> LabResult:
-    """Train the encoders of the story and run every probe on them; save the report to ``out``."""
+    """Train the encoders of the story and run every probe on them; save the report to ``out``.
+
+    ``save_models``: also save every trained encoder there (``forge.load`` them to re-run probes).
+    """
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     start = time.perf_counter()
     en, zh, info = train_lab_encoders(corpus, quick, seed, rnn_tokens, rnn_hidden, log)
+    if save_models is not None:
+        for name, enc in {**en, **zh}.items():
+            enc.save(Path(save_models) / name)
     options = ProbeOptions(seed=seed, quick=quick, sentences=info.pop("sentences"))
     encoders = {**en, **zh}
     result = run_probes(encoders, options=options, select=_select, log=log)

@@ -25,6 +25,7 @@ def register(subparsers: Any) -> None:
                    help="train the recurrent encoders on this many tokens of the corpus (default 60000)")
     p.add_argument("--rnn-hidden", type=int, default=None, help="hidden size of the recurrent encoders (default 64)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--save-models", default=None, metavar="DIR", help="also save the trained encoders here")
     p.add_argument("--list", action="store_true", help="list the probes and exit")
     p.set_defaults(func=_cmd_lab)
 
@@ -36,7 +37,8 @@ def _cmd_lab(args: argparse.Namespace) -> int:
             print(f"  {name:<24} {title}")
         return 0
     result = run_lab(corpus=args.corpus, out=args.out, quick=args.quick, seed=args.seed,
-                     rnn_tokens=args.rnn_tokens, rnn_hidden=args.rnn_hidden)
+                     rnn_tokens=args.rnn_tokens, rnn_hidden=args.rnn_hidden,
+                     save_models=args.save_models)
     from forge.lab._report import findings
     for name in list_probes():
         if name in set(result.frame["dataset"]):
