@@ -90,3 +90,11 @@ def test_bad_parameters_and_rare_only_corpus():
         forge.create("skipgram", vector_size=0).fit(TINY_CORPUS)
     with pytest.raises(BadInputError, match="min_count"):
         forge.create("skipgram", min_count=1000).fit(TINY_CORPUS)
+
+
+def test_a_one_line_text8_style_file_is_trained_on_every_word(tmp_path):
+    words = [f"w{i % 50}" for i in range(30000)] + ["rare"] * 5  # "rare" sits past gensim's 10000-word cut
+    path = tmp_path / "text8"
+    path.write_text(" ".join(words))
+    enc = forge.create("cbow", **{**FAST, "min_count": 5}).fit(forge.corpora.TextCorpus(path, tokenizer="whitespace"))
+    assert "rare" in enc and enc.model_.corpus_total_words == 30005

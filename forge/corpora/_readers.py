@@ -121,11 +121,44 @@ class TextCorpus(Corpus):
                     yield tokens[start:start + self.max_sentence_length]
 
     def line_sentence_file(self) -> Path | None:
-        # gensim's corpus_file reader splits plain files on whitespace, lines of at most 10000 words
+        # gensim's corpus_file reader splits a plain file on whitespace but trains only on the first
+        # 10000 words of each line, so a file with longer lines (text8) must be re-cut first
         if (len(self.files) == 1 and self.tokenizer == "whitespace" and self.files[0].suffix not in _OPENERS
-                and self.max_sentence_length == 10000):
+                and self.max_sentence_length <= GENSIM_MAX_WORDS
+                and max_tokens_per_line(self.files[0]) <= self.max_sentence_length):
             return self.files[0]
         return None
+
+
+GENSIM_MAX_WORDS = 10000  # gensim.models.word2vec.MAX_WORDS_IN_BATCH
+
+
+def max_tokens_per_line(path: Path) -> int:
+    """The largest number of whitespace-separated tokens on one line, read in binary chunks."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key in _MAX_TOKENS_CACHE:
+        return _MAX_TOKENS_CACHE[key]
+    longest = current = 0
+    in_token = False
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_CHARS):
+            for i, piece in enumerate(chunk.split(b"\n")):
+                if i:  # a newline ended the previous line
+                    longest, current, in_token = max(longest, current), 0, False
+                if not piece:
+                    continue
+                words = len(piece.split())
+                if in_token and not piece[:1].isspace():
+                    words -= 1  # a token cut by the chunk boundary was already counted
+                current += words
+                in_token = not piece[-1:].isspace()
+    longest = max(longest, current)
+    _MAX_TOKENS_CACHE[key] = longest
+    return longest
+
+
+_MAX_TOKENS_CACHE: dict[tuple[str, int, int], int] = {}
 
 
 def as_corpus(data: Iterable[Sequence[str]] | str | Path) -> Iterable[list[str]]:
