@@ -22,7 +22,7 @@ from importlib.metadata import entry_points
 from typing import Any, Callable
 
 from forge._interface import REQUIRED_METHODS, BaseEncoder
-from forge.errors import PluginError, UnknownNameError
+from forge.errors import BadInputError, PluginError, UnknownNameError
 
 __all__ = ["register_encoder", "create", "get_encoder_class", "list_encoders", "broken_plugins",
            "ENTRY_POINT_GROUP"]
@@ -175,6 +175,12 @@ def create(name: str, **params: Any) -> BaseEncoder:
     """
     cls = get_encoder_class(name)
     entry = _entries[name]
+    if isinstance(cls, type) and issubclass(cls, BaseEncoder):
+        valid = cls._param_names()
+        unknown = sorted(set(params) - set(valid))
+        if unknown:
+            raise BadInputError(f"Unknown parameter(s) {', '.join(map(repr, unknown))} for encoder {name!r}. "
+                                f"Valid parameters: {', '.join(valid)}.")
     encoder = cls(**{**entry.defaults, **params})
     if getattr(encoder, "name", "") != name:
         # aliases (cbow, bilstm...) record the name they were created under, so configs round-trip

@@ -81,3 +81,19 @@ def test_exported_members_match_all():
     assert set(forge.__all__) - {"__version__"} <= public | lazily
     for name in forge.__all__:
         assert getattr(forge, name) is not None
+
+
+def test_unknown_parameter_lists_the_valid_ones():
+    with pytest.raises(forge.errors.BadInputError, match="'epochs'.*Valid parameters: min_count"):
+        forge.create("onehot", epochs=1)
+
+
+def test_saved_models_get_ordinary_permissions(tmp_path):
+    import os
+    mask = os.umask(0o022)
+    try:
+        path = forge.create("onehot").fit([["a"]]).save(tmp_path / "m")
+    finally:
+        os.umask(mask)
+    assert oct(path.stat().st_mode & 0o777) == oct(0o755)
+    assert oct((path / "config.json").stat().st_mode & 0o777) == oct(0o644)
