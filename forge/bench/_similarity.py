@@ -57,7 +57,7 @@ def evaluate_similarity(view: VectorView, pairs: WordPairs, oov: str = "drop", s
     """
     if oov not in OOV_CHOICES:
         raise BadInputError(f"oov={oov!r} is not a valid OOV policy for similarity; choose one of {OOV_CHOICES}.")
-    i1, i2 = view.lookups(pairs.word1), view.lookups(pairs.word2)
+    i1, i2 = view.lookups(pairs.word1, open_vocabulary=True), view.lookups(pairs.word2, open_vocabulary=True)
     covered = (i1 >= 0) & (i2 >= 0)
     use = covered.copy() if oov == "drop" else np.ones(len(pairs), dtype=bool)
     if subset is not None:

@@ -44,7 +44,10 @@ class VectorView:
             self.words = list(getattr(vocab, "words", vocab))
             specials = set(getattr(vocab, "specials", ()))
             self._matrix = None
-            self.contextual = bool(getattr(source, "tags", {}).get("contextual", False))
+            tags = getattr(source, "tags", {})
+            self.contextual = bool(tags.get("contextual", False))
+            # e.g. FastText: words outside the trained vocabulary still have vectors (char n-grams)
+            self.open_vocabulary = bool(tags.get("open_vocabulary", False))
         else:
             raise BadInputError(f"Cannot evaluate {type(source).__name__!r}: expected a forge encoder, a gensim "
                                 f"KeyedVectors or a (words, matrix) pair.")
@@ -68,13 +71,42 @@ class VectorView:
         counts = np.bincount(self.group[self.group >= 0], minlength=self.restrict)
         self.variants = {int(g): np.flatnonzero(self.group == g) for g in np.flatnonzero(counts > 1)}
         self._unit = None
+        self._extra: list[np.ndarray] = []   # rows appended for open-vocabulary words
+
+    open_vocabulary = False
 
     def lookup(self, word: str) -> int | None:
         return self.index.get(fold(word) if self.case_insensitive else word)
 
-    def lookups(self, words: list[str]) -> np.ndarray:
-        """Row per word, -1 when out of (restricted) vocabulary."""
-        return np.array([-1 if (i := self.lookup(w)) is None else i for w in words], dtype=np.int64)
+    def lookups(self, words: list[str], open_vocabulary: bool = False) -> np.ndarray:
+        """Row per word, -1 when out of (restricted) vocabulary.
+
+        With ``open_vocabulary=True`` and an encoder tagged ``open_vocabulary`` (FastText), a word
+        outside the vocabulary that the encoder still has a vector for gets an appended row (never an
+        analogy candidate, which stay the first ``restrict`` rows).
+        """
+        rows = np.array([-1 if (i := self.lookup(w)) is None else i for w in words], dtype=np.int64)
+        if open_vocabulary and self.open_vocabulary:
+            for k in np.flatnonzero(rows < 0):
+                rows[k] = self._append(words[k])
+        return rows
+
+    def _append(self, word: str) -> int:
+        key = fold(word) if self.case_insensitive else word
+        if key in self._extra_index:
+            return self._extra_index[key]
+        if word not in self.source:
+            return -1
+        self.matrix()  # the base matrix first, so the new row goes after it
+        self._extra.append(np.asarray(self.source.vector(word), dtype=np.float32).ravel())
+        row = len(self.words) + len(self._extra) - 1
+        self._extra_index[key] = row
+        self._unit = None
+        return row
+
+    @property
+    def _extra_index(self) -> dict[str, int]:
+        return self.__dict__.setdefault("_extra_rows", {})
 
     # ------------------------------------------------------------- matrices
     def matrix(self) -> Any:
@@ -90,6 +122,10 @@ class VectorView:
                 mat = sp.vstack(rows).tocsr() if sp.issparse(rows[0]) else np.stack(
                     [np.asarray(r, dtype=np.float32).ravel() for r in rows])
             self._matrix = mat
+        if self._extra and len(self._extra) + len(self.words) > self._matrix.shape[0]:
+            new = np.stack(self._extra[self._matrix.shape[0] - len(self.words):])
+            self._matrix = (sp.vstack([self._matrix, sp.csr_matrix(new)]).tocsr() if sp.issparse(self._matrix)
+                            else np.vstack([np.asarray(self._matrix, dtype=np.float32), new]))
         return self._matrix
 
     def unit(self) -> Any:
