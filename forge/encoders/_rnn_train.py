@@ -167,6 +167,9 @@ def save_checkpoint(directory: Path, model: nn.Module, opt: torch.optim.Optimize
     opt_tensors, opt_meta = _optimizer_tensors(opt)
     tensors.update(opt_tensors)
     tensors["rng.torch"] = torch.get_rng_state()
+    device = next(model.parameters()).device
+    if device.type == "cuda":  # dropout draws from the GPU's generator there
+        tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
     with atomic_dir(directory) as tmp:
         save_file(tensors, str(tmp / "checkpoint.safetensors"))
         (tmp / "trainer.json").write_text(json.dumps({**trainer, "optimizer": opt_meta}, indent=1), encoding="utf-8")
@@ -261,6 +264,8 @@ def train_lm(enc, model: nn.Module, train: Encoded, valid: Encoded, vocab, devic
             load_module_tensors(model, tensors, "model.")
             _load_optimizer(opt, tensors, trainer["optimizer"])
             torch.set_rng_state(tensors["rng.torch"])
+            if "rng.cuda" in tensors and device.startswith("cuda"):
+                torch.cuda.set_rng_state(tensors["rng.cuda"], torch.device(device))
             best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
             best_val = trainer["best_val"] if trainer["best_val"] is not None else math.inf
             state = TrainState(trainer["epoch"], best_val, trainer["bad_epochs"], trainer["stopped"],
@@ -278,6 +283,8 @@ def train_lm(enc, model: nn.Module, train: Encoded, valid: Encoded, vocab, devic
     model.train()
     while state.epoch < enc.epochs and not state.stopped:
         epoch = state.epoch
+        # every rank needs a share of every batch: a batch smaller than the world (at most one per pool
+        # of batches) is skipped, on all ranks alike
         batches = [b for b in batch_order(lengths, enc.batch_size, enc.seed, epoch) if len(b) >= dist.world]
         bar = tqdm(total=len(batches), desc=f"{enc.name or 'rnn'} epoch {epoch + 1}/{enc.epochs}", unit="batch",
                    disable=not show, leave=False, dynamic_ncols=True)
