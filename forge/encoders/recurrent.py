@@ -212,8 +212,7 @@ class RecurrentEncoder(BaseEncoder):
         ``validation`` fraction for early stopping.
         """
         self._validate()
-        device, dist = resolve_device(self.device), None
-        dist, device = setup_distributed(device)
+        dist, device = setup_distributed(resolve_device(self.device))
         try:
             corpus = as_corpus(corpus)
             vocab = Vocabulary.build(corpus, self.min_count, self.max_vocab, SPECIALS)
