@@ -21,8 +21,16 @@ def _corpus() -> list[list[str]]:
     return zh_training_sentences() + english
 
 
-@pytest.fixture(scope="session")
-def _fitted():
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny models: one thread is faster, and immune to other processes competing for the cores."""
+    from forge.lab._base import one_thread
+    with one_thread():
+        yield
+
+
+@pytest.fixture(scope="module")
+def _fitted(_one_torch_thread):
     corpus = _corpus()
     small = {"hidden_size": 8, "layers": 1, "batch_size": 32, "dropout": 0.0, "validation": 0.0, "device": "cpu",
              "progress": False, "seed": 0}
@@ -177,15 +185,31 @@ def test_cli_lists_probes(capsys):
 
 @pytest.mark.slow
 def test_run_lab_end_to_end(tmp_path, monkeypatch):
-    from forge.lab import _run
-    monkeypatch.setitem(_run.LAB_SIZES, "quick", {"w2v": {"vector_size": 16, "epochs": 1, "min_count": 5},
-                                                  "rnn_hidden": 8, "rnn_tokens": 3000, "rnn_vocab": 1000,
+    """The wiring of run_lab (train, probe, report) with every size made tiny."""
+    from forge.corpora import ListCorpus
+    from forge.errors import MissingDataError
+    from forge.lab import _probe_memory, _probe_speed, _run, _sentences
+    tiny = _corpus()[-120:]
+
+    def load(name, **kw):
+        if name == "sinica":
+            raise MissingDataError("no sinica in this test")
+        return ListCorpus(tiny)
+
+    monkeypatch.setattr(forge.corpora, "load", load)
+    monkeypatch.setattr(_sentences, "zh_training_sentences", lambda: zh_training_sentences()[:150])
+    monkeypatch.setattr(_probe_memory, "_settings", lambda options: ((2,), 3))
+    monkeypatch.setitem(_probe_speed.LENGTHS, "quick", (4, 8))
+    monkeypatch.setitem(_run.LAB_SIZES, "quick", {"w2v": {"vector_size": 8, "epochs": 1, "min_count": 1},
+                                                  "rnn_hidden": 4, "rnn_tokens": 300, "rnn_vocab": 200,
                                                   "zh_epochs": 1})
     monkeypatch.setattr(_run, "RECURRENT", ("rnn", "birnn"))
     monkeypatch.setattr(_run, "UNTRAINED", ("rnn",))
-    res = _run.run_lab(quick=True, out=tmp_path / "lab", log=lambda msg: None)
-    assert set(res.frame["dataset"]) == set(list_probes())
-    assert (tmp_path / "lab" / "report.html").is_file()
+    res = _run.run_lab(quick=True, out=tmp_path / "lab", log=lambda msg: None, save_models=tmp_path / "models")
+    assert {"probe-onehot", "probe-order", "probe-left-context", "probe-long-range"} <= set(res.frame["dataset"])
+    assert (tmp_path / "lab" / "report.html").is_file() and (tmp_path / "models" / "zh-rnn").is_dir()
+    again = _run.run_lab(quick=True, models=tmp_path / "models", log=lambda msg: None)
+    assert set(again.frame["encoder"]) == set(res.frame["encoder"])
 
 
 def test_order_probes_fall_back_to_vocabulary_words():

@@ -21,6 +21,7 @@ from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, one_thread, regis
 __all__ = ["measure_speed", "time_layers"]
 
 BATCH = 32
+LENGTHS = {"quick": (8, 32, 128), "full": (8, 16, 32, 64, 128, 256)}
 
 
 def _best_time(fn, repeats: int, sync=None) -> float:
@@ -73,7 +74,7 @@ def measure_speed(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
 
 def _measure_speed(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     out = ProbeOutcome()
-    lengths = [8, 32, 128] if options.quick else [8, 16, 32, 64, 128, 256]
+    lengths = list(LENGTHS["quick" if options.quick else "full"])
     repeats = 3 if options.quick else 5
     rng = np.random.default_rng(options.seed)
     words = [w for w in list(encoder.vocabulary)[:1000] if not (w.startswith("<") and w.endswith(">"))]

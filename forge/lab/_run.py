@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forge.errors import BadInputError
-from forge.lab._base import ProbeOptions, check_encoder, get_probe, list_probes
+from forge.lab._base import ProbeOptions, check_encoder, get_probe, list_probes, one_thread
 
 __all__ = ["LabResult", "run_probes", "run_lab", "train_lab_encoders", "LAB_SIZES"]
 
@@ -70,22 +70,28 @@ def run_probes(encoders: dict[str, Any], probes: Sequence[str] | None = None, op
     timing: dict[str, float] = {}
     for enc in encoders.values():
         check_encoder(enc)
-    for pname in names:
-        probe = get_probe(pname)
-        start = time.perf_counter()
-        for ename, enc in encoders.items():
-            if select is not None and not select(pname, ename):
-                continue
-            if log:
-                log(f"  {pname} on {ename}")
-            outcome = probe.measure(enc, options)
-            notes[(pname, ename)] = outcome.notes
-            for r in outcome.rows:
-                rows.append({"encoder": ename, "dataset": pname, **r, "n_total": r["n"], "coverage": np.nan})
-        timing[pname] = round(time.perf_counter() - start, 2)
+    with one_thread():    # small kernels: one thread is as fast, and steadier on a shared machine
+        for pname in names:
+            _run_probe(pname, encoders, options, select, log, rows, notes, timing)
     protocol = {"probes": names, "seed": options.seed, "quick": options.quick, "probe_seconds": timing,
                 "encoders": {n: _encoder_info(e) for n, e in encoders.items()}}
     return LabResult(_rows_frame(rows), notes, protocol)
+
+
+def _run_probe(pname: str, encoders: dict[str, Any], options: ProbeOptions, select, log,
+               rows: list[dict[str, Any]], notes: dict, timing: dict[str, float]) -> None:
+    probe = get_probe(pname)
+    start = time.perf_counter()
+    for ename, enc in encoders.items():
+        if select is not None and not select(pname, ename):
+            continue
+        if log:
+            log(f"  {pname} on {ename}")
+        outcome = probe.measure(enc, options)
+        notes[(pname, ename)] = outcome.notes
+        for r in outcome.rows:
+            rows.append({"encoder": ename, "dataset": pname, **r, "n_total": r["n"], "coverage": np.nan})
+    timing[pname] = round(time.perf_counter() - start, 2)
 
 
 def _encoder_info(enc: Any) -> dict[str, Any]:
@@ -104,7 +110,7 @@ def _encoder_info(enc: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- the lab
 # sizes that keep `forge lab` within a few minutes on 2 CPU cores; --quick halves them again
 LAB_SIZES = {
-    "full": {"w2v": {"vector_size": 100, "epochs": 5, "min_count": 3}, "rnn_hidden": 64, "rnn_tokens": 60_000,
+    "full": {"w2v": {"vector_size": 100, "epochs": 5, "min_count": 3}, "rnn_hidden": 64, "rnn_tokens": 40_000,
              "rnn_vocab": 5000, "zh_epochs": 10},
     "quick": {"w2v": {"vector_size": 50, "epochs": 3, "min_count": 3}, "rnn_hidden": 32, "rnn_tokens": 20_000,
               "rnn_vocab": 3000, "zh_epochs": 8},
@@ -205,6 +211,29 @@ def train_lab_encoders(corpus_name: str = "gensim-default", quick: bool = False,
     return encoders, zh, info
 
 
+def load_lab_encoders(models: str | Path, corpus_name: str, quick: bool, seed: int,
+                      log: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Encoders saved by ``run_lab(save_models=...)``, split into English and Chinese, and the run info."""
+    import forge
+    root = Path(models)
+    dirs = sorted(p for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
+    if not dirs:
+        raise BadInputError(f"{root} holds no saved encoders (sub-directories with a config.json); run "
+                            f"`forge lab --save-models {root}` first.")
+    order = {n: k for k, n in enumerate(list(STATIC) + list(RECURRENT) + [f"{u}-untrained" for u in UNTRAINED])}
+    loaded = {p.name: forge.load(p) for p in sorted(dirs, key=lambda p: (p.name.startswith("zh-"),
+                                                                          order.get(p.name.removeprefix("zh-"), 99),
+                                                                          p.name))}
+    log(f"loaded {len(loaded)} encoders from {root}")
+    en = {k: v for k, v in loaded.items() if not k.startswith("zh-")}
+    zh = {k: v for k, v in loaded.items() if k.startswith("zh-")}
+    corpus = forge.corpora.load(corpus_name)
+    info = {"corpus": corpus_name, "models": str(root), "rnn_corpus": f"(loaded from {root})",
+            "zh_corpus": f"(loaded from {root})",
+            "sentences": _sample_sentences(_first_tokens(corpus, 200_000), 100 if quick else 400, seed)}
+    return en, zh, info
+
+
 def _zh_corpus(log: Callable[[str], None]) -> tuple[list[list[str]], str]:
     import forge
     from forge.errors import ForgeError
@@ -256,22 +285,27 @@ def _select(pname: str, ename: str) -> bool:
 
 def run_lab(corpus: str = "gensim-default", out: str | Path | None = None, quick: bool = False, seed: int = 0,
             rnn_tokens: int | None = None, rnn_hidden: int | None = None, save_models: str | Path | None = None,
-            log: Callable[[str], None] | None = None) -> LabResult:
+            models: str | Path | None = None, log: Callable[[str], None] | None = None) -> LabResult:
     """Train the encoders of the story and run every probe on them; save the report to ``out``.
 
-    ``save_models``: also save every trained encoder there (``forge.load`` them to re-run probes).
+    ``save_models``: also save every trained encoder there. ``models``: instead of training, load the
+    encoders saved there by an earlier run (one sub-directory per encoder; ``zh-*`` are the Chinese ones).
     """
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     start = time.perf_counter()
-    en, zh, info = train_lab_encoders(corpus, quick, seed, rnn_tokens, rnn_hidden, log)
-    if save_models is not None:
+    if models is not None:
+        en, zh, info = load_lab_encoders(models, corpus, quick, seed, log)
+    else:
+        en, zh, info = train_lab_encoders(corpus, quick, seed, rnn_tokens, rnn_hidden, log)
+    if save_models is not None and models is None:
         for name, enc in {**en, **zh}.items():
             enc.save(Path(save_models) / name)
     options = ProbeOptions(seed=seed, quick=quick, sentences=info.pop("sentences"))
     encoders = {**en, **zh}
     result = run_probes(encoders, options=options, select=_select, log=log)
     result.protocol.update(info)
-    result.benchmarks = chinese_benchmarks({k: zh[k] for k in ("zh-onehot", "zh-skipgram", "zh-bilstm")}, log)
+    result.benchmarks = chinese_benchmarks({k: zh[k] for k in ("zh-onehot", "zh-skipgram", "zh-bilstm") if k in zh},
+                                           log) if zh else None
     result.protocol["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     result.protocol["total_seconds"] = round(time.perf_counter() - start, 1)
     from forge import __version__

@@ -22,10 +22,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", default="lab-report", help="directory for the report (replaced atomically)")
     p.add_argument("--quick", action="store_true", help="smaller models and fewer measurements (about a minute)")
     p.add_argument("--rnn-tokens", type=int, default=None,
-                   help="train the recurrent encoders on this many tokens of the corpus (default 60000)")
+                   help="train the recurrent encoders on this many tokens of the corpus (default 40000)")
     p.add_argument("--rnn-hidden", type=int, default=None, help="hidden size of the recurrent encoders (default 64)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--save-models", default=None, metavar="DIR", help="also save the trained encoders here")
+    p.add_argument("--models", default=None, metavar="DIR",
+                   help="do not train: load the encoders saved by an earlier --save-models run")
     p.add_argument("--list", action="store_true", help="list the probes and exit")
     p.set_defaults(func=_cmd_lab)
 
@@ -38,7 +40,7 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         return 0
     result = run_lab(corpus=args.corpus, out=args.out, quick=args.quick, seed=args.seed,
                      rnn_tokens=args.rnn_tokens, rnn_hidden=args.rnn_hidden,
-                     save_models=args.save_models)
+                     save_models=args.save_models, models=args.models)
     from forge.lab._report import findings
     for name in list_probes():
         if name in set(result.frame["dataset"]):
