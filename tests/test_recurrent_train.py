@@ -202,3 +202,29 @@ def test_explicit_validation_corpus(corpus):
     enc = forge.create("gru", epochs=2, **{**PARAMS, "dropout": 0.0}).fit(corpus[12:], valid=held_out)
     best = min(h["valid_ppl"] for h in enc.history_)
     assert enc.perplexity(held_out) == pytest.approx(best, rel=1e-5)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_bf16_training_and_fused_equals_scratch_on_gpu(corpus, tmp_path):
+    enc = forge.create("bilstm", epochs=1, **{**PARAMS, "device": "cuda"}).fit(corpus)
+    assert enc.tags["device"] == "cuda" and not enc.tags["deterministic"]
+    assert next(enc.model_.parameters()).is_cuda
+    out = enc.embed(SENT)[0]
+    assert out.shape == (6, 16) and np.isfinite(out).all()
+    assert np.isfinite(enc.perplexity(corpus))
+    np.testing.assert_allclose(forge.load(enc.save(tmp_path / "m")).embed(SENT)[0], out, rtol=1e-5, atol=1e-6)
+    kwargs = dict(vocab_size=30, cell="lstm", bidirectional=True, embedding_dim=6, hidden_size=6, layers=2,
+                  dropout=0.0, tie_weights=False, softmax="full")
+    fused = RecurrentLM(impl="fused", **kwargs).cuda()
+    scratch = RecurrentLM(impl="scratch", **kwargs).cuda()
+    scratch.load_state_dict(fused.state_dict())
+    tokens = torch.tensor([[2, 5, 6, 7, 9, 3], [2, 8, 11, 3, 0, 0]], device="cuda")
+    lengths = torch.tensor([6, 4], device="cuda")
+    cudnn_tf32 = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = False   # compare in true fp32
+    try:
+        for a, b in zip(fused.layer_outputs(tokens, lengths), scratch.layer_outputs(tokens, lengths)):
+            torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)
+    finally:
+        torch.backends.cudnn.allow_tf32 = cudnn_tf32
