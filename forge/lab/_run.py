@@ -111,9 +111,9 @@ def _encoder_info(enc: Any) -> dict[str, Any]:
 # sizes that keep `forge lab` within a few minutes on 2 CPU cores; --quick halves them again
 LAB_SIZES = {
     "full": {"w2v": {"vector_size": 100, "epochs": 5, "min_count": 3}, "rnn_hidden": 64, "rnn_tokens": 40_000,
-             "rnn_vocab": 5000, "zh_epochs": 10},
+             "rnn_vocab": None, "zh_epochs": 10},
     "quick": {"w2v": {"vector_size": 50, "epochs": 3, "min_count": 3}, "rnn_hidden": 32, "rnn_tokens": 20_000,
-              "rnn_vocab": 3000, "zh_epochs": 8},
+              "rnn_vocab": None, "zh_epochs": 8},
 }
 STATIC = ("onehot", "cbow", "skipgram")
 RECURRENT = ("rnn", "birnn", "lstm", "bilstm", "gru", "bigru")
@@ -149,9 +149,10 @@ def _sample_sentences(sents: list[list[str]], n: int, seed: int) -> list[list[st
 
 def _recurrent_params(size: dict[str, Any], hidden: int, vocab: int | None, epochs: int, seed: int
                       ) -> dict[str, Any]:
-    cutoffs = [min(500, vocab // 4), min(2000, vocab // 2)] if vocab else None
+    # every word of the training text is kept (the probe words occur only a few times); the adaptive
+    # softmax keeps a large vocabulary cheap
     return {"hidden_size": hidden, "layers": 1, "epochs": epochs, "batch_size": 64, "dropout": 0.0,
-            "validation": 0.0, "max_vocab": vocab, "softmax": "adaptive", "cutoffs": cutoffs,
+            "validation": 0.0, "max_vocab": vocab, "softmax": "adaptive", "cutoffs": None,
             "oov": "unk", "device": "cpu", "progress": False, "seed": seed, "max_len": 60}
 
 
@@ -296,7 +297,8 @@ def run_lab(corpus: str = "gensim-default", out: str | Path | None = None, quick
     if models is not None:
         en, zh, info = load_lab_encoders(models, corpus, quick, seed, log)
     else:
-        en, zh, info = train_lab_encoders(corpus, quick, seed, rnn_tokens, rnn_hidden, log)
+        with one_thread():    # small models: one thread is about as fast, and steady on a busy machine
+            en, zh, info = train_lab_encoders(corpus, quick, seed, rnn_tokens, rnn_hidden, log)
     if save_models is not None and models is None:
         for name, enc in {**en, **zh}.items():
             enc.save(Path(save_models) / name)
