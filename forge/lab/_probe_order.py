@@ -117,34 +117,46 @@ register_probe(Probe(
 
 # ------------------------------------------------------------------ claim 5
 def role_task(encoder: Any, seed: int = 0, test_share: float = 0.3):
-    """Who did what to whom: sentences, labels (1 = a person acts on an animal) and a train mask.
+    """Who did what to whom: sentences, labels (1 = a person acts on an animal) and two train/test splits.
 
-    Every bag of words appears in both orders with opposite labels, so only order can
-    tell them apart. Train and test hold different (person, animal) pairs.
+    Every bag of words appears in both orders with opposite labels, so only order can tell them
+    apart. Returns ``(sentences, labels, splits, lang)``; ``splits`` maps a split name to
+    ``(train mask, test mask)``:
+
+    * ``new pairs``: test sentences pair a person and an animal never paired in training
+      (every word was seen in both roles) - structure alone can solve it;
+    * ``new words``: test sentences use persons and animals never seen in training - the
+      classifier must carry "person acts on animal" over to unseen words, which needs
+      word vectors that know what a person and an animal are.
     """
     first = encoder_language(encoder)
     for lang in (first, "zh" if first == "en" else "en"):
         spec = ROLES[lang]
         pick = {k: [w for w in adapt_script(encoder, spec[k]) if w in encoder] for k in ("persons", "animals", "verbs")}
         fixed = [t for t in spec["template"] if "{" not in t]
-        if len(pick["persons"]) >= 3 and len(pick["animals"]) >= 3 and pick["verbs"] and covered(encoder, fixed):
+        if len(pick["persons"]) >= 4 and len(pick["animals"]) >= 4 and pick["verbs"] and covered(encoder, fixed):
             break
     else:
         return None
     fill = spec["template"]
-    sentences, labels, pair_ids = [], [], []
-    pick = {"persons": pick["persons"][:10], "animals": pick["animals"][:10], "verbs": pick["verbs"][:6]}
-    pairs = list(itertools.product(pick["persons"], pick["animals"]))
-    for pid, (p, a) in enumerate(pairs):
-        for v in pick["verbs"]:
+    persons, animals, verbs = pick["persons"][:12], pick["animals"][:12], pick["verbs"][:6]
+    sentences, labels, who = [], [], []
+    for p, a in itertools.product(persons, animals):
+        for v in verbs:
             for first, second, label in ((p, a, 1), (a, p, 0)):
                 sentences.append([t.format(a=first, v=v, b=second) for t in fill])
                 labels.append(label)
-                pair_ids.append(pid)
+                who.append((p, a))
     rng = np.random.default_rng(seed)
-    test_pairs = set(rng.permutation(len(pairs))[: max(1, int(round(test_share * len(pairs))))].tolist())
-    train = np.array([pid not in test_pairs for pid in pair_ids])
-    return sentences, np.array(labels), train, lang
+    pairs = list(itertools.product(persons, animals))
+    test_pairs = {pairs[k] for k in rng.permutation(len(pairs))[: max(1, round(test_share * len(pairs)))]}
+    in_test = np.array([w in test_pairs for w in who])
+    new_p = set(rng.permutation(persons)[: max(1, round(test_share * len(persons)))].tolist())
+    new_a = set(rng.permutation(animals)[: max(1, round(test_share * len(animals)))].tolist())
+    unseen = np.array([p in new_p and a in new_a for p, a in who])
+    seen = np.array([p not in new_p and a not in new_a for p, a in who])
+    splits = {"new pairs": (~in_test, in_test), "new words": (seen, unseen)}
+    return sentences, np.array(labels), splits, lang
 
 
 def _logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
@@ -183,49 +195,49 @@ def _pooled_matrix(encoder: Any, sentences: list[list[str]]) -> np.ndarray:
 
 
 def measure_order_task(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
-    """Accuracy of a logistic regression on mean-pooled sentence vectors, on held-out (person, animal) pairs."""
+    """Logistic regression on mean-pooled sentence vectors: accuracy on new pairs and on new words."""
     from forge.bench._stats import wilson_ci
     out = ProbeOutcome()
     task = role_task(encoder, options.seed)
     if task is None:
         out.notes.append("too few of the task's persons/animals/verbs in the vocabulary: nothing measured")
         return out
-    sentences, y, train, lang = task
-    X = _pooled_matrix(encoder, sentences)
-    keep = X[train].std(axis=0) > 0                 # drop constant columns (one-hot: unused words)
-    X = X[:, keep]
-    mu, sd = X[train].mean(axis=0), X[train].std(axis=0)
-    X = (X - mu) / sd
-    w = _logistic(X[train], y[train].astype(float))
-    pred = (np.hstack([X, np.ones((len(X), 1))]) @ w > 0).astype(int)
-    test = ~train
-    correct = pred[test] == y[test]
-    acc = float(correct.mean())
-    out.rows.append(row("accuracy", acc, section="held-out pairs", n=int(test.sum()), main=True, language=lang,
-                        ci=wilson_ci(int(correct.sum()), int(test.sum()))))
-    out.rows.append(row("train_accuracy", float((pred[train] == y[train]).mean()), section="training pairs",
-                        n=int(train.sum()), language=lang))
-    example = sentences[0]
-    out.notes.append(f"{len(sentences)} sentences like {_show(example)!r} / {_show(sentences[1])!r} "
-                     f"({int(train.sum())} train, {int(test.sum())} test): test accuracy {acc:.3f} "
-                     f"(chance 0.5)")
+    sentences, y, splits, lang = task
+    pooled = _pooled_matrix(encoder, sentences)
+    for split, (train, test) in splits.items():
+        X = pooled[:, pooled[train].std(axis=0) > 0]     # drop constant columns (one-hot: unused words)
+        mu, sd = X[train].mean(axis=0), X[train].std(axis=0)
+        X = (X - mu) / sd
+        w = _logistic(X[train], y[train].astype(float))
+        pred = (np.hstack([X, np.ones((len(X), 1))]) @ w > 0).astype(int)
+        correct = pred[test] == y[test]
+        acc = float(correct.mean())
+        metric = "accuracy_" + split.replace(" ", "_")
+        out.rows.append(row(metric, acc, section=f"test: {split}", n=int(test.sum()), main=split == "new words",
+                            language=lang, ci=wilson_ci(int(correct.sum()), int(test.sum()))))
+        out.rows.append(row(f"train_{metric}", float((pred[train] == y[train]).mean()), section=f"train: {split}",
+                            n=int(train.sum()), language=lang))
+        out.notes.append(f"{split}: {int(train.sum())} train / {int(test.sum())} test sentences, test accuracy "
+                         f"{acc:.3f} (chance 0.5)")
+    out.notes.insert(0, f"{len(sentences)} sentences like {_show(sentences[0])!r} / {_show(sentences[1])!r}")
     return out
 
 
 def plot_order_task(frame, fig) -> None:
     ax = fig.subplots()
-    sub = frame[frame["metric"] == "accuracy"]
-    encs = list(dict.fromkeys(sub["encoder"]))
-    vals = sub.set_index("encoder").reindex(encs)
-    v = vals["value"].to_numpy(float)
-    err = np.abs(np.vstack([v - vals["ci_low"].to_numpy(float), vals["ci_high"].to_numpy(float) - v]))
-    colors = ["tab:grey" if "untrained" in e else "tab:green" for e in encs]
-    ax.bar(np.arange(len(encs)), v, yerr=err, capsize=3, color=colors)
+    encs = list(dict.fromkeys(frame[frame["metric"].str.startswith("accuracy_")]["encoder"]))
+    for k, (metric, label, color) in enumerate([("accuracy_new_pairs", "new (person, animal) pairs", "tab:blue"),
+                                                ("accuracy_new_words", "new persons and animals", "tab:green")]):
+        vals = frame[frame["metric"] == metric].set_index("encoder").reindex(encs)
+        v = vals["value"].to_numpy(float)
+        err = np.abs(np.vstack([v - vals["ci_low"].to_numpy(float), vals["ci_high"].to_numpy(float) - v]))
+        ax.bar(np.arange(len(encs)) + (k - 0.5) * 0.4, np.nan_to_num(v), 0.4, yerr=np.nan_to_num(err), capsize=2,
+               color=color, label=label)
     ax.axhline(0.5, color="red", linewidth=1, linestyle="--", label="chance")
     ax.set_xticks(np.arange(len(encs)), encs, rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("test accuracy (95% CI)")
-    ax.set_title("who did what to whom? (grey: untrained)")
+    ax.set_title("who did what to whom? test accuracy")
     ax.legend(fontsize=7)
 
 
@@ -235,6 +247,8 @@ register_probe(Probe(
                 "order meaningfully."),
     method=("Sentences 'the <a> <verb> the <b>' (Chinese: '<a><verb><b>') with a person and an animal, in both "
             "orders; label: does the person act on the animal? A logistic regression (L2, standardised features) "
-            "on the mean-pooled sentence vector, trained on 70% of the (person, animal) pairs and tested on the "
-            "rest. Untrained encoders are the same architecture with random weights (epochs=0)."),
+            "on the mean-pooled sentence vector. Two tests: (person, animal) pairs never seen together in "
+            "training (each word seen in both roles: structure suffices), and persons and animals never seen in "
+            "training at all (the classifier must generalise to new words: meaning is needed). Untrained "
+            "encoders are the same architecture with random weights (epochs=0)."),
     measure=measure_order_task, plot=plot_order_task))

@@ -37,8 +37,9 @@ TABLES: dict[str, list[tuple[str, str | None, str]]] = {
                        ("sense_gap_mean", None, "sense gap"), ("scws_spearman", None, "SCWS rho"),
                        ("wic_accuracy_test", None, "WiC test acc")],
     "probe-order": [("identical_fraction", None, "identical share"), ("cosine_distance_mean", None, "mean distance")],
-    "probe-order-task": [("accuracy", None, "test accuracy"), ("ci_low", None, "CI low"), ("ci_high", None, "CI high"),
-                         ("train_accuracy", None, "train accuracy")],
+    "probe-order-task": [("accuracy_new_pairs", None, "acc. new pairs"), ("accuracy_new_words", None, "acc. new words"),
+                         ("ci_low", None, "CI low (new words)"), ("ci_high", None, "CI high (new words)"),
+                         ("train_accuracy_new_words", None, "train acc.")],
     "probe-left-context": [("cosine_distance_mean", None, "mean cos distance"),
                            ("identical_fraction", None, "identical share")],
     "probe-long-range": [("recall_accuracy", "gap *", "recall"), ("recall_accuracy_mean", None, "mean")],
@@ -64,7 +65,7 @@ def summary_table(frame: pd.DataFrame, probe: str) -> pd.DataFrame:
     cols: dict[str, list[float]] = {}
     for metric, section, title in TABLES.get(probe, []):
         if metric in ("ci_low", "ci_high"):
-            cols[title] = [_value(sub, e, "accuracy", col=metric) for e in encoders]
+            cols[title] = [_value(sub, e, "accuracy_new_words", col=metric) for e in encoders]
             continue
         if section and section.endswith("*"):
             prefix = section[:-1]
@@ -163,8 +164,10 @@ def findings(frame: pd.DataFrame, probe: str) -> str:
                 + ". Mean cosine distance: " + _list([(e, _value(sub, e, "cosine_distance_mean")) for e in encs])
                 + ".")
     if probe == "probe-order-task":
-        return ("Test accuracy on held-out (person, animal) pairs, chance 0.5: "
-                + _list([(e, _value(sub, e, "accuracy")) for e in encs], "{:.3f}") + ".")
+        return ("Test accuracy (chance 0.5) on new (person, animal) pairs: "
+                + _list([(e, _value(sub, e, "accuracy_new_pairs")) for e in encs], "{:.3f}")
+                + "; on new persons and animals: "
+                + _list([(e, _value(sub, e, "accuracy_new_words")) for e in encs], "{:.3f}") + ".")
     if probe == "probe-left-context":
         return ("Mean cosine distance between the target's two vectors: "
                 + _list([(e, _value(sub, e, "cosine_distance_mean")) for e in encs]) + "; bit-identical share: "
