@@ -205,7 +205,20 @@ def plot_text(text: str) -> str:
     import re
 
     from forge.lab._sentences import ZH_GLOSS
-    return re.sub("[\u4e00-\u9fff]+", lambda m: "<" + ZH_GLOSS.get(m.group(0), "zh") + ">", text)
+    def gloss(run: str) -> str:     # greedy longest match over the glossary: 苹果派 -> <apple-pie>
+        parts, i = [], 0
+        while i < len(run):
+            for j in range(len(run), i, -1):
+                if run[i:j] in ZH_GLOSS:
+                    parts.append(ZH_GLOSS[run[i:j]])
+                    i = j
+                    break
+            else:
+                parts.append("?")
+                i += 1
+        return "<" + "-".join(parts) + ">"
+
+    return re.sub("[\u4e00-\u9fff]+", lambda m: gloss(m.group(0)), text)
 
 
 class one_thread:

@@ -32,6 +32,10 @@ def jieba_segmentation(text: str = "苹果派") -> list[str] | None:
         return None
 
 
+def _show(tokens: list[str]) -> str:
+    return "".join(tokens) if not tokens[0].isascii() else " ".join(tokens)
+
+
 def measure_left_context(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     """Distance between a word's two vectors when only its right context differs."""
     out = ProbeOutcome()
@@ -54,7 +58,7 @@ def measure_left_context(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         dists.append(d)
         same.append(bool(np.array_equal(va, vb)))
         lang = "en" if a[0].isascii() else "zh"
-        label = f"{a[i]}: {a} vs {b}"
+        label = f"{a[i]}: {_show(a)} / {_show(b)}"
         out.rows.append(row("cosine_distance", d, section=label, n=1, language=lang))
         out.rows.append(row("l2_distance", l2, section=label, n=1, language=lang))
         out.notes.append(f"{a[i]!r} in {a} vs {b}{' (' + gloss + ')' if gloss else ''}: "
@@ -78,11 +82,12 @@ def plot_left_context(frame, fig) -> None:
         ax.bar(np.arange(len(encs)) + j * width - 0.4 + width / 2, vals, width, label=plot_text(pair))
     for k, e in enumerate(encs):
         if np.nanmax(np.append(sub[sub["encoder"] == e]["value"].to_numpy(float), 0.0)) == 0.0:
-            ax.annotate("exactly 0", (k, 0), ha="center", va="bottom", fontsize=7)
+            ax.annotate("exactly 0", (k, 0), ha="center", va="bottom", fontsize=6, rotation=90)
     ax.set_xticks(np.arange(len(encs)), encs, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("cosine distance of the word's two vectors")
     ax.set_title("same left context, different right context")
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3, title="target: sentence a / b",
+              title_fontsize=6)
 
 
 register_probe(Probe(

@@ -121,7 +121,7 @@ def render_figure(frame: pd.DataFrame, probe_name: str) -> bytes | None:
     font = cjk_font()
     rc = {"font.family": ["DejaVu Sans", font]} if font else {}
     with matplotlib.rc_context(rc):
-        fig = Figure(figsize=(10, 4.2))
+        fig = Figure(figsize=(11, 4.4))
         probe.plot(sub.reset_index(drop=True), fig)
         fig.suptitle(f"Claim {probe.claim}: {probe.title}", fontsize=10)
         fig.tight_layout()
@@ -285,7 +285,9 @@ def write_report(result, path: str | Path) -> Path:
             "blockquote{color:#333;border-left:3px solid #aaa;padding-left:1em}img{max-width:100%}"
             "</style></head><body>" + "\n".join(body) + "</body></html>")
     payload = {"protocol": result.protocol, "results": json.loads(frame.to_json(orient="records")),
-               "notes": [{"probe": p, "encoder": e, "notes": n} for (p, e), n in result.notes.items()]}
+               "notes": [{"probe": p, "encoder": e, "notes": n} for (p, e), n in result.notes.items()],
+               "benchmarks": (json.loads(result.benchmarks.to_json(orient="records"))
+                              if getattr(result, "benchmarks", None) is not None else None)}
     path = Path(path)
     with atomic_dir(path) as tmp:
         (tmp / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")

@@ -35,6 +35,23 @@ class LabResult:
     def to_wide(self) -> pd.DataFrame:
         return self.to_report().to_wide()
 
+    @classmethod
+    def load(cls, path: str | Path) -> "LabResult":
+        """A result saved with :meth:`save` (to re-render the report, or compare runs)."""
+        import json
+
+        from forge.bench._report import COLUMNS
+        file = Path(path) / "results.json"
+        try:
+            payload = json.loads(file.read_text(encoding="utf-8"))
+            frame = pd.DataFrame(payload["results"], columns=COLUMNS)
+            notes = {(n["probe"], n["encoder"]): n["notes"] for n in payload.get("notes", [])}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise BadInputError(f"{file} is not a forge lab result ({type(exc).__name__}: {exc}); expected the "
+                                f"results.json written by LabResult.save / forge lab.") from None
+        bench = payload.get("benchmarks")
+        return cls(frame, notes, payload.get("protocol", {}), pd.DataFrame(bench) if bench else None)
+
     def save(self, path: str | Path) -> Path:
         """Write the lab report (report.md, report.html, figures, results.csv/json) into ``path``, atomically."""
         from forge.lab._report import write_report
