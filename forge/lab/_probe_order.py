@@ -97,8 +97,10 @@ def plot_order(frame, fig) -> None:
     ax2.bar(x, np.where(vals > 0, vals, np.nan), color="tab:orange")
     for k, v in enumerate(vals):
         if v == 0:
-            ax2.annotate("exactly 0", (k, 0), ha="center", va="bottom", fontsize=7, rotation=90)
-    ax2.set_yscale("log")
+            ax2.annotate("exactly 0", (k, 0.02), xycoords=("data", "axes fraction"), ha="center", va="bottom",
+                         fontsize=7, rotation=90)
+    if np.nanmax(np.append(vals, 0.0)) > 0:
+        ax2.set_yscale("log")
     ax2.set_xticks(x, encs, rotation=30, ha="right", fontsize=8)
     ax2.set_ylabel("mean cosine distance (log)")
     ax2.set_title("sentence vs its permutation")
