@@ -12,6 +12,7 @@ received, what was expected and how to fix it.
     ├── BadInputError           (also ValueError) bad argument, corpus, file or saved model
     │   ├── OutOfVocabularyError (also KeyError)  word not in vocabulary under ``oov="error"``
     │   └── CorruptModelError                     saved model directory unreadable or truncated
+    ├── TrainingDivergedError   (also FloatingPointError) loss became NaN/inf; last good checkpoint kept
     ├── PluginError                               a plugin failed to import or breaks the interface
     └── MissingDataError        (also FileNotFoundError) dataset/corpus absent from the data directory
 """
@@ -31,6 +32,7 @@ __all__ = [
     "PluginError",
     "MissingDataError",
     "DeviceError",
+    "TrainingDivergedError",
 ]
 
 
@@ -74,6 +76,10 @@ class CorruptModelError(BadInputError):
 
 class DeviceError(BadInputError):
     """A requested compute device is unknown or not available."""
+
+
+class TrainingDivergedError(ForgeError, FloatingPointError):
+    """The training loss became NaN or infinite; the last good checkpoint is kept."""
 
 
 class PluginError(ForgeError):

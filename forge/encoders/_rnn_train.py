@@ -32,16 +32,12 @@ from torch import nn
 
 from forge._persist import atomic_dir
 from forge.encoders._rnn_data import Encoded, batch_order, pad_batch
-from forge.errors import BadInputError, CorruptModelError, DeviceError, ForgeError
+from forge.errors import BadInputError, CorruptModelError, DeviceError, TrainingDivergedError
 
 __all__ = ["TrainingDivergedError", "resolve_device", "Dist", "setup_distributed", "train_lm", "evaluate_nll",
            "module_tensors", "load_module_tensors", "CHECKPOINT_FILES"]
 
 CHECKPOINT_FILES = ("checkpoint.safetensors", "trainer.json", "vocab.json")
-
-
-class TrainingDivergedError(ForgeError, FloatingPointError):
-    """The training loss became NaN or infinite; the last good checkpoint is kept."""
 
 
 # ------------------------------------------------------------------ devices
