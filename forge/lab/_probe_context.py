@@ -86,7 +86,7 @@ def plot_left_context(frame, fig) -> None:
     ax.set_xticks(np.arange(len(encs)), encs, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("cosine distance of the word's two vectors")
     ax.set_title("same left context, different right context")
-    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3, title="target: sentence a / b",
+    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, title="target: sentence a / b",
               title_fontsize=6)
 
 

@@ -126,7 +126,7 @@ def render_figure(frame: pd.DataFrame, probe_name: str) -> bytes | None:
         fig.suptitle(f"Claim {probe.claim}: {probe.title}", fontsize=10)
         fig.tight_layout()
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=90)
+        fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")  # legends placed outside the axes
     return buf.getvalue()
 
 
