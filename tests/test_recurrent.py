@@ -20,15 +20,6 @@ NAMES = ["rnn", "birnn", "lstm", "bilstm", "gru", "bigru"]
 FAST = dict(hidden_size=8, layers=2, epochs=1, batch_size=16, progress=False, device="cpu")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models gain nothing from threads, and lose a lot when other jobs share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def corpus():
     return list(forge.corpora.TextCorpus(DATA))

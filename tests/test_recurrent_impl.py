@@ -12,15 +12,6 @@ from forge.encoders._rnn_cells import CELLS, make_layer  # noqa: E402
 from forge.encoders._rnn_model import RecurrentLM, reverse_padded  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models gain nothing from threads, and lose a lot when other jobs share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("cell", CELLS)
 def test_layers_same_outputs_and_gradients_with_shared_weights(cell):
     torch.manual_seed(0)
