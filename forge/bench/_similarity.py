@@ -21,21 +21,12 @@ import numpy as np
 from forge.bench._parsers import WordPairs
 from forge.bench._result import TaskResult, metric_row
 from forge.bench._stats import bootstrap_ci, fisher_ci, pearson, spearman
-from forge.bench._vectors import VectorView
+from forge.bench._vectors import VectorView, pair_cosines
 from forge.errors import BadInputError
 
 __all__ = ["evaluate_similarity", "OOV_CHOICES"]
 
 OOV_CHOICES = ("drop", "zero", "mean")
-
-
-def _cosines(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    nu, nv = np.linalg.norm(u, axis=1), np.linalg.norm(v, axis=1)
-    dots = np.einsum("ij,ij->i", u, v)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = dots / (nu * nv)
-    out[(nu == 0) | (nv == 0)] = 0.0
-    return out
 
 
 def evaluate_similarity(view: VectorView, pairs: WordPairs, oov: str = "drop", subset: np.ndarray | None = None,
@@ -75,7 +66,7 @@ def evaluate_similarity(view: VectorView, pairs: WordPairs, oov: str = "drop", s
             idx = np.flatnonzero(uncovered)
             u = np.stack([view.rows(np.array([i1[k]]))[0] if i1[k] >= 0 else mean for k in idx])
             v = np.stack([view.rows(np.array([i2[k]]))[0] if i2[k] >= 0 else mean for k in idx])
-            pred[idx] = _cosines(u, v)
+            pred[idx] = pair_cosines(u, v)
     gold, model = pairs.scores[use], pred[use]
     n = int(use.sum())
     rho, r = spearman(gold, model), pearson(gold, model)

@@ -19,7 +19,19 @@ import scipy.sparse as sp
 
 from forge.errors import BadInputError
 
-__all__ = ["VectorView", "fold"]
+__all__ = ["VectorView", "fold", "pair_cosines"]
+
+
+def pair_cosines(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Cosine of rows ``u[k]`` and ``v[k]`` of two dense (n, dim) arrays; 0 when one row is all zeros."""
+    return _cosine_from(np.einsum("ij,ij->i", u, v), np.linalg.norm(u, axis=1), np.linalg.norm(v, axis=1))
+
+
+def _cosine_from(dots: np.ndarray, nu: np.ndarray, nv: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = dots / (nu * nv)
+    out[(nu == 0) | (nv == 0)] = 0.0
+    return out
 
 
 def fold(word: str) -> str:
@@ -151,20 +163,14 @@ class VectorView:
     def cosines(self, i1: np.ndarray, i2: np.ndarray) -> np.ndarray:
         """Cosine of rows ``i1[k]`` and ``i2[k]`` (0 when one is all zeros); sparse rows stay sparse."""
         mat = self.matrix()
-        if sp.issparse(mat):
-            mat = sp.csr_matrix(mat, dtype=np.float64)
-            u, v = mat[i1], mat[i2]
-            dots = np.asarray(u.multiply(v).sum(axis=1)).ravel()
-            nu = np.sqrt(np.asarray(u.multiply(u).sum(axis=1)).ravel())
-            nv = np.sqrt(np.asarray(v.multiply(v).sum(axis=1)).ravel())
-        else:
-            u, v = self.rows(i1), self.rows(i2)
-            dots = np.einsum("ij,ij->i", u, v)
-            nu, nv = np.linalg.norm(u, axis=1), np.linalg.norm(v, axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = dots / (nu * nv)
-        out[(nu == 0) | (nv == 0)] = 0.0
-        return out
+        if not sp.issparse(mat):
+            return pair_cosines(self.rows(i1), self.rows(i2))
+        mat = sp.csr_matrix(mat, dtype=np.float64)
+        u, v = mat[i1], mat[i2]
+        dots = np.asarray(u.multiply(v).sum(axis=1)).ravel()
+        nu = np.sqrt(np.asarray(u.multiply(u).sum(axis=1)).ravel())
+        nv = np.sqrt(np.asarray(v.multiply(v).sum(axis=1)).ravel())
+        return _cosine_from(dots, nu, nv)
 
     def mean_vector(self) -> np.ndarray:
         mat = self.matrix()
