@@ -1,7 +1,9 @@
 """The one Encoder interface: a runtime-checkable protocol and a base class.
 
-Static encoders (one-hot, Word2Vec) and contextual encoders (RNN, LSTM...)
-answer the same calls. :class:`BaseEncoder` supplies the scikit-learn-style
+The protocol, :class:`Encoder`, is declared once in :mod:`forge._protocol`
+(with the shape rules of ``vector``, ``embed``, ``dim`` and ``static_dim``)
+and re-exported here. Static encoders (one-hot, Word2Vec) and contextual
+encoders (RNN, LSTM...) answer the same calls. :class:`BaseEncoder` supplies the scikit-learn-style
 plumbing (``get_params``, ``clone``, ``__repr__``), cosine similarity and
 nearest neighbours over the static vectors, the OOV policy, and atomic
 ``save``. Subclasses implement ``fit``, ``_vocab_words``, ``_static_matrix``
@@ -15,13 +17,15 @@ import inspect
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
 import numpy as np
 
+from forge._persist import save_encoder
+from forge._protocol import Encoder
 from forge.errors import BadInputError, NotFittedError, OutOfVocabularyError
 
-__all__ = ["Encoder", "BaseEncoder", "OOV_POLICIES", "DEFAULT_TAGS", "REQUIRED_METHODS"]
+__all__ = ["Encoder", "BaseEncoder", "OOV_POLICIES", "DEFAULT_TAGS"]
 
 OOV_POLICIES = ("error", "zero", "unk")
 UNK = "<unk>"
@@ -34,32 +38,6 @@ DEFAULT_TAGS: dict[str, Any] = {
     "device": "cpu",           # where the computation runs
     "deterministic": True,     # fixed seed (and one worker) gives identical vectors
 }
-
-REQUIRED_METHODS = ("fit", "vector", "embed", "similarity", "most_similar", "save",
-                    "get_params", "clone", "__contains__")
-
-
-@runtime_checkable
-class Encoder(Protocol):
-    """What every forge encoder answers (built-ins and plugins alike)."""
-
-    name: ClassVar[str]
-
-    def fit(self, corpus: Iterable[list[str]]) -> "Encoder": ...
-    @property
-    def vocabulary(self) -> Sequence[str]: ...
-    @property
-    def dim(self) -> int: ...
-    @property
-    def tags(self) -> dict[str, Any]: ...
-    def __contains__(self, word: object) -> bool: ...
-    def vector(self, word: str) -> Any: ...
-    def embed(self, sentences: Iterable[Sequence[str]]) -> list[Any]: ...
-    def similarity(self, word1: str, word2: str) -> float: ...
-    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]: ...
-    def get_params(self, deep: bool = False) -> dict[str, Any]: ...
-    def clone(self) -> "Encoder": ...
-    def save(self, path: str | Path) -> Path: ...
 
 
 class BaseEncoder:
@@ -92,6 +70,7 @@ class BaseEncoder:
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params: Any) -> "BaseEncoder":
+        """Change constructor arguments (scikit-learn ``set_params``); the next ``fit`` validates them."""
         valid = self._param_names()
         for key, value in params.items():
             if key not in valid:
@@ -128,6 +107,7 @@ class BaseEncoder:
 
     @property
     def is_fitted(self) -> bool:
+        """True once ``fit`` or ``forge.load`` has set the learned state (``vocab_``)."""
         return getattr(self, "vocab_", None) is not None
 
     def _check_fitted(self) -> None:
@@ -150,7 +130,13 @@ class BaseEncoder:
 
     @property
     def dim(self) -> int:
+        """Width of the ``embed`` vectors."""
         raise NotImplementedError
+
+    @property
+    def static_dim(self) -> int:
+        """Width of ``vector(word)`` and of ``static_matrix()`` rows; equals ``dim`` for static encoders."""
+        return self.dim
 
     # ---------------------------------------------------------------- vectors
     def _index(self, word: str) -> int | None:
@@ -169,16 +155,32 @@ class BaseEncoder:
             f"({len(self.vocab_)} words) and oov={policy!r}. Check `word in encoder` first, "
             f"or create the encoder with oov='zero' or oov='unk'.")
 
-    def _static_matrix(self) -> np.ndarray:
-        """(vocab, dim) matrix of context-free vectors, row i = vocabulary word i."""
-        raise NotImplementedError
+    def static_matrix(self) -> Any:
+        """The ``(len(vocabulary), static_dim)`` context-free vectors, row ``i`` = vocabulary word ``i``.
+
+        A dense ndarray, or a ``scipy.sparse`` matrix for sparse encoders; ``vector(word)`` is its row.
+
+        Examples
+        --------
+        >>> import forge
+        >>> forge.create("onehot").fit([["a", "b"]]).static_matrix().shape
+        (2, 2)
+        """
+        self._check_fitted()
+        return self._static_matrix()
+
+    def _static_matrix(self) -> Any:
+        """The hook subclasses implement for :meth:`static_matrix` (kept under this name for callers)."""
+        if type(self).static_matrix is not BaseEncoder.static_matrix:   # the subclass implemented the public one
+            return self.static_matrix()
+        raise NotImplementedError(f"{type(self).__name__} implements neither _static_matrix() nor vector().")
 
     def _oov_vector(self) -> np.ndarray:
         """Vector for an unknown word: zeros (``oov="zero"``), or for ``oov="unk"`` without a
         trained ``<unk>`` row, the mean of all vectors (a common stand-in)."""
         if getattr(self, "oov", "error") == "unk":
             return self._cached("unk", lambda: np.asarray(self._static_matrix(), dtype=np.float32).mean(axis=0))
-        return np.zeros(self.dim, dtype=np.float32)
+        return np.zeros(self.static_dim, dtype=np.float32)
 
     def _cached(self, key: str, compute):
         """Memoise derived arrays until the encoder is refitted or reloaded (a new ``vocab_``)."""
@@ -189,7 +191,7 @@ class BaseEncoder:
         return cache[key][1]
 
     def vector(self, word: str) -> np.ndarray:
-        """Context-free vector of ``word`` (shape ``(dim,)``), under the OOV policy."""
+        """Context-free vector of ``word``: its row of :meth:`static_matrix`, under the OOV policy."""
         idx = self._index(word)
         if idx is None:
             return self._oov_vector()
@@ -230,8 +232,8 @@ class BaseEncoder:
         """The ``topn`` nearest vocabulary words by cosine, excluding ``word`` itself."""
         self._check_fitted()
         query = _dense(self.vector(word)) if isinstance(word, str) else np.asarray(word, dtype=np.float32)
-        if query.shape != (self.dim,):
-            raise BadInputError(f"most_similar expects a word or a vector of shape ({self.dim},), "
+        if query.shape != (self.static_dim,):
+            raise BadInputError(f"most_similar expects a word or a vector of shape ({self.static_dim},), "
                                 f"got shape {query.shape}.")
         unit = self._unit_matrix()
         norm = np.linalg.norm(query)
@@ -251,7 +253,6 @@ class BaseEncoder:
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write ``config.json`` and the learned state into directory ``path``, atomically."""
-        from forge._persist import save_encoder
         return save_encoder(self, path)
 
     def _config_params(self) -> dict[str, Any]:

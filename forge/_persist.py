@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from forge._registry import create, registered_name
 from forge.errors import BadInputError, CorruptModelError, ForgeError
 
 __all__ = ["save_encoder", "load", "atomic_dir", "atomic_file", "CONFIG_NAME", "FORMAT_VERSION"]
@@ -73,10 +74,17 @@ def save_encoder(encoder: Any, path: str | Path) -> Path:
     from forge import __version__
     encoder._check_fitted()
     path = Path(path)
+    name = registered_name(encoder)
+    if not name:
+        cls = type(encoder)
+        raise BadInputError(f"Cannot save this {cls.__name__}: {cls.__module__}.{cls.__qualname__} is not registered "
+                            f"under any encoder name, so forge.load could not recreate it. Install its plugin "
+                            f"(a 'forge.encoders' entry point) or call forge.register_encoder('<name>')"
+                            f"({cls.__qualname__}) first.")
     config = {
         "format_version": FORMAT_VERSION,
         "forge_version": __version__,
-        "encoder": encoder.name,
+        "encoder": name,
         "class": f"{type(encoder).__module__}.{type(encoder).__qualname__}",
         "params": encoder._config_params(),
     }
@@ -98,7 +106,6 @@ def load(path: str | Path) -> Any:
     >>> forge.load(d).vocabulary.words
     ['a', 'b']
     """
-    from forge._registry import create
     path = Path(path)
     if not path.is_dir():
         raise BadInputError(f"No saved model at {path}: expected a directory written by encoder.save().")

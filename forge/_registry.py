@@ -1,6 +1,8 @@
-"""The encoder registry: built-ins by decorator, plugins by entry point, both lazy.
+"""The encoder registry: built-ins as lazy ``"module:Class"`` entries, plugins by entry point.
 
-Built-ins are listed in ``_BUILTINS`` as ``"module:Class"`` strings so that
+Every name is one entry of a :class:`forge._catalogue.Registry` (the overwrite
+policy, plugin handling and error messages are documented there). Built-ins
+are registered here, once, as ``"module:Class"`` strings, so that
 ``import forge`` imports neither gensim nor torch; a module is imported the
 first time one of its names is asked for. Plugins declare
 
@@ -10,34 +12,38 @@ first time one of its names is asked for. Plugins declare
     ppmi = "forge_ppmi:PPMIEncoder"
 
 and are discovered the first time the registry is listed or a name is missing.
-A plugin that fails to import or breaks the interface is reported by name and
-never hides the other encoders.
+Every class is checked against the :class:`forge.Encoder` protocol when it is
+registered (a plugin: when it is imported); a plugin that fails to import or
+breaks the interface is reported by name and never hides the other encoders.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+import sys
 from typing import Any, Callable
 
-from forge._interface import REQUIRED_METHODS, BaseEncoder
+from forge._catalogue import Registry
+from forge._protocol import check_encoder_class
 from forge.errors import BadInputError, PluginError, UnknownNameError
 
 __all__ = ["register_encoder", "create", "get_encoder_class", "list_encoders", "broken_plugins",
-           "ENTRY_POINT_GROUP"]
+           "encoder_source", "registered_name", "ENTRY_POINT_GROUP", "ENCODERS"]
 
 ENTRY_POINT_GROUP = "forge.encoders"
 
 
-@dataclass
-class _Entry:
-    name: str
-    target: Any                      # a class, or "module:attr" not imported yet
-    description: str = ""
-    defaults: dict[str, Any] = field(default_factory=dict)
-    source: str = "builtin"          # "builtin", "plugin <dist>" or "user"
+def _validate(name: str, cls: Any, where: str) -> Any:
+    check_encoder_class(cls, where)
+    return cls
 
+
+def _name_class(cls: type, name: str, defaults: dict[str, Any]) -> None:
+    """A class registered under its own name (not an alias with defaults) learns it, unless it has one."""
+    if not defaults and not vars(cls).get("name"):
+        cls.name = name
+
+
+ENCODERS = Registry("encoder", group=ENTRY_POINT_GROUP, validate=_validate)
 
 # name: (target, description, default params). Aliases are entries with defaults.
 _BUILTINS: dict[str, tuple[str, str, dict[str, Any]]] = {
@@ -57,29 +63,19 @@ for _cell in ("rnn", "gru", "lstm"):
             f"{'bidirectional ' if _bi else ''}{_cell.upper()} language-model encoder (PyTorch), "
             f"contextual{' (forward + backward LM, ELMo-style)' if _bi else ' (left-to-right)'}",
             {"cell": _cell, "bidirectional": _bi})
-
-_entries: dict[str, _Entry] = {n: _Entry(n, t, d, dict(df)) for n, (t, d, df) in _BUILTINS.items()}
-_broken: dict[str, str] = {}
-_plugins_scanned = False
+for _name, (_target, _desc, _defaults) in _BUILTINS.items():
+    ENCODERS.register_lazy(_name, _target, builtin=True, description=_desc, defaults=_defaults)
 
 
-def _validate(cls: Any, name: str, source: str) -> None:
-    where = f"Encoder {name!r} ({source})"
-    if not isinstance(cls, type):
-        raise PluginError(f"{where} must register a class, got {cls!r}.")
-    missing = [m for m in REQUIRED_METHODS if not callable(getattr(cls, m, None))]
-    missing += [p for p in ("vocabulary", "dim", "tags") if not hasattr(cls, p)]
-    if missing:
-        raise PluginError(f"{where}: class {cls.__module__}.{cls.__qualname__} does not satisfy the "
-                          f"forge Encoder interface; missing: {', '.join(missing)}. Subclass "
-                          f"forge.BaseEncoder and implement them.")
-
-
-def register_encoder(name: str, *, description: str | None = None, **defaults: Any) -> Callable[[type], type]:
+def register_encoder(name: str, *, description: str | None = None, overwrite: bool = False,
+                     **defaults: Any) -> Callable[[type], type]:
     """Class decorator registering an encoder under ``name``.
 
     ``defaults`` become the default keyword arguments for this name, which is
     how aliases such as ``skipgram`` (``word2vec`` with ``sg=1``) are made.
+    The class is checked against :class:`forge.Encoder`. A built-in name is
+    never replaced; another taken name only with ``overwrite=True``
+    (re-registering the same class is fine).
 
     Examples
     --------
@@ -91,13 +87,9 @@ def register_encoder(name: str, *, description: str | None = None, **defaults: A
     True
     """
     def decorator(cls: type) -> type:
-        existing = _entries.get(name)
-        source = "builtin" if existing and existing.source == "builtin" else "user"
-        _validate(cls, name, source)
-        desc = description or (existing.description if existing else _first_line(cls.__doc__))
-        _entries[name] = _Entry(name, cls, desc, dict(defaults) or (existing.defaults if existing else {}), source)
-        if not getattr(cls, "name", ""):
-            cls.name = name
+        ENCODERS.register(name, cls, overwrite=overwrite, description=description or _first_line(cls.__doc__),
+                          defaults=dict(defaults))
+        _name_class(cls, name, defaults)
         return cls
     return decorator
 
@@ -106,61 +98,16 @@ def _first_line(doc: str | None) -> str:
     return (doc or "").strip().split("\n", 1)[0].strip()
 
 
-def _scan_plugins() -> None:
-    global _plugins_scanned
-    if _plugins_scanned:
-        return
-    _plugins_scanned = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in _entries and _entries[ep.name].source == "builtin":
-            _broken[ep.name] = f"plugin {ep.value!r} tries to replace the built-in encoder {ep.name!r}"
-            continue
-        dist = getattr(ep.dist, "name", "?") if getattr(ep, "dist", None) else "?"
-        _entries[ep.name] = _Entry(ep.name, ep, "", {}, f"plugin {dist}")
-
-
-def _resolve(entry: _Entry) -> type:
-    target = entry.target
-    if isinstance(target, type):
-        return target
-    try:
-        if isinstance(target, str):
-            module, _, attr = target.partition(":")
-            cls = getattr(importlib.import_module(module), attr)
-        else:  # an importlib.metadata.EntryPoint
-            cls = target.load()
-    except Exception as exc:
-        if entry.source == "builtin":
-            raise
-        _broken[entry.name] = f"{type(exc).__name__}: {exc}"
-        _entries.pop(entry.name, None)
-        raise PluginError(f"Encoder plugin {entry.name!r} ({entry.source}) failed to import: "
-                          f"{type(exc).__name__}: {exc}. Reinstall or uninstall the plugin.") from exc
-    try:
-        _validate(cls, entry.name, entry.source)
-    except PluginError as exc:
-        _broken[entry.name] = str(exc)
-        _entries.pop(entry.name, None)
-        raise
-    if entry.source != "builtin" and not getattr(cls, "name", ""):
-        cls.name = entry.name
-    entry.target = cls
-    entry.description = entry.description or _first_line(cls.__doc__)
+def get_encoder_class(name: str) -> type:
+    """The class registered under ``name`` (importing it on first use)."""
+    cls = ENCODERS.get(name)
+    entry = ENCODERS.entry(name)
+    if not entry.builtin:
+        _name_class(cls, name, entry.meta.get("defaults", {}))
     return cls
 
 
-def get_encoder_class(name: str) -> type:
-    """The class registered under ``name`` (importing it on first use)."""
-    if name not in _entries:
-        _scan_plugins()
-    if name not in _entries:
-        if name in _broken:
-            raise PluginError(f"Encoder plugin {name!r} is installed but broken: {_broken[name]}")
-        raise UnknownNameError("encoder", name, _entries)
-    return _resolve(_entries[name])
-
-
-def create(name: str, **params: Any) -> BaseEncoder:
+def create(name: str, **params: Any) -> Any:
     """Create the encoder registered under ``name`` with keyword parameters.
 
     Examples
@@ -173,15 +120,18 @@ def create(name: str, **params: Any) -> BaseEncoder:
     ...
     forge.errors.UnknownNameError: Unknown encoder 'lstn'. Did you mean 'lstm'? Available: ...
     """
+    if not isinstance(name, str) or not name:
+        raise UnknownNameError("encoder", repr(name) if not isinstance(name, str) else name, ENCODERS.names())
     cls = get_encoder_class(name)
-    entry = _entries[name]
-    if isinstance(cls, type) and issubclass(cls, BaseEncoder):
-        valid = cls._param_names()
+    defaults = ENCODERS.entry(name).meta.get("defaults", {})
+    param_names = getattr(cls, "_param_names", None)
+    if callable(param_names):
+        valid = param_names()
         unknown = sorted(set(params) - set(valid))
         if unknown:
             raise BadInputError(f"Unknown parameter(s) {', '.join(map(repr, unknown))} for encoder {name!r}. "
                                 f"Valid parameters: {', '.join(valid)}.")
-    encoder = cls(**{**entry.defaults, **params})
+    encoder = cls(**{**defaults, **params})
     if getattr(encoder, "name", "") != name:
         # aliases (cbow, bilstm...) record the name they were created under, so configs round-trip
         encoder.name = name
@@ -194,30 +144,74 @@ def list_encoders(include_broken: bool = False) -> dict[str, str]:
     Plugins are imported to read their descriptions; a broken plugin is left
     out (or, with ``include_broken=True``, listed as ``"BROKEN: <error>"``).
     """
-    _scan_plugins()
     out: dict[str, str] = {}
-    for name in sorted(_entries):
-        entry = _entries.get(name)
-        if entry is None:
-            continue
-        if entry.source != "builtin" and not isinstance(entry.target, type):
+    for entry in ENCODERS.entries():
+        if not entry.builtin and not entry.resolved:
             try:
-                _resolve(entry)
+                ENCODERS.resolve(entry)
             except PluginError:
                 continue
-        out[name] = entry.description
+        description = entry.meta.get("description") or (_first_line(entry.target.__doc__) if entry.resolved else "")
+        out[entry.name] = description
+    out = dict(sorted(out.items()))
     if include_broken:
-        out.update({n: f"BROKEN: {err}" for n, err in sorted(_broken.items())})
+        out.update({n: f"BROKEN: {err}" for n, err in sorted(ENCODERS.broken().items())})
     return out
 
 
 def broken_plugins() -> dict[str, str]:
-    """``{name: error}`` for every plugin that failed to load."""
+    """``{name: error}`` for every plugin that failed to load (conflicts and malformed entry points too)."""
     list_encoders()
-    return dict(_broken)
+    return ENCODERS.broken()
 
 
 def encoder_source(name: str) -> str:
     """"builtin", "user" or "plugin <distribution>"."""
     get_encoder_class(name)
-    return _entries[name].source
+    return ENCODERS.entry(name).source
+
+
+def registered_name(encoder: Any) -> str:
+    """The name ``encoder`` (an instance or a class) is registered under, or ``""``.
+
+    ``encoder.name`` when set; otherwise the registry is searched (plugins
+    included, without importing anything new), so an encoder built from its
+    class, ``RandomEncoder(...)``, saves and clones under its plugin name.
+    The class learns the name it finds.
+
+    Examples
+    --------
+    >>> from forge.encoders import OneHotEncoder
+    >>> registered_name(OneHotEncoder())
+    'onehot'
+    """
+    name = getattr(encoder, "name", "")
+    if name:
+        return name
+    cls = encoder if isinstance(encoder, type) else type(encoder)
+    aliases = []
+    for entry in ENCODERS.entries():
+        found = entry.target is cls if entry.resolved else _lazy_target_is(entry.target, cls)
+        if not found:
+            continue
+        defaults = entry.meta.get("defaults", {})
+        if not defaults:
+            _name_class(cls, entry.name, defaults)
+            return entry.name
+        aliases.append((entry.name, defaults))
+    # e.g. RecurrentEncoder(cell="lstm", bidirectional=True) is "bilstm"
+    for alias, defaults in aliases:
+        if cls is not encoder and all(getattr(encoder, k, object()) == v for k, v in defaults.items()):
+            return alias
+    return ""
+
+
+def _lazy_target_is(target: Any, cls: type) -> bool:
+    value = target if isinstance(target, str) else getattr(target, "value", "")
+    module, _, attr = str(value).partition(":")
+    if module not in sys.modules:                     # not imported: cannot be the class in hand
+        return False
+    obj: Any = sys.modules[module]
+    for part in attr.split("."):
+        obj = getattr(obj, part, None)
+    return obj is cls

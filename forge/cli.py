@@ -48,12 +48,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _load_corpus(spec: str, tokenizer: str | None):
-    import os
-
     import forge
-    if spec in forge.corpora.list_corpora() and not os.path.exists(spec):
-        return forge.corpora.load(spec)
-    return forge.corpora.TextCorpus(spec, tokenizer=tokenizer or "regex")
+    return forge.corpora.open_corpus(spec, tokenizer)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

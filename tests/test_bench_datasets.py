@@ -42,14 +42,14 @@ def test_unknown_name_suggests(no_data_dir):
 def test_groups_and_all():
     assert "zh_trad_gwe_analogy" in D.expand_names("zh_trad_gwe")
     assert len(D.expand_names("zh_tw_chen_ma_2018")) == 8
-    assert D.expand_names("all") == list(D._REGISTRY)
+    assert D.expand_names("all") == list(D._records())
     assert D.expand_names("men, rw") == ["men", "rw"]
     assert bench.get_record("zh_wordsim240").script == "simplified"
     assert bench.get_record("zh_tw_men").script == "traditional"
 
 
 def test_every_builtin_file_has_a_checksum():
-    for record in D._REGISTRY.values():
+    for record in D._records().values():
         if not record.user:
             assert all(len(record.sha256[f] or "") == 64 for f in record.files), record.name
 
@@ -148,7 +148,7 @@ EXPECTED = {
 @pytest.mark.data
 def test_every_real_dataset_loads_with_its_published_size(data_dir, monkeypatch):
     monkeypatch.setenv("FORGE_DATA_DIR", str(data_dir))
-    builtins = [n for n, r in D._REGISTRY.items() if not r.user]
+    builtins = [n for n, r in D._records().items() if not r.user]
     assert sorted(builtins) == sorted(EXPECTED)
     for name in builtins:
         ds = bench.load_dataset(name)

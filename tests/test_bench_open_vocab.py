@@ -16,7 +16,7 @@ pytest.importorskip("forge_fasttext", reason="the forge-fasttext plugin is not i
 
 def test_fasttext_covers_unseen_words_where_word2vec_cannot(tmp_path, monkeypatch):
     from forge.bench import _datasets
-    monkeypatch.setattr(_datasets, "_REGISTRY", dict(_datasets._REGISTRY))  # keep the registration local
+    monkeypatch.setattr(_datasets, "_REGISTRY", _datasets._REGISTRY.copy())  # keep the registration local
     pairs = tmp_path / "pairs.txt"
     # 'kings' and 'castles' never occur in TINY_CORPUS; their n-grams do
     pairs.write_text("king\tqueen\t8\nkings\tking\t9\ncastle\tcastles\t9\ndog\tletter\t1\n")

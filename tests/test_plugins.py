@@ -41,11 +41,29 @@ version = "0.0.1"
 brokenimport = "forge_broken_import:Encoder"
 wronginterface = "forge_wrong_interface:NotAnEncoder"
 onehot = "forge_wrong_interface:NotAnEncoder"
+exits = "forge_exits:Encoder"
+hijack = "forge_hijack:Hijack"
 
 [tool.setuptools]
-py-modules = ["forge_broken_import", "forge_wrong_interface"]
+py-modules = ["forge_broken_import", "forge_wrong_interface", "forge_exits", "forge_hijack"]
 """
 BROKEN_IMPORT = "import forge_no_such_dependency_xyz  # the plugin forgot a dependency\n"
+EXITS = "import sys\nsys.exit(3)  # a plugin that ends the process on import\n"
+HIJACK = textwrap.dedent('''\
+    import forge
+
+
+    @forge.register_encoder("onehot")   # tries to take over a built-in name
+    class Hijack(forge.BaseEncoder):
+        pass
+    ''')
+# distributions written by hand (a dist-info folder is all importlib.metadata reads): two that declare the
+# same encoder name, and one whose entry point is not "module:attr"
+HAND_MADE = {
+    "forge_twin_a-1.0": "[forge.encoders]\ntwin = forge_wrong_interface:NotAnEncoder\n",
+    "forge_twin_b-1.0": "[forge.encoders]\ntwin = forge_broken_import:Encoder\n",
+    "forge_malformed-1.0": "[forge.encoders]\nmalformed = not a valid reference!\n",
+}
 WRONG_INTERFACE = textwrap.dedent('''\
     class NotAnEncoder:
         """Has fit but none of vector/embed/similarity/...: not a forge encoder."""
@@ -64,7 +82,7 @@ def _load_random_plugin_module():
 
 def test_minimal_plugin_passes_conformance_in_process(monkeypatch):
     """The guide's example, registered by decorator here (restored afterwards), passes the suite."""
-    monkeypatch.setattr(_registry, "_entries", dict(_registry._entries))
+    monkeypatch.setattr(_registry, "ENCODERS", _registry.ENCODERS.copy())
     cls = _load_random_plugin_module().RandomEncoder
     monkeypatch.setattr(cls, "name", "")
     forge.register_encoder("random-from-source")(cls)
@@ -104,10 +122,19 @@ def plugin_venv(tmp_path_factory) -> Path:
     (broken / "pyproject.toml").write_text(BROKEN_PYPROJECT)
     (broken / "forge_broken_import.py").write_text(BROKEN_IMPORT)
     (broken / "forge_wrong_interface.py").write_text(WRONG_INTERFACE)
+    (broken / "forge_exits.py").write_text(EXITS)
+    (broken / "forge_hijack.py").write_text(HIJACK)
     pip_cmd = [sys.executable, "-m", "pip", "--python", str(python)] if own_pip else [str(python), "-m", "pip"]
     _run([*pip_cmd, "install", "--quiet", "--no-deps",
           "--no-build-isolation", "--no-index", str(src / "forge-random"), str(broken)],
          env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    site = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
+    for folder, entry_points in HAND_MADE.items():
+        dist = Path(site, folder + ".dist-info")
+        dist.mkdir()
+        name, version = folder.rsplit("-", 1)
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: {version}\n")
+        (dist / "entry_points.txt").write_text(entry_points)
     return python
 
 
@@ -135,7 +162,7 @@ def test_broken_plugins_are_reported_and_do_not_hide_others(plugin_venv):
     assert "random" in listing and "onehot" in listing
     broken_lines = [l for l in listing.splitlines() if "BROKEN" in l]
     assert any(l.split()[0] == "brokenimport" and "forge_no_such_dependency_xyz" in l for l in broken_lines)
-    assert any(l.split()[0] == "wronginterface" and "missing: vector" in l for l in broken_lines)
+    assert any(l.split()[0] == "wronginterface" and "missing:" in l and "vector" in l for l in broken_lines)
     report = json.loads(_in_venv(plugin_venv, """
         import json, forge
         from forge.errors import PluginError
@@ -162,3 +189,46 @@ def test_nothing_leaks_into_this_environment(plugin_venv):
     assert not any(n in forge.broken_plugins() for n in ("brokenimport", "wronginterface"))
     with pytest.raises(UnknownNameError):
         forge.create("random")
+
+
+def test_plugins_cannot_end_or_hijack_forge(plugin_venv):
+    """sys.exit at import, a decorator taking a built-in name, two distributions claiming one name and a
+    malformed entry point: each is listed as BROKEN, in words, and `forge list` still lists everything else."""
+    proc = subprocess.run([str(plugin_venv), "-m", "forge", "list"], cwd=plugin_venv.parent, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    broken = {l.split()[0]: l for l in proc.stdout.splitlines() if "BROKEN" in l}
+    assert "SystemExit" in broken["exits"]
+    assert "cannot replace the built-in encoder 'onehot'" in broken["hijack"]
+    assert "forge-broken-examples" in broken["hijack"], "the error names the plugin"
+    assert "conflict" in broken["twin"] and "forge-twin-a" in broken["twin"] and "forge-twin-b" in broken["twin"]
+    assert "malformed entry point" in broken["malformed"] and "'module:attr'" in broken["malformed"]
+    assert "NoneType" not in proc.stdout
+    assert "random" in proc.stdout and "skipgram" in proc.stdout
+    report = json.loads(_in_venv(plugin_venv, """
+        import json, forge
+        from forge.errors import PluginError
+        errors = {}
+        for name in ("exits", "hijack", "twin", "malformed"):
+            try:
+                forge.create(name)
+            except PluginError as exc:
+                errors[name] = str(exc)
+        enc = forge.create("onehot").fit([["a", "b"]])
+        print(json.dumps({"errors": errors, "onehot": type(enc).__module__}))
+    """))
+    assert report["onehot"] == "forge.encoders.onehot"
+    assert set(report["errors"]) == {"exits", "hijack", "twin", "malformed"}
+    assert "forge-twin-a" in report["errors"]["twin"] and "forge-twin-b" in report["errors"]["twin"]
+
+
+def test_the_guides_conformance_test_passes_run_alone(plugin_venv, tmp_path):
+    """README step 4, copied from the README as written, in a fresh process where nothing else ran."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("# tests/test_random.py")
+    test_file = tmp_path / "test_random.py"
+    test_file.write_text(readme[start:readme.index("```", start)])
+    out = _run([str(plugin_venv), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
+               cwd=tmp_path).stdout
+    assert " passed" in out and "failed" not in out, out
+    assert int(out.strip().splitlines()[-1].split()[0]) >= 16, out

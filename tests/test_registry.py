@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import forge
-from forge import _registry
+from forge import _catalogue, _registry
 from forge.errors import PluginError, UnknownNameError
 
 
@@ -38,19 +38,19 @@ def test_import_forge_does_not_import_torch_or_gensim():
 
 
 def test_register_user_encoder_and_reject_broken_interface():
-    @forge.register_encoder("test-onehot-copy", description="a copy")
-    class Copy(forge.encoders.OneHotEncoder):
-        pass
-    try:
+    with _registry.ENCODERS.isolated():
+        @forge.register_encoder("test-onehot-copy", description="a copy")
+        class Copy(forge.encoders.OneHotEncoder):
+            pass
         assert forge.list_encoders()["test-onehot-copy"] == "a copy"
         assert isinstance(forge.create("test-onehot-copy"), Copy)
+        assert Copy.name == "test-onehot-copy", "a subclass does not save under its parent's name"
         with pytest.raises(PluginError, match="test-broken.*missing: .*embed"):
             @forge.register_encoder("test-broken")
             class Broken:
                 def fit(self, corpus):
                     return self
-    finally:
-        _registry._entries.pop("test-onehot-copy", None)
+    assert "test-onehot-copy" not in forge.list_encoders()
 
 
 def test_broken_entry_point_is_reported_not_fatal(monkeypatch):
@@ -60,10 +60,9 @@ def test_broken_entry_point_is_reported_not_fatal(monkeypatch):
         def load(self):
             import no_such_module_xyz  # noqa: F401
 
-    monkeypatch.setattr(_registry, "_plugins_scanned", False)
-    monkeypatch.setattr(_registry, "entry_points", lambda group: [FakeEP()])
-    monkeypatch.setattr(_registry, "_broken", {})
-    monkeypatch.setattr(_registry, "_entries", dict(_registry._entries))
+    monkeypatch.setattr(_registry, "ENCODERS", _registry.ENCODERS.copy())
+    monkeypatch.setattr(_registry.ENCODERS, "_scanned", False)
+    monkeypatch.setattr(_catalogue.metadata, "entry_points", lambda group: [FakeEP()])
     listed = forge.list_encoders(include_broken=True)
     assert "onehot" in listed
     assert listed["test-bad-plugin"].startswith("BROKEN: ModuleNotFoundError")

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from forge._catalogue import Registry
 from forge._paths import cache_dir, data_dir
 from forge.bench import _parsers as P
-from forge.errors import BadInputError, MissingDataError, UnknownNameError
+from forge.errors import BadInputError, MissingDataError, PluginError, UnknownNameError
 
-__all__ = ["DatasetRecord", "Dataset", "FORMATS", "KINDS", "register_dataset", "get_record", "list_datasets",
-           "load_dataset", "available_datasets", "expand_names", "GROUPS"]
+__all__ = ["DatasetRecord", "Dataset", "FORMATS", "KINDS", "register_dataset", "get_record", "get_task",
+           "register_task", "list_datasets", "load_dataset", "available_datasets", "expand_names", "GROUPS"]
 
 KINDS = ("similarity", "analogy", "polysemy")
 # format -> (kind, reads a directory?)
@@ -87,7 +88,22 @@ class Dataset:
         return len(self.data)
 
 
-_REGISTRY: dict[str, DatasetRecord] = {}
+def _validate_task(name: str, task: Any, where: str) -> Any:
+    """A task is a :class:`DatasetRecord` or an object with ``evaluate`` (:class:`forge.bench.Task`)."""
+    if isinstance(task, DatasetRecord) or callable(getattr(task, "evaluate", None)):
+        return task
+    raise PluginError(f"{where} must be a forge.bench.DatasetRecord or a task with an evaluate(encoders, seed=) "
+                      f"method, got {task!r}.")
+
+
+# every benchmark task by name: the dataset records below, the user's, plugins' and the lab's probes
+# ([project.entry-points."forge.tasks"]); see forge._catalogue for the overwrite policy
+_REGISTRY = Registry("dataset", group="forge.tasks", validate=_validate_task)
+
+
+def _records() -> dict[str, DatasetRecord]:
+    """The registered dataset records (tasks that are data files), in registration order."""
+    return {e.name: e.target for e in _REGISTRY.entries() if e.resolved and isinstance(e.target, DatasetRecord)}
 
 _GH = "https://raw.githubusercontent.com/"
 _W2GM = _GH + "benathi/word2gm/56bda7d964b2eede9b0280e7b9a3b9cdbb06fa38/evaluation_data/"
@@ -149,8 +165,9 @@ def _builtin(name: str, format: str, files: tuple[str, ...] | str, urls: tuple[s
              language: str = "en", **kw: Any) -> None:
     files = (files,) if isinstance(files, str) else files
     urls = (urls,) if isinstance(urls, str) else urls
-    _REGISTRY[name] = DatasetRecord(name=name, kind=FORMATS[format], language=language, format=format, files=files,
-                                    sha256={f: _SHA.get(f) for f in files}, urls=dict(zip(files, urls)), **kw)
+    _REGISTRY.register(name, DatasetRecord(name=name, kind=FORMATS[format], language=language, format=format,
+                                           files=files, sha256={f: _SHA.get(f) for f in files},
+                                           urls=dict(zip(files, urls)), **kw), builtin=True)
 
 
 _WS_CITE = ("Finkelstein et al. (2002) Placing Search in Context: The Concept Revisited, ACM TOIS 20(1)")
@@ -279,33 +296,47 @@ def list_datasets(kind: str | None = None, language: str | None = None) -> dict[
     >>> "simlex999" in list_datasets(kind="similarity")
     True
     """
-    return {n: r.description for n, r in sorted(_REGISTRY.items())
+    return {n: r.description for n, r in sorted(_records().items())
             if (kind is None or r.kind == kind) and (language is None or r.language == language)}
 
 
+def get_task(name: str) -> Any:
+    """The task registered under ``name``: a :class:`DatasetRecord`, or a task object (a lab probe, a plugin's)."""
+    if name not in _REGISTRY:
+        raise UnknownNameError("dataset", name, _REGISTRY.names() + list(GROUPS))
+    return _REGISTRY.get(name)
+
+
+def register_task(name: str, task: Any, *, overwrite: bool = False) -> Any:
+    """Register a task that evaluates encoders itself (a :class:`forge.bench.Task`) under ``name``.
+
+    Data-file datasets go through :func:`register_dataset`; packages add tasks
+    without being imported by ``forge.bench`` through the ``forge.tasks``
+    entry-point group. A built-in name is never replaced; another taken name
+    only with ``overwrite=True``.
+    """
+    if name in GROUPS or name == "all":
+        raise BadInputError(f"{name!r} is reserved (a dataset group); pick another name.")
+    return _REGISTRY.register(name, task, overwrite=overwrite)
+
+
 def get_record(name: str) -> DatasetRecord:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UnknownNameError("dataset", name, list(_REGISTRY) + list(GROUPS)) from None
+    record = get_task(name)
+    if not isinstance(record, DatasetRecord):
+        raise BadInputError(f"{name!r} is a {getattr(record, 'kind', 'task')} task, not a dataset file; "
+                            f"run it with forge.bench.run(encoders, [{name!r}]).")
+    return record
 
 
 def expand_names(names: str | list[str]) -> list[str]:
-    """Resolve ``"all"``, group names and single names to dataset names (validated)."""
+    """Resolve ``"all"`` (every dataset record), group names and single task names (validated)."""
     if isinstance(names, str):
-        names = list(_REGISTRY) if names == "all" else [n.strip() for n in names.split(",") if n.strip()]
+        names = list(_records()) if names == "all" else [n.strip() for n in names.split(",") if n.strip()]
     out: list[str] = []
     for name in names:
-        if name == "all":
-            out.extend(_REGISTRY)
-            continue
-        if name.startswith("probe-") and name not in _REGISTRY:   # the lab's probes run as tasks (forge.lab)
-            from forge.lab._bench import is_probe
-            if is_probe(name):
-                out += [name] if name not in out else []
-                continue
-        for n in GROUPS.get(name, [name]):
-            get_record(n)
+        for n in list(_records()) if name == "all" else GROUPS.get(name, [name]):
+            if n not in _REGISTRY:
+                raise UnknownNameError("dataset", n, _REGISTRY.names() + list(GROUPS))
             if n not in out:
                 out.append(n)
     return out
@@ -337,6 +368,8 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
     if name in _REGISTRY and not overwrite:
         raise BadInputError(f"A dataset named {name!r} is already registered; pick another name or pass "
                             f"overwrite=True.")
+    if name in _REGISTRY and _REGISTRY.entry(name).builtin:
+        raise BadInputError(f"{name!r} is a built-in dataset and cannot be replaced; pick another name.")
     if name in GROUPS or name == "all":
         raise BadInputError(f"{name!r} is reserved (a dataset group); pick another name.")
     path = Path(path).expanduser().resolve()
@@ -350,7 +383,7 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
                            sha256={files[0]: sha256} if sha256 and len(files) == 1 else {}, options=options,
                            scale=scale, citation=citation, licence=licence, description=description or str(path),
                            script=script, transform=transform, user=True)
-    _REGISTRY[name] = record
+    _REGISTRY.register(name, record, overwrite=overwrite)
     return record
 
 
@@ -359,7 +392,7 @@ def unregister_dataset(name: str) -> None:
     record = get_record(name)
     if not record.user:
         raise BadInputError(f"{name!r} is a built-in dataset and cannot be removed.")
-    del _REGISTRY[name]
+    _REGISTRY.unregister(name)
 
 
 def available_datasets(names: str | list[str] = "all") -> tuple[list[str], dict[str, str]]:

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from forge.bench._analogy import METHODS, evaluate_analogy
-from forge.bench._datasets import DEFAULT_DATASETS, Dataset, available_datasets, expand_names, load_dataset
+from forge.bench._datasets import (DEFAULT_DATASETS, Dataset, DatasetRecord, available_datasets, expand_names, get_task,
+                                   load_dataset)
 from forge.bench._parsers import AnalogySet
 from forge.bench._polysemy import evaluate_polysemy
 from forge.bench._report import COLUMNS, Report
@@ -77,8 +78,9 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
         names, skipped = available_datasets("all")
     else:
         names = expand_names(datasets)
-    probes = [n for n in names if n.startswith("probe-")]    # the lab's probes (forge.lab._bench)
-    names = [n for n in names if n not in probes]
+    # tasks that evaluate themselves (the lab's probes, plugins' tasks); the others are dataset files
+    tasks = [get_task(n) for n in names if not isinstance(get_task(n), DatasetRecord)]
+    names = [n for n in names if isinstance(get_task(n), DatasetRecord)]
     # load (and verify) every dataset before computing anything
     loaded: list[Dataset] = []
     for name in names:
@@ -89,7 +91,7 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                 skipped[name] = str(exc)
             else:
                 raise
-    if not loaded and not probes:
+    if not loaded and not tasks:
         raise MissingDataError("No dataset could be loaded: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
 
     views = {name: VectorView(enc, case_insensitive, restrict_vocab) for name, enc in named.items()}
@@ -128,12 +130,11 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                 items[(enc_name, ds.name)] = res.items
     finally:
         bar.close()
-    if probes:
-        from forge.lab._bench import probe_rows
-        probe_frame_rows, probe_info, probe_errors = probe_rows(named, probes, seed)
-        rows += probe_frame_rows
-        protocol["datasets"].update(probe_info)
-        protocol["errors"].update(probe_errors)
+    for task in tasks:
+        task_rows, task_info, task_errors = task.evaluate(named, seed=seed)
+        rows += task_rows
+        protocol["datasets"].update(task_info)
+        protocol["errors"].update(task_errors)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return Report(frame, protocol, items)
 

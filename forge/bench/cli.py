@@ -119,8 +119,7 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
             continue
         encoder = forge.create(label, **what)
         if corpus is None:
-            from forge.cli import _load_corpus
-            corpus = _load_corpus(args.corpus, args.tokenizer)
+            corpus = forge.corpora.open_corpus(args.corpus, args.tokenizer)
         print(f"training {label} on {args.corpus} ...", file=sys.stderr)
         encoder.fit(corpus)
         if args.save_models:

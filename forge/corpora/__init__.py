@@ -1,10 +1,11 @@
 """Corpora: restartable streams of token lists, tokenizers and named corpora."""
 
 from forge.corpora._named import ZipLinesCorpus, list_corpora, load, register_corpus
+from forge.corpora._open import open_corpus
 from forge.corpora._readers import Corpus, ListCorpus, TextCorpus, as_corpus
 from forge.corpora._tokenizers import (get_tokenizer, list_tokenizers, regex_tokenize, register_tokenizer,
                                        whitespace_tokenize)
 
-__all__ = ["Corpus", "TextCorpus", "ListCorpus", "ZipLinesCorpus", "as_corpus", "load", "list_corpora",
+__all__ = ["Corpus", "TextCorpus", "ListCorpus", "ZipLinesCorpus", "as_corpus", "load", "list_corpora", "open_corpus",
            "register_corpus", "get_tokenizer", "register_tokenizer", "list_tokenizers", "regex_tokenize",
            "whitespace_tokenize"]

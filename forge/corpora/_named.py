@@ -11,41 +11,51 @@ from __future__ import annotations
 import bz2
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from forge._catalogue import Registry
 from forge._paths import cache_dir, data_dir
 from forge._persist import atomic_file
 from forge.corpora._readers import Corpus, TextCorpus
 from forge.corpora._tokenizers import regex_tokenize
-from forge.errors import BadInputError, MissingDataError, UnknownNameError
+from forge.errors import BadInputError, MissingDataError, PluginError
 
 __all__ = ["load", "list_corpora", "register_corpus", "ZipLinesCorpus"]
 
 
-@dataclass
-class _CorpusRecord:
-    name: str
-    description: str
-    loader: Callable[..., Corpus]
-    language: str = "en"
+def _validate(name: str, loader: object, where: str) -> object:
+    if not callable(loader):
+        raise BadInputError(f"{where} must be a callable loader(split=None, **kwargs) -> Corpus, got {loader!r}.")
+    return loader
 
 
-_CORPORA: dict[str, _CorpusRecord] = {}
+# plugins: [project.entry-points."forge.corpora"] name = "module:loader"
+CORPORA = Registry("corpus", group="forge.corpora", validate=_validate)
 
 
-def register_corpus(name: str, description: str, language: str = "en"):
-    """Decorator registering ``loader(split=..., **kw) -> Corpus`` under ``name``."""
+def register_corpus(name: str, description: str, language: str = "en", *, overwrite: bool = False):
+    """Decorator registering ``loader(split=..., **kw) -> Corpus`` under ``name``.
+
+    A built-in name is never replaced; another taken name only with
+    ``overwrite=True`` (see :mod:`forge._catalogue`).
+    """
     def decorator(loader: Callable[..., Corpus]) -> Callable[..., Corpus]:
-        _CORPORA[name] = _CorpusRecord(name, description, loader, language)
-        return loader
+        return CORPORA.register(name, loader, overwrite=overwrite, builtin=loader.__module__ == __name__,
+                                description=description, language=language)
     return decorator
 
 
 def list_corpora() -> dict[str, str]:
-    """``{name: description}`` of the named corpora."""
-    return {n: r.description for n, r in sorted(_CORPORA.items())}
+    """``{name: description}`` of the named corpora, plugins included (a broken plugin is left out)."""
+    out = {}
+    for entry in CORPORA.entries():
+        try:
+            loader = CORPORA.resolve(entry)
+        except PluginError:
+            continue
+        out[entry.name] = entry.meta.get("description") or (loader.__doc__ or "").strip().split("\n")[0]
+    return dict(sorted(out.items()))
 
 
 def load(name: str, split: str | None = None, **kwargs) -> Corpus:
@@ -58,9 +68,7 @@ def load(name: str, split: str | None = None, **kwargs) -> Corpus:
     >>> next(iter(corpus))[:4]
     ['hundreds', 'of', 'people', 'have']
     """
-    if name not in _CORPORA:
-        raise UnknownNameError("corpus", name, _CORPORA)
-    return _CORPORA[name].loader(split=split, **kwargs)
+    return CORPORA.get(name)(split=split, **kwargs)
 
 
 def _data_file(corpus: str, candidates: list[str], how: str) -> Path:

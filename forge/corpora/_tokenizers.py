@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from forge._catalogue import Registry
 from forge.errors import BadInputError, UnknownNameError
 
 __all__ = ["Tokenizer", "register_tokenizer", "get_tokenizer", "list_tokenizers", "regex_tokenize",
@@ -26,15 +27,24 @@ def whitespace_tokenize(text: str) -> list[str]:
     return text.split()
 
 
-_TOKENIZERS: dict[str, Tokenizer | str] = {
-    "regex": regex_tokenize,
-    "whitespace": whitespace_tokenize,
-    "jieba": "forge.corpora._zh:jieba_tokenize",   # needs the forge[zh] extra
-}
+def _validate(name: str, func: object, where: str) -> object:
+    if not callable(func):
+        raise BadInputError(f"{where} must be callable (str -> list[str]), got {func!r}.")
+    return func
 
 
-def register_tokenizer(name: str, func: Tokenizer | None = None):
+# plugins: [project.entry-points."forge.tokenizers"] name = "module:function"
+TOKENIZERS = Registry("tokenizer", group="forge.tokenizers", validate=_validate)
+TOKENIZERS.register("regex", regex_tokenize, builtin=True)
+TOKENIZERS.register("whitespace", whitespace_tokenize, builtin=True)
+TOKENIZERS.register_lazy("jieba", "forge.corpora._zh:jieba_tokenize", builtin=True)   # needs the forge[zh] extra
+
+
+def register_tokenizer(name: str, func: Tokenizer | None = None, *, overwrite: bool = False):
     """Register ``func`` (or decorate it) as tokenizer ``name``.
+
+    A built-in name is never replaced; another taken name only with
+    ``overwrite=True`` (see :mod:`forge._catalogue`).
 
     Examples
     --------
@@ -44,10 +54,7 @@ def register_tokenizer(name: str, func: Tokenizer | None = None):
     ['a', 'b']
     """
     def decorator(f: Tokenizer) -> Tokenizer:
-        if not callable(f):
-            raise BadInputError(f"Tokenizer {name!r} must be callable, got {f!r}.")
-        _TOKENIZERS[name] = f
-        return f
+        return TOKENIZERS.register(name, f, overwrite=overwrite)
     return decorator(func) if func is not None else decorator
 
 
@@ -57,16 +64,11 @@ def get_tokenizer(spec: str | Tokenizer | None) -> Tokenizer:
         spec = "regex"
     if callable(spec):
         return spec
-    if not isinstance(spec, str) or spec not in _TOKENIZERS:
-        raise UnknownNameError("tokenizer", str(spec), _TOKENIZERS)
-    tok = _TOKENIZERS[spec]
-    if isinstance(tok, str):
-        import importlib
-        module, _, attr = tok.partition(":")
-        tok = getattr(importlib.import_module(module), attr)
-        _TOKENIZERS[spec] = tok
-    return tok
+    if not isinstance(spec, str):
+        raise UnknownNameError("tokenizer", str(spec), TOKENIZERS.names())
+    return TOKENIZERS.get(spec)
 
 
 def list_tokenizers() -> list[str]:
-    return sorted(_TOKENIZERS)
+    """Names of the registered tokenizers, plugins included."""
+    return TOKENIZERS.names()

@@ -15,7 +15,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from forge._interface import OOV_POLICIES, UNK, BaseEncoder, _check_sentences
-from forge._registry import register_encoder
 from forge.corpora import as_corpus
 from forge.errors import BadInputError
 from forge.vocab import Vocabulary
@@ -23,7 +22,6 @@ from forge.vocab import Vocabulary
 __all__ = ["OneHotEncoder"]
 
 
-@register_encoder("onehot")
 class OneHotEncoder(BaseEncoder):
     """One-hot sparse vectors over a corpus vocabulary.
 

@@ -317,6 +317,15 @@ class RecurrentEncoder(BaseEncoder):
             self._matrix_cache = self.model_.embedding.weight.detach().float().cpu().numpy().copy()
         return self._matrix_cache
 
+    def static_matrix(self) -> np.ndarray:
+        """``(len(vocabulary), static_dim)``: the input embedding, twice side by side when bidirectional.
+
+        Row ``i`` is ``vector(vocabulary[i])`` (the same rule as every encoder).
+        """
+        self._check_fitted()
+        matrix = self._static_matrix()
+        return np.hstack([matrix, matrix]) if self.bidirectional else matrix
+
     def vector(self, word: str) -> np.ndarray:
         """The context-free input embedding of ``word``, shape ``(static_dim,)``.
 

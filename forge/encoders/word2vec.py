@@ -19,7 +19,6 @@ import numpy as np
 from gensim.models.callbacks import CallbackAny2Vec
 
 from forge._interface import OOV_POLICIES, BaseEncoder
-from forge._registry import register_encoder
 from forge.corpora import Corpus, TextCorpus, as_corpus
 from forge.errors import BadInputError, CorruptModelError
 from forge.vocab import Vocabulary
@@ -27,7 +26,6 @@ from forge.vocab import Vocabulary
 __all__ = ["Word2VecEncoder"]
 
 
-@register_encoder("word2vec")
 class Word2VecEncoder(BaseEncoder):
     """gensim Word2Vec as a forge encoder (``cbow``: ``sg=0``; ``skipgram``: ``sg=1``).
 

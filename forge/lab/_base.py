@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from forge.errors import BadInputError, UnknownNameError
+from forge._catalogue import Registry
+from forge.errors import BadInputError
 
 __all__ = ["Probe", "ProbeOptions", "ProbeOutcome", "register_probe", "get_probe", "list_probes", "row",
            "dense", "mean_pool", "covered", "cosine_distance", "encoder_language", "one_thread"]
@@ -59,11 +60,28 @@ class Probe:
     method: str = ""                          # how the measurement is made, for the report
 
 
-_PROBES: dict[str, Probe] = {}
+def _validate(name: str, probe: Any, where: str) -> Any:
+    if not isinstance(probe, Probe):
+        raise BadInputError(f"{where} must be a forge.lab.Probe, got {probe!r}.")
+    return probe
 
 
-def register_probe(probe: Probe) -> Probe:
-    _PROBES[probe.name] = probe
+_PROBES = Registry("probe", validate=_validate)
+
+
+def register_probe(probe: Probe, *, overwrite: bool = False) -> Probe:
+    """Register ``probe`` under ``probe.name``; a probe that is not forge's own also becomes a benchmark task.
+
+    forge's own probes reach ``forge.bench`` through the ``forge.tasks`` entry points of forge's
+    ``pyproject.toml``; others are registered into the harness here, so ``forge.bench.run(encoders,
+    [probe.name])`` runs them too.
+    """
+    builtin = getattr(probe.measure, "__module__", "").startswith("forge.lab.")
+    _PROBES.register(probe.name, probe, overwrite=overwrite, builtin=builtin)
+    if not builtin:
+        from forge.bench import register_task
+        from forge.lab._bench import ProbeTask
+        register_task(probe.name, ProbeTask(probe.name), overwrite=overwrite)
     return probe
 
 
@@ -83,14 +101,13 @@ def list_probes() -> dict[str, str]:
     ['probe-onehot', 'probe-static-similarity']
     """
     _load_all()
-    return {p.name: p.title for p in sorted(_PROBES.values(), key=lambda p: (p.claim, p.name))}
+    probes = [_PROBES.get(name) for name in _PROBES]
+    return {p.name: p.title for p in sorted(probes, key=lambda p: (p.claim, p.name))}
 
 
 def get_probe(name: str) -> Probe:
     _load_all()
-    if name not in _PROBES:
-        raise UnknownNameError("probe", name, _PROBES)
-    return _PROBES[name]
+    return _PROBES.get(name)
 
 
 # ------------------------------------------------------------------ helpers

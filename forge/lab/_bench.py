@@ -1,10 +1,20 @@
-"""The probes as benchmark tasks: the glue ``forge.bench.run`` calls for names like ``probe-order``."""
+"""The probes as benchmark tasks: what ``forge.bench.run`` calls for names like ``probe-order``.
+
+``forge.bench`` never imports the lab: forge's own ``pyproject.toml`` declares
+each probe in the ``forge.tasks`` entry-point group as
+``probe-order = "forge.lab._bench:probe_order"``, so the name is known to the
+harness without importing anything, and this module is imported only when a
+probe is run. Any attribute ``probe_<name>`` of this module is the
+:class:`ProbeTask` of probe ``probe-<name>`` (dashes written as underscores),
+so the probe list is kept once, by the probes' own registrations.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["is_probe", "probe_names", "probe_rows"]
+__all__ = ["ProbeTask", "is_probe", "probe_names", "probe_rows"]
 
 
 def probe_names() -> list[str]:
@@ -14,7 +24,19 @@ def probe_names() -> list[str]:
 
 def is_probe(name: str) -> bool:
     """True for a registered probe name (``probe-onehot`` ... ``probe-speed``)."""
-    return name.startswith("probe-") and name in probe_names()
+    return name in probe_names()
+
+
+@dataclass(frozen=True)
+class ProbeTask:
+    """A lab probe seen as a benchmark task (:class:`forge.bench.Task`)."""
+    name: str
+    kind: str = "probe"
+
+    def evaluate(self, encoders: dict[str, Any], *, seed: int = 0) -> tuple[list[dict[str, Any]], dict[str, Any],
+                                                                           dict[str, str]]:
+        """Rows (harness columns), ``{probe: info}`` for the protocol, ``{"encoder/probe": why skipped}``."""
+        return probe_rows(encoders, [self.name], seed)
 
 
 def probe_rows(encoders: dict[str, Any], names: list[str], seed: int = 0) -> tuple[list[dict[str, Any]],
@@ -34,3 +56,12 @@ def probe_rows(encoders: dict[str, Any], names: list[str], seed: int = 0) -> tup
     info = {n: {"kind": "probe", "claim": get_probe(n).claim, "method": get_probe(n).method,
                 "notes": {e: result.notes.get((n, e), []) for e in usable}} for n in names}
     return result.frame.to_dict("records"), info, skipped
+
+
+def __getattr__(attr: str) -> ProbeTask:
+    # the entry points' targets: probe_order -> ProbeTask("probe-order"), for every registered probe
+    if attr.startswith("probe_"):
+        name = attr.replace("_", "-")
+        if is_probe(name):
+            return ProbeTask(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
