@@ -42,7 +42,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     for name, desc in encoders.items():
         print(f"  {name:<{width}}  {desc}")
     print("\nCorpora:")
-    for name, desc in forge.corpora.list_corpora().items():
+    for name, desc in forge.corpora.list_corpora(include_broken=True).items():
         print(f"  {name:<{width}}  {desc}")
     return 0
 

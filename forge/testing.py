@@ -103,21 +103,57 @@ def check_unfitted_raises(factory: Factory) -> None:
 
 
 def check_shapes_and_dtypes(factory: Factory) -> None:
+    """The shape rule of :mod:`forge._protocol`: ``embed`` rows are ``dim`` wide, ``vector(word)`` is one
+    ``static_dim``-wide row of ``static_matrix()`` (1-D when dense, ``(1, static_dim)`` when sparse)."""
     enc = fitted(factory)
     word = _words(enc, 1)[0]
     vec = enc.vector(word)
-    assert vec.shape in ((enc.dim,), (1, enc.dim)), f"vector shape {vec.shape} for dim {enc.dim}"
+    sparse = enc.tags["sparse"]
+    assert isinstance(enc.static_dim, int) and enc.static_dim > 0, "static_dim must be a positive int"
+    if not enc.tags["contextual"]:
+        assert enc.static_dim == enc.dim, f"a static encoder has static_dim == dim, got {enc.static_dim} != {enc.dim}"
+    if sparse:
+        assert hasattr(vec, "tocsr") and vec.shape == (1, enc.static_dim), \
+            f"a sparse encoder's vector() is a (1, static_dim) sparse row, got {type(vec).__name__} {vec.shape}"
+    else:
+        assert isinstance(vec, np.ndarray) and vec.shape == (enc.static_dim,), \
+            f"a dense encoder's vector() is a 1-D (static_dim,) = ({enc.static_dim},) ndarray, got {vec.shape}"
     assert np.issubdtype(vec.dtype, np.floating), f"vector dtype {vec.dtype} is not floating"
+    matrix = enc.static_matrix()
+    assert matrix.shape == (len(enc.vocabulary), enc.static_dim), \
+        f"static_matrix() shape {matrix.shape}, expected (len(vocabulary), static_dim) = " \
+        f"({len(enc.vocabulary)}, {enc.static_dim})"
+    assert bool(hasattr(matrix, "tocsr")) == bool(sparse), "static_matrix() is sparse exactly for sparse encoders"
+    index = list(enc.vocabulary).index(word)
+    np.testing.assert_allclose(_dense(vec).ravel(), _dense(matrix[index]).ravel(), rtol=1e-6, atol=1e-6,
+                               err_msg="vector(word) must be the word's row of static_matrix()")
     sents = [_words(enc, 3), _words(enc, 1), []]
     out = enc.embed(sents)
     assert isinstance(out, list) and len(out) == 3, "embed returns one array per sentence"
     for sent, arr in zip(sents, out):
         assert arr.shape == (len(sent), enc.dim), f"embed shape {arr.shape}, expected ({len(sent)}, {enc.dim})"
         assert np.issubdtype(arr.dtype, np.floating)
-    if enc.tags["sparse"]:
+    if sparse:
         assert all(hasattr(a, "tocsr") for a in out), "a sparse encoder's embed returns scipy.sparse matrices"
     else:
+        assert all(isinstance(a, np.ndarray) for a in out), "a dense encoder's embed returns ndarrays"
         assert np.all(np.isfinite(out[0])), "embed returned non-finite values"
+
+
+def check_protocol(factory: Factory) -> None:
+    """Every member of :class:`forge.Encoder` is there; ``is_fitted`` and ``set_params`` behave."""
+    from forge._protocol import Encoder, protocol_members
+    enc = factory()
+    missing = [m for m in protocol_members() if not hasattr(type(enc), m)]
+    assert not missing, f"missing members of forge.Encoder: {', '.join(missing)}"
+    if enc.tags["requires_fit"]:
+        assert enc.is_fitted is False, "is_fitted must be False before fit"
+    params = enc.get_params()
+    assert enc.set_params(**params) is enc, "set_params must return self"
+    assert enc.get_params().keys() == params.keys()
+    done = fitted(factory)
+    assert done.is_fitted is True, "is_fitted must be True after fit"
+    assert isinstance(done, Encoder), "a fitted encoder is an instance of the runtime-checkable forge.Encoder"
 
 
 def check_vocabulary_membership(factory: Factory) -> None:
@@ -210,7 +246,11 @@ def check_clone_and_params(factory: Factory) -> None:
     params = enc.get_params()
     twin = enc.clone()
     assert twin is not enc and not twin.is_fitted and twin.get_params().keys() == params.keys()
-    again = forge.create(enc.name, **params)
+    from forge._registry import registered_name
+    name = registered_name(enc)
+    assert name, (f"{type(enc).__qualname__} is not registered under any encoder name: declare its "
+                  f"forge.encoders entry point (and install the package) or call forge.register_encoder")
+    again = forge.create(name, **params)
     assert type(again) is type(enc)
     fitted_twin = fitted(factory).clone()
     assert not fitted_twin.is_fitted, "clone() must return an unfitted encoder"
@@ -285,7 +325,7 @@ def check_contextual_depends_on_context(factory: Factory) -> None:
     assert not np.allclose(x, y), "a contextual encoder must give a word different vectors in different contexts"
 
 
-_ALWAYS = [check_tags, check_fit_returns_self, check_shapes_and_dtypes, check_vocabulary_membership,
+_ALWAYS = [check_tags, check_protocol, check_fit_returns_self, check_shapes_and_dtypes, check_vocabulary_membership,
            check_oov_policy, check_similarity, check_save_load_roundtrip, check_truncated_model_raises,
            check_clone_and_params, check_bad_embed_input, check_odd_unicode, check_batch_order_independence]
 

@@ -63,7 +63,37 @@ HAND_MADE = {
     "forge_twin_a-1.0": "[forge.encoders]\ntwin = forge_wrong_interface:NotAnEncoder\n",
     "forge_twin_b-1.0": "[forge.encoders]\ntwin = forge_broken_import:Encoder\n",
     "forge_malformed-1.0": "[forge.encoders]\nmalformed = not a valid reference!\n",
+    "forge_toys-1.0": ("[forge.corpora]\ntoy-corpus = forge_toys:toy_corpus\n[forge.tokenizers]\n"
+                       "backwards = forge_toys:backwards\n[forge.tasks]\ntoy-task = forge_toys:TASK\n"),
 }
+# the other plugin kinds: a corpus, a tokenizer and a benchmark task of a new kind
+TOYS = textwrap.dedent('''\
+    import math
+
+    from forge.corpora import ListCorpus
+
+
+    def toy_corpus(split=None):
+        """Three tiny sentences."""
+        return ListCorpus([["a", "b"], ["b", "c"], ["c", "a"]])
+
+
+    def backwards(text):
+        return text.split()[::-1]
+
+
+    class ToyTask:
+        name, kind = "toy-task", "toy"
+
+        def evaluate(self, encoders, *, seed=0):
+            rows = [{"encoder": n, "dataset": self.name, "kind": self.kind, "language": "en", "metric": "vocab",
+                     "section": "", "value": float(len(e.vocabulary)), "ci_low": math.nan, "ci_high": math.nan,
+                     "n": 1, "n_total": 1, "coverage": 1.0, "main": True} for n, e in encoders.items()]
+            return rows, {self.name: {"kind": self.kind}}, {}
+
+
+    TASK = ToyTask()
+    ''')
 WRONG_INTERFACE = textwrap.dedent('''\
     class NotAnEncoder:
         """Has fit but none of vector/embed/similarity/...: not a forge encoder."""
@@ -135,6 +165,7 @@ def plugin_venv(tmp_path_factory) -> Path:
         name, version = folder.rsplit("-", 1)
         (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: {version}\n")
         (dist / "entry_points.txt").write_text(entry_points)
+    Path(site, "forge_toys.py").write_text(TOYS)
     return python
 
 
@@ -197,7 +228,7 @@ def test_plugins_cannot_end_or_hijack_forge(plugin_venv):
     proc = subprocess.run([str(plugin_venv), "-m", "forge", "list"], cwd=plugin_venv.parent, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    broken = {l.split()[0]: l for l in proc.stdout.splitlines() if "BROKEN" in l}
+    broken = {line.split()[0]: line for line in proc.stdout.splitlines() if "BROKEN" in line}
     assert "SystemExit" in broken["exits"]
     assert "cannot replace the built-in encoder 'onehot'" in broken["hijack"]
     assert "forge-broken-examples" in broken["hijack"], "the error names the plugin"
@@ -232,3 +263,18 @@ def test_the_guides_conformance_test_passes_run_alone(plugin_venv, tmp_path):
                cwd=tmp_path).stdout
     assert " passed" in out and "failed" not in out, out
     assert int(out.strip().splitlines()[-1].split()[0]) >= 16, out
+
+
+def test_corpora_tokenizers_and_tasks_come_from_plugins_too(plugin_venv):
+    out = json.loads(_in_venv(plugin_venv, """
+        import json, sys, forge, forge.bench
+        corpus = forge.corpora.load("toy-corpus")
+        enc = forge.create("onehot").fit(corpus)
+        frame = forge.bench.run({"onehot": enc}, ["toy-task"], progress=False).frame
+        print(json.dumps({"corpora": list(forge.corpora.list_corpora()),
+                          "tokenize": forge.corpora.get_tokenizer("backwards")("a b c"),
+                          "value": float(frame["value"].iloc[0]), "kind": frame["kind"].iloc[0],
+                          "lab": any(m.startswith("forge.lab") for m in sys.modules)}))
+    """))
+    assert "toy-corpus" in out["corpora"] and out["tokenize"] == ["c", "b", "a"]
+    assert (out["value"], out["kind"], out["lab"]) == (3.0, "toy", False)

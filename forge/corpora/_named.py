@@ -46,8 +46,11 @@ def register_corpus(name: str, description: str, language: str = "en", *, overwr
     return decorator
 
 
-def list_corpora() -> dict[str, str]:
-    """``{name: description}`` of the named corpora, plugins included (a broken plugin is left out)."""
+def list_corpora(include_broken: bool = False) -> dict[str, str]:
+    """``{name: description}`` of the named corpora, plugins included.
+
+    A broken plugin is left out (or, with ``include_broken=True``, listed as ``"BROKEN: <error>"``).
+    """
     out = {}
     for entry in CORPORA.entries():
         try:
@@ -55,7 +58,10 @@ def list_corpora() -> dict[str, str]:
         except PluginError:
             continue
         out[entry.name] = entry.meta.get("description") or (loader.__doc__ or "").strip().split("\n")[0]
-    return dict(sorted(out.items()))
+    out = dict(sorted(out.items()))
+    if include_broken:
+        out.update({n: f"BROKEN: {err}" for n, err in sorted(CORPORA.broken().items())})
+    return out
 
 
 def load(name: str, split: str | None = None, **kwargs) -> Corpus:
