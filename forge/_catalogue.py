@@ -54,9 +54,9 @@ FORGE_DISTRIBUTION = "foundations-forge"
 _TARGET_RE = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
 _MISSING = object()
 
-# "plugin <dist> (entry point <group>:<name>)" for each entry point being imported right now, innermost last:
-# registrations made by a plugin's module while it imports are attributed to that plugin.
-_loading: list[str] = []
+# (source, label) of each entry point being imported right now, innermost last, e.g. ("plugin forge-x",
+# "plugin forge-x (entry point forge.encoders:x)"): what a plugin's module registers while it imports is its.
+_loading: list[tuple[str, str]] = []
 
 
 @dataclass
@@ -88,9 +88,14 @@ def _same_object(a: Any, b: Any) -> bool:
 
 def _describe_origin(obj: Any) -> str:
     if _loading:
-        return _loading[-1]
+        return _loading[-1][1]
     module = getattr(obj, "__module__", None) or type(obj).__module__
     return f"module {module}"
+
+
+def _plugin_source() -> str | None:
+    """``"plugin <dist>"`` while a plugin's entry point is being imported, else None."""
+    return _loading[-1][0] if _loading and _loading[-1][0] != "builtin" else None
 
 
 def _dist_name(ep: Any) -> str:
@@ -147,7 +152,7 @@ class Registry:
                 return self.register(name, target, overwrite=overwrite, builtin=builtin, **meta)
             return decorator
         self._check_name(name)
-        source = "builtin" if builtin else (_loading[-1].split(" (")[0] if _loading else "user")
+        source = "builtin" if builtin else _plugin_source() or "user"
         where = f"{self.kind.capitalize()} {name!r} ({_describe_origin(obj) if not builtin else 'built in'})"
         self._check_overwrite(name, obj, overwrite, where)
         if self._validate is not None:
@@ -166,7 +171,7 @@ class Registry:
         existing = self._entries.get(name)
         if existing is not None and not (existing.target == target and existing.builtin == builtin):
             self._check_overwrite(name, target, overwrite, f"{self.kind.capitalize()} {name!r} ({target})")
-        source = "builtin" if builtin else (_loading[-1].split(" (")[0] if _loading else "user")
+        source = "builtin" if builtin else _plugin_source() or "user"
         self._entries[name] = Entry(name, target, source, dict(meta))
 
     def unregister(self, name: str) -> None:
@@ -185,16 +190,16 @@ class Registry:
         if existing is None:
             return
         if existing.builtin:
-            error = PluginError if _loading else BadInputError
+            error = PluginError if _plugin_source() else BadInputError
             raise error(f"{where} cannot replace the built-in {self.kind} {name!r}; register it under "
                         f"another name.")
         if overwrite or (existing.resolved and _same_object(existing.target, obj)):
             return
-        if _loading and not existing.resolved and existing.source == _loading[-1].split(" (")[0]:
+        if not existing.resolved and existing.source == _plugin_source():
             return                  # a plugin's module registering the name its own entry point declares
         if not existing.resolved and isinstance(existing.target, str) and existing.target == obj:
             return
-        error = PluginError if _loading else BadInputError
+        error = PluginError if _plugin_source() else BadInputError
         raise error(f"{where}: the name {name!r} is already registered ({existing.source}); pick another "
                     f"name, or pass overwrite=True to replace it.")
 
@@ -308,7 +313,7 @@ class Registry:
                 for part in attr.split("."):
                     obj = getattr(obj, part)
             else:                                           # an importlib.metadata.EntryPoint
-                _loading.append(label)
+                _loading.append((entry.source, label))
                 try:
                     obj = target.load()
                 finally:
@@ -316,7 +321,7 @@ class Registry:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:                        # SystemExit too: a plugin never ends forge
-            if entry.builtin and isinstance(target, str):
+            if entry.builtin:                               # forge's own: e.g. an optional dependency missing
                 raise
             why = f"{type(exc).__name__}: {exc}"
             self._broken[entry.name] = why
@@ -331,7 +336,7 @@ class Registry:
             try:
                 obj = self._validate(entry.name, obj, f"{self.kind.capitalize()} {entry.name!r} ({label})")
             except (PluginError, BadInputError) as exc:
-                if entry.builtin and isinstance(target, str):
+                if entry.builtin:
                     raise
                 self._broken[entry.name] = str(exc)
                 self._entries.pop(entry.name, None)

@@ -251,3 +251,21 @@ def test_no_import_cycle_between_the_core_modules():
         return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph[start])
     cycles = [name for name in graph if reaches(name, name, set())]
     assert not cycles, f"import cycles through {cycles}: {graph}"
+
+
+def test_a_user_probe_becomes_a_benchmark_task():
+    from forge.bench._datasets import _REGISTRY as tasks
+    from forge.lab import Probe, ProbeOutcome, register_probe
+    from forge.lab._base import _PROBES, row
+    probe = Probe(name="probe-test-user", claim=99, title="a user's probe", claim_text="vocabularies are finite",
+                  measure=lambda enc, options: ProbeOutcome(rows=[row("vocab", len(enc.vocabulary), main=True)]),
+                  plot=lambda rows, fig: None)
+    with _PROBES.isolated(), tasks.isolated():
+        register_probe(probe)
+        with pytest.raises(BadInputError, match="already registered"):
+            register_probe(Probe(**{**probe.__dict__, "title": "another"}))
+        enc = forge.create("onehot").fit([["a", "b", "c"]])
+        frame = forge.bench.run({"onehot": enc}, ["probe-test-user"], progress=False).frame
+        assert frame[["dataset", "metric", "value"]].values.tolist() == [["probe-test-user", "vocab", 3.0]]
+    assert "probe-test-user" not in tasks
+
