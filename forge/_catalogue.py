@@ -206,7 +206,7 @@ class Registry:
     # ---------------------------------------------------------------- plugins
     def _scan(self) -> None:
         """Read the entry-point group once (nothing is imported)."""
-        if self._scanned:
+        if self._scanned or self.group is None:
             return
         self._scanned = True
         claims: dict[str, list[Any]] = {}

@@ -40,7 +40,7 @@ def _validate(name: str, cls: Any, where: str) -> Any:
 def _name_class(cls: type, name: str, defaults: dict[str, Any]) -> None:
     """A class registered under its own name (not an alias with defaults) learns it, unless it has one."""
     if not defaults and not vars(cls).get("name"):
-        cls.name = name
+        setattr(cls, "name", name)  # noqa: B010  (a plain class attribute, like BaseEncoder.name)
 
 
 ENCODERS = Registry("encoder", group=ENTRY_POINT_GROUP, validate=_validate)
