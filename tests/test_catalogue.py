@@ -200,6 +200,20 @@ def test_registration_checks_the_protocol_members():
         check_encoder_class(del_static, "Encoder 'nostatic' (user)")
 
 
+def test_the_shape_rule_holds_when_dim_and_static_dim_differ():
+    """A bidirectional LSTM whose input embedding (6, doubled: 12) is narrower than its output (2 x 10)."""
+    pytest.importorskip("torch")
+    from forge.testing import check_shapes_and_dtypes, fitted
+    params = {**forge.get_encoder_class("bilstm")._test_params, "embedding_dim": 6, "hidden_size": 10}
+
+    def factory():
+        return forge.create("bilstm", **params)
+    check_shapes_and_dtypes(factory)
+    enc = fitted(factory)
+    assert (enc.dim, enc.static_dim) == (20, 12)
+    assert enc.static_matrix().shape == (len(enc.vocabulary), 12) and enc.vector("king").shape == (12,)
+
+
 def test_encoder_built_from_its_class_saves_under_its_registered_name(tmp_path):
     from forge._registry import ENCODERS
     with ENCODERS.isolated():
