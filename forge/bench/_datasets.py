@@ -31,7 +31,7 @@ from forge.bench import _parsers as P
 from forge.errors import BadInputError, MissingDataError, PluginError, UnknownNameError
 
 __all__ = ["DatasetRecord", "Dataset", "FORMATS", "KINDS", "register_dataset", "get_record", "get_task",
-           "register_task", "list_datasets", "load_dataset", "available_datasets", "expand_names", "GROUPS"]
+           "register_task", "list_tasks", "list_datasets", "load_dataset", "available_datasets", "expand_names", "GROUPS"]
 
 KINDS = ("similarity", "analogy", "polysemy")
 # format -> (kind, reads a directory?)
@@ -305,6 +305,11 @@ def get_task(name: str) -> Any:
     if name not in _REGISTRY:
         raise UnknownNameError("dataset", name, _REGISTRY.names() + list(GROUPS))
     return _REGISTRY.get(name)
+
+
+def list_tasks() -> list[str]:
+    """Every task name: the datasets, the lab's probes and plugins' tasks (nothing is imported)."""
+    return _REGISTRY.names()
 
 
 def register_task(name: str, task: Any, *, overwrite: bool = False) -> Any:

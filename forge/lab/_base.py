@@ -70,17 +70,18 @@ _PROBES = Registry("probe", validate=_validate)
 
 
 def register_probe(probe: Probe, *, overwrite: bool = False) -> Probe:
-    """Register ``probe`` under ``probe.name``; a probe that is not forge's own also becomes a benchmark task.
+    """Register ``probe`` under ``probe.name``; it also becomes a benchmark task of that name.
 
     forge's own probes reach ``forge.bench`` through the ``forge.tasks`` entry points of forge's
-    ``pyproject.toml``; others are registered into the harness here, so ``forge.bench.run(encoders,
-    [probe.name])`` runs them too.
+    ``pyproject.toml`` (so the harness knows them without importing the lab); any probe not declared
+    there (a user's, or one added to the lab but not yet to the entry points) is registered into the
+    harness here, so ``forge.bench.run(encoders, [probe.name])`` runs it too.
     """
+    from forge.bench import list_tasks, register_task
+    from forge.lab._bench import ProbeTask
     builtin = getattr(probe.measure, "__module__", "").startswith("forge.lab.")
     _PROBES.register(probe.name, probe, overwrite=overwrite, builtin=builtin)
-    if not builtin:
-        from forge.bench import register_task
-        from forge.lab._bench import ProbeTask
+    if not builtin or probe.name not in list_tasks():
         register_task(probe.name, ProbeTask(probe.name), overwrite=overwrite)
     return probe
 
