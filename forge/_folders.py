@@ -33,7 +33,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, Iterator
 
-from forge.errors import BadInputError
+from forge.errors import BadInputError, RecoveredWarning
 
 try:  # POSIX; elsewhere the lock is an exclusive-create file
     import fcntl
@@ -45,10 +45,6 @@ __all__ = ["atomic_dir", "marker_name", "read_marker", "recover", "check_replace
 
 log = logging.getLogger("forge")
 MARKER_PREFIX = ".forge-"
-
-
-class RecoveredWarning(UserWarning):
-    """A folder was missing after an interrupted save; forge restored the complete previous copy."""
 
 
 def marker_name(kind: str) -> str:
@@ -284,14 +280,14 @@ def recover(path: str | Path, kind: str, verify: Callable[[Path], bool] | None =
     lock = FolderLock(path)
     try:
         lock.acquire()
-    except BadInputError:  # a save is running right now: read the copy, leave the renaming to it
-        return best
+    except BadInputError:  # a save (or another reader's recovery) is running: read whichever copy is there
+        return best if best.is_dir() else path
     try:
         if path.is_dir():
             path.rmdir()  # an empty folder (checked above)
         os.rename(best, path)
     except OSError:
-        return best
+        return path if path.is_dir() and any(path.iterdir()) else best
     finally:
         lock.release()
     msg = (f"{path} was missing: a save was interrupted between its two renames. forge restored the complete "

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 import forge
-from forge._folders import FolderLock, RecoveredWarning
+from forge._folders import FolderLock
 from forge._persist import _params_digest
 from forge.bench import Report
 from forge.cli import main
-from forge.errors import BadInputError, CorruptModelError, ForgeError
+from forge.errors import BadInputError, CorruptModelError, ForgeError, RecoveredWarning
 
 CORPUS = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"]] * 10
 REPO = Path(__file__).resolve().parents[1]
@@ -388,3 +388,13 @@ def test_params_digest_ignores_key_order():
 def test_every_load_failure_is_a_forge_error(tmp_path):
     with pytest.raises(ForgeError, match="No saved model"):
         forge.load(tmp_path / "absent")
+
+
+def test_cli_bench_refuses_a_foreign_out_folder_before_training(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("FORGE_DATA_DIR", raising=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "draft.docx").write_text("x")
+    assert main(["bench", "--encoders", "skipgram", "--out", str(out), "--quiet"]) == 2
+    assert "draft.docx" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["draft.docx"]

@@ -39,7 +39,7 @@ from forge._persist import atomic_dir
 from forge.bench import _stats
 from forge.errors import BadInputError
 
-__all__ = ["Report", "COLUMNS"]
+__all__ = ["Report", "COLUMNS", "check_report_target"]
 
 COLUMNS = ["encoder", "dataset", "kind", "language", "metric", "section", "value", "ci_low", "ci_high", "n",
            "n_total", "coverage", "main"]
@@ -56,6 +56,15 @@ def _legacy_report(folder: Path) -> bool:
 
 def _is_report(folder: Path) -> bool:
     return folder.is_dir() and ((folder / f".forge-{REPORT_KIND}").is_file() or _legacy_report(folder))
+
+
+def check_report_target(path: str | Path) -> Path:
+    """The folder :meth:`Report.save` will write for ``path``; raises now if it would be refused."""
+    from forge._folders import check_replaceable, refuse_cwd
+    target = _target_folder(Path(path))
+    refuse_cwd(target)
+    check_replaceable(target, REPORT_KIND, _legacy_report)
+    return target
 
 
 def _target_folder(path: Path) -> Path:

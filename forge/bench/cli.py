@@ -160,6 +160,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     for m in methods:
         if m not in METHODS:
             raise BadInputError(f"--methods: unknown analogy method {m!r}; choose from {', '.join(METHODS)}.")
+    if args.out:  # refused folders fail now, not after the benchmark ran
+        from forge.bench._report import check_report_target
+        check_report_target(args.out)
     encoders = _encoders(args)
     report = run(encoders, datasets, oov=args.oov, case_insensitive=not args.case_sensitive,
                  restrict_vocab=args.restrict_vocab or None, analogy_methods=methods, common=args.common,
