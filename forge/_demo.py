@@ -44,6 +44,6 @@ def run_demo(corpus: str = "gensim-default", encoders: Sequence[str] = DEFAULT_E
     report = forge.bench.run(encoders=fitted, datasets=list(datasets))
     print_fn(report.to_markdown() if hasattr(report, "to_markdown") else report.to_wide().to_string())
     if out:
-        report.save(out)
-        print_fn(f"\nreport saved to {out}")
+        saved = report.save(out)
+        print_fn(f"\nreport saved to {saved}")
     return report

@@ -105,6 +105,14 @@ class BaseEncoder:
     def fit(self, corpus: Iterable[list[str]]) -> "BaseEncoder":
         raise NotImplementedError
 
+    def _validate_params(self) -> None:
+        """Check the constructor parameters; raise :class:`~forge.errors.BadInputError` naming the bad one.
+
+        ``fit`` calls it before training and :func:`forge.load` before reading a saved state, so a
+        damaged or edited ``config.json`` is refused exactly as a bad argument to ``fit`` is. The
+        default accepts everything; encoders override it.
+        """
+
     @property
     def is_fitted(self) -> bool:
         """True once ``fit`` or ``forge.load`` has set the learned state (``vocab_``)."""

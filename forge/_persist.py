@@ -1,50 +1,45 @@
 """Saving and loading encoders: a directory with ``config.json`` plus state files.
 
-Writes are atomic: everything goes into a temporary sibling directory that is
-renamed into place only when complete, so an interrupted save never leaves a
-half-written model where a good one was.
+Writes are atomic (:func:`forge._folders.atomic_dir`): everything goes into a
+temporary sibling directory that is renamed into place only when complete, so
+an interrupted save never leaves a half-written model where a good one was,
+and a save never replaces a folder forge did not write.
+
+Format 2 (this forge): ``config.json`` records the sha256 and size of every
+state file (``files``) and a digest of the parameters (``params_sha256``).
+:func:`load` checks them before reading any array, validates the parameters
+as ``fit`` does (``encoder._validate_params()``) and checks the arrays'
+dtype, shape and finiteness. Models of format 1 (no checksums) still load,
+without the checksum step. A hand-edited ``config.json`` is refused until
+its ``params_sha256`` entry is deleted (then the edited parameters are
+validated and used).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import shutil
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from forge._registry import create, registered_name
-from forge.errors import BadInputError, CorruptModelError, ForgeError
+import numpy as np
 
-__all__ = ["save_encoder", "load", "atomic_dir", "atomic_file", "CONFIG_NAME", "FORMAT_VERSION"]
+from forge._folders import atomic_dir, recover
+from forge._registry import create, registered_name
+from forge.errors import BadInputError, CorruptModelError, ForgeError, UnknownNameError
+
+__all__ = ["save_encoder", "load", "atomic_dir", "atomic_file", "CONFIG_NAME", "FORMAT_VERSION",
+           "file_manifest", "verify_manifest", "read_json", "check_array", "check_save_target"]
 
 CONFIG_NAME = "config.json"
-FORMAT_VERSION = 1
-
-
-@contextmanager
-def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary directory that replaces ``path`` when the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it owner-only; a saved model is an ordinary folder
-    try:
-        yield tmp
-        if path.exists():
-            if not path.is_dir():
-                raise BadInputError(f"Cannot save to {path}: it exists and is not a directory.")
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-            os.rename(path, old / "x")
-            os.rename(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+FORMAT_VERSION = 2
+MODEL_KIND = "model"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_STATE_SUFFIXES = (".json", ".npy", ".npz", ".safetensors")
 
 
 @contextmanager
@@ -70,6 +65,113 @@ def _umask() -> int:
     return mask
 
 
+# ------------------------------------------------------------------ checksums
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_manifest(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """``{relative path: {"sha256", "size"}}`` of the files in ``folder`` (forge markers and ``skip`` left out)."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_file() and rel not in skip and not p.name.startswith(".forge-"):
+            out[rel] = {"sha256": file_digest(p), "size": p.stat().st_size}
+    return out
+
+
+def verify_manifest(folder: Path, files: Any, source: Path, hint: str = "Save the model again.") -> None:
+    """Check every file listed in ``files`` (from ``source``) exists in ``folder`` with its size and sha256."""
+    if not isinstance(files, dict) or not files:
+        raise CorruptModelError(f"{source}: 'files' must be a non-empty mapping of file name to its sha256 and "
+                                f"size, got {_short(files)}; the file is damaged. {hint}")
+    for name, entry in files.items():
+        if (not isinstance(name, str) or not name or name.startswith("/") or "\\" in name
+                or any(part in ("", ".", "..") for part in name.split("/"))):
+            raise CorruptModelError(f"{source}: the file name {_short(name)} is not a plain name inside the "
+                                    f"folder. {hint}")
+        if (not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str)
+                or not _HEX64.fullmatch(entry["sha256"]) or type(entry.get("size")) is not int or entry["size"] < 0):
+            raise CorruptModelError(f"{source}: the entry for {name!r} must be {{'sha256': 64 hex digits, 'size': "
+                                    f"bytes}}, got {_short(entry)}. {hint}")
+        path = folder / name
+        if not path.is_file():
+            raise CorruptModelError(f"{path} is missing: {folder} is incomplete ({source.name} lists it). "
+                                    f"{hint}")
+        size = path.stat().st_size
+        if size != entry["size"]:
+            raise CorruptModelError(f"{path} has {size} bytes, {entry['size']} were saved: the file is truncated "
+                                    f"or damaged. {hint}")
+        if file_digest(path) != entry["sha256"]:
+            raise CorruptModelError(f"{path} does not match the sha256 recorded in {source.name} when it was saved: "
+                                    f"the file is damaged (or was edited). {hint}")
+
+
+def _params_digest(config: dict[str, Any]) -> str:
+    core = {"encoder": config.get("encoder"), "class": config.get("class"), "params": config.get("params")}
+    return hashlib.sha256(json.dumps(core, sort_keys=True, ensure_ascii=True).encode("ascii")).hexdigest()
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # RecursionError on deeply nested values
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def read_json(path: Path, what: str = "model") -> Any:
+    """Parse a JSON file forge wrote; any damage (missing, bad UTF-8, syntax, deep nesting,
+    integers of thousands of digits) is a :class:`CorruptModelError` naming the file."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CorruptModelError(f"{path} is missing: the {what} folder {Path(path).parent} is incomplete; "
+                                f"save it again.") from None
+    except (OSError, ValueError, RecursionError, MemoryError) as exc:
+        raise CorruptModelError(f"{path} is unreadable ({type(exc).__name__}: {_short(str(exc), 120)}); the "
+                                f"{what} is truncated or corrupt: save it again.") from None
+
+
+def check_array(path: Path, array: Any, shape: tuple[int, ...] | None = None, kind: str = "f") -> np.ndarray:
+    """An array read from ``path``: numeric of ``kind`` ('f' float, 'i' integer), of ``shape``, finite."""
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in (("i", "u") if kind == "i" else ("f",)):
+        what = "a floating-point" if kind == "f" else "an integer"
+        raise CorruptModelError(f"{path} holds {getattr(array, 'dtype', type(array).__name__)} data, expected "
+                                f"{what} array; the model is corrupt: save it again.")
+    if shape is not None and array.shape != tuple(shape):
+        raise CorruptModelError(f"{path} has shape {array.shape}, expected {tuple(shape)} from vocab.json and "
+                                f"config.json; the model is corrupt: save it again.")
+    if kind == "f" and array.size and not np.isfinite(array).all():
+        rows = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1)) if array.ndim else []
+        raise CorruptModelError(f"{path} holds non-finite values (NaN or inf; rows {list(rows[:5])}); the model "
+                                f"is corrupt: save it again.")
+    return array
+
+
+def _legacy_model(folder: Path) -> bool:
+    """A model folder of format 1 (before markers): a config.json naming an encoder, state files only."""
+    try:
+        config = json.loads((folder / CONFIG_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return (isinstance(config, dict) and isinstance(config.get("encoder"), str)
+            and all(p.is_file() and (p.suffix in _STATE_SUFFIXES or p.name == ".forge-model")
+                    for p in folder.iterdir()))
+
+
+# ------------------------------------------------------------------ save / load
+def check_save_target(path: str | Path) -> None:
+    """Raise now (before any training) if ``encoder.save(path)`` would be refused."""
+    from forge._folders import check_replaceable, refuse_cwd
+    refuse_cwd(Path(path))
+    check_replaceable(Path(path), MODEL_KIND, _legacy_model)
+
+
 def save_encoder(encoder: Any, path: str | Path) -> Path:
     from forge import __version__
     encoder._check_fitted()
@@ -88,14 +190,58 @@ def save_encoder(encoder: Any, path: str | Path) -> Path:
         "class": f"{type(encoder).__module__}.{type(encoder).__qualname__}",
         "params": encoder._config_params(),
     }
-    with atomic_dir(path) as tmp:
+    config["params_sha256"] = _params_digest(config)
+    with atomic_dir(path, kind=MODEL_KIND, legacy=_legacy_model) as tmp:
         encoder._save_state(tmp)
+        config["files"] = file_manifest(tmp, skip=(CONFIG_NAME,))
         (tmp / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
     return path
 
 
+def _read_config(path: Path) -> dict[str, Any]:
+    """config.json, its types checked, and (format 2) the parameter digest and every file's checksum."""
+    cfg_file = path / CONFIG_NAME
+    config = read_json(cfg_file)
+    if not isinstance(config, dict):
+        raise CorruptModelError(f"{cfg_file} must hold a JSON object, got {type(config).__name__}; the model is "
+                                f"corrupt: save it again.")
+    version = config.get("format_version", 1)
+    if type(version) is not int or version < 0:
+        raise CorruptModelError(f"{cfg_file}: format_version must be a small integer, got {_short(version)}.")
+    if version > FORMAT_VERSION:
+        raise CorruptModelError(f"{path} was written by a newer forge (format {version}); upgrade forge to load it.")
+    name, params = config.get("encoder"), config.get("params")
+    if not isinstance(name, str) or not name:
+        raise CorruptModelError(f"{cfg_file}: 'encoder' must be the encoder's registered name (a string), got "
+                                f"{_short(name)}; the model is corrupt: save it again.")
+    if not isinstance(params, dict):
+        raise CorruptModelError(f"{cfg_file}: 'params' must be a JSON object of constructor arguments, got "
+                                f"{_short(params)}; the model is corrupt: save it again.")
+    if version >= 2:
+        digest = config.get("params_sha256")
+        if digest is not None and digest != _params_digest(config):
+            raise CorruptModelError(f"{cfg_file} was changed after it was saved: its encoder/params no longer match "
+                                    f"'params_sha256'. The file is damaged; if you edited it on purpose, delete the "
+                                    f"'params_sha256' line and the edited parameters are checked instead.")
+        verify_manifest(path, config.get("files"), cfg_file)
+    return config
+
+
+def _verifies(path: Path) -> bool:
+    try:
+        _read_config(path)
+    except ForgeError:
+        return False
+    return True
+
+
 def load(path: str | Path) -> Any:
     """Load an encoder saved with ``encoder.save(path)``.
+
+    The files are checked against the checksums recorded at save time, the parameters are
+    validated as ``fit`` validates them and the arrays are checked; anything wrong is a
+    :class:`~forge.errors.CorruptModelError` naming the file. A save that was killed between
+    its two renames is recovered from its complete previous copy (with a warning).
 
     Examples
     --------
@@ -107,27 +253,55 @@ def load(path: str | Path) -> Any:
     ['a', 'b']
     """
     path = Path(path)
-    if not path.is_dir():
-        raise BadInputError(f"No saved model at {path}: expected a directory written by encoder.save().")
+    if path.exists() and not path.is_dir():
+        raise BadInputError(f"{path} is a file, not a saved model: expected a directory written by encoder.save().")
+    if not path.is_dir() or not any(path.iterdir()):
+        found = recover(path, MODEL_KIND, verify=_verifies)
+        if found is None:
+            raise BadInputError(f"No saved model at {path}: expected a directory written by encoder.save().")
+        path = found
     cfg_file = path / CONFIG_NAME
+    config = _read_config(path)
+    name, params = config["encoder"], config["params"]
     try:
-        config = json.loads(cfg_file.read_text(encoding="utf-8"))
-        name, params = config["encoder"], config["params"]
-    except FileNotFoundError:
-        raise CorruptModelError(f"{cfg_file} is missing: {path} is not a complete forge model directory.") from None
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise CorruptModelError(f"{cfg_file} is unreadable ({type(exc).__name__}: {exc}); the model is "
-                                f"truncated or corrupt: save it again.") from None
-    if config.get("format_version", 0) > FORMAT_VERSION:
-        raise CorruptModelError(f"{path} was written by a newer forge (format {config['format_version']}); "
-                                f"upgrade forge to load it.")
-    encoder = create(name, **params)
+        encoder = create(name, **params)
+    except UnknownNameError:
+        raise  # e.g. a plugin's model without the plugin installed: the message lists what is
+    except (TypeError, BadInputError) as exc:
+        raise CorruptModelError(f"{cfg_file}: the params do not fit encoder {name!r} ({exc}); the model is "
+                                f"corrupt or from another version of the encoder.") from None
+    try:
+        encoder._validate_params()
+    except CorruptModelError:
+        raise
+    except BadInputError as exc:
+        raise CorruptModelError(f"{cfg_file}: {exc} (the saved parameters are invalid: the file is damaged or "
+                                f"was edited).") from None
+    except Exception as exc:
+        raise CorruptModelError(f"{cfg_file}: the saved parameters of {name!r} cannot be checked "
+                                f"({type(exc).__name__}: {_short(str(exc), 120)}); the file is damaged.") from None
     try:
         encoder._load_state(path)
+        _check_static(encoder, path)
     except ForgeError:
         raise
     except Exception as exc:  # truncated arrays, missing weight files, ...
         raise CorruptModelError(f"Could not load the state of {name!r} from {path}: "
-                                f"{type(exc).__name__}: {exc}. The model directory is truncated or corrupt; "
-                                f"save it again.") from exc
+                                f"{type(exc).__name__}: {_short(str(exc), 200)}. The model directory is truncated "
+                                f"or corrupt; save it again.") from exc
     return encoder
+
+
+def _check_static(encoder: Any, path: Path) -> None:
+    """The context-free vectors a loaded encoder will serve: float, one row per word, finite."""
+    try:
+        matrix = encoder._static_matrix()
+    except NotImplementedError:
+        return
+    if hasattr(matrix, "toarray"):  # sparse (one-hot): built from the vocabulary, nothing read
+        return
+    matrix = np.asarray(matrix)
+    check_array(path, matrix, None)
+    if matrix.ndim != 2 or matrix.shape[0] != len(encoder.vocabulary):
+        raise CorruptModelError(f"The vectors loaded from {path} have shape {matrix.shape}, expected one row per "
+                                f"vocabulary word ({len(encoder.vocabulary)}); the model is corrupt: save it again.")

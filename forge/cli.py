@@ -58,6 +58,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.device:
         params["device"] = args.device
     encoder = forge.create(args.encoder, **params)
+    from forge._persist import check_save_target
+    check_save_target(args.out)  # refuse a folder forge may not replace before training, not after
     corpus = _load_corpus(args.corpus, args.tokenizer)
     encoder.fit(corpus)
     path = encoder.save(args.out)

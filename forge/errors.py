@@ -15,6 +15,8 @@ received, what was expected and how to fix it.
     ├── TrainingDivergedError   (also FloatingPointError) loss became NaN/inf; last good checkpoint kept
     ├── PluginError                               a plugin failed to import or breaks the interface
     └── MissingDataError        (also FileNotFoundError) dataset/corpus absent from the data directory
+
+    RecoveredWarning (a UserWarning, not an error): a save interrupted in its rename window was restored
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "MissingDataError",
     "DeviceError",
     "TrainingDivergedError",
+    "RecoveredWarning",
 ]
 
 
@@ -88,3 +91,7 @@ class PluginError(ForgeError):
 
 class MissingDataError(ForgeError, FileNotFoundError):
     """A corpus or dataset file is not in the data directory."""
+
+
+class RecoveredWarning(UserWarning):
+    """Not an error: a folder was missing after an interrupted save; forge restored its complete previous copy."""

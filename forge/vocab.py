@@ -104,9 +104,20 @@ class Vocabulary:
     def load(cls, path: str | Path) -> "Vocabulary":
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(data["words"], data["counts"], data.get("specials", ()))
+            words, counts, specials = data["words"], data["counts"], data.get("specials", [])
+            # a JSON file of the right shape, but of the wrong types, would give a vocabulary that breaks later
+            if not (isinstance(words, list) and all(type(w) is str for w in words)
+                    and isinstance(counts, list) and len(counts) == len(words)
+                    and all(type(c) is int and 0 <= c < 2 ** 63 for c in counts)
+                    and isinstance(specials, list) and all(type(s) is str and s in words for s in specials)):
+                raise TypeError("expected 'words' (strings), 'counts' (as many integers >= 0) and 'specials' "
+                                "(words of the vocabulary)")
+            return cls(words, counts, specials)
         except FileNotFoundError:
             raise CorruptModelError(f"Vocabulary file {path} is missing; the model directory is incomplete.") from None
-        except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            raise CorruptModelError(f"Vocabulary file {path} is unreadable ({exc}); the model directory "
-                                    f"is truncated or corrupt: save the model again.") from None
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
+            # ValueError covers JSONDecodeError, UnicodeDecodeError and over-long integers; BadInputError
+            # (a duplicate word) is a ValueError too
+            raise CorruptModelError(f"Vocabulary file {path} is unreadable ({type(exc).__name__}: "
+                                    f"{str(exc)[:200]}); the model directory is truncated or corrupt: save the "
+                                    f"model again.") from None

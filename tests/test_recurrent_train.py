@@ -38,7 +38,8 @@ def test_checkpoint_each_epoch_and_resume_matches_uninterrupted(corpus, tmp_path
     straight = forge.create("lstm", epochs=3, **PARAMS).fit(corpus)
     ckpt = tmp_path / "ckpt"
     first = forge.create("lstm", epochs=1, checkpoint_dir=str(ckpt), **PARAMS).fit(corpus)
-    assert sorted(p.name for p in ckpt.iterdir()) == ["checkpoint.safetensors", "trainer.json", "vocab.json"]
+    assert sorted(p.name for p in ckpt.iterdir()) == [".forge-checkpoint", "checkpoint.safetensors", "trainer.json",
+                                                      "vocab.json"]
     assert json.loads((ckpt / "trainer.json").read_text())["epoch"] == 1
     assert len(first.history_) == 1
     # "interrupted" after epoch 1: resuming with more epochs continues from the checkpoint
@@ -72,7 +73,7 @@ def test_corrupt_checkpoint_is_a_clear_error(corpus, tmp_path):
     forge.create("lstm", epochs=1, checkpoint_dir=str(ckpt), **PARAMS).fit(corpus)
     blob = (ckpt / "checkpoint.safetensors").read_bytes()
     (ckpt / "checkpoint.safetensors").write_bytes(blob[:100])
-    with pytest.raises(CorruptModelError, match="checkpoint.*unreadable.*resume=False"):
+    with pytest.raises(CorruptModelError, match="checkpoint.*(unreadable|truncated).*resume=False"):
         forge.create("lstm", epochs=2, checkpoint_dir=str(ckpt), resume=True, **PARAMS).fit(corpus)
     # starting over (resume=False) replaces the broken checkpoint
     forge.create("lstm", epochs=1, checkpoint_dir=str(ckpt), **PARAMS).fit(corpus)

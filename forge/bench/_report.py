@@ -39,11 +39,47 @@ from forge._persist import atomic_dir
 from forge.bench import _stats
 from forge.errors import BadInputError
 
-__all__ = ["Report", "COLUMNS"]
+__all__ = ["Report", "COLUMNS", "check_report_target"]
 
 COLUMNS = ["encoder", "dataset", "kind", "language", "metric", "section", "value", "ci_low", "ci_high", "n",
            "n_total", "coverage", "main"]
 _FILES = ("results.csv", "results.json", "items.npz", "report.md", "report.html")
+REPORT_KIND = "report"
+
+
+def _legacy_report(folder: Path) -> bool:
+    """A report folder of an earlier forge (before markers): only the files save() writes."""
+    names = [p.name for p in folder.iterdir() if p.name != f".forge-{REPORT_KIND}"]  # (a damaged marker)
+    return ("results.json" in names and all((folder / n).is_file() for n in names)
+            and all(n in _FILES or (n.startswith("chart_") and n.endswith(".png")) for n in names))
+
+
+def _is_report(folder: Path) -> bool:
+    return folder.is_dir() and ((folder / f".forge-{REPORT_KIND}").is_file() or _legacy_report(folder))
+
+
+def check_report_target(path: str | Path) -> Path:
+    """The folder :meth:`Report.save` will write for ``path``; raises now if it would be refused."""
+    from forge._folders import check_replaceable, refuse_cwd
+    target = _target_folder(Path(path))
+    refuse_cwd(target)
+    check_replaceable(target, REPORT_KIND, _legacy_report)
+    return target
+
+
+def _target_folder(path: Path) -> Path:
+    """``path``, or a new ``bench-<time>`` sub-folder when ``path`` is a folder of earlier runs."""
+    if not path.is_dir() or _is_report(path) or not any(path.iterdir()):
+        return path
+    if not any(_is_report(p) for p in path.iterdir() if not p.name.startswith(".")):
+        return path  # someone else's folder: atomic_dir refuses it with the names of the files
+    import datetime
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target, k = path / f"bench-{stamp}", 1
+    while target.exists():
+        k += 1
+        target = path / f"bench-{stamp}-{k}"
+    return target
 
 
 class Report:
@@ -165,11 +201,17 @@ class Report:
 
     # ------------------------------------------------------------ save/load
     def save(self, path: str | Path) -> Path:
-        """Write the report files into directory ``path`` atomically (all files or none)."""
-        path = Path(path)
+        """Write the report files into directory ``path`` atomically (all files or none); returns the folder.
+
+        ``path`` may be new, empty, or an earlier report (replaced). A folder that holds earlier
+        runs in sub-folders (``results/bench-*``) keeps them: the report goes into a new sub-folder
+        ``bench-YYYYmmdd-HHMMSS`` of it, whose path is returned. Any other non-empty folder is
+        refused (:class:`~forge.errors.BadInputError`), never emptied.
+        """
+        path = _target_folder(Path(path))
         markdown = self.to_markdown()
         charts = self._charts()
-        with atomic_dir(path) as tmp:
+        with atomic_dir(path, kind=REPORT_KIND, legacy=_legacy_report) as tmp:
             self.frame.to_csv(tmp / "results.csv", index=False)
             index, arrays = {}, {}
             for k, ((enc, ds), fields) in enumerate(sorted(self.items.items())):
@@ -190,25 +232,50 @@ class Report:
 
     @classmethod
     def load(cls, path: str | Path) -> "Report":
-        """Read a directory written by :meth:`save`."""
+        """Read a directory written by :meth:`save`; a damaged one gives :class:`~forge.errors.BadInputError`."""
         path = Path(path)
-        try:
-            payload = json.loads((path / "results.json").read_text(encoding="utf-8"))
-            frame = pd.DataFrame(payload["results"], columns=COLUMNS)
-        except FileNotFoundError:
+        if not (path / "results.json").is_file():
             raise BadInputError(f"{path} is not a forge bench results directory (no results.json); "
-                                f"run `forge bench --out {path}` first.") from None
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise BadInputError(f"{path / 'results.json'} is unreadable ({exc}); re-run the benchmark.") from None
+                                f"run `forge bench --out {path}` first.")
+        try:
+            return cls._load(path)
+        except BadInputError:
+            raise
+        except Exception as exc:  # damaged JSON, arrays or columns: one clear error, whatever broke
+            raise BadInputError(f"{path} is a damaged forge bench results directory ({type(exc).__name__}: "
+                                f"{str(exc)[:200]}); re-run the benchmark to write it again.") from None
+
+    @classmethod
+    def _load(cls, path: Path) -> "Report":
+        payload = json.loads((path / "results.json").read_text(encoding="utf-8"))
+        if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+            raise BadInputError(f"{path / 'results.json'} must hold an object with a 'results' list; re-run the "
+                                f"benchmark.")
+        rows = payload["results"]
+        if not all(isinstance(r, dict) for r in rows):
+            raise BadInputError(f"{path / 'results.json'}: every entry of 'results' must be an object (one row).")
+        frame = pd.DataFrame(rows, columns=COLUMNS)
+        for col in ("value", "ci_low", "ci_high", "n", "n_total", "coverage"):
+            frame[col] = pd.to_numeric(frame[col], errors="raise").astype(float)
+        for col in ("encoder", "dataset", "kind", "language", "metric", "section"):
+            if not frame[col].map(lambda v: v is None or isinstance(v, str)).all():
+                raise BadInputError(f"{path / 'results.json'}: column {col!r} must hold strings.")
         frame["section"] = frame["section"].fillna("")
-        frame["main"] = frame["main"].astype(bool)
+        frame["main"] = frame["main"].fillna(False).astype(bool)
+        protocol = payload.get("protocol", {})
+        if not isinstance(protocol, dict):
+            raise BadInputError(f"{path / 'results.json'}: 'protocol' must be an object.")
+        index = payload.get("items_index", {})
+        if not isinstance(index, dict) or not all(isinstance(v, list) and len(v) == 3
+                                                  and all(isinstance(x, str) for x in v) for v in index.values()):
+            raise BadInputError(f"{path / 'results.json'}: 'items_index' must map keys to [encoder, dataset, field].")
         items: dict = {}
         npz = path / "items.npz"
-        if npz.exists():
-            with np.load(npz, allow_pickle=False) as data:
-                for key, (enc, ds, name) in payload.get("items_index", {}).items():
+        if npz.exists():  # our own handle: np.load leaks its own when the zip is damaged
+            with open(npz, "rb") as handle, np.load(handle, allow_pickle=False) as data:
+                for key, (enc, ds, name) in index.items():
                     items.setdefault((enc, ds), {})[name] = data[key]
-        return cls(frame, payload.get("protocol", {}), items)
+        return cls(frame, protocol, items)
 
     # -------------------------------------------------------------- render
     def _main_table(self) -> pd.DataFrame:

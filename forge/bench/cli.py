@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--corpus", default="gensim-default", help="named corpus or text file to train on")
     p.add_argument("--tokenizer", default=None, help="tokenizer for a corpus path (default: regex)")
     p.add_argument("--param", action="append", metavar="[NAME.]K=V", help="encoder parameter, repeatable")
-    p.add_argument("--out", default=None, help="directory for the report files (replaced atomically)")
+    p.add_argument("--out", default=None, help="directory for the report files (an earlier report there is "
+                   "replaced; a folder of earlier runs gets a new sub-folder)")
     p.add_argument("--oov", default="drop", choices=["drop", "zero", "mean"], help="OOV policy for similarity")
     p.add_argument("--case-sensitive", action="store_true", help="do not fold case when looking words up")
     p.add_argument("--restrict-vocab", type=int, default=300000, help="only the N most frequent words (0: all)")
@@ -158,14 +159,17 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     for m in methods:
         if m not in METHODS:
             raise BadInputError(f"--methods: unknown analogy method {m!r}; choose from {', '.join(METHODS)}.")
+    if args.out:  # refused folders fail now, not after the benchmark ran
+        from forge.bench._report import check_report_target
+        check_report_target(args.out)
     encoders = _encoders(args)
     report = run(encoders, datasets, oov=args.oov, case_insensitive=not args.case_sensitive,
                  restrict_vocab=args.restrict_vocab or None, analogy_methods=methods, common=args.common,
                  ci=args.ci, seed=args.seed, download=args.download, device=args.device, progress=not args.quiet)
     _print(report)
     if args.out:
-        report.save(args.out)
-        print(f"\nwrote {args.out}/report.html, report.md, results.csv, results.json")
+        saved = report.save(args.out)
+        print(f"\nwrote {saved}/report.html, report.md, results.csv, results.json")
     return 0
 
 
@@ -212,6 +216,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
         a, _, b = args.compare.partition(",")
         print(report.compare(a.strip(), b.strip()).round(4).to_string())
     if args.out:
-        report.save(args.out)
-        print(f"\nwrote {args.out}/report.html, report.md, results.csv, results.json")
+        saved = report.save(args.out)
+        print(f"\nwrote {saved}/report.html, report.md, results.csv, results.json")
     return 0

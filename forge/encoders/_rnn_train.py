@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -30,7 +29,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from forge._persist import atomic_dir
+from forge._persist import atomic_dir, file_manifest
+from forge.encoders._rnn_checkpoint import (CHECKPOINT_KIND, fingerprint, legacy_checkpoint, preflight,
+                                            read_checkpoint, trainer_digest)
 from forge.encoders._rnn_data import Encoded, batch_order, pad_batch
 from forge.errors import BadInputError, CorruptModelError, DeviceError, TrainingDivergedError
 
@@ -149,11 +150,6 @@ def _load_optimizer(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor]
 
 
 # ------------------------------------------------------------------ checkpoints
-def _fingerprint(params: dict[str, Any], vocab_words: list[str]) -> dict[str, Any]:
-    digest = hashlib.sha256("\n".join(vocab_words).encode("utf-8")).hexdigest()[:16]
-    return {"params": params, "vocab_sha256": digest, "vocab_size": len(vocab_words)}
-
-
 def save_checkpoint(directory: Path, model: nn.Module, opt: torch.optim.Optimizer, best: dict | None,
                     trainer: dict[str, Any], vocab) -> None:
     from safetensors.torch import save_file
@@ -166,36 +162,12 @@ def save_checkpoint(directory: Path, model: nn.Module, opt: torch.optim.Optimize
     device = next(model.parameters()).device
     if device.type == "cuda":  # dropout draws from the GPU's generator there
         tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
-    with atomic_dir(directory) as tmp:
+    with atomic_dir(directory, kind=CHECKPOINT_KIND, legacy=legacy_checkpoint) as tmp:
         save_file(tensors, str(tmp / "checkpoint.safetensors"))
-        (tmp / "trainer.json").write_text(json.dumps({**trainer, "optimizer": opt_meta}, indent=1), encoding="utf-8")
         vocab.save(tmp / "vocab.json")
-
-
-def read_checkpoint(directory: Path, expected: dict[str, Any]) -> tuple[dict[str, Any], dict[str, torch.Tensor]] | None:
-    """The checkpoint in ``directory`` (None when there is none), checked against ``expected``."""
-    from safetensors.torch import load_file
-    meta_file = directory / "trainer.json"
-    if not directory.exists() or not any(directory.iterdir()):
-        return None
-    try:
-        trainer = json.loads(meta_file.read_text(encoding="utf-8"))
-        tensors = load_file(str(directory / "checkpoint.safetensors"))
-        saved = trainer["fingerprint"]
-    except Exception as exc:
-        raise CorruptModelError(f"The checkpoint in {directory} is unreadable ({type(exc).__name__}: {exc}). "
-                                f"Delete that directory or pass resume=False to start training over.") from None
-    changed = {k: (saved["params"].get(k), v) for k, v in expected["params"].items() if saved["params"].get(k) != v}
-    if changed:
-        diff = ", ".join(f"{k}: checkpoint {old!r} -> now {new!r}" for k, (old, new) in changed.items())
-        raise BadInputError(f"Cannot resume from {directory}: it was trained with other parameters ({diff}). "
-                            f"Resume with the same parameters, or pass resume=False (or another checkpoint_dir) "
-                            f"to start over.")
-    if saved["vocab_sha256"] != expected["vocab_sha256"]:
-        raise BadInputError(f"Cannot resume from {directory}: the corpus gives another vocabulary "
-                            f"({expected['vocab_size']} words now, {saved['vocab_size']} in the checkpoint). "
-                            f"Resume on the same corpus, or pass resume=False to start over.")
-    return trainer, tensors
+        meta = {**trainer, "optimizer": opt_meta, "files": file_manifest(tmp)}  # files: sha256 + size, for resume
+        meta["trainer_sha256"] = trainer_digest(meta)
+        (tmp / "trainer.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
 
 # ------------------------------------------------------------------ evaluation
@@ -249,16 +221,23 @@ def train_lm(enc, model: nn.Module, train: Encoded, valid: Encoded, vocab, devic
     opt = _make_optimizer(enc, model)
     state = TrainState()
     ckpt_dir = Path(enc.checkpoint_dir) if enc.checkpoint_dir else None
-    expected = _fingerprint(params, vocab.words)
+    expected = fingerprint(params, vocab.words, train, valid)
+    if ckpt_dir is not None:
+        preflight(ckpt_dir)  # a file, or a folder of someone else's files: refused before any training
     if enc.resume:
         if ckpt_dir is None:
             raise BadInputError("resume=True needs checkpoint_dir=... (the directory the interrupted run wrote "
                                 "its checkpoints to).")
-        found = read_checkpoint(ckpt_dir, expected)
+        found = read_checkpoint(ckpt_dir, expected, model, vocab.words, opt)
         if found is not None:
             trainer, tensors = found
             load_module_tensors(model, tensors, "model.")
-            _load_optimizer(opt, tensors, trainer["optimizer"])
+            try:
+                _load_optimizer(opt, tensors, trainer["optimizer"])
+            except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+                raise CorruptModelError(f"The optimizer state in {ckpt_dir} does not fit this model "
+                                        f"({type(exc).__name__}: {exc}); the checkpoint is damaged: delete it "
+                                        f"or pass resume=False.") from None
             torch.set_rng_state(tensors["rng.torch"])
             if "rng.cuda" in tensors and device.startswith("cuda"):
                 torch.cuda.set_rng_state(tensors["rng.cuda"], torch.device(device))

@@ -54,9 +54,23 @@ class OneHotEncoder(BaseEncoder):
         self.oov = oov
         self.dtype = dtype
 
-    def fit(self, corpus: Iterable[Sequence[str]]) -> "OneHotEncoder":
+    def _validate_params(self) -> None:
         if self.oov not in OOV_POLICIES:
             raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
+        if isinstance(self.min_count, bool) or not isinstance(self.min_count, int) or self.min_count < 1:
+            raise BadInputError(f"min_count must be a positive integer, got {self.min_count!r}.")
+        if self.max_size is not None and (isinstance(self.max_size, bool) or not isinstance(self.max_size, int)
+                                          or self.max_size < 1):
+            raise BadInputError(f"max_size must be a positive integer or None, got {self.max_size!r}.")
+        try:
+            ok = isinstance(self.dtype, str) and np.dtype(self.dtype).kind in "biuf"
+        except TypeError:
+            ok = False
+        if not ok:
+            raise BadInputError(f"dtype={self.dtype!r} is not a numeric numpy dtype name; use e.g. 'float32'.")
+
+    def fit(self, corpus: Iterable[Sequence[str]]) -> "OneHotEncoder":
+        self._validate_params()
         corpus = as_corpus(corpus)
         specials = [UNK] if self.oov == "unk" else []
         vocab = Vocabulary.build(corpus, self.min_count, self.max_size, specials)

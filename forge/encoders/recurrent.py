@@ -27,7 +27,7 @@ from forge.encoders._rnn_data import BOS, EOS, PAD, SPECIALS, encode_corpus, spl
 from forge.encoders._rnn_model import RecurrentLM, default_cutoffs
 from forge.encoders._rnn_train import (TrainingDivergedError, evaluate_nll, load_module_tensors,
                                        module_tensors, resolve_device, setup_distributed, train_lm)
-from forge.errors import BadInputError, CorruptModelError, DeviceError
+from forge.errors import BadInputError, DeviceError
 from forge.vocab import Vocabulary
 
 __all__ = ["RecurrentEncoder", "TrainingDivergedError"]
@@ -157,6 +157,9 @@ class RecurrentEncoder(BaseEncoder):
         self.progress = progress
 
     # ------------------------------------------------------------ validation
+    def _validate_params(self) -> None:
+        self._validate()
+
     def _validate(self) -> None:
         choices = {"cell": CELLS, "impl": IMPLS, "softmax": SOFTMAXES, "optimizer": OPTIMIZERS,
                    "precision": PRECISIONS, "oov": OOV_POLICIES}
@@ -211,7 +214,7 @@ class RecurrentEncoder(BaseEncoder):
         ``valid``, a separate validation corpus (e.g. PTB's valid split), replaces the held-out
         ``validation`` fraction for early stopping.
         """
-        self._validate()
+        self._validate_params()
         dist, device = setup_distributed(resolve_device(self.device))
         try:
             corpus = as_corpus(corpus)
@@ -434,19 +437,9 @@ class RecurrentEncoder(BaseEncoder):
         (directory / "recurrent.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
     def _load_state(self, directory: Path) -> None:
-        from safetensors.torch import load_file
-        try:
-            meta = json.loads((directory / "recurrent.json").read_text(encoding="utf-8"))
-            emb_dim, softmax, cutoffs = meta["embedding_dim"], meta["softmax"], meta["cutoffs"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise CorruptModelError(f"{directory / 'recurrent.json'} is missing or unreadable ({exc}); the model "
-                                    f"directory is truncated or corrupt: save it again.") from None
-        vocab = Vocabulary.load(directory / "vocab.json")
-        try:
-            tensors = load_file(str(directory / "model.safetensors"))
-        except Exception as exc:
-            raise CorruptModelError(f"{directory / 'model.safetensors'} is unreadable ({type(exc).__name__}: "
-                                    f"{exc}); the model directory is truncated or corrupt: save it again.") from None
+        from forge.encoders._rnn_checkpoint import read_saved_model
+        vocab, meta, tensors = read_saved_model(self, directory)  # types, shapes, dtypes and finiteness checked
+        emb_dim, softmax, cutoffs = meta["embedding_dim"], meta["softmax"], meta["cutoffs"]
         try:
             device = resolve_device(self.device)
         except DeviceError:  # trained on a GPU, loaded where there is none

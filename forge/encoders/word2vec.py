@@ -20,7 +20,7 @@ from gensim.models.callbacks import CallbackAny2Vec
 
 from forge._interface import OOV_POLICIES, BaseEncoder
 from forge.corpora import Corpus, TextCorpus, as_corpus
-from forge.errors import BadInputError, CorruptModelError
+from forge.errors import BadInputError
 from forge.vocab import Vocabulary
 
 __all__ = ["Word2VecEncoder"]
@@ -93,6 +93,9 @@ class Word2VecEncoder(BaseEncoder):
     def _gensim_params(self) -> dict[str, Any]:
         return {k: v for k, v in self.get_params().items() if k not in self._FORGE_ONLY}
 
+    def _validate_params(self) -> None:
+        self._validate()  # subclasses (e.g. the fastText plugin) extend _validate
+
     def _validate(self) -> None:
         if self.oov not in OOV_POLICIES:
             raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
@@ -100,7 +103,7 @@ class Word2VecEncoder(BaseEncoder):
             raise BadInputError(f"corpus_file={self.corpus_file!r}; expected 'auto' or 'never'.")
         for key in ("vector_size", "epochs", "workers", "window"):
             value = getattr(self, key)
-            if not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise BadInputError(f"{key} must be a positive integer, got {value!r}.")
 
     def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> "Word2VecEncoder":
@@ -108,7 +111,7 @@ class Word2VecEncoder(BaseEncoder):
         import time
 
         from gensim.models import Word2Vec
-        self._validate()
+        self._validate_params()
         corpus = as_corpus(corpus)
         params = self._gensim_params()
         compute_loss = params.pop("compute_loss")
@@ -186,11 +189,10 @@ class Word2VecEncoder(BaseEncoder):
 
     def _load_state(self, directory: Path) -> None:
         from gensim.models import KeyedVectors
+        from forge._persist import check_array
         vocab = Vocabulary.load(directory / "vocab.json")
-        vectors = np.load(directory / "vectors.npy", allow_pickle=False)
-        if vectors.shape != (len(vocab), self.vector_size):
-            raise CorruptModelError(f"{directory / 'vectors.npy'} has shape {vectors.shape}, expected "
-                                    f"({len(vocab)}, {self.vector_size}); the model is corrupt.")
+        vectors = check_array(directory / "vectors.npy", np.load(directory / "vectors.npy", allow_pickle=False),
+                              (len(vocab), self.vector_size))
         kv = KeyedVectors(self.vector_size, dtype=vectors.dtype)
         kv.add_vectors(vocab.words, vectors)
         for word, count in zip(vocab.words, vocab.counts.tolist()):

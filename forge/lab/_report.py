@@ -289,7 +289,7 @@ def write_report(result, path: str | Path) -> Path:
                "benchmarks": (json.loads(result.benchmarks.to_json(orient="records"))
                               if getattr(result, "benchmarks", None) is not None else None)}
     path = Path(path)
-    with atomic_dir(path) as tmp:
+    with atomic_dir(path, kind="lab-report", legacy=_legacy_lab_report) as tmp:
         (tmp / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
         (tmp / "report.html").write_text(page, encoding="utf-8")
         for fig_name, png in figures.items():
@@ -304,3 +304,11 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     return repr(value)
+
+
+def _legacy_lab_report(folder: Path) -> bool:
+    """A lab report folder of an earlier forge (before markers): only the files write_report writes."""
+    names = [p.name for p in folder.iterdir()]
+    return ("results.json" in names and all((folder / n).is_file() for n in names)
+            and all(n in ("report.md", "report.html", "results.csv", "results.json") or n.endswith(".png")
+                    for n in names))

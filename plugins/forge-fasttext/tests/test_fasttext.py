@@ -86,7 +86,7 @@ def test_coverage_differs_from_word2vec():
 def test_reload_keeps_ngram_vectors(tmp_path):
     enc = fitted(FACTORY)
     back = forge.load(enc.save(tmp_path / "m"))
-    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "m").iterdir() if not p.name.startswith(".forge-")) == [
         "config.json", "vectors_ngrams.npy", "vectors_vocab.npy", "vocab.json"]
     for word in ("king", "kings", UNSEEN):
         np.testing.assert_allclose(back.vector(word), enc.vector(word), rtol=1e-6, atol=1e-7)
@@ -97,7 +97,7 @@ def test_reload_keeps_ngram_vectors(tmp_path):
 def test_reload_rejects_wrong_bucket_count(tmp_path):
     path = fitted(FACTORY).save(tmp_path / "m")
     np.save(path / "vectors_ngrams.npy", np.zeros((10, 16), dtype=np.float32))
-    with pytest.raises(CorruptModelError, match="vectors_ngrams.npy has shape"):
+    with pytest.raises(CorruptModelError, match=r"vectors_ngrams.npy (has \d+ bytes|holds .*shape)"):
         forge.load(path)
 
 

@@ -181,7 +181,7 @@ def test_load_rejects_mismatched_vectors(tmp_path):
     enc = PPMIEncoder(**PPMIEncoder._test_params).fit(TINY_CORPUS)
     path = enc.save(tmp_path / "m")
     np.save(path / "vectors.npy", np.zeros((3, 4), dtype=np.float32))
-    with pytest.raises(CorruptModelError, match="vectors.npy has shape"):
+    with pytest.raises(CorruptModelError, match=r"vectors.npy (has \d+ bytes|holds .*shape)"):
         forge.load(path)
 
 

@@ -105,7 +105,7 @@ class FastTextEncoder(BaseEncoder):
         # one worker and a seed give repeatable vectors; without n-grams it is a closed vocabulary
         return {"deterministic": self.workers == 1, "open_vocabulary": self.bucket != 0}
 
-    def _validate(self) -> None:
+    def _validate_params(self) -> None:
         if self.oov not in OOV_POLICIES:
             raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
         if self.corpus_file not in ("auto", "never"):
@@ -123,7 +123,7 @@ class FastTextEncoder(BaseEncoder):
     def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> "FastTextEncoder":
         """Build the vocabulary and train; returns self."""
         from gensim.models import FastText
-        self._validate()
+        self._validate_params()
         corpus = as_corpus(corpus)
         params = {k: v for k, v in self.get_params().items() if k not in self._FORGE_ONLY}
         model = FastText(**params)
@@ -236,9 +236,10 @@ def _line_file(corpus: Any) -> Path | None:
 
 
 def _check_shape(path: Path, array: np.ndarray, expected: tuple[int, int]) -> None:
-    if array.shape != expected:
-        raise CorruptModelError(f"{path} has shape {array.shape}, expected {expected} from vocab.json and "
-                                f"config.json; the model is corrupt: save it again.")
+    if array.dtype.kind != "f" or array.shape != expected or not np.isfinite(array).all():
+        raise CorruptModelError(f"{path} holds a {array.dtype} array of shape {array.shape}, expected finite "
+                                f"floats of shape {expected} from vocab.json and config.json; the model is "
+                                f"corrupt: save it again.")
 
 
 def _progress_callback(epochs: int, progress: bool | None):

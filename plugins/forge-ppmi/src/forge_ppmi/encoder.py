@@ -96,7 +96,7 @@ class PPMIEncoder(BaseEncoder):
         self.buffer_pairs = buffer_pairs
         self.oov = oov
 
-    def _validate(self) -> None:
+    def _validate_params(self) -> None:
         for key in ("vector_size", "window", "buffer_pairs"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -113,7 +113,7 @@ class PPMIEncoder(BaseEncoder):
 
     def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> "PPMIEncoder":
         """Count, weight by PPMI and factorise; returns self."""
-        self._validate()
+        self._validate_params()
         corpus = as_corpus(corpus)
         start = time.perf_counter()
         vocab = Vocabulary.build(corpus, self.min_count, self.max_vocab)
@@ -164,12 +164,23 @@ class PPMIEncoder(BaseEncoder):
     def _load_state(self, directory: Path) -> None:
         vocab = Vocabulary.load(directory / "vocab.json")
         vectors = np.load(directory / "vectors.npy", allow_pickle=False)
-        if vectors.ndim != 2 or vectors.shape != (len(vocab), self.vector_size):
-            raise CorruptModelError(f"{directory / 'vectors.npy'} has shape {vectors.shape}, expected "
-                                    f"({len(vocab)}, {self.vector_size}) from vocab.json and config.json; "
-                                    f"the model is corrupt: save it again.")
-        self.singular_values_ = np.load(directory / "singular_values.npy", allow_pickle=False)
+        _check_array(directory / "vectors.npy", vectors, (len(vocab), self.vector_size))
+        singular = np.load(directory / "singular_values.npy", allow_pickle=False)
+        _check_array(directory / "singular_values.npy", singular, (min(self.vector_size, len(singular)),))
         info: dict[str, Any] = json.loads((directory / "fit_info.json").read_text(encoding="utf-8"))
+        if (not isinstance(info, dict) or type(info.get("nnz")) is not int or info["nnz"] < 0
+                or not isinstance(info.get("train_seconds"), (int, float))):
+            raise CorruptModelError(f"{directory / 'fit_info.json'} must hold {{'nnz': int, 'train_seconds': "
+                                    f"number}}; the model is corrupt: save it again.")
+        self.singular_values_ = singular
         self.nnz_, self.train_seconds_ = int(info["nnz"]), float(info["train_seconds"])
         self.vectors_ = vectors
         self.vocab_ = vocab
+
+
+def _check_array(path: Path, array: np.ndarray, expected: tuple[int, ...]) -> None:
+    """A saved array: floating point, of the shape vocab.json and config.json imply, finite."""
+    if array.dtype.kind != "f" or array.shape != expected or not np.isfinite(array).all():
+        raise CorruptModelError(f"{path} holds a {array.dtype} array of shape {array.shape}, expected finite "
+                                f"floats of shape {expected} from vocab.json and config.json; the model is "
+                                f"corrupt: save it again.")

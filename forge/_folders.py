@@ -1,0 +1,297 @@
+"""Folders forge writes: atomic replacement, ownership markers, a save lock, rename-window recovery.
+
+A folder forge saves (a model, a checkpoint, a report) holds a marker file
+``.forge-KIND`` (``KIND`` is ``model``, ``checkpoint``, ``report``...) that
+lists the files of the save and their sizes. forge replaces an existing
+folder only when it is empty or carries the marker of the same kind and
+nothing that the marker does not list; any other folder is refused with a
+:class:`~forge.errors.BadInputError` naming a few of the foreign files. The
+current directory (and every folder above it) is always refused.
+
+The replacement itself is two renames (``path -> .NAME.old-XXXX``, then
+``.NAME.tmp-XXXX -> path``). A process killed between them leaves the
+previous copy only in ``.NAME.old-XXXX``; :func:`recover` renames a complete
+copy back (readers call it when ``path`` is missing). Leftover ``.tmp-*`` /
+``.old-*`` folders holding a forge marker are removed by the next save to
+the same path. Saves to one path hold the lock file ``.NAME.lock`` (an
+advisory ``flock``, released by the kernel even on SIGKILL); a second,
+concurrent save fails at once with a forge error and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable
+from contextlib import contextmanager
+from glob import escape as glob_escape
+from pathlib import Path
+from typing import Any, Iterator
+
+from forge.errors import BadInputError, RecoveredWarning
+
+try:  # POSIX; elsewhere the lock is an exclusive-create file
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["atomic_dir", "marker_name", "read_marker", "recover", "check_replaceable", "refuse_cwd", "FolderLock",
+           "RecoveredWarning"]
+
+log = logging.getLogger("forge")
+MARKER_PREFIX = ".forge-"
+
+
+def marker_name(kind: str) -> str:
+    return f"{MARKER_PREFIX}{kind}"
+
+
+def read_marker(folder: Path, kind: str) -> dict[str, Any] | None:
+    """The marker of ``kind`` in ``folder`` (None when absent or unreadable)."""
+    try:
+        data = json.loads((folder / marker_name(kind)).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) and data.get("kind") == kind else None
+
+
+def _write_marker(folder: Path, kind: str, complete: bool) -> None:
+    from forge import __version__
+    files = {}
+    if complete:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file() and p.name != marker_name(kind):
+                files[p.relative_to(folder).as_posix()] = p.stat().st_size
+    data = {"kind": kind, "forge_version": __version__, "complete": complete, "files": files}
+    (folder / marker_name(kind)).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def _is_complete(folder: Path, kind: str) -> bool:
+    """The marker says the save finished and every listed file is there with its size, nothing more."""
+    marker = read_marker(folder, kind)
+    if not marker or marker.get("complete") is not True or not isinstance(marker.get("files"), dict):
+        return False
+    present = {p.relative_to(folder).as_posix(): p.stat().st_size for p in folder.rglob("*")
+               if p.is_file() and p.name != marker_name(kind)}
+    return present == marker["files"]
+
+
+def _shown(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+# ------------------------------------------------------------------ refusing folders forge does not own
+def refuse_cwd(path: Path) -> None:
+    resolved, cwd = path.resolve(), Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents:
+        raise BadInputError(f"Refusing to save into {str(path)!r}: it is the current directory"
+                            f"{'' if resolved == cwd else ' or a folder above it'} ({resolved}), and a save "
+                            f"replaces its folder. Give a new sub-folder instead, e.g. {str(path / 'model')!r}.")
+
+
+def check_replaceable(path: Path, kind: str, legacy: Callable[[Path], bool] | None = None) -> None:
+    """Raise unless a save of ``kind`` may replace ``path`` (absent, empty, or forge's own of that kind)."""
+    if not path.exists() and not path.is_symlink():
+        return
+    if not path.is_dir():
+        raise BadInputError(f"Cannot save to {path}: it exists and is not a folder. Choose another path, "
+                            f"or move that file away.")
+    try:
+        entries = sorted(p.name for p in path.iterdir())
+    except OSError as exc:
+        raise BadInputError(f"Cannot save to {path}: its contents cannot be read ({exc}).") from None
+    if not entries:
+        return
+    marker = read_marker(path, kind)
+    if marker is not None and isinstance(marker.get("files"), dict):
+        owned = {marker_name(kind)} | {str(name).split("/")[0] for name in marker["files"]}
+        foreign = [e for e in entries if e not in owned]
+        if not foreign:
+            return
+        raise BadInputError(f"Refusing to replace {path}: it is a forge {kind}, but it also holds files forge did "
+                            f"not write there: {_shown(foreign)}. Move those files out of the folder, or save "
+                            f"to another path.")
+    others = [e[len(MARKER_PREFIX):] for e in entries if e.startswith(MARKER_PREFIX) and e != marker_name(kind)]
+    if others:
+        raise BadInputError(f"Refusing to save a {kind} into {path}: it holds a forge {others[0]}, not a {kind}. "
+                            f"Choose another path (forge never replaces one kind of folder with another).")
+    if legacy is not None and legacy(path):
+        return  # written by an earlier forge (before markers) or its marker is damaged: only forge's file names
+    raise BadInputError(f"Refusing to save into {path}: the folder is not empty and forge did not write it "
+                        f"(it holds {_shown(entries)}). forge replaces only a folder it saved itself; choose a new "
+                        f"or empty folder, or move those files away first.")
+
+
+# ------------------------------------------------------------------ lock
+class FolderLock:
+    """An exclusive, non-blocking lock on saving ``path``: the file ``.NAME.lock`` beside it.
+
+    ``flock`` is released by the kernel when the process dies, so a killed save never blocks the
+    next one; the holder removes the file when done.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.file = self.path.parent / f".{self.path.name}.lock"
+        self.fd: int | None = None
+
+    def _busy(self) -> BadInputError:
+        return BadInputError(f"Cannot save to {self.path}: another process is saving there right now (it holds "
+                             f"{self.file}). Wait for it to finish, or save to another path.")
+
+    def acquire(self) -> None:
+        try:
+            if fcntl is None:  # pragma: no cover - Windows
+                try:
+                    self.fd = os.open(self.file, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+                except FileExistsError:
+                    raise BadInputError(f"Cannot save to {self.path}: {self.file} exists (another save is running, "
+                                        f"or one was killed: then delete that file).") from None
+                return
+            while True:
+                fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    raise self._busy() from None
+                try:  # the previous holder may have unlinked the file between our open and flock
+                    same = os.stat(self.file).st_ino == os.fstat(fd).st_ino
+                except FileNotFoundError:
+                    same = False
+                if same:
+                    self.fd = fd
+                    return
+                os.close(fd)
+        except OSError as exc:
+            raise BadInputError(f"Cannot save to {self.path}: cannot create the lock file {self.file} ({exc}). "
+                                f"Is the folder {self.path.parent} writable?") from None
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            os.unlink(self.file)
+        except OSError:
+            pass
+        os.close(self.fd)
+        self.fd = None
+
+    def __enter__(self) -> "FolderLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+# ------------------------------------------------------------------ atomic replacement
+def _leftovers(path: Path, which: str) -> list[Path]:
+    pattern = f".{glob_escape(path.name)}.{which}-*"
+    return [p for p in path.parent.glob(pattern) if p.is_dir() and not p.is_symlink()
+            and any(q.name.startswith(MARKER_PREFIX) for q in p.iterdir())]
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove ``.NAME.tmp-*`` / ``.NAME.old-*`` folders a killed save left (only those forge marked)."""
+    for p in _leftovers(path, "tmp") + _leftovers(path, "old"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+@contextmanager
+def atomic_dir(path: str | Path, kind: str = "folder", legacy: Callable[[Path], bool] | None = None
+               ) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``path`` when the block succeeds.
+
+    ``path`` must be absent, empty, or a folder forge saved as ``kind`` that holds nothing else
+    (``legacy(path)`` may accept folders of an earlier forge without a marker); otherwise
+    :class:`~forge.errors.BadInputError`. Concurrent saves to one path: the second fails at once.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = os.path.join(tempfile.mkdtemp(), "out")
+    >>> with atomic_dir(d, kind="example") as tmp:
+    ...     _ = (tmp / "a.txt").write_text("hi")
+    >>> sorted(os.listdir(d))
+    ['.forge-example', 'a.txt']
+    """
+    path = Path(path)
+    refuse_cwd(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInputError(f"Cannot save to {path}: cannot create its parent folder ({exc}).") from None
+    with FolderLock(path):
+        check_replaceable(path, kind, legacy)
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+        except OSError as exc:
+            raise BadInputError(f"Cannot save to {path}: cannot write in {path.parent} ({exc}).") from None
+        try:
+            tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it owner-only; a saved folder is an ordinary folder
+            _write_marker(tmp, kind, complete=False)
+            yield tmp
+            _write_marker(tmp, kind, complete=True)
+            if path.exists() or path.is_symlink():
+                check_replaceable(path, kind, legacy)  # again: files may have been added while we wrote
+                old = path.parent / f".{path.name}.old-{secrets.token_hex(4)}"
+                os.rename(path, old)
+                os.rename(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(tmp, path)
+            _remove_stale(path)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ------------------------------------------------------------------ the rename window
+def recover(path: str | Path, kind: str, verify: Callable[[Path], bool] | None = None) -> Path | None:
+    """Restore ``path`` from a complete ``.NAME.old-*`` copy when a save was killed between its renames.
+
+    Called by readers when ``path`` is missing (or an empty folder). A copy counts only when its
+    marker says the save was complete, every listed file has its size, and ``verify(copy)`` (e.g.
+    the checksums) agrees. Returns the path to read from (``path`` after the rename back; the copy
+    itself when another save holds the lock), or None when there is nothing to recover.
+    """
+    path = Path(path)
+    if path.is_dir() and any(path.iterdir()):
+        return None
+    if path.exists() and not path.is_dir():
+        return None
+    candidates = [p for p in _leftovers(path, "old") if _is_complete(p, kind) and (verify is None or verify(p))]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda p: p.stat().st_mtime)
+    lock = FolderLock(path)
+    try:
+        lock.acquire()
+    except BadInputError:  # a save (or another reader's recovery) is running: read whichever copy is there
+        return best if best.is_dir() else path
+    try:
+        if path.is_dir():
+            path.rmdir()  # an empty folder (checked above)
+        os.rename(best, path)
+    except OSError:
+        return path if path.is_dir() and any(path.iterdir()) else best
+    finally:
+        lock.release()
+    msg = (f"{path} was missing: a save was interrupted between its two renames. forge restored the complete "
+           f"previous {kind} from {best.name}.")
+    log.warning(msg)
+    warnings.warn(msg, RecoveredWarning, stacklevel=3)
+    return path
