@@ -118,9 +118,9 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                     bar.update(len(ds) - res.n_covered)             # the bar advanced over covered questions
                 else:
                     res = evaluate_polysemy(view, ds.data, ci=ci, n_boot=n_boot, seed=seed, progress=bar)
-                if res.n_covered == 0:
-                    protocol["errors"][f"{enc_name}/{ds.name}"] = (
-                        "no item is covered by the vocabulary: the scores are NaN (coverage 0)")
+                notes = _result_notes(res)
+                if notes:
+                    protocol["errors"][f"{enc_name}/{ds.name}"] = "; ".join(notes)
                 for r in res.rows:
                     rows.append({"encoder": enc_name, "dataset": ds.name, "kind": ds.kind,
                                  "language": ds.record.language, **r, "n_total": res.n_total,
@@ -128,6 +128,12 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                 items[(enc_name, ds.name)] = res.items
     finally:
         bar.close()
+    for enc_name, view in views.items():   # words left out for NaN/inf vectors (VectorView.screen)
+        if view.nonfinite:
+            protocol["encoders"][enc_name]["nonfinite_words"] = list(view.nonfinite)
+            protocol["errors"][enc_name] = (
+                f"{len(view.nonfinite)} word(s) have NaN or infinite vectors and were left out as out of "
+                f"vocabulary: {', '.join(view.nonfinite[:10])}{' ...' if len(view.nonfinite) > 10 else ''}")
     if probes:
         from forge.lab._bench import probe_rows
         probe_frame_rows, probe_info, probe_errors = probe_rows(named, probes, seed)
@@ -139,6 +145,17 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
 
 
 # ------------------------------------------------------------------ helpers
+def _result_notes(res) -> list[str]:
+    """The task's notes; a NaN value never goes without one."""
+    if res.n_covered == 0:
+        return ["no item is covered by the vocabulary: the scores are NaN (coverage 0)"]
+    notes = list(res.notes)
+    nan_metrics = sorted({r["metric"] for r in res.rows if not np.isfinite(r["value"])})
+    if nan_metrics and not notes:
+        notes.append(f"NaN value for {', '.join(nan_metrics)}")
+    return notes
+
+
 def _name_encoders(encoders) -> dict[str, Any]:
     if isinstance(encoders, dict):
         named = dict(encoders)
@@ -194,9 +211,13 @@ def _dataset_info(ds: Dataset) -> dict[str, Any]:
 
 def _common_subset(ds: Dataset, views: dict[str, VectorView]) -> np.ndarray | None:
     if ds.kind == "similarity":
+        for v in views.values():
+            v.screen()
         masks = [(v.lookups(ds.data.word1) >= 0) & (v.lookups(ds.data.word2) >= 0) for v in views.values()]
     elif ds.kind == "analogy":
         q = ds.data
+        for v in views.values():
+            v.screen()
         masks = []
         for v in views.values():
             ans = np.array([any(v.lookup(w) is not None for w in a) for a in q.answers], dtype=bool)
