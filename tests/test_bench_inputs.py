@@ -311,3 +311,36 @@ def test_builtin_bats_checksum_error_names_the_changed_file(data_dir, tmp_path, 
                                             r"missing: '1_Inflectional_morphology/I01 \[noun - plural_reg\].txt'"):
         bench.load_dataset("bats")
 
+
+
+# ---------------------------------------------------------- item 4, as a property
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, derandomize=True, deadline=None, database=None)
+@given(n=st.integers(5, 25), dim=st.integers(1, 5), seed=st.integers(0, 10_000),
+       bad=st.lists(st.tuples(st.integers(0, 24), st.sampled_from([np.nan, np.inf, -np.inf, 1e300])), max_size=6),
+       n_questions=st.sampled_from([1, 3, 60]))
+def test_nonfinite_rows_score_like_absent_words(n, dim, seed, bad, n_questions):
+    """With non-finite rows, every score equals the score of the same vectors without those words."""
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(n)]
+    mat = rng.normal(size=(n, dim))
+    bad_rows = sorted({i for i, _ in bad if i < n})
+    for i, value in bad:
+        if i < n:
+            mat[i, rng.integers(dim)] = value
+    keep = [i for i in range(n) if i not in bad_rows]
+    if not keep:
+        return
+    q = rng.integers(n, size=(n_questions, 4))
+    qs = AnalogySet(*([words[i] for i in q[:, k]] for k in range(3)), [(words[i],) for i in q[:, 3]],
+                    ["s"] * n_questions)
+    pairs = WordPairs([words[i] for i in q[:, 0]], [words[i] for i in q[:, 1]], rng.normal(size=n_questions))
+    full, clean = VectorView((words, mat)), VectorView(([words[i] for i in keep], mat[keep]))
+    for a, b in ((evaluate_analogy(full, qs, device="cpu"), evaluate_analogy(clean, qs, device="cpu")),
+                 (evaluate_similarity(full, pairs), evaluate_similarity(clean, pairs))):
+        assert a.n_covered == b.n_covered
+        np.testing.assert_array_equal([r["value"] for r in a.rows], [r["value"] for r in b.rows])
+    assert full.nonfinite == [words[i] for i in bad_rows]

@@ -111,7 +111,8 @@ def _attempt(fn):
 
 # --------------------------------------------------------- soundness checks
 def _words_ok(words) -> bool:
-    return all(isinstance(w, str) and w and w == w.strip() for w in words)
+    """Non-empty stripped strings that hold no line break (a word never spans two lines of the file)."""
+    return all(isinstance(w, str) and w and w == w.strip() and len(w.splitlines()) == 1 for w in words)
 
 
 def _sound_pairs(out: P.WordPairs) -> None:

@@ -15,7 +15,7 @@ from forge.bench._parsers import AnalogySet
 from forge.bench._polysemy import evaluate_polysemy
 from forge.bench._report import COLUMNS, Report
 from forge.bench._similarity import OOV_CHOICES, evaluate_similarity
-from forge.bench._vectors import VectorView
+from forge.bench._vectors import VectorView, _check_restrict
 from forge.errors import BadInputError, MissingDataError
 
 __all__ = ["run"]
@@ -64,6 +64,7 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
     named = _name_encoders(encoders)
     if oov not in OOV_CHOICES:
         raise BadInputError(f"oov={oov!r} is not valid; choose one of {OOV_CHOICES}.")
+    _check_restrict(restrict_vocab)   # before loading anything
     if ci not in ("fisher", "bootstrap"):
         raise BadInputError(f"ci={ci!r} is not valid; choose 'fisher' or 'bootstrap'.")
     analogy_methods = tuple(analogy_methods)
