@@ -130,6 +130,16 @@ def test_nan_correlations_carry_a_note(tmp_path, registered, gold, expected):
     assert expected in rep.protocol["errors"]["v/t-nan"]
 
 
+def test_a_score_without_confidence_interval_carries_a_note(tmp_path, registered):
+    path = tmp_path / "three.txt"
+    path.write_text("man woman 8\nking queen 7\napple man 1\n")
+    _register(registered, "t-three", path)
+    rep = run({"v": (WORDS[:5], VECS[:5])}, ["t-three"], progress=False)
+    main = rep.main_scores().iloc[0]
+    assert np.isfinite(main["value"]) and np.isnan(main["ci_low"])
+    assert "only 3 items" in rep.protocol["errors"]["v/t-three"]
+
+
 def test_no_covered_item_and_empty_sections_carry_a_note():
     view = VectorView((WORDS[:5], VECS[:5]))
     res = evaluate_similarity(view, WordPairs(["zz"], ["yy"], np.array([1.0])))
@@ -229,6 +239,23 @@ def test_register_dataset_checks_options_of_other_formats(fixtures):
         bench.register_dataset("t-opt", fixtures / "bench" / "analogy_google.txt", "google", sep=",")
     with pytest.raises(BadInputError, match="encoding='x' is not a text encoding"):
         bench.register_dataset("t-opt", fixtures / "bench" / "wic", "wic", encoding="x")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"name": 123}, "Dataset name 123 is not valid"),
+    ({"name": "a,b"}, "without commas"),
+    ({"name": " x"}, "surrounding spaces"),
+    ({"path": None}, "path=None is not a file or folder path"),
+    ({"scale": "0-10"}, "scale='0-10' is not valid"),
+    ({"scale": (10, 0)}, "low < high"),
+    ({"scale": (0, float("nan"))}, "scale="),
+    ({"transform": "upper"}, "transform='upper' is not callable"),
+])
+def test_register_dataset_checks_its_arguments(fixtures, kwargs, match):
+    args = {"name": "t-args", "path": fixtures / "bench" / "pairs_comma.csv", **kwargs}
+    with pytest.raises(BadInputError, match=match):
+        bench.register_dataset(args.pop("name"), args.pop("path"), **args)
+    assert "t-args" not in D._REGISTRY
 
 
 def test_unreadable_and_special_files_are_forge_errors(tmp_path):

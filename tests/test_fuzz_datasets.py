@@ -245,19 +245,62 @@ OPTION_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.float
        options=st.dictionaries(st.sampled_from(["sep", "header", "word_cols", "score_col", "duplicates",
                                                 "symmetric", "encoding", "split", "delimiter"]),
                                OPTION_VALUES, max_size=3),
-       sha=st.one_of(st.none(), st.sampled_from(["0" * 64, "SHA256:" + "A" * 64, "xyz", ""]), st.integers()))
-def test_fuzz_register_dataset_options(fmt, options, sha):
+       sha=st.one_of(st.none(), st.sampled_from(["0" * 64, "SHA256:" + "A" * 64, "xyz", ""]), st.integers()),
+       name=st.sampled_from(["t-fuzz", "t,fuzz", "", " t-fuzz", 7]),
+       scale=st.one_of(st.none(), st.tuples(st.floats(), st.floats()), st.text(max_size=3), st.integers()))
+def test_fuzz_register_dataset_options(fmt, options, sha, name, scale):
     path = {"pairs": "pairs_comma.csv", "google": "analogy_google.txt", "csv-analogy": "analogy_msr.csv",
             "bats": "bats", "scws": "scws.txt", "wic": "wic", "wic-tsv": "wic_generic_scores.tsv"}.get(fmt)
     if path is None:   # a format added later: not covered by this table
         return
     try:
-        record = _attempt(lambda: bench.register_dataset("t-fuzz", BENCH / path, fmt, sha256=sha, overwrite=True,
-                                                         **options))
+        record = _attempt(lambda: bench.register_dataset(name, BENCH / path, fmt, sha256=sha, overwrite=True,
+                                                         scale=scale, **options))
         if record is not None:
-            ds = _attempt(lambda: bench.load_dataset("t-fuzz"))
+            ds = _attempt(lambda: bench.load_dataset(name))
             if ds is not None:
                 assert len(ds) > 0 and len(ds.sha256) == 64
     finally:
-        if "t-fuzz" in D._REGISTRY:
-            bench.unregister_dataset("t-fuzz")
+        if name in D._REGISTRY:
+            bench.unregister_dataset(name)
+
+
+# a scored run on fuzzed files and vectors with broken rows: only ForgeErrors, and every NaN has a note
+FILES = {"pairs": "pairs_tab_header_crlf.txt", "google": "analogy_google.txt", "csv-analogy": "analogy_msr.csv",
+         "scws": "scws.txt", "wic-tsv": "wic_generic_labels.tsv"}
+VOCAB = ["king", "queen", "man", "woman", "cat", "cats", "dog", "dogs", "car", "cars", "banana", "bank", "Athens",
+         "Greece", "Berlin", "Germany", "empress", "good", "better", "rough", "rougher", "city", "cities", "year",
+         "years", "the", "lent", "money", "we", "sat", "on", "ruled", "a", "slept", "barked", "chess", "piece"]
+
+
+@settings(max_examples=max(10, EXAMPLES // 3), derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data(), fmt=st.sampled_from(sorted(FILES)), n_words=st.integers(0, len(VOCAB)),
+       broken=st.lists(st.integers(0, len(VOCAB) - 1), max_size=4), seed=st.integers(0, 100),
+       oov=st.sampled_from(["drop", "zero", "mean"]), constant=st.booleans())
+def test_fuzz_run_notes_every_nan(tmp_path, data, fmt, n_words, broken, seed, oov, constant):
+    path = tmp_path / FILES[fmt]
+    raw = (BENCH / FILES[fmt]).read_bytes()
+    path.write_bytes(data.draw(mutated(raw)) if data.draw(st.booleans()) else raw)
+    rng = np.random.default_rng(seed)
+    words = VOCAB[:max(1, n_words)]
+    mat = np.ones((len(words), 3)) if constant else rng.normal(size=(len(words), 3))
+    for i in broken:
+        if i < len(words):
+            mat[i, 0] = np.nan
+    try:
+        if _attempt(lambda: bench.register_dataset("t-fuzz-run", path, fmt, overwrite=True)) is None:
+            return
+        report = _attempt(lambda: bench.run({"v": (words, mat)}, ["t-fuzz-run"], oov=oov, progress=False))
+    finally:
+        if "t-fuzz-run" in D._REGISTRY:
+            bench.unregister_dataset("t-fuzz-run")
+    if report is None:
+        return
+    frame = report.frame
+    main = frame[frame["main"]]
+    if frame["value"].isna().any() or (main["value"].notna() & main["ci_low"].isna()).any():
+        assert "v/t-fuzz-run" in report.protocol["errors"], frame
+    if any(i < len(words) for i in broken):
+        assert report.protocol["encoders"]["v"]["nonfinite_words"]

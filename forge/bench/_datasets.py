@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from forge._paths import cache_dir, data_dir
 from forge.bench import _checksums as C
 from forge.bench import _parsers as P
@@ -348,6 +350,7 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
     """
     if format not in FORMATS:
         raise UnknownNameError("dataset format", format, FORMATS)
+    _check_user_record(name, path, scale, transform)
     if name in _REGISTRY and not overwrite:
         raise BadInputError(f"A dataset named {name!r} is already registered; pick another name or pass "
                             f"overwrite=True.")
@@ -373,6 +376,22 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
                            script=script, transform=transform, user=True)
     _REGISTRY[name] = record
     return record
+
+
+def _check_user_record(name: object, path: object, scale: object, transform: object) -> None:
+    """The arguments of :func:`register_dataset` that are not parser options."""
+    if not isinstance(name, str) or not name.strip() or name != name.strip() or "," in name:
+        raise BadInputError(f"Dataset name {name!r} is not valid; give a non-empty str without commas or "
+                            f"surrounding spaces (names are listed comma-separated, e.g. 'men,my-set').")
+    if not isinstance(path, (str, Path)) or not str(path).strip():
+        raise BadInputError(f"Cannot register dataset {name!r}: path={path!r} is not a file or folder path.")
+    if scale is not None:
+        ok = isinstance(scale, (tuple, list)) and len(scale) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in scale)
+        if not ok or scale[0] >= scale[1]:
+            raise BadInputError(f"scale={scale!r} is not valid; give (low, high) with low < high, e.g. (0, 10).")
+    if transform is not None and not callable(transform):
+        raise BadInputError(f"transform={transform!r} is not callable; give a str -> str function or None.")
 
 
 def _check_options(format: str, options: dict[str, Any]) -> None:

@@ -154,6 +154,11 @@ def _result_notes(res) -> list[str]:
     nan_metrics = sorted({r["metric"] for r in res.rows if not np.isfinite(r["value"])})
     if nan_metrics and not notes:
         notes.append(f"NaN value for {', '.join(nan_metrics)}")
+    tiny = [r for r in res.rows if r["main"] and np.isfinite(r["value"]) and r["metric"] != "threshold"
+            and not (np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]))]
+    if tiny:
+        notes.append(f"{tiny[0]['metric']} is computed on only {tiny[0]['n']} items, too few for a confidence "
+                     f"interval; do not rely on it")
     return notes
 
 
