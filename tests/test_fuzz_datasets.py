@@ -19,16 +19,13 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from forge import bench  # noqa: E402
-from forge.bench import _datasets as D  # noqa: E402
-from forge.bench import _parsers as P  # noqa: E402
-from forge.errors import ForgeError  # noqa: E402
+from forge import bench
+from forge.bench import _datasets as D
+from forge.bench import _parsers as P
+from forge.errors import ForgeError
 
 BENCH = Path(__file__).parent / "data" / "bench"
 EXAMPLES = int(os.environ.get("FORGE_FUZZ_EXAMPLES", "60"))

@@ -386,9 +386,9 @@ def _check_user_record(name: object, path: object, scale: object, transform: obj
     if not isinstance(path, (str, Path)) or not str(path).strip():
         raise BadInputError(f"Cannot register dataset {name!r}: path={path!r} is not a file or folder path.")
     if scale is not None:
-        ok = isinstance(scale, (tuple, list)) and len(scale) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in scale)
-        if not ok or scale[0] >= scale[1]:
+        low, high = scale if isinstance(scale, (tuple, list)) and len(scale) == 2 else (np.nan, np.nan)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+                   for v in (low, high)) or low >= high:
             raise BadInputError(f"scale={scale!r} is not valid; give (low, high) with low < high, e.g. (0, 10).")
     if transform is not None and not callable(transform):
         raise BadInputError(f"transform={transform!r} is not callable; give a str -> str function or None.")
@@ -410,7 +410,7 @@ def _check_options(format: str, options: dict[str, Any]) -> None:
 
 
 def _user_checksums(format: str, path: Path, files: tuple[str, ...],
-                    sha256: str | dict[str, str] | None) -> tuple[dict[str, str | None], str | None]:
+                    sha256: str | Mapping[str, str] | None) -> tuple[dict[str, str | None], str | None]:
     """``(per-file sha256, whole-dataset digest)`` for a user record from ``register_dataset(sha256=...)``."""
     if sha256 is None:
         return {}, None

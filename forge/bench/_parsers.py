@@ -115,7 +115,7 @@ def check_encoding(encoding: object) -> str:
     except (LookupError, ValueError):   # ValueError: a name with a NUL character
         raise BadInputError(f"encoding={encoding!r} is not a text encoding Python knows; use e.g. 'utf-8', "
                             f"'utf-8-sig', 'cp1252' or 'gb18030'.") from None
-    return encoding
+    return str(encoding)
 
 
 def read_lines(path: str | Path, encoding: str = "utf-8") -> list[tuple[int, str]]:

@@ -123,7 +123,8 @@ class VectorView:
         if not self.words:
             raise BadInputError(f"{type(source).__name__} has an empty vocabulary; fit it first.")
         n = len(self.words)
-        self.restrict = n if not _check_restrict(restrict_vocab) else min(int(restrict_vocab), n)
+        limit = _check_restrict(restrict_vocab)
+        self.restrict = min(limit, n) if limit else n
         self.specials = specials
         self._build_index(set())
         self._unit = None
