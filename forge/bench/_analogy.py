@@ -107,6 +107,7 @@ def evaluate_analogy(view: VectorView, questions: AnalogySet, methods: tuple[str
     if not methods:
         raise BadInputError("methods is empty; give at least one of " + ", ".join(METHODS) + ".")
     n = len(questions)
+    view.screen()   # words with NaN/inf vectors are out of vocabulary and never a candidate
     ia, ib, ic = view.lookups(questions.a), view.lookups(questions.b), view.lookups(questions.c)
     answer_groups = [{view.index[g] for g in {fold(w) if view.case_insensitive else w for w in ans}
                       if g in view.index} for ans in questions.answers]
@@ -133,14 +134,27 @@ def evaluate_analogy(view: VectorView, questions: AnalogySet, methods: tuple[str
         k, used = int(np.nansum(c)), int(covered.sum())
         acc = k / used if used else float("nan")
         rows_out.append(metric_row(f"accuracy_{m}", acc, wilson_ci(k, used), used, main=(j == 0)))
-        rows_out.append(metric_row(f"accuracy_all_{m}", k / n, wilson_ci(k, n), n))
+        rows_out.append(metric_row(f"accuracy_all_{m}", k / n if n else float("nan"), wilson_ci(k, n), n))
         for s in sections:
             mask = (sec_arr == s) & covered
             ks, ns = int(np.nansum(c[mask])), int(mask.sum())
             rows_out.append(metric_row(f"accuracy_{m}", ks / ns if ns else float("nan"), wilson_ci(ks, ns), ns,
                                        section=s))
     items = {f"correct_{m}": correct[m] for m in methods}
-    return TaskResult(rows_out, items, n, int(covered.sum()))
+    return TaskResult(rows_out, items, n, int(covered.sum()), _nan_notes(questions, covered, sections, sec_arr))
+
+
+def _nan_notes(questions: AnalogySet, covered: np.ndarray, sections: list, sec_arr: np.ndarray) -> list[str]:
+    """Say why accuracies are NaN: no question at all, none covered, or sections without a covered question."""
+    if not len(questions):
+        return ["the dataset has no analogy question, so the accuracies are NaN"]
+    if not covered.any():
+        return ["no question is covered by the vocabulary, so the accuracies are NaN"]
+    empty = [s for s in sections if not (covered & (sec_arr == s)).any()]
+    if not empty:
+        return []
+    return [f"{len(empty)} section(s) have no covered question and a NaN accuracy: "
+            + ", ".join(map(str, empty[:10])) + (" ..." if len(empty) > 10 else "")]
 
 
 def _solve_batched(view: VectorView, backend: _Backend, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,

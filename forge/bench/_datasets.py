@@ -21,12 +21,17 @@ OpenCC converter) is the hook for script conversion.
 from __future__ import annotations
 
 import hashlib
+import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from forge._catalogue import Registry
 from forge._paths import cache_dir, data_dir
+from forge.bench import _checksums as C
 from forge.bench import _parsers as P
 from forge.errors import BadInputError, MissingDataError, PluginError, UnknownNameError
 
@@ -65,6 +70,7 @@ class DatasetRecord:
     script: str | None = None                 # "simplified" / "traditional" for Chinese
     transform: Callable[[str], str] | None = None
     user: bool = False
+    digest: str | None = None                 # sha256 of the whole dataset (Dataset.sha256), multi-file sets
 
 
 @dataclass
@@ -131,7 +137,7 @@ _SHA = {
     "google_analogy/questions-phrases.txt": "55cfc0894d0fe6cf974d106da3e09b5fb2fa6125b6ddc633d06e298dc5aa7901",
     "msr_analogy/msr.csv": "1f20d6f2ff22bcc6cb03148ac39c82cf9327befa4c15bb034a44ac91a74f1d44",
     "semeval2012_task2/semeval.csv": "ccd643ed3363e9381734639a1fa899aa66cfe3349e29164a9b350b4c45cb12d8",
-    # the 40 BATS relation files, as one digest (see _digest)
+    # the 40 BATS relation files, as one digest (see _digest; per-file digests in _checksums.BATS_3_0)
     "bats_3.0": "ae28cc493f6d38de4349621064824df8f71fad8d53608d74687cae9aa2a7de6d",
     "scws/ratings.txt": "b371cee6142e6be9fad9129a2b6cc7e3b945b7bc931b355051043fb438c16000",
     "wic/train/train.data.txt": "3a56ff8285ca9703d6c91dfb7cc79760171899c560bb6a8698fa4559a71b160d",
@@ -348,14 +354,24 @@ def expand_names(names: str | list[str]) -> list[str]:
 
 
 def register_dataset(name: str, path: str | Path, format: str = "pairs", *, language: str = "en",
-                     sha256: str | None = None, scale: tuple[float, float] | None = None, citation: str = "",
+                     sha256: str | Mapping[str, str] | None = None, scale: tuple[float, float] | None = None,
+                     citation: str = "",
                      licence: str = "user data", description: str = "", script: str | None = None,
                      transform: Callable[[str], str] | None = None, overwrite: bool = False,
                      **options: Any) -> DatasetRecord:
     """Register your own dataset file (or directory, for ``bats`` and ``wic``) in one call.
 
     ``format`` is one of :data:`FORMATS`; ``options`` go to the parser (e.g.
-    ``sep=","``, ``score_col=3``, ``duplicates="mean"`` for ``pairs``).
+    ``sep=","``, ``score_col=3``, ``duplicates="mean"`` for ``pairs``; ``encoding``
+    for every format) and are checked here.
+
+    ``sha256`` pins the data; :func:`load_dataset` refuses files that differ. It is
+    the dataset digest that ``load_dataset(name).sha256`` and the report protocol
+    show: for one file its ``sha256sum``; for a ``bats`` folder the digest of its
+    ``*.txt`` files; for a ``wic`` folder the digest of its six files. Upper case
+    and a ``sha256:`` prefix are accepted. For a folder format it may instead be a
+    mapping ``{path relative to the folder: sha256}`` of every file; a mismatch then
+    names the changed, missing or added file.
 
     Examples
     --------
@@ -370,6 +386,7 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
     """
     if format not in FORMATS:
         raise UnknownNameError("dataset format", format, FORMATS)
+    _check_user_record(name, path, scale, transform)
     if name in _REGISTRY and not overwrite:
         raise BadInputError(f"A dataset named {name!r} is already registered; pick another name or pass "
                             f"overwrite=True.")
@@ -377,19 +394,79 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
         raise BadInputError(f"{name!r} is a built-in dataset and cannot be replaced; pick another name.")
     if name in GROUPS or name == "all":
         raise BadInputError(f"{name!r} is reserved (a dataset group); pick another name.")
-    path = Path(path).expanduser().resolve()
-    if not path.exists():
+    _check_options(format, options)
+    try:
+        path = Path(path).expanduser().resolve()
+        exists = path.exists()
+    except (OSError, RuntimeError) as exc:   # RuntimeError: a symlink loop (Python 3.11-3.12)
+        raise BadInputError(f"Cannot register dataset {name!r}: {path} cannot be resolved ({exc}); "
+                            f"check for a symlink loop or a broken link.") from None
+    if not exists:
         raise BadInputError(f"Cannot register dataset {name!r}: {path} does not exist.")
     if format == "wic":
         files = tuple(str(path / s / f"{s}.{p}.txt") for s in ("train", "dev", "test") for p in ("data", "gold"))
     else:
         files = (str(path),)
+    shas, digest = _user_checksums(format, path, files, sha256)
     record = DatasetRecord(name=name, kind=FORMATS[format], language=language, format=format, files=files,
-                           sha256={files[0]: sha256} if sha256 and len(files) == 1 else {}, options=options,
+                           sha256=shas, options=options, digest=digest,
                            scale=scale, citation=citation, licence=licence, description=description or str(path),
                            script=script, transform=transform, user=True)
     _REGISTRY.register(name, record, overwrite=overwrite)
     return record
+
+
+def _check_user_record(name: object, path: object, scale: object, transform: object) -> None:
+    """The arguments of :func:`register_dataset` that are not parser options."""
+    if not isinstance(name, str) or not name.strip() or name != name.strip() or "," in name:
+        raise BadInputError(f"Dataset name {name!r} is not valid; give a non-empty str without commas or "
+                            f"surrounding spaces (names are listed comma-separated, e.g. 'men,my-set').")
+    if not isinstance(path, (str, Path)) or not str(path).strip():
+        raise BadInputError(f"Cannot register dataset {name!r}: path={path!r} is not a file or folder path.")
+    if scale is not None:
+        low, high = scale if isinstance(scale, (tuple, list)) and len(scale) == 2 else (np.nan, np.nan)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+                   for v in (low, high)) or low >= high:
+            raise BadInputError(f"scale={scale!r} is not valid; give (low, high) with low < high, e.g. (0, 10).")
+    if transform is not None and not callable(transform):
+        raise BadInputError(f"transform={transform!r} is not callable; give a str -> str function or None.")
+
+
+def _check_options(format: str, options: dict[str, Any]) -> None:
+    """Parser options of a user dataset: known names (for the parser of ``format``) and valid values."""
+    parser = _PARSER_OPTIONS.get(format)
+    if parser is not None:
+        fn, fixed = parser
+        allowed = [p for p in inspect.signature(fn).parameters if p not in fixed]
+        unknown = sorted(set(options) - set(allowed))
+        if unknown:
+            raise BadInputError(f"Unknown option(s) {', '.join(map(repr, unknown))} for format {format!r}; "
+                                f"its parser accepts {', '.join(allowed)}.")
+    P.check_encoding(options.get("encoding", "utf-8"))
+    if format == "pairs":
+        P.check_pair_options(**{k: v for k, v in options.items() if k != "encoding" and k != "symmetric"})
+
+
+def _user_checksums(format: str, path: Path, files: tuple[str, ...],
+                    sha256: str | Mapping[str, str] | None) -> tuple[dict[str, str | None], str | None]:
+    """``(per-file sha256, whole-dataset digest)`` for a user record from ``register_dataset(sha256=...)``."""
+    if sha256 is None:
+        return {}, None
+    if isinstance(sha256, Mapping):
+        if format == "bats":
+            return {files[0]: C.remember_folder(sha256)}, None
+        if format == "wic":
+            rels = [Path(f).relative_to(path).as_posix() for f in files]
+            given = {Path(str(k)).as_posix(): v for k, v in sha256.items()}
+            if set(given) != set(rels):
+                raise BadInputError(f"sha256 for a wic folder must give exactly the files {', '.join(rels)}; "
+                                    f"got {', '.join(sorted(given)) or 'none'}.")
+            return {f: C.normalise_sha256(given[rel], f"sha256[{rel!r}]") for f, rel in zip(files, rels)}, None
+        raise BadInputError(f"sha256 for a single-file dataset ({format!r}) must be one digest, not a mapping.")
+    digest = C.normalise_sha256(sha256)
+    if len(files) == 1:
+        return {files[0]: digest}, None
+    return {}, digest
 
 
 def unregister_dataset(name: str) -> None:
@@ -432,6 +509,13 @@ def load_dataset(name: str, download: bool = False, transform: Callable[[str], s
         where = _download(record)
     paths, origin, shas, options = where
     digest = _verify(record, paths, shas)
+    if record.digest is not None and digest != record.digest:
+        raise BadInputError(
+            f"Checksum mismatch for dataset {record.name!r}: its files ({', '.join(map(str, paths))}) have the "
+            f"dataset digest {digest}, expected {record.digest}. Their current sha256: "
+            + "; ".join(f"{p.name} {_digest(p)}" for p in paths)
+            + ". Restore the original files, or register the dataset again with the new digest (or a "
+              "per-file mapping, to be told which file changed).")
     data = _parse(record.format, paths, {**record.options, **options})
     fn = transform or record.transform
     if fn is not None:
@@ -471,21 +555,14 @@ def _missing_message(record: DatasetRecord) -> str:
             f"directory (layout of shared/datasets){dl}.")
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _digest(path: Path) -> str:
     """sha256 of a file; for a directory, of the ``sha256  relpath`` lines of its *.txt files."""
-    if path.is_file():
-        return _sha256_file(path)
-    lines = [f"{_sha256_file(p)}  {p.relative_to(path).as_posix()}\n"
-             for p in sorted(path.rglob("*.txt"), key=lambda q: q.relative_to(path).as_posix())]
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
+    try:
+        if path.is_dir():
+            return C.folder_digest(C.folder_files(path))
+        return C.sha256_file(path)
+    except OSError as exc:
+        raise BadInputError(f"Cannot read {path} to check its sha256: {exc.strerror or exc}.") from None
 
 
 def _verify(record: DatasetRecord, paths: list[Path], expected: list[str | None]) -> str:
@@ -493,10 +570,12 @@ def _verify(record: DatasetRecord, paths: list[Path], expected: list[str | None]
     for path, want in zip(paths, expected):
         got = _digest(path)
         if want is not None and got != want:
+            which = C.explain_folder_mismatch(want, C.folder_files(path)) if path.is_dir() else ""
             raise BadInputError(
-                f"Checksum mismatch for dataset {record.name!r}: {path} has sha256 {got}, expected {want}. "
-                f"The file is corrupt, truncated or a different version; replace it with the original "
-                f"(see the dataset manifest) or delete it so that it can be downloaded again.")
+                f"Checksum mismatch for dataset {record.name!r}: {path} has sha256 {got}, expected {want}.{which} "
+                f"The {'folder' if path.is_dir() else 'file'} is corrupt, truncated or a different version; "
+                f"replace it with the original (see the dataset manifest) or delete it so that it can be "
+                f"downloaded again.")
         actual.append(got)
     if len(actual) == 1:
         return actual[0]
@@ -521,6 +600,15 @@ def _download(record: DatasetRecord):
                                    f"({type(exc).__name__}: {exc}). {_missing_message(record)}") from None
         paths.append(target)
     return paths, "download", [record.sha256.get(f) for f in record.files], {}
+
+
+# format -> (parser, parameters that forge sets itself): the options register_dataset accepts
+_PARSER_OPTIONS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
+    "pairs": (P.parse_word_pairs, ("path",)), "google": (P.parse_google_analogy, ("path",)),
+    "csv-analogy": (P.parse_csv_analogy, ("path",)), "bats": (P.parse_bats, ("directory",)),
+    "scws": (P.parse_scws, ("path",)), "wic": (P.parse_wic, ("data_path", "gold_path", "split")),
+    "wic-tsv": (P.parse_wic_tsv, ("path",)),
+}
 
 
 def _parse(format: str, paths: list[Path], options: dict[str, Any]):

@@ -45,6 +45,7 @@ generic word in context (:func:`parse_wic_tsv`)
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -55,7 +56,8 @@ import numpy as np
 from forge.errors import BadInputError
 
 __all__ = ["WordPairs", "AnalogySet", "ContextPairs", "parse_word_pairs", "parse_google_analogy",
-           "parse_csv_analogy", "parse_bats", "parse_scws", "parse_wic", "parse_wic_tsv", "read_lines"]
+           "parse_csv_analogy", "parse_bats", "parse_scws", "parse_wic", "parse_wic_tsv", "read_lines",
+           "check_encoding", "check_pair_options"]
 
 
 @dataclass
@@ -104,29 +106,51 @@ class ContextPairs:
 
 
 # ------------------------------------------------------------------ helpers
+def check_encoding(encoding: object) -> str:
+    """``encoding`` if it names a text codec Python knows, else :class:`BadInputError`."""
+    try:
+        info = codecs.lookup(encoding if isinstance(encoding, str) else "(not a str)")
+        if not getattr(info, "_is_text_encoding", True):   # base64, rot13...: bytes-to-bytes codecs
+            raise LookupError
+    except (LookupError, ValueError):   # ValueError: a name with a NUL character
+        raise BadInputError(f"encoding={encoding!r} is not a text encoding Python knows; use e.g. 'utf-8', "
+                            f"'utf-8-sig', 'cp1252' or 'gb18030'.") from None
+    return str(encoding)
+
+
 def read_lines(path: str | Path, encoding: str = "utf-8") -> list[tuple[int, str]]:
     """``(line_number, stripped_line)`` for every non-blank, non-comment line."""
     path = Path(path)
+    check_encoding(encoding)
     try:
-        text = path.read_bytes().decode(encoding)
+        if path.is_dir():
+            raise IsADirectoryError
+        if path.exists() and not path.is_file():   # a FIFO would block forever, a device never ends
+            raise BadInputError(f"Dataset file {path} is not a regular file (a pipe, socket or device); "
+                                f"save the data to a file first.")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise BadInputError(f"Dataset file {path} does not exist.") from None
     except IsADirectoryError:
         raise BadInputError(f"Dataset file {path} is a directory; expected a text file.") from None
+    except OSError as exc:   # permissions, a symlink loop, an I/O error
+        raise BadInputError(f"Cannot read dataset file {path}: {exc.strerror or exc}.") from None
+    try:
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = text_line_of(path, exc.start)
+        line = data[:exc.start].count(b"\n") + 1
         raise BadInputError(f"{path}, line {line}: not valid {encoding} text ({exc.reason}); "
                             f"re-encode the file as UTF-8 or pass encoding=...") from None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise BadInputError(f"{path}, line {line}: contains a NUL character, so it is not {encoding} text (it "
+                            f"may be UTF-16 or binary); re-encode the file as UTF-8 or pass encoding=...")
     out = []
     for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         line = line.strip()
         if line and not line.startswith("#"):
             out.append((number, line))
     return out
-
-
-def text_line_of(path: Path, offset: int) -> int:
-    return path.read_bytes()[:offset].count(b"\n") + 1
 
 
 def _bad(path, line: int, msg: str, text: str) -> BadInputError:
@@ -143,6 +167,28 @@ def _float(value: str) -> float | None:
     except ValueError:
         return None
     return out if np.isfinite(out) else None
+
+
+def check_pair_options(sep: object = None, header: object = "auto", word_cols: object = (0, 1),
+                       score_col: object = 2, duplicates: object = "keep") -> None:
+    """Validate the options of :func:`parse_word_pairs` (raises :class:`BadInputError`)."""
+    if sep is not None and not (isinstance(sep, str) and sep):
+        raise BadInputError(f"sep={sep!r} is not valid; give a non-empty separator such as '\\t', ',' or ' ', "
+                            f"or None to detect it.")
+    if header not in ("auto", True, False) or isinstance(header, int) and not isinstance(header, bool):
+        raise BadInputError(f"header={header!r} is not valid; choose 'auto', True or False.")
+    if not (isinstance(word_cols, (tuple, list)) and len(word_cols) == 2
+            and all(_is_int(c) and c >= 0 for c in word_cols)):
+        raise BadInputError(f"word_cols={word_cols!r} is not valid; give two 0-based column numbers, e.g. (0, 1).")
+    if not _is_int(score_col):
+        raise BadInputError(f"score_col={score_col!r} is not valid; give a column number (0-based, negative "
+                            f"counts from the end).")
+    if duplicates not in ("keep", "mean", "first"):
+        raise BadInputError(f"duplicates={duplicates!r} is not valid; choose 'keep', 'mean' or 'first'.")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _split(line: str, sep: str | None) -> list[str]:
@@ -177,8 +223,7 @@ def parse_word_pairs(path: str | Path, sep: str | None = None, header: str | boo
     >>> parse_word_pairs(p, duplicates="mean").scores.tolist()
     [7.0]
     """
-    if duplicates not in ("keep", "mean", "first"):
-        raise BadInputError(f"duplicates={duplicates!r} is not valid; choose 'keep', 'mean' or 'first'.")
+    check_pair_options(sep, header, word_cols, score_col, duplicates)
     lines = read_lines(path, encoding)
     needed = max(max(word_cols), score_col if score_col >= 0 else -score_col - 1) + 1
     if lines and sep is None:
@@ -261,7 +306,7 @@ def parse_csv_analogy(path: str | Path, encoding: str = "utf-8") -> AnalogySet:
     lines = read_lines(path, encoding)
     if not lines:
         raise _empty(path, "analogy questions")
-    rows = list(csv.reader(io.StringIO("\n".join(line for _, line in lines))))
+    rows = [_csv_row(path, number, line) for number, line in lines]   # one row per line: exact line numbers
     head = [h.strip().lower() for h in rows[0]]
     missing = [c for c in ("word1", "word2", "word3", "target") if c not in head]
     if missing:
@@ -271,7 +316,8 @@ def parse_csv_analogy(path: str | Path, encoding: str = "utf-8") -> AnalogySet:
     out = AnalogySet([], [], [], [], [], str(path))
     for (number, line), row in zip(lines[1:], rows[1:]):
         row = [c.strip() for c in row]
-        if len(row) != len(head) or not all(row[col[k]] for k in ("word1", "word2", "word3", "target")):
+        if (len(row) != len(head) or not all(row[col[k]] for k in ("word1", "word2", "word3"))
+                or not _answers(row[col["target"]])):
             raise _bad(path, number, f"expected {len(head)} comma-separated fields with four words", line)
         out.a.append(row[col["word1"]])
         out.b.append(row[col["word2"]])
@@ -281,6 +327,13 @@ def parse_csv_analogy(path: str | Path, encoding: str = "utf-8") -> AnalogySet:
     if not out.a:
         raise _empty(path, "analogy questions")
     return out
+
+
+def _csv_row(path, number: int, line: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(line), strict=True))
+    except csv.Error as exc:   # an unclosed quote, a field over csv.field_size_limit()
+        raise _bad(path, number, f"not a valid CSV line ({exc})", line) from None
 
 
 def parse_bats(directory: str | Path, encoding: str = "utf-8") -> AnalogySet:
@@ -301,6 +354,9 @@ def parse_bats(directory: str | Path, encoding: str = "utf-8") -> AnalogySet:
             pairs.append((fields[0], _answers(fields[1])))
         if not pairs:
             raise _empty(path, "word pairs")
+        if len(pairs) < 2:
+            raise BadInputError(f"{path} holds only one word pair; a BATS relation needs at least two (each "
+                                f"question pairs two lines of a relation). Add pairs or remove the file.")
         for i, (a, a_answers) in enumerate(pairs):
             for j, (c, c_answers) in enumerate(pairs):
                 if i != j:

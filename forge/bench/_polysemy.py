@@ -30,7 +30,7 @@ import numpy as np
 
 from forge.bench._parsers import ContextPairs
 from forge.bench._result import TaskResult, metric_row
-from forge.bench._stats import bootstrap_ci, fisher_ci, pearson, spearman, wilson_ci
+from forge.bench._stats import bootstrap_ci, correlation_note, fisher_ci, pearson, spearman, wilson_ci
 from forge.bench._vectors import VectorView
 
 __all__ = ["evaluate_polysemy", "best_threshold", "context_cosines"]
@@ -46,6 +46,7 @@ def context_cosines(view: VectorView, items: ContextPairs, batch_size: int = 64,
     n = len(items)
     out = np.full(n, np.nan)
     if not view.contextual:
+        view.screen()   # words with NaN/inf vectors count as out of vocabulary
         r1, r2 = view.lookups(items.word1), view.lookups(items.word2)
         ok = np.flatnonzero((r1 >= 0) & (r2 >= 0))
         if len(ok):
@@ -99,6 +100,7 @@ def evaluate_polysemy(view: VectorView, items: ContextPairs, ci: str = "fisher",
     cos = context_cosines(view, items, progress=progress)
     covered = np.isfinite(cos)
     n_cov = int(covered.sum())
+    notes = _nonfinite_note(view, items, covered)
     if items.scores is not None:
         gold, model = items.scores[covered], cos[covered]
         rho, r = spearman(gold, model), pearson(gold, model)
@@ -108,7 +110,9 @@ def evaluate_polysemy(view: VectorView, items: ContextPairs, ci: str = "fisher",
         else:
             cis = fisher_ci(rho, n_cov, method="spearman"), fisher_ci(r, n_cov)
         rows = [metric_row("spearman", rho, cis[0], n_cov, main=True), metric_row("pearson", r, cis[1], n_cov)]
-        return TaskResult(rows, {"gold": items.scores, "pred": cos}, len(items), n_cov)
+        if not (np.isfinite(rho) and np.isfinite(r)):
+            notes.append(correlation_note(gold, model) or "the correlation is NaN")
+        return TaskResult(rows, {"gold": items.scores, "pred": cos}, len(items), n_cov, notes)
 
     labels = np.asarray(items.labels, dtype=bool)
     splits = np.array(items.splits or ["test"] * len(items), dtype=object)
@@ -134,4 +138,21 @@ def evaluate_polysemy(view: VectorView, items: ContextPairs, ci: str = "fisher",
                                main=not any(r["main"] for r in rows)))
     if not rows:
         rows.append(metric_row("accuracy_test", float("nan"), n=0, main=True))
-    return TaskResult(rows, {"gold": labels.astype(float), "pred": cos, "correct": correct}, len(items), n_cov)
+        notes.append("no covered item in a train, dev or test split, so the accuracy is NaN")
+    return TaskResult(rows, {"gold": labels.astype(float), "pred": cos, "correct": correct}, len(items), n_cov,
+                      notes)
+
+
+def _nonfinite_note(view: VectorView, items: ContextPairs, covered: np.ndarray) -> list[str]:
+    """A note for contextual items whose targets are in the vocabulary but whose vectors were NaN/inf."""
+    if not view.contextual:
+        return []
+    known = np.array([view.lookup(c1[i1]) is not None and view.lookup(c2[i2]) is not None
+                      for c1, c2, i1, i2 in zip(items.context1, items.context2, items.index1, items.index2)],
+                     dtype=bool)
+    lost = np.flatnonzero(known & ~covered)
+    if not len(lost):
+        return []
+    note = (f"{len(lost)} items were left out because the encoder returned a NaN or infinite vector for a "
+            f"target (first: {items.word1[lost[0]]!r})")
+    return [note]

@@ -18,11 +18,16 @@ def metric_row(metric: str, value: float, ci: tuple[float, float] = (float("nan"
 
 @dataclass
 class TaskResult:
-    """Rows of metrics, plus ``items``: per-item arrays (gold, predictions, correctness; NaN = not scored)."""
+    """Rows of metrics, plus ``items``: per-item arrays (gold, predictions, correctness; NaN = not scored).
+
+    ``notes`` say why a value is NaN or what was left out; :func:`forge.bench.run` copies them into
+    ``report.protocol["errors"]``.
+    """
     rows: list[dict[str, Any]]
     items: dict[str, np.ndarray] = field(default_factory=dict)
     n_total: int = 0
     n_covered: int = 0
+    notes: list[str] = field(default_factory=list)   # why a value is NaN, what was left out (-> protocol["errors"])
 
     @property
     def coverage(self) -> float:

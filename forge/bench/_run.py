@@ -16,7 +16,7 @@ from forge.bench._parsers import AnalogySet
 from forge.bench._polysemy import evaluate_polysemy
 from forge.bench._report import COLUMNS, Report
 from forge.bench._similarity import OOV_CHOICES, evaluate_similarity
-from forge.bench._vectors import VectorView
+from forge.bench._vectors import VectorView, _check_restrict
 from forge.errors import BadInputError, MissingDataError
 
 __all__ = ["run"]
@@ -65,6 +65,7 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
     named = _name_encoders(encoders)
     if oov not in OOV_CHOICES:
         raise BadInputError(f"oov={oov!r} is not valid; choose one of {OOV_CHOICES}.")
+    _check_restrict(restrict_vocab)   # before loading anything
     if ci not in ("fisher", "bootstrap"):
         raise BadInputError(f"ci={ci!r} is not valid; choose 'fisher' or 'bootstrap'.")
     analogy_methods = tuple(analogy_methods)
@@ -120,9 +121,9 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                     bar.update(len(ds) - res.n_covered)             # the bar advanced over covered questions
                 else:
                     res = evaluate_polysemy(view, ds.data, ci=ci, n_boot=n_boot, seed=seed, progress=bar)
-                if res.n_covered == 0:
-                    protocol["errors"][f"{enc_name}/{ds.name}"] = (
-                        "no item is covered by the vocabulary: the scores are NaN (coverage 0)")
+                notes = _result_notes(res)
+                if notes:
+                    protocol["errors"][f"{enc_name}/{ds.name}"] = "; ".join(notes)
                 for r in res.rows:
                     rows.append({"encoder": enc_name, "dataset": ds.name, "kind": ds.kind,
                                  "language": ds.record.language, **r, "n_total": res.n_total,
@@ -130,6 +131,12 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                 items[(enc_name, ds.name)] = res.items
     finally:
         bar.close()
+    for enc_name, view in views.items():   # words left out for NaN/inf vectors (VectorView.screen)
+        if view.nonfinite:
+            protocol["encoders"][enc_name]["nonfinite_words"] = list(view.nonfinite)
+            protocol["errors"][enc_name] = (
+                f"{len(view.nonfinite)} word(s) have NaN or infinite vectors and were left out as out of "
+                f"vocabulary: {', '.join(view.nonfinite[:10])}{' ...' if len(view.nonfinite) > 10 else ''}")
     for task in tasks:
         task_rows, task_info, task_errors = task.evaluate(named, seed=seed)
         rows += task_rows
@@ -140,6 +147,22 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
 
 
 # ------------------------------------------------------------------ helpers
+def _result_notes(res) -> list[str]:
+    """The task's notes; a NaN value never goes without one."""
+    if res.n_covered == 0:
+        return ["no item is covered by the vocabulary: the scores are NaN (coverage 0)"]
+    notes = list(res.notes)
+    nan_metrics = sorted({r["metric"] for r in res.rows if not np.isfinite(r["value"])})
+    if nan_metrics and not notes:
+        notes.append(f"NaN value for {', '.join(nan_metrics)}")
+    tiny = [r for r in res.rows if r["main"] and np.isfinite(r["value"]) and r["metric"] != "threshold"
+            and not (np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]))]
+    if tiny:
+        notes.append(f"{tiny[0]['metric']} is computed on only {tiny[0]['n']} items, too few for a confidence "
+                     f"interval; do not rely on it")
+    return notes
+
+
 def _name_encoders(encoders) -> dict[str, Any]:
     if isinstance(encoders, dict):
         named = dict(encoders)
@@ -195,9 +218,13 @@ def _dataset_info(ds: Dataset) -> dict[str, Any]:
 
 def _common_subset(ds: Dataset, views: dict[str, VectorView]) -> np.ndarray | None:
     if ds.kind == "similarity":
+        for v in views.values():
+            v.screen()
         masks = [(v.lookups(ds.data.word1) >= 0) & (v.lookups(ds.data.word2) >= 0) for v in views.values()]
     elif ds.kind == "analogy":
         q = ds.data
+        for v in views.values():
+            v.screen()
         masks = []
         for v in views.values():
             ans = np.array([any(v.lookup(w) is not None for w in a) for a in q.answers], dtype=bool)

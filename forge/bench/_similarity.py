@@ -20,7 +20,7 @@ import numpy as np
 
 from forge.bench._parsers import WordPairs
 from forge.bench._result import TaskResult, metric_row
-from forge.bench._stats import bootstrap_ci, fisher_ci, pearson, spearman
+from forge.bench._stats import bootstrap_ci, correlation_note, fisher_ci, pearson, spearman
 from forge.bench._vectors import VectorView, pair_cosines
 from forge.errors import BadInputError
 
@@ -48,6 +48,7 @@ def evaluate_similarity(view: VectorView, pairs: WordPairs, oov: str = "drop", s
     """
     if oov not in OOV_CHOICES:
         raise BadInputError(f"oov={oov!r} is not a valid OOV policy for similarity; choose one of {OOV_CHOICES}.")
+    view.screen()   # words with NaN/inf vectors count as out of vocabulary
     i1, i2 = view.lookups(pairs.word1, open_vocabulary=True), view.lookups(pairs.word2, open_vocabulary=True)
     covered = (i1 >= 0) & (i2 >= 0)
     use = covered.copy() if oov == "drop" else np.ones(len(pairs), dtype=bool)
@@ -76,4 +77,5 @@ def evaluate_similarity(view: VectorView, pairs: WordPairs, oov: str = "drop", s
     else:
         ci_rho, ci_r = fisher_ci(rho, n, method="spearman"), fisher_ci(r, n)
     rows = [metric_row("spearman", rho, ci_rho, n, main=True), metric_row("pearson", r, ci_r, n)]
-    return TaskResult(rows, {"gold": pairs.scores, "pred": pred}, len(pairs), int(covered.sum()))
+    notes = [] if np.isfinite(rho) and np.isfinite(r) else [correlation_note(gold, model) or "the correlation is NaN"]
+    return TaskResult(rows, {"gold": pairs.scores, "pred": pred}, len(pairs), int(covered.sum()), notes)

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import stats
 
 __all__ = ["fisher_ci", "bootstrap_ci", "wilson_ci", "williams_test", "paired_bootstrap", "mcnemar",
-           "spearman", "pearson"]
+           "spearman", "pearson", "correlation_note"]
 
 
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
@@ -29,6 +29,32 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     if len(x) < 2 or np.all(x == x[0]) or np.all(y == y[0]):
         return float("nan")
     return float(stats.pearsonr(x, y).statistic)
+
+
+def correlation_note(gold: np.ndarray, model: np.ndarray) -> str | None:
+    """Why a correlation of ``gold`` and ``model`` is undefined (NaN), or None when it is defined.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> correlation_note(np.array([3.0]), np.array([0.5]))
+    'only 1 item is scored; a correlation needs at least 2'
+    >>> correlation_note(np.array([1.0, 2.0]), np.array([0.1, 0.3])) is None
+    True
+    """
+    n = len(gold)
+    if n == 0:
+        return "no item is scored (coverage 0), so the correlations are NaN"
+    if n < 2:
+        return f"only {n} item is scored; a correlation needs at least 2"
+    if not (np.all(np.isfinite(gold)) and np.all(np.isfinite(model))):
+        return "some scored items have a non-finite gold score or prediction, so the correlations are NaN"
+    if np.all(gold == gold[0]):
+        return f"all {n} scored items have the same gold score ({gold[0]:g}); a correlation is undefined (NaN)"
+    if np.all(model == model[0]):
+        return (f"the encoder gives all {n} scored items the same similarity ({model[0]:g}); a correlation is "
+                f"undefined (NaN)")
+    return None
 
 
 def fisher_ci(r: float, n: int, level: float = 0.95, method: str = "pearson") -> tuple[float, float]:

@@ -34,6 +34,64 @@ def _cosine_from(dots: np.ndarray, nu: np.ndarray, nv: np.ndarray) -> np.ndarray
     return out
 
 
+def _check_pair(words: Any, matrix: Any) -> tuple[list[str], Any]:
+    """Validate a ``(words, matrix)`` pair: strings, and a numeric 2-D matrix with one row per word."""
+    try:
+        words = list(words)
+    except TypeError:
+        raise BadInputError(f"(words, matrix): words must be a list of strings, got {type(words).__name__}.") from None
+    bad = next((w for w in words if not isinstance(w, str)), None)
+    if bad is not None:
+        raise BadInputError(f"(words, matrix): every word must be a str, got {bad!r} "
+                            f"({type(bad).__name__}); pass e.g. (['cat', 'dog'], matrix).")
+    if not sp.issparse(matrix):
+        try:
+            matrix = np.asarray(matrix)
+        except (TypeError, ValueError) as exc:   # ragged nested lists
+            raise BadInputError(f"(words, matrix): the matrix is not a rectangular array ({exc}).") from None
+        if matrix.dtype.kind not in "biuf":
+            raise BadInputError(f"(words, matrix): the matrix must hold real numbers, got dtype {matrix.dtype}; "
+                                f"pass a float array of shape (len(words), dim).")
+    if matrix.ndim != 2:
+        raise BadInputError(f"(words, matrix): the matrix must be 2-D (len(words), dim), got shape "
+                            f"{tuple(matrix.shape)}.")
+    if matrix.shape[0] != len(words):
+        raise BadInputError(f"(words, matrix): {len(words)} words but {matrix.shape[0]} matrix rows; give one "
+                            f"row per word, in the same order.")
+    if matrix.shape[1] == 0:
+        raise BadInputError("(words, matrix): the matrix has 0 columns; each word needs a vector of dim >= 1.")
+    return words, matrix
+
+
+def _check_restrict(restrict_vocab: Any) -> int | None:
+    """``restrict_vocab``: None or 0 (no limit) or a positive int."""
+    if restrict_vocab is None:
+        return None
+    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)) or restrict_vocab < 0:
+        raise BadInputError(f"restrict_vocab={restrict_vocab!r} is not valid; give a positive int (the number "
+                            f"of most frequent words used) or None for the whole vocabulary.")
+    return int(restrict_vocab)
+
+
+def _nonfinite_rows(mat: Any) -> np.ndarray:
+    """Indices of the rows holding a NaN or an infinity, or a value beyond float32 (dense or scipy sparse)."""
+    if sp.issparse(mat):
+        coo = sp.coo_matrix(mat)
+        return np.unique(coo.row[~np.isfinite(coo.data)]).astype(np.int64)
+    mat = np.asarray(mat)
+    if mat.dtype.kind not in "fc":
+        return np.zeros(0, dtype=np.int64)
+    # a float64 row sum is non-finite when the row is; check only those rows exactly (sums can overflow)
+    cand = np.flatnonzero(~np.isfinite(mat.sum(axis=1, dtype=np.float64)))
+    bad = cand[~np.isfinite(mat[cand]).all(axis=1)] if len(cand) else cand
+    if mat.dtype.itemsize > 4 and mat.size:   # values beyond float32 become inf in the float32 unit matrix
+        big = np.finfo(np.float32).max
+        with np.errstate(invalid="ignore"):
+            over = np.flatnonzero((mat.max(axis=1) > big) | (mat.min(axis=1) < -big))
+        bad = np.union1d(bad, over)
+    return np.asarray(bad, dtype=np.int64)
+
+
 def fold(word: str) -> str:
     """The case folding used with ``case_insensitive=True``."""
     return word.lower()
@@ -45,8 +103,7 @@ class VectorView:
         self.case_insensitive = case_insensitive
         specials: set[str] = set()
         if isinstance(source, tuple) and len(source) == 2:
-            words, matrix = source
-            self.words, self._matrix = list(words), matrix
+            self.words, self._matrix = _check_pair(*source)
             self.contextual = False
         elif hasattr(source, "index_to_key") and hasattr(source, "vectors"):  # gensim KeyedVectors
             self.words, self._matrix = list(source.index_to_key), source.vectors
@@ -66,24 +123,56 @@ class VectorView:
         if not self.words:
             raise BadInputError(f"{type(source).__name__} has an empty vocabulary; fit it first.")
         n = len(self.words)
-        self.restrict = n if not restrict_vocab else min(int(restrict_vocab), n)
+        limit = _check_restrict(restrict_vocab)
+        self.restrict = min(limit, n) if limit else n
         self.specials = specials
+        self._build_index(set())
+        self._unit = None
+        self._extra: list[np.ndarray] = []   # rows appended for open-vocabulary words
+        self.nonfinite: list[str] | None = None   # words left out for NaN/inf vectors (after screen())
+        self._bad_rows = np.zeros(0, dtype=np.int64)
+
+    def _build_index(self, skip_rows: set[int]) -> None:
+        """Row lookup and analogy candidate groups; special tokens and ``skip_rows`` are never used."""
+        case_insensitive, specials = self.case_insensitive, self.specials
         # canonical row of each (folded) key among the first `restrict` words; first occurrence wins
         self.index: dict[str, int] = {}
         for i in range(self.restrict - 1, -1, -1):
             w = self.words[i]
-            if w not in specials:
+            if w not in specials and i not in skip_rows:
                 self.index[fold(w) if case_insensitive else w] = i
         # group id of each candidate row (the canonical row of its folded key); -1 = never a candidate
         self.group = np.full(self.restrict, -1, dtype=np.int64)
         for i in range(self.restrict):
             w = self.words[i]
-            if w not in specials:
+            if w not in specials and i not in skip_rows:
                 self.group[i] = self.index[fold(w) if case_insensitive else w]
         counts = np.bincount(self.group[self.group >= 0], minlength=self.restrict)
         self.variants = {int(g): np.flatnonzero(self.group == g) for g in np.flatnonzero(counts > 1)}
-        self._unit = None
-        self._extra: list[np.ndarray] = []   # rows appended for open-vocabulary words
+
+    def screen(self) -> list[str]:
+        """Leave out words whose context-free vector has a NaN or infinite value; return them.
+
+        Such words are treated as out of vocabulary (never looked up, never an analogy candidate), so
+        one broken row cannot win every analogy argmax or turn a correlation into NaN. The tasks call
+        this before they use the context-free matrix; :func:`forge.bench.run` records the words left
+        out in ``protocol["encoders"][name]["nonfinite_words"]`` and a note in ``protocol["errors"]``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> view = VectorView((["a", "b", "c"], np.array([[1.0, 0], [np.nan, 1], [0, 1]])))
+        >>> view.screen(), view.lookup("b")
+        (['b'], None)
+        """
+        if self.nonfinite is None:
+            bad = _nonfinite_rows(self.matrix()[:len(self.words)])
+            self.nonfinite = [self.words[i] for i in bad]
+            self._bad_rows = bad
+            if len(bad):
+                self._build_index({int(i) for i in bad})
+                self._unit = None
+        return self.nonfinite
 
     open_vocabulary = False
 
@@ -110,7 +199,12 @@ class VectorView:
         if word not in self.source:
             return -1
         self.matrix()  # the base matrix first, so the new row goes after it
-        self._extra.append(np.asarray(self.source.vector(word), dtype=np.float32).ravel())
+        vec = np.asarray(self.source.vector(word), dtype=np.float32).ravel()
+        if not np.all(np.isfinite(vec)):
+            if self.nonfinite is not None and word not in self.nonfinite:
+                self.nonfinite.append(word)
+            return -1
+        self._extra.append(vec)
         row = len(self.words) + len(self._extra) - 1
         self._extra_index[key] = row
         self._unit = None
@@ -143,12 +237,23 @@ class VectorView:
     def unit(self) -> Any:
         """Rows scaled to unit length (zero rows stay zero), float32."""
         if self._unit is None:
+            self.screen()
             mat = self.matrix()
+            bad = self._bad_rows
             if sp.issparse(mat):
                 mat = sp.csr_matrix(mat, dtype=np.float32)
+                if len(bad):   # rows left out by screen() become zero rows (never candidates anyway)
+                    keep = np.ones(mat.shape[0], dtype=np.float32)
+                    keep[bad] = 0
+                    mat = mat.copy()
+                    mat.data[~np.isfinite(mat.data)] = 0
+                    mat = sp.diags(keep) @ mat
                 norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
                 self._unit = sp.diags(1.0 / np.where(norms == 0, 1, norms)).astype(np.float32) @ mat
             else:
+                if len(bad):   # rows left out by screen() become zero rows (never candidates anyway)
+                    mat = np.array(mat, dtype=np.float64 if mat.dtype.itemsize > 4 else np.float32)
+                    mat[bad] = 0
                 mat = np.asarray(mat, dtype=np.float32)
                 norms = np.linalg.norm(mat, axis=1, keepdims=True)
                 self._unit = mat / np.where(norms == 0, 1, norms)
@@ -174,6 +279,9 @@ class VectorView:
 
     def mean_vector(self) -> np.ndarray:
         mat = self.matrix()
+        if self.nonfinite:   # the mean of the finite rows only
+            keep = np.setdiff1d(np.arange(mat.shape[0]), _nonfinite_rows(mat))
+            mat = mat[keep]
         return np.asarray(mat.mean(axis=0), dtype=np.float64).ravel()
 
     # ------------------------------------------------------------ contextual
