@@ -204,3 +204,13 @@ def test_a_valid_cache_in_a_read_only_place_is_still_used(tmp_path, monkeypatch)
     again = forge.corpora.load("gensim-default", parts=("lee",))
     assert again.files == first.files
 
+
+
+def test_a_full_disk_while_feeding_gensim_is_a_forge_error(tmp_path, monkeypatch):
+    path = tmp_path / "c.txt.gz"
+    with gzip.open(path, "wt") as handle:
+        handle.write(GOOD)
+    import tempfile
+    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left")))
+    with pytest.raises(BadInputError, match="No space left.*TMPDIR"):
+        forge.create("cbow", **W2V).fit(TextCorpus(path, tokenizer="whitespace"))

@@ -164,7 +164,7 @@ class ZipLinesCorpus(Corpus):
     def __iter__(self) -> Iterator[list[str]]:
         try:
             archive = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise BadInputError(f"{self.path} is not a readable zip archive ({exc}).") from None
         with archive:
             for info in archive.infolist():

@@ -114,7 +114,8 @@ class TextCorpus(Corpus):
         if isinstance(max_sentence_length, bool) or not isinstance(max_sentence_length, int) or max_sentence_length < 1:
             raise BadInputError(f"max_sentence_length must be an integer >= 1, got {max_sentence_length!r}.")
         try:
-            codecs.lookup(encoding)
+            if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # "rot13", "base64": not text
+                raise LookupError(encoding)
         except (LookupError, TypeError):
             raise BadInputError(f"Unknown text encoding {encoding!r} for the corpus; pass a Python codec name "
                                 f"such as 'utf-8' or 'latin-1'.") from None
@@ -144,11 +145,12 @@ class TextCorpus(Corpus):
         return self.files[0]
 
 
-GENSIM_MAX_WORDS = 10000  # gensim.models.word2vec.MAX_WORDS_IN_BATCH
-# gensim's corpus_file mode trains worse on long lines than its iterable mode on the same tokens: on the
-# text8 prefix, lines of 10,000 words cost about 0.06 WordSim-353 and 3 analogy points, while lines of
-# 1,000 words match iterable mode (issue 9, item 11; benchmarks/word2vec_quality.py). Lines fed to
-# corpus_file mode are therefore at most this long.
+# gensim's corpus_file mode reads each batch until it holds more than 10,000 words (keeping the line that
+# crossed the limit) but trains on at most 10,000 of them after subsampling (MAX_SENTENCE_LEN): the rest of
+# the batch is skipped. On lines of 10,000 words that skipped 27% of the words of gensim-default and cost
+# about 0.06 WordSim-353 rho and 3 analogy points on the text8 prefix; on lines of at most 1,000 words it
+# trains as many words as iterable mode (at sample=0, 0.7% fewer). Lines fed to corpus_file mode are
+# therefore at most this long (issue 9, item 11; benchmarks/word2vec_quality.py).
 CORPUS_FILE_MAX_WORDS = 1000
 
 # whitespace for Python's str.split() but not for gensim's C++ reader (C isspace)
@@ -184,7 +186,7 @@ def scan_line_file(path: Path, encoding: str = "utf-8") -> LineFileStats:
             chunk = handle.read(CHUNK_CHARS)
             try:
                 text = decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as exc:
+            except UnicodeError as exc:
                 raise _decode_error(path, encoding, line_no, exc) from None
             if not chunk:
                 break
@@ -294,7 +296,7 @@ def _read_lines(path: Path, encoding: str) -> Iterator[str]:
                         pending = pending[cut + 1:]
             if pending:
                 yield pending
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:  # UnicodeDecodeError, or a codec's own complaint (UTF-16 without a BOM)
         raise _decode_error(path, encoding, line_no, exc) from None
     except LookupError:
         raise BadInputError(f"Cannot read corpus file {path}: unknown text encoding {encoding!r}; pass a "
@@ -310,8 +312,9 @@ def _binary_error(path: Path, line_no: int) -> BadInputError:
                          f"(e.g. iconv -f UTF-16 -t UTF-8).")
 
 
-def _decode_error(path: Path, encoding: str, line_no: int, exc: UnicodeDecodeError) -> BadInputError:
-    return BadInputError(f"{path} is not valid {encoding} text near line {line_no} ({exc.reason} at byte "
-                         f"{exc.start} of a chunk); is it a binary file? Pass encoding=... if it is text in "
-                         f"another encoding (a UTF-16 file must be converted to UTF-8 or read with "
+def _decode_error(path: Path, encoding: str, line_no: int, exc: UnicodeError) -> BadInputError:
+    detail = (f"{exc.reason} at byte {exc.start} of a chunk" if isinstance(exc, UnicodeDecodeError)
+              else str(exc))
+    return BadInputError(f"{path} is not valid {encoding} text near line {line_no} ({detail}); is it a binary "
+                         f"file? Pass encoding=... if it is text in another encoding (a UTF-16 file must be converted to UTF-8 or read with "
                          f"encoding='utf-16').")
