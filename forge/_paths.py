@@ -19,9 +19,19 @@ def data_dir() -> Path | None:
 
 
 def cache_dir() -> Path:
-    """Per-user cache: ``FORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/forge``, else ``~/.cache/forge``."""
+    """Per-user cache: ``FORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/forge``, else ``~/.cache/forge``.
+
+    The directory is created when first written to; a path that exists and is
+    not a directory raises :class:`forge.errors.BadInputError`.
+    """
     value = os.environ.get("FORGE_CACHE_DIR")
     if value:
-        return Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "forge"
+        path, source = Path(value).expanduser(), "FORGE_CACHE_DIR"
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        path, source = Path(base) / "forge", "the default cache directory"
+    if path.exists() and not path.is_dir():
+        from forge.errors import BadInputError
+        raise BadInputError(f"forge's cache directory {path} ({source}) exists but is not a directory; set "
+                            f"FORGE_CACHE_DIR to a directory (it is created when missing).")
+    return path

@@ -117,14 +117,15 @@ def test_max_tokens_per_line_counts_across_chunk_boundaries(tmp_path, monkeypatc
     monkeypatch.setattr(_readers, "CHUNK_CHARS", 7)  # tokens are cut by chunk edges
     path = tmp_path / "c.txt"
     path.write_text("alpha beta gamma\n\none two three four five six\nx\n")
-    _readers._MAX_TOKENS_CACHE.clear()
+    _readers._SCAN_CACHE.clear()
     assert _readers.max_tokens_per_line(path) == 6
 
 
 def test_long_lines_are_not_handed_to_gensim_corpus_file(tmp_path):
-    # gensim's corpus_file mode trains only on the first 10000 words of each line
+    # gensim's corpus_file mode trains only on the first 10000 words of each line, and trains worse than
+    # its iterable mode on lines longer than about 1000 words (issue 9, item 11)
     path = tmp_path / "one_line.txt"
-    path.write_text(" ".join(["w"] * 10001))
+    path.write_text(" ".join(["w"] * (forge.corpora.CORPUS_FILE_MAX_WORDS + 1)))
     assert TextCorpus(path, tokenizer="whitespace").line_sentence_file() is None
-    path.write_text(" ".join(["w"] * 10000))
+    path.write_text(" ".join(["w"] * forge.corpora.CORPUS_FILE_MAX_WORDS))
     assert TextCorpus(path, tokenizer="whitespace").line_sentence_file() == path

@@ -29,7 +29,7 @@ def test_same_vectors_as_gensim_with_the_same_settings():
 
 def test_loss_history_is_per_epoch_not_cumulative():
     enc = forge.create("skipgram", **{**FAST, "epochs": 4}).fit(TINY_CORPUS)
-    losses = enc.loss_history_
+    losses = enc.loss_history_  # the compatibility alias of history_
     assert len(losses) == 4 and all(x > 0 for x in losses)
     total = enc.model_.get_latest_training_loss()
     assert sum(losses) == pytest.approx(total, rel=1e-5)  # differences of gensim's running total

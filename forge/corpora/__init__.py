@@ -1,5 +1,6 @@
 """Corpora: restartable streams of token lists, tokenizers and named corpora."""
 
+from forge.corpora._corpus_file import CORPUS_FILE_MAX_WORDS, gensim_corpus_file
 from forge.corpora._named import ZipLinesCorpus, list_corpora, load, register_corpus
 from forge.corpora._open import open_corpus
 from forge.corpora._readers import Corpus, ListCorpus, TextCorpus, as_corpus
@@ -8,4 +9,4 @@ from forge.corpora._tokenizers import (get_tokenizer, list_tokenizers, regex_tok
 
 __all__ = ["Corpus", "TextCorpus", "ListCorpus", "ZipLinesCorpus", "as_corpus", "load", "list_corpora", "open_corpus",
            "register_corpus", "get_tokenizer", "register_tokenizer", "list_tokenizers", "regex_tokenize",
-           "whitespace_tokenize"]
+           "whitespace_tokenize", "gensim_corpus_file", "CORPUS_FILE_MAX_WORDS"]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import bz2
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
 from forge._catalogue import Registry
 from forge._paths import cache_dir, data_dir
-from forge._persist import atomic_file
+from forge.corpora._cache import cached_lines
 from forge.corpora._readers import Corpus, TextCorpus
 from forge.corpora._tokenizers import regex_tokenize
 from forge.errors import BadInputError, MissingDataError, PluginError
@@ -131,12 +132,9 @@ def _gensim_default(split: str | None = None, parts: tuple[str, ...] = ("lee", "
     unknown = [p for p in parts if p not in _GENSIM_PARTS]
     if unknown:
         raise BadInputError(f"Unknown gensim-default part(s) {unknown}; valid parts: {', '.join(_GENSIM_PARTS)}.")
-    path = cache_dir() / "corpora" / f"gensim-default-{'-'.join(parts)}-v1.txt"
-    if not path.is_file():  # tokenise once into the cache, atomically
-        with atomic_file(path, "w", encoding="utf-8") as out:
-            for part in parts:
-                for tokens in _gensim_part_lines(part):
-                    out.write(" ".join(tokens) + "\n")
+    # tokenised once into the cache; checked (size, sha256) on every load and rebuilt when it does not match
+    path = cached_lines(cache_dir() / "corpora" / f"gensim-default-{'-'.join(parts)}-v1.txt",
+                        lambda: (" ".join(tokens) for part in parts for tokens in _gensim_part_lines(part)))
     return TextCorpus(path, tokenizer="whitespace")
 
 
@@ -180,21 +178,34 @@ class ZipLinesCorpus(Corpus):
     def __iter__(self) -> Iterator[list[str]]:
         try:
             archive = zipfile.ZipFile(self.path)
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise BadInputError(f"{self.path} is not a readable zip archive ({exc}).") from None
         with archive:
             for info in archive.infolist():
                 if info.is_dir() or not self.members(info.filename):
                     continue
-                with archive.open(info) as raw:
-                    for line_no, raw_line in enumerate(raw, 1):
-                        try:
-                            line = raw_line.decode("utf-8")
-                        except UnicodeDecodeError:
-                            raise BadInputError(f"{self.path}:{info.filename} line {line_no} is not UTF-8.") from None
-                        tokens = self.parse(line)
-                        if tokens:
-                            yield tokens
+                yield from self._member(archive, info)
+
+    def _member(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[list[str]]:
+        line_no = 0
+        try:
+            with archive.open(info) as raw:
+                for line_no, raw_line in enumerate(raw, 1):
+                    try:
+                        line = raw_line.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise BadInputError(f"{self.path}:{info.filename} line {line_no} is not UTF-8.") from None
+                    if "\x00" in line:
+                        raise BadInputError(f"{self.path}:{info.filename} line {line_no} holds a NUL byte; the "
+                                            f"member is binary or damaged.")
+                    tokens = self.parse(line)
+                    if tokens:
+                        yield tokens
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+            # a damaged member (bad CRC, broken deflate stream), an unsupported compression or encryption
+            raise BadInputError(f"Cannot read member {info.filename} of {self.path} after line {line_no} "
+                                f"({type(exc).__name__}: {exc}); the archive is damaged: download it again."
+                                ) from None
 
 
 def _brown_tokens(line: str) -> list[str]:

@@ -8,10 +8,15 @@ chunks, so a single-line text8-style file streams in pieces of
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
 import io
 import lzma
+import re
+import stat as stat_module
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from forge.corpora._tokenizers import Tokenizer, get_tokenizer
@@ -106,8 +111,14 @@ class TextCorpus(Corpus):
         self.encoding = encoding
         self.files = _expand(source)
         get_tokenizer(tokenizer)  # fail early on an unknown name
-        if max_sentence_length < 1:
-            raise BadInputError(f"max_sentence_length must be >= 1, got {max_sentence_length}.")
+        if isinstance(max_sentence_length, bool) or not isinstance(max_sentence_length, int) or max_sentence_length < 1:
+            raise BadInputError(f"max_sentence_length must be an integer >= 1, got {max_sentence_length!r}.")
+        try:
+            if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # "rot13", "base64": not text
+                raise LookupError(encoding)
+        except (LookupError, TypeError):
+            raise BadInputError(f"Unknown text encoding {encoding!r} for the corpus; pass a Python codec name "
+                                f"such as 'utf-8' or 'latin-1'.") from None
 
     def __repr__(self) -> str:
         return f"TextCorpus({[str(f) for f in self.files][:3]}{'...' if len(self.files) > 3 else ''}, tokenizer={self.tokenizer!r})"
@@ -121,28 +132,72 @@ class TextCorpus(Corpus):
                     yield tokens[start:start + self.max_sentence_length]
 
     def line_sentence_file(self) -> Path | None:
-        # gensim's corpus_file reader splits a plain file on whitespace but trains only on the first
-        # 10000 words of each line, so a file with longer lines (text8) must be re-cut first
-        if (len(self.files) == 1 and self.tokenizer == "whitespace" and self.files[0].suffix not in _OPENERS
-                and self.max_sentence_length <= GENSIM_MAX_WORDS
-                and max_tokens_per_line(self.files[0]) <= self.max_sentence_length):
-            return self.files[0]
-        return None
+        # Hand gensim's corpus_file mode this very file only when it reads it to the same sentences and
+        # trains as well as on them: one plain UTF-8 file, split on whitespace, LF or CRLF line ends,
+        # no line longer than CORPUS_FILE_MAX_WORDS (see there). Anything else is re-cut by the caller.
+        if (len(self.files) != 1 or self.tokenizer != "whitespace" or self.files[0].suffix in _OPENERS
+                or self.encoding.lower().replace("_", "-") not in ("utf-8", "utf8")):
+            return None
+        stats = scan_line_file(self.files[0])  # raises the reader's own errors for NUL bytes, bad UTF-8
+        if stats.lone_cr or stats.odd_space or stats.max_tokens > min(self.max_sentence_length,
+                                                                        CORPUS_FILE_MAX_WORDS):
+            return None
+        return self.files[0]
 
 
-GENSIM_MAX_WORDS = 10000  # gensim.models.word2vec.MAX_WORDS_IN_BATCH
+# gensim's corpus_file mode reads each batch until it holds more than 10,000 words (keeping the line that
+# crossed the limit) but trains on at most 10,000 of them after subsampling (MAX_SENTENCE_LEN): the rest of
+# the batch is skipped. On lines of 10,000 words that skipped 27% of the words of gensim-default and cost
+# about 0.06 WordSim-353 rho and 3 analogy points on the text8 prefix; on lines of at most 1,000 words it
+# trains as many words as iterable mode (at sample=0, 0.7% fewer). Lines fed to corpus_file mode are
+# therefore at most this long (issue 9, item 11; benchmarks/word2vec_quality.py).
+CORPUS_FILE_MAX_WORDS = 1000
+
+# whitespace for Python's str.split() but not for gensim's C++ reader (C isspace)
+_ODD_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 
-def max_tokens_per_line(path: Path) -> int:
-    """The largest number of whitespace-separated tokens on one line, read in binary chunks."""
+@dataclass(frozen=True)
+class LineFileStats:
+    """What one binary pass over a plain text file found (see :func:`scan_line_file`)."""
+
+    max_tokens: int      # the most whitespace-separated tokens on one line
+    lone_cr: bool        # a CR not followed by LF (an old-Mac line end, which gensim does not split on)
+    odd_space: bool      # a character str.split() treats as whitespace but gensim's reader does not
+
+
+def scan_line_file(path: Path, encoding: str = "utf-8") -> LineFileStats:
+    """Scan ``path`` once in binary chunks; the result is cached by (path, size, mtime).
+
+    Raises the same :class:`BadInputError` as reading the file with
+    :class:`TextCorpus` would, for NUL bytes and undecodable text, so that
+    gensim's ``corpus_file`` mode never meets a file forge's own reader refuses.
+    """
     stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key in _MAX_TOKENS_CACHE:
-        return _MAX_TOKENS_CACHE[key]
+    key = (str(path), stat.st_size, stat.st_mtime_ns, encoding)
+    if key in _SCAN_CACHE:
+        return _SCAN_CACHE[key]
+    decoder = codecs.getincrementaldecoder(encoding)()
     longest = current = 0
-    in_token = False
+    in_token = prev_cr = lone_cr = odd_space = False
+    line_no = 1
     with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK_CHARS):
+        while True:
+            chunk = handle.read(CHUNK_CHARS)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeError as exc:
+                raise _decode_error(path, encoding, line_no, exc) from None
+            if not chunk:
+                break
+            if b"\x00" in chunk:
+                raise _binary_error(path, line_no + chunk[:chunk.index(b"\x00")].count(b"\n"))
+            odd_space = odd_space or _ODD_SPACE.search(text) is not None
+            if prev_cr and not chunk.startswith(b"\n"):
+                lone_cr = True
+            lone_cr = lone_cr or chunk[:-1].count(b"\r") > chunk.count(b"\r\n")
+            prev_cr = chunk.endswith(b"\r")
+            line_no += chunk.count(b"\n")
             for i, piece in enumerate(chunk.split(b"\n")):
                 if i:  # a newline ended the previous line
                     longest, current, in_token = max(longest, current), 0, False
@@ -153,12 +208,17 @@ def max_tokens_per_line(path: Path) -> int:
                     words -= 1  # a token cut by the chunk boundary was already counted
                 current += words
                 in_token = not piece[-1:].isspace()
-    longest = max(longest, current)
-    _MAX_TOKENS_CACHE[key] = longest
-    return longest
+    stats = LineFileStats(max(longest, current), lone_cr or prev_cr, odd_space)
+    _SCAN_CACHE[key] = stats
+    return stats
 
 
-_MAX_TOKENS_CACHE: dict[tuple[str, int, int], int] = {}
+def max_tokens_per_line(path: Path) -> int:
+    """The largest number of whitespace-separated tokens on one line, read in binary chunks."""
+    return scan_line_file(path).max_tokens
+
+
+_SCAN_CACHE: dict[tuple[str, int, int, str], LineFileStats] = {}
 
 
 def as_corpus(data: Iterable[Sequence[str]] | str | Path) -> Iterable[list[str]]:
@@ -185,12 +245,26 @@ def _expand(source: str | Path | Sequence[str | Path]) -> list[Path]:
             files.extend(found)
         elif path.is_file():
             files.append(path)
+        elif path.exists():  # a FIFO, socket or device: it can be read only once
+            raise BadInputError(f"Corpus path {path} is not a regular file or directory ({_file_kind(path)}); "
+                                f"encoders read a corpus more than once, so save the stream to a file first "
+                                f"(e.g. cat {path} > corpus.txt).")
         else:
             raise MissingDataError(f"Corpus file {path} does not exist; check the path "
                                    f"(relative paths are relative to {Path.cwd()}).")
     if not files:
         raise BadInputError("TextCorpus got an empty list of files.")
     return files
+
+
+def _file_kind(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:  # a symlink loop, a permission problem
+        return f"cannot be read: {exc.strerror or exc}"
+    kinds = [(stat_module.S_ISFIFO, "a FIFO / named pipe"), (stat_module.S_ISSOCK, "a socket"),
+             (stat_module.S_ISCHR, "a character device"), (stat_module.S_ISBLK, "a block device")]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 def _open_text(path: Path, encoding: str) -> io.TextIOBase:
@@ -209,8 +283,7 @@ def _read_lines(path: Path, encoding: str) -> Iterator[str]:
                 if not chunk:
                     break
                 if "\x00" in chunk:
-                    raise BadInputError(f"{path} looks like a binary file (NUL byte near line {line_no}); "
-                                        f"a corpus must be text, one sentence per line.")
+                    raise _binary_error(path, line_no + chunk[:chunk.index("\x00")].count("\n"))
                 pending += chunk
                 lines = pending.split("\n")
                 pending = lines.pop()
@@ -223,9 +296,25 @@ def _read_lines(path: Path, encoding: str) -> Iterator[str]:
                         pending = pending[cut + 1:]
             if pending:
                 yield pending
-    except UnicodeDecodeError as exc:
-        raise BadInputError(f"{path} is not valid {encoding} text near line {line_no} ({exc.reason} at byte "
-                            f"{exc.start} of a chunk); is it a binary file? Pass encoding=... if it is text "
-                            f"in another encoding.") from None
-    except (OSError, EOFError, lzma.LZMAError) as exc:
-        raise BadInputError(f"Cannot read corpus file {path}: {exc}. Is the compressed file truncated?") from None
+    except UnicodeError as exc:  # UnicodeDecodeError, or a codec's own complaint (UTF-16 without a BOM)
+        raise _decode_error(path, encoding, line_no, exc) from None
+    except LookupError:
+        raise BadInputError(f"Cannot read corpus file {path}: unknown text encoding {encoding!r}; pass a "
+                            f"Python codec name such as 'utf-8' or 'latin-1'.") from None
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        raise BadInputError(f"Cannot read corpus file {path} near line {line_no}: {exc}. Is the compressed "
+                            f"file truncated or damaged? Re-download or re-compress it.") from None
+
+
+def _binary_error(path: Path, line_no: int) -> BadInputError:
+    return BadInputError(f"{path} looks like a binary file (NUL byte near line {line_no}); a corpus must be "
+                         f"text, one sentence per line. A UTF-16 file has NUL bytes too: convert it to UTF-8 "
+                         f"(e.g. iconv -f UTF-16 -t UTF-8).")
+
+
+def _decode_error(path: Path, encoding: str, line_no: int, exc: UnicodeError) -> BadInputError:
+    detail = (f"{exc.reason} at byte {exc.start} of a chunk" if isinstance(exc, UnicodeDecodeError)
+              else str(exc))
+    return BadInputError(f"{path} is not valid {encoding} text near line {line_no} ({detail}); is it a binary "
+                         f"file? Pass encoding=... if it is text in another encoding (a UTF-16 file must be converted to UTF-8 or read with "
+                         f"encoding='utf-16').")

@@ -9,21 +9,25 @@ Python-iterator bottleneck; other corpora stream through ``corpus_iterable``.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import json
+import logging
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
 from forge._interface import OOV_POLICIES, BaseEncoder
-from forge.corpora import Corpus, TextCorpus, as_corpus
-from forge.errors import BadInputError
+from forge.corpora import as_corpus, gensim_corpus_file
+from forge.errors import BadInputError, CorruptModelError
 from forge.vocab import Vocabulary
 
 __all__ = ["Word2VecEncoder"]
+
+logger = logging.getLogger(__name__)
 
 
 class Word2VecEncoder(BaseEncoder):
@@ -34,22 +38,33 @@ class Word2VecEncoder(BaseEncoder):
     oov : {"error", "zero", "unk"}
         Unknown words raise, get zeros, or get the mean vector.
     progress : bool or None
-        Show a progress bar per epoch (None: only on a terminal).
+        Show a progress bar over the words of all epochs, updated within each
+        epoch (None: only on a terminal). Progress is also logged to the
+        ``forge.encoders.word2vec`` logger (INFO per epoch, DEBUG within).
     corpus_file : {"auto", "never"}
         "auto" trains file corpora through gensim's ``corpus_file`` mode
-        (tokenised once into a temporary file when needed).
+        (tokenised once into a temporary file of lines of at most 1,000
+        words when the file cannot be read as it is).
 
-    After ``fit``: ``keyed_vectors`` (gensim ``KeyedVectors``), ``loss_history_``
-    (training loss per epoch: gensim reports a running total, forge stores
-    the per-epoch differences), ``train_seconds_`` and ``words_per_second_``.
+    Reproducibility: gensim's threads interleave their updates, so only
+    ``workers=1`` with a fixed ``seed`` gives identical vectors from run to run
+    (the ``deterministic`` tag says so); more workers train faster but differ.
+
+    After ``fit``: ``keyed_vectors`` (gensim ``KeyedVectors``), ``history_``
+    (one dict per epoch: ``epoch``, ``loss`` when ``compute_loss`` (gensim
+    reports a running total, forge stores the per-epoch differences),
+    ``seconds``, ``words_per_s``, and gensim's ``raw_words`` and
+    ``effective_words`` (after subsampling); kept by ``save``/``forge.load``),
+    ``loss_history_`` (the per-epoch losses, an alias kept for compatibility),
+    ``train_seconds_`` and ``words_per_second_``.
 
     Examples
     --------
     >>> import forge
     >>> corpus = [["king", "queen", "man", "woman"]] * 50
     >>> sg = forge.create("skipgram", vector_size=16, min_count=1, epochs=2, workers=1, progress=False).fit(corpus)
-    >>> sg.vector("king").shape, len(sg.loss_history_)
-    ((16,), 2)
+    >>> sg.vector("king").shape, [h["epoch"] for h in sg.history_], len(sg.loss_history_)
+    ((16,), [1, 2], 2)
     """
 
     name = "word2vec"
@@ -96,6 +111,10 @@ class Word2VecEncoder(BaseEncoder):
     def _validate_params(self) -> None:
         self._validate()  # subclasses (e.g. the fastText plugin) extend _validate
 
+    def _more_tags(self) -> dict[str, Any]:
+        # gensim's worker threads race on the shared weights: only one worker repeats itself exactly
+        return {"deterministic": self.workers == 1}
+
     def _validate(self) -> None:
         if self.oov not in OOV_POLICIES:
             raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
@@ -106,20 +125,25 @@ class Word2VecEncoder(BaseEncoder):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise BadInputError(f"{key} must be a positive integer, got {value!r}.")
 
+    @property
+    def loss_history_(self) -> list[float]:
+        """Training loss per epoch: ``[h["loss"] for h in history_]`` (kept for compatibility)."""
+        if "history_" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__} has no training history before fit")
+        return [h["loss"] for h in self.history_ if "loss" in h]
+
     def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> "Word2VecEncoder":
         """Build the vocabulary and train; returns self."""
-        import time
-
-        from gensim.models import Word2Vec
         self._validate_params()
         corpus = as_corpus(corpus)
         params = self._gensim_params()
         compute_loss = params.pop("compute_loss")
         epochs = params.pop("epochs")
-        model = Word2Vec(**params, epochs=epochs)
-        progress = _EpochProgress(epochs, self.progress)
-        with _line_sentence_path(corpus, self.corpus_file) as path:
+        model = _ReportingWord2Vec(**params, epochs=epochs)
+        kind = {0: "cbow", 1: "skipgram"}.get(self.sg, f"sg={self.sg}")
+        with gensim_corpus_file(corpus, self.corpus_file) as path:
             source = {"corpus_file": str(path)} if path else {"corpus_iterable": corpus}
+            logger.info("word2vec (%s): building the vocabulary from %r", kind, corpus)
             model.build_vocab(**source)
             if len(model.wv) == 0:
                 raise BadInputError(f"The corpus {corpus!r} gave an empty vocabulary (min_count={self.min_count}): "
@@ -127,13 +151,23 @@ class Word2VecEncoder(BaseEncoder):
                                     f"give more text.")
             counts = ({"total_words": model.corpus_total_words} if path
                       else {"total_examples": model.corpus_count})
+            logger.info("word2vec (%s): training on %d words, %d vocabulary words, %d epochs, %d workers, %s mode",
+                        kind, model.corpus_total_words, len(model.wv), epochs, self.workers,
+                        "corpus_file" if path else "iterable")
+            progress = _Progress(kind, epochs, model.corpus_total_words, compute_loss, self.progress)
+            model.forge_progress = progress
             start = time.perf_counter()
-            model.train(**source, **counts, epochs=epochs, compute_loss=compute_loss, callbacks=[progress])
+            try:
+                model.train(**source, **counts, epochs=epochs, compute_loss=compute_loss, callbacks=[progress])
+            finally:
+                model.forge_progress = None
+                progress.close()
             self.train_seconds_ = time.perf_counter() - start
-        progress.close()
         self.model_ = model
-        self.loss_history_ = progress.losses if compute_loss else []
+        self.history_ = progress.history
         self.words_per_second_ = model.corpus_total_words * epochs / max(self.train_seconds_, 1e-9)
+        logger.info("word2vec (%s): trained in %.1f s (%.0f words/s)", kind, self.train_seconds_,
+                    self.words_per_second_)
         self._set_vectors(model.wv)
         return self
 
@@ -157,7 +191,7 @@ class Word2VecEncoder(BaseEncoder):
         """Wrap existing gensim ``KeyedVectors`` (e.g. pretrained) as a fitted encoder."""
         enc = cls(vector_size=int(kv.vector_size), **params)
         enc.model_ = None
-        enc.loss_history_ = []
+        enc.history_ = []
         enc._set_vectors(kv)
         return enc
 
@@ -186,6 +220,7 @@ class Word2VecEncoder(BaseEncoder):
     def _save_state(self, directory: Path) -> None:
         np.save(directory / "vectors.npy", np.ascontiguousarray(self.keyed_vectors.vectors), allow_pickle=False)
         self.vocab_.save(directory / "vocab.json")
+        (directory / HISTORY_FILE).write_text(json.dumps({"history": self.history_}, indent=1), encoding="utf-8")
 
     def _load_state(self, directory: Path) -> None:
         from gensim.models import KeyedVectors
@@ -198,58 +233,101 @@ class Word2VecEncoder(BaseEncoder):
         for word, count in zip(vocab.words, vocab.counts.tolist()):
             kv.set_vecattr(word, "count", count)
         self.model_ = None
-        self.loss_history_ = []
+        self.history_ = _load_history(directory / HISTORY_FILE)
         self.keyed_vectors = kv
         self.vocab_ = vocab
 
 
-class _EpochProgress(CallbackAny2Vec):
-    """gensim callback: a tqdm bar over epochs, per-epoch loss from gensim's running total."""
+HISTORY_FILE = "history.json"
 
-    def __init__(self, epochs: int, progress: bool | None):
+
+def _load_history(path: Path) -> list[dict[str, Any]]:
+    """The per-epoch history saved with the model ([] for a model saved before forge kept it)."""
+    if not path.exists():
+        return []
+    try:
+        history = json.loads(path.read_text(encoding="utf-8"))["history"]
+        ok = isinstance(history, list) and all(isinstance(h, dict) for h in history)
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        ok = False
+    if not ok:
+        raise CorruptModelError(f"{path} is not a valid training history (expected {{\"history\": [{{...}}, ...]}}); "
+                                f"the model directory is corrupt: save it again.")
+    return history
+
+
+class _ReportingWord2Vec(Word2Vec):
+    """gensim's Word2Vec, unchanged, that also tells forge's progress bar how far an epoch has got.
+
+    gensim calls ``_log_progress`` every ``report_delay`` seconds (1 s) within
+    an epoch, in both iterable and ``corpus_file`` mode; its callbacks only
+    fire at epoch boundaries.
+    """
+
+    forge_progress: _Progress | None = None
+
+    def _log_progress(self, job_queue, progress_queue, cur_epoch, example_count, total_examples,
+                      raw_word_count, total_words, trained_word_count, elapsed):
+        super()._log_progress(job_queue, progress_queue, cur_epoch, example_count, total_examples,
+                              raw_word_count, total_words, trained_word_count, elapsed)
+        if self.forge_progress is not None:
+            done = example_count / total_examples if total_examples else raw_word_count / max(total_words or 1, 1)
+            self.forge_progress.within_epoch(cur_epoch, min(done, 1.0), trained_word_count / max(elapsed, 1e-9))
+
+    def _log_epoch_end(self, cur_epoch, example_count, total_examples, raw_word_count, total_words,
+                       trained_word_count, elapsed, is_corpus_file_mode):
+        super()._log_epoch_end(cur_epoch, example_count, total_examples, raw_word_count, total_words,
+                               trained_word_count, elapsed, is_corpus_file_mode)
+        if self.forge_progress is not None:
+            self.forge_progress.epoch_words = (int(raw_word_count), int(trained_word_count))
+
+
+class _Progress(CallbackAny2Vec):
+    """gensim callback: a tqdm bar over all epochs' words, logging, and the per-epoch history."""
+
+    def __init__(self, kind: str, epochs: int, words: int, compute_loss: bool, progress: bool | None):
         from tqdm.auto import tqdm
-        self.bar = tqdm(total=epochs, desc="word2vec", unit="epoch", disable=None if progress is None else not progress)
-        self.losses: list[float] = []
+        self.kind, self.epochs, self.words, self.compute_loss = kind, epochs, max(int(words), 1), compute_loss
+        self.bar = tqdm(total=epochs * self.words, desc=kind, unit="word", unit_scale=True,
+                        disable=None if progress is None else not progress)
+        self.history: list[dict[str, Any]] = []
+        self.epoch_words: tuple[int, int] | None = None  # (raw, effective) words of the epoch, from gensim
         self._last_total = 0.0
+        self._epoch = 0
+        self._epoch_start = time.perf_counter()
+
+    def _move_to(self, position: float) -> None:
+        self.bar.update(max(0, int(position) - self.bar.n))
+
+    def on_epoch_begin(self, model) -> None:
+        self._epoch_start = time.perf_counter()
+        self.bar.set_postfix(epoch=f"{self._epoch + 1}/{self.epochs}")
+
+    def within_epoch(self, epoch: int, done: float, words_per_s: float) -> None:
+        self._move_to((epoch + done) * self.words)
+        logger.debug("word2vec (%s): epoch %d/%d at %.0f%%, %.0f effective words/s", self.kind, epoch + 1,
+                     self.epochs, 100 * done, words_per_s)
 
     def on_epoch_end(self, model) -> None:
-        total = float(model.get_latest_training_loss())
-        self.losses.append(total - self._last_total)
-        self._last_total = total
-        self.bar.set_postfix(loss=f"{self.losses[-1]:.4g}")
-        self.bar.update(1)
+        seconds = time.perf_counter() - self._epoch_start
+        self._epoch += 1
+        record: dict[str, Any] = {"epoch": self._epoch}
+        if self.compute_loss:
+            total = float(model.get_latest_training_loss())
+            record["loss"] = total - self._last_total
+            self._last_total = total
+        record.update(seconds=seconds, words_per_s=self.words / max(seconds, 1e-9))
+        if self.epoch_words is not None:
+            # effective words: those trained on after subsampling and the vocabulary cut
+            record.update(raw_words=self.epoch_words[0], effective_words=self.epoch_words[1])
+            self.epoch_words = None
+        self.history.append(record)
+        self._move_to(self._epoch * self.words)
+        loss = f", loss {record['loss']:.4g}" if "loss" in record else ""
+        self.bar.set_postfix(epoch=f"{self._epoch}/{self.epochs}", **({"loss": f"{record['loss']:.4g}"}
+                                                                       if "loss" in record else {}))
+        logger.info("word2vec (%s): epoch %d/%d done in %.1f s (%.0f words/s)%s", self.kind, self._epoch,
+                    self.epochs, seconds, record["words_per_s"], loss)
 
     def close(self) -> None:
         self.bar.close()
-
-
-class _line_sentence_path:
-    """Context manager: a plain whitespace-tokenised file for gensim's corpus_file mode, or None.
-
-    A TextCorpus that already is such a file is used in place; other file
-    corpora are tokenised once into a temporary file (streamed, never held
-    in memory) that is removed afterwards. In-memory corpora give None.
-    """
-
-    def __init__(self, corpus: Any, mode: str):
-        self.corpus, self.mode, self.tmp = corpus, mode, None
-
-    def __enter__(self) -> Path | None:
-        if self.mode == "never" or not isinstance(self.corpus, Corpus):
-            return None
-        direct = self.corpus.line_sentence_file()
-        if direct is not None:
-            return direct
-        if not isinstance(self.corpus, TextCorpus):
-            return None
-        fd, tmp = tempfile.mkstemp(prefix="forge-w2v-", suffix=".txt")
-        self.tmp = tmp
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for sentence in self.corpus:
-                # gensim's reader splits on whitespace: tokens that contain whitespace cannot pass
-                out.write(" ".join(t for t in sentence if t and not any(c.isspace() for c in t)) + "\n")
-        return Path(tmp)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.tmp and os.path.exists(self.tmp):
-            os.unlink(self.tmp)

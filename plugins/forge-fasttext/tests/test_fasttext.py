@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,14 +111,23 @@ def test_bad_params_rejected_in_fit(bad, match):
         small(**bad).fit(TINY_CORPUS)
 
 
-def test_long_lines_are_streamed_not_read_by_gensim(tmp_path):
-    from forge_fasttext.encoder import _line_file
-    short, long = tmp_path / "short.txt", tmp_path / "long.txt"
-    short.write_text("a b c\n" * 5000)
+def test_long_lines_are_recut_before_gensim_reads_them(tmp_path, monkeypatch):
+    from gensim.models import FastText
+    seen = {}
+    original = FastText.build_vocab
+
+    def spy(self, *args, **kwargs):
+        path = kwargs.get("corpus_file")
+        seen["lines"] = [len(line.split()) for line in Path(path).read_text("utf-8").splitlines()] if path else None
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(FastText, "build_vocab", spy)
+    long = tmp_path / "long.txt"
     long.write_text("a b c\n" + " ".join(["w"] * 10001) + "\n")
-    assert _line_file(forge.corpora.TextCorpus(short, tokenizer="whitespace")) == short
-    assert _line_file(forge.corpora.TextCorpus(long, tokenizer="whitespace")) is None
-    assert _line_file(TINY_CORPUS) is None
+    small(min_count=1).fit(forge.corpora.TextCorpus(long, tokenizer="whitespace"))
+    # the same feeding as forge's Word2Vec: every word, in lines of at most 1000 words
+    assert sum(seen["lines"]) == 10004 and max(seen["lines"]) == forge.corpora.CORPUS_FILE_MAX_WORDS
+    small(min_count=1).fit(TINY_CORPUS)
+    assert seen["lines"] is None  # in-memory corpora stream
 
 
 def test_trains_from_a_text_file(tmp_path):

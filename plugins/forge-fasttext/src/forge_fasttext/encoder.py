@@ -17,7 +17,7 @@ import numpy as np
 
 from forge import BaseEncoder, Vocabulary
 from forge._interface import OOV_POLICIES, _check_sentences
-from forge.corpora import Corpus, as_corpus
+from forge.corpora import as_corpus, gensim_corpus_file
 from forge.errors import BadInputError, CorruptModelError
 
 __all__ = ["FastTextEncoder"]
@@ -36,9 +36,12 @@ class FastTextEncoder(BaseEncoder):
     progress : bool or None
         Show a progress bar per epoch (None: only on a terminal).
     corpus_file : {"auto", "never"}
-        "auto" trains a corpus backed by one plain whitespace-tokenised file
-        whose lines have at most 10,000 words through gensim's ``corpus_file``
-        mode (gensim would skip the rest of a longer line); others stream.
+        "auto" trains file corpora through gensim's ``corpus_file`` mode, fed
+        as forge's Word2Vec is (``forge.corpora.gensim_corpus_file``): a plain
+        whitespace-tokenised file whose lines have at most 1,000 words is read
+        as it is, another ``TextCorpus`` is re-cut once into a temporary file
+        of such lines (gensim skips the rest of a line past 10,000 words and
+        trains worse on long lines); in-memory corpora stream.
 
     Membership: ``vocabulary`` holds the trained words only, but ``word in enc``
     is true for every word that has a vector, i.e. a trained word or any word
@@ -127,20 +130,20 @@ class FastTextEncoder(BaseEncoder):
         corpus = as_corpus(corpus)
         params = {k: v for k, v in self.get_params().items() if k not in self._FORGE_ONLY}
         model = FastText(**params)
-        path = _line_file(corpus) if self.corpus_file == "auto" else None
-        source = {"corpus_file": str(path)} if path else {"corpus_iterable": corpus}
-        model.build_vocab(**source)
-        if len(model.wv) == 0:
-            raise BadInputError(f"The corpus {corpus!r} gave an empty vocabulary (min_count={self.min_count}): "
-                                f"it is empty or every word is rarer than min_count; lower min_count or give "
-                                f"more text.")
-        counts = {"total_words": model.corpus_total_words} if path else {"total_examples": model.corpus_count}
-        progress = _progress_callback(self.epochs, self.progress)
-        start = time.perf_counter()
-        try:
-            model.train(**source, **counts, epochs=self.epochs, callbacks=[progress])
-        finally:
-            progress.bar.close()
+        with gensim_corpus_file(corpus, self.corpus_file) as path:
+            source = {"corpus_file": str(path)} if path else {"corpus_iterable": corpus}
+            model.build_vocab(**source)
+            if len(model.wv) == 0:
+                raise BadInputError(f"The corpus {corpus!r} gave an empty vocabulary (min_count={self.min_count}): "
+                                    f"it is empty or every word is rarer than min_count; lower min_count or give "
+                                    f"more text.")
+            counts = {"total_words": model.corpus_total_words} if path else {"total_examples": model.corpus_count}
+            progress = _progress_callback(self.epochs, self.progress)
+            start = time.perf_counter()
+            try:
+                model.train(**source, **counts, epochs=self.epochs, callbacks=[progress])
+            finally:
+                progress.bar.close()
         self.train_seconds_ = time.perf_counter() - start
         self.words_per_second_ = model.corpus_total_words * self.epochs / max(self.train_seconds_, 1e-9)
         self.model_ = model
@@ -222,17 +225,6 @@ class FastTextEncoder(BaseEncoder):
         kv.adjust_vectors()
         self.model_ = None
         self._set_vectors(kv)
-
-
-def _line_file(corpus: Any) -> Path | None:
-    """The corpus's plain file for gensim's ``corpus_file`` mode, or None to stream it instead.
-
-    gensim's file reader trains on (about) the first 10,000 words of each line
-    only: on one-line text8 a FastText model came out untrained (WordSim-353
-    rho -0.12 instead of 0.39, measured). ``Corpus.line_sentence_file`` offers
-    a file only when no line is longer; otherwise the corpus streams.
-    """
-    return corpus.line_sentence_file() if isinstance(corpus, Corpus) else None
 
 
 def _check_shape(path: Path, array: np.ndarray, expected: tuple[int, int]) -> None:
