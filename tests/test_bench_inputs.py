@@ -164,6 +164,15 @@ def test_nan_correlations_carry_a_note(tmp_path, registered, gold, expected):
     assert expected in rep.protocol["errors"]["v/t-nan"]
 
 
+def test_nearly_constant_predictions_give_nan_with_a_note():
+    """float32 cosines 1.0 / 0.99999994 differ only by rounding: their ranks are noise, not a score."""
+    words = ["a", "b", "c", "d"]
+    mat = np.array([[1, 0], [1, 1e-4], [1, 2e-4], [1, 3e-4]], dtype=np.float32)
+    pairs = WordPairs(["a", "b", "c"], ["b", "c", "d"], np.array([1.0, 5.0, 9.0]))
+    res = evaluate_similarity(VectorView((words, mat)), pairs)
+    assert np.isnan(res.main()["value"]) and any("same similarity" in n for n in res.notes)
+
+
 def test_a_score_without_confidence_interval_carries_a_note(tmp_path, registered):
     path = tmp_path / "three.txt"
     path.write_text("man woman 8\nking queen 7\napple man 1\n")
