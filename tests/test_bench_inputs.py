@@ -62,12 +62,25 @@ def _register(registered, name, path, fmt="pairs", **kw):
 @pytest.mark.parametrize("repeats", [1, 40])          # 1: the batched kernel; 40 questions on 4 words: tiled
 @pytest.mark.parametrize("sparse", [False, True])
 def test_a_nonfinite_row_never_wins_an_analogy(bad, repeats, sparse):
+    _check_nonfinite_analogy(bad, repeats, sparse, "cpu")
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_nonfinite_row_never_wins_an_analogy_on_cuda(bad):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    _check_nonfinite_analogy(bad, 1, False, "cuda")
+
+
+def _check_nonfinite_analogy(bad, repeats, sparse, device):
     words, mat = _vectors(bad)
     source = (words, sp.csr_matrix(mat) if sparse else mat)
     qs = AnalogySet(["man"] * repeats, ["woman"] * repeats, ["king"] * repeats, [("queen",)] * repeats,
                     ["royals"] * repeats)
     view = VectorView(source)
-    res = evaluate_analogy(view, qs, device="cpu")
+    res = evaluate_analogy(view, qs, device=device)
     assert view.nonfinite == ["broken"] and view.lookup("broken") is None
     for method in ("3cosadd", "3cosmul"):
         row = next(r for r in res.rows if r["metric"] == f"accuracy_{method}" and not r["section"])
@@ -85,6 +98,13 @@ def test_nonfinite_words_are_left_out_of_similarity_and_recorded_by_run():
     rep = run({"v": (words, mat)}, ["wordsim353"], progress=False)
     assert rep.protocol["encoders"]["v"]["nonfinite_words"] == ["broken"]
     assert "broken" in rep.protocol["errors"]["v"] and "NaN or infinite" in rep.protocol["errors"]["v"]
+
+
+@pytest.mark.parametrize("oov", ["drop", "zero", "mean"])
+def test_all_rows_nonfinite(oov):
+    rep = run({"v": (["king", "queen"], np.full((2, 3), np.nan))}, ["wordsim353"], oov=oov, progress=False)
+    assert rep.protocol["encoders"]["v"]["nonfinite_words"] == ["king", "queen"]
+    assert np.isnan(rep.main_scores()["value"].iloc[0]) and "v/wordsim353" in rep.protocol["errors"]
 
 
 class _NaNContextual(forge.BaseEncoder):
@@ -142,6 +162,15 @@ def test_nan_correlations_carry_a_note(tmp_path, registered, gold, expected):
     _register(registered, "t-nan", path)
     rep = run({"v": (words, mat)}, ["t-nan"], progress=False)
     assert expected in rep.protocol["errors"]["v/t-nan"]
+
+
+def test_nearly_constant_predictions_give_nan_with_a_note():
+    """float32 cosines 1.0 / 0.99999994 differ only by rounding: their ranks are noise, not a score."""
+    words = ["a", "b", "c", "d"]
+    mat = np.array([[1, 0], [1, 1e-4], [1, 2e-4], [1, 3e-4]], dtype=np.float32)
+    pairs = WordPairs(["a", "b", "c"], ["b", "c", "d"], np.array([1.0, 5.0, 9.0]))
+    res = evaluate_similarity(VectorView((words, mat)), pairs)
+    assert np.isnan(res.main()["value"]) and any("same similarity" in n for n in res.notes)
 
 
 def test_a_score_without_confidence_interval_carries_a_note(tmp_path, registered):

@@ -275,15 +275,15 @@ VOCAB = ["king", "queen", "man", "woman", "cat", "cats", "dog", "dogs", "car", "
                                  HealthCheck.function_scoped_fixture])
 @given(data=st.data(), fmt=st.sampled_from(sorted(FILES)), n_words=st.integers(0, len(VOCAB)),
        broken=st.lists(st.integers(0, len(VOCAB) - 1), max_size=4), seed=st.integers(0, 100),
-       oov=st.sampled_from(["drop", "zero", "mean"]), constant=st.booleans())
-def test_fuzz_run_notes_every_nan(tmp_path, data, fmt, n_words, broken, seed, oov, constant):
+       oov=st.sampled_from(["drop", "zero", "mean"]), constant=st.booleans(), all_broken=st.booleans())
+def test_fuzz_run_notes_every_nan(tmp_path, data, fmt, n_words, broken, seed, oov, constant, all_broken):
     path = tmp_path / FILES[fmt]
     raw = (BENCH / FILES[fmt]).read_bytes()
     path.write_bytes(data.draw(mutated(raw)) if data.draw(st.booleans()) else raw)
     rng = np.random.default_rng(seed)
     words = VOCAB[:max(1, n_words)]
     mat = np.ones((len(words), 3)) if constant else rng.normal(size=(len(words), 3))
-    for i in broken:
+    for i in range(len(words)) if all_broken else broken:
         if i < len(words):
             mat[i, 0] = np.nan
     try:
@@ -299,5 +299,5 @@ def test_fuzz_run_notes_every_nan(tmp_path, data, fmt, n_words, broken, seed, oo
     main = frame[frame["main"]]
     if frame["value"].isna().any() or (main["value"].notna() & main["ci_low"].isna()).any():
         assert "v/t-fuzz-run" in report.protocol["errors"], frame
-    if any(i < len(words) for i in broken):
+    if all_broken or any(i < len(words) for i in broken):
         assert report.protocol["encoders"]["v"]["nonfinite_words"]

@@ -50,7 +50,9 @@ class DatasetRecord:
 
     ``files`` are relative to the data directory (or absolute for user
     datasets); ``sha256`` maps each of them to its checksum (None: not
-    checked); ``urls`` maps them to download sources.
+    checked); ``urls`` maps them to download sources; ``digest``, when set,
+    is checked against the whole dataset's digest (:attr:`Dataset.sha256`),
+    as ``register_dataset(..., sha256=...)`` gives it for a ``wic`` folder.
     """
     name: str
     kind: str

@@ -1,9 +1,11 @@
 """Parsers for the benchmark file formats.
 
-Every parser reads UTF-8 text with any line ending (LF, CRLF), skips blank
-lines and ``#`` comments, and raises :class:`forge.errors.BadInputError`
-naming the file and the 1-based line for a malformed line, and for a file
-with no items at all.
+Every parser reads UTF-8 text (or ``encoding=...``) with any line ending
+(LF, CRLF), skips blank lines and ``#`` comments, and raises
+:class:`forge.errors.BadInputError` naming the file and the 1-based line for
+a malformed line, for a file with no items at all, for text holding a NUL
+character (UTF-16 without a BOM, binary data) and for a path that is not a
+regular file (a pipe would block forever).
 
 Formats
 -------
@@ -23,11 +25,13 @@ analogy, Google format (:func:`parse_google_analogy`)
     list alternatives separated by ``/`` (``c d1/d2``).
 analogy, CSV (:func:`parse_csv_analogy`)
     a header naming ``word1, word2, word3, target`` and optionally ``type``
-    (the section), as in the MSR and SemEval-2012 conversions of vecto.
+    (the section), as in the MSR and SemEval-2012 conversions of vecto. One
+    question per line: a quoted field cannot span lines.
 analogy, BATS directory (:func:`parse_bats`)
     one file per relation, lines ``word TAB answer1/answer2/...``; questions
     pair every two lines of a relation: ``a a' :: b ?`` with ``a'`` the first
-    listed answer of line a and every listed answer of line b accepted.
+    listed answer of line a and every listed answer of line b accepted (so a
+    relation needs at least two lines).
 SCWS (:func:`parse_scws`)
     TAB-separated ``id word1 POS1 word2 POS2 context1 context2 mean r1..``
     with the target marked ``<b> word </b>`` in each context.

@@ -19,14 +19,21 @@ __all__ = ["fisher_ci", "bootstrap_ci", "wilson_ci", "williams_test", "paired_bo
            "spearman", "pearson", "correlation_note"]
 
 
+def _constant(x: np.ndarray) -> bool:
+    """All values equal to within float precision (e.g. float32 cosines 1.0 and 0.99999994): a
+    correlation with such a variable ranks rounding noise, so it is undefined (NaN)."""
+    x = np.asarray(x, dtype=np.float64)
+    return bool(np.ptp(x) <= 1e-6 * max(1.0, float(np.max(np.abs(x))))) if np.all(np.isfinite(x)) else False
+
+
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    if len(x) < 2 or np.all(x == x[0]) or np.all(y == y[0]):
+    if len(x) < 2 or _constant(x) or _constant(y):
         return float("nan")
     return float(stats.spearmanr(x, y).statistic)
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
-    if len(x) < 2 or np.all(x == x[0]) or np.all(y == y[0]):
+    if len(x) < 2 or _constant(x) or _constant(y):
         return float("nan")
     return float(stats.pearsonr(x, y).statistic)
 
@@ -49,11 +56,11 @@ def correlation_note(gold: np.ndarray, model: np.ndarray) -> str | None:
         return f"only {n} item is scored; a correlation needs at least 2"
     if not (np.all(np.isfinite(gold)) and np.all(np.isfinite(model))):
         return "some scored items have a non-finite gold score or prediction, so the correlations are NaN"
-    if np.all(gold == gold[0]):
+    if _constant(gold):
         return f"all {n} scored items have the same gold score ({gold[0]:g}); a correlation is undefined (NaN)"
-    if np.all(model == model[0]):
-        return (f"the encoder gives all {n} scored items the same similarity ({model[0]:g}); a correlation is "
-                f"undefined (NaN)")
+    if _constant(model):
+        return (f"the encoder gives all {n} scored items the same similarity ({model[0]:g}, to within float "
+                f"precision); a correlation is undefined (NaN)")
     return None
 
 

@@ -279,8 +279,10 @@ class VectorView:
 
     def mean_vector(self) -> np.ndarray:
         mat = self.matrix()
-        if self.nonfinite:   # the mean of the finite rows only
+        if self.nonfinite:   # the mean of the finite rows only (zeros when there is none)
             keep = np.setdiff1d(np.arange(mat.shape[0]), _nonfinite_rows(mat))
+            if not len(keep):
+                return np.zeros(mat.shape[1], dtype=np.float64)
             mat = mat[keep]
         return np.asarray(mat.mean(axis=0), dtype=np.float64).ravel()
 
