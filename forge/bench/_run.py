@@ -14,6 +14,7 @@ from forge.bench._datasets import DEFAULT_DATASETS, Dataset, available_datasets,
 from forge.bench._parsers import AnalogySet
 from forge.bench._polysemy import evaluate_polysemy
 from forge.bench._report import COLUMNS, Report
+from forge.bench._script import check_scripts, chinese_script
 from forge.bench._similarity import OOV_CHOICES, evaluate_similarity
 from forge.bench._vectors import VectorView
 from forge.errors import BadInputError, MissingDataError
@@ -105,6 +106,7 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
     rows: list[dict[str, Any]] = []
     items: dict[tuple[str, str], dict[str, np.ndarray]] = {}
     bar = _progress(sum(len(ds) for ds in loaded) * len(named), progress)
+    scripts: dict[str, str | None] = {}       # Chinese script of each encoder's vocabulary, when asked
     try:
         for ds in loaded:
             subset = _common_subset(ds, views) if common else None
@@ -121,6 +123,12 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                 if res.n_covered == 0:
                     protocol["errors"][f"{enc_name}/{ds.name}"] = (
                         "no item is covered by the vocabulary: the scores are NaN (coverage 0)")
+                if ds.record.language == "zh" and transform is None:     # Simplified model, Traditional set?
+                    if enc_name not in scripts:
+                        scripts[enc_name] = chinese_script(view.words[:20000])
+                    note = check_scripts(enc_name, scripts[enc_name], ds.name, ds.data, res.coverage)
+                    if note:
+                        protocol["errors"][f"{enc_name}/{ds.name}"] = note
                 for r in res.rows:
                     rows.append({"encoder": enc_name, "dataset": ds.name, "kind": ds.kind,
                                  "language": ds.record.language, **r, "n_total": res.n_total,

@@ -38,6 +38,7 @@ class ProbeOptions:
     sentences: list[list[str]] | None = None
     device: str = "cpu"
     benchmarks: bool = True                   # also run the related benchmark datasets when available
+    steps: int | None = None                  # training steps of the long-range probe's models (None: its default)
 
 
 @dataclass
@@ -57,6 +58,10 @@ class Probe:
     measure: Callable[[Any, ProbeOptions], ProbeOutcome]
     plot: Callable[[Any, Any], None]          # (rows of this probe as a DataFrame, matplotlib Figure)
     method: str = ""                          # how the measurement is made, for the report
+    # the verdict rule (forge.lab._verdict): in words, and as a function of (this probe's rows,
+    # {encoder: encoder_kind(...)}) -> (verdict, evidence read from the rows)
+    rule: str = ""
+    judge: Callable[[Any, dict[str, dict[str, Any]]], tuple[str, str]] | None = None
 
 
 _PROBES: dict[str, Probe] = {}
