@@ -302,8 +302,11 @@ class Report:
                 vals = part["value"].to_numpy(float)
                 err = np.vstack([vals - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - vals])
                 err = np.where(np.isfinite(err), np.abs(err), 0.0)
-                ax.bar(np.arange(len(datasets)) + j * width - 0.4 + width / 2, np.nan_to_num(vals), width,
-                       yerr=err, capsize=2, label=enc)
+                xs = np.arange(len(datasets)) + j * width - 0.4 + width / 2
+                ax.bar(xs, np.nan_to_num(vals), width, yerr=err, capsize=2, label=enc)
+                for x, v in zip(xs, vals):
+                    if not np.isfinite(v):      # this encoder has no score here (see the table's notes)
+                        ax.annotate("n/a", (x, 0), ha="center", va="bottom", fontsize=6, rotation=90, color="grey")
             ax.set_xticks(np.arange(len(datasets)), datasets, rotation=30, ha="right", fontsize=8)
             ax.set_ylabel(metric)
             ax.set_title(f"{kind}: {metric} (95% CI)")

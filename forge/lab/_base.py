@@ -226,6 +226,14 @@ def plot_text(text: str) -> str:
     return re.sub("[\u4e00-\u9fff]+", lambda m: gloss(m.group(0)), text)
 
 
+def encoder_ticks(ax: Any, positions: Any, labels: Sequence[str], crowded: int = 8) -> None:
+    """Encoder names under the bars: slanted when few, vertical when more than ``crowded`` (no overlap)."""
+    if len(labels) > crowded:
+        ax.set_xticks(positions, labels, rotation=90, fontsize=7)
+    else:
+        ax.set_xticks(positions, labels, rotation=30, ha="right", fontsize=8)
+
+
 class one_thread:
     """Run torch on one CPU thread inside the block (restored after): on a shared machine, timings
     with several threads mostly measure the other processes."""

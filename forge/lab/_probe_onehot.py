@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, covered, dense, register_probe, row
+from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, covered, encoder_ticks, register_probe, row
 from forge.lab._sentences import ONEHOT_EXAMPLES, ORDER_SENTENCES
 from forge.lab._verdict import combine, values
 
@@ -104,7 +104,7 @@ def plot_onehot(frame, fig) -> None:
         ax1.bar(x + (k - 1) * 0.27, np.nan_to_num(vals), 0.27, label=label)
     if (mem["value"] > 0).any():      # no sentence covered: no memory rows, nothing to put on a log axis
         ax1.set_yscale("log")
-    ax1.set_xticks(x, encoders, rotation=30, ha="right", fontsize=8)
+    encoder_ticks(ax1, x, encoders)
     ax1.set_ylabel("bytes per token (log)")
     ax1.set_title("memory of one token's vector")
     ax1.legend(fontsize=7)
@@ -129,7 +129,7 @@ def plot_onehot(frame, fig) -> None:
     pad = 0.05 * max(0.1, high - low)
     ax2.set_ylim(low - pad, high + pad)
     ax2.axhline(0, color="grey", linewidth=0.5)
-    ax2.set_xticks(np.arange(1, len(encoders) + 1), encoders, rotation=30, ha="right", fontsize=8)
+    encoder_ticks(ax2, np.arange(1, len(encoders) + 1), encoders)
     ax2.set_ylabel("cosine (5-25-50-75-95%)")
     ax2.set_title("cosine of random word pairs", pad=22)
 

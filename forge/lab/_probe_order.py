@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered,
-                             encoder_language, mean_pool, register_probe, row,
+                             encoder_language, encoder_ticks, mean_pool, register_probe, row,
                              vocabulary_sentences)
 from forge.lab._sentences import ORDER_PAIRS, ORDER_SENTENCES, ROLES
 from forge.lab._verdict import combine, diff_ci, values
@@ -89,7 +89,7 @@ def plot_order(frame, fig) -> None:
     encs = list(dict.fromkeys(frame["encoder"]))
     x = np.arange(len(encs))
     ax1.bar(x, [main[main["encoder"] == e]["value"].mean() for e in encs], color="tab:blue")
-    ax1.set_xticks(x, encs, rotation=30, ha="right", fontsize=8)
+    encoder_ticks(ax1, x, encs)
     ax1.set_ylim(0, 1.05)
     ax1.set_ylabel("share of permutations with the\nidentical mean-pooled vector")
     ax1.set_title("order lost?")
@@ -102,7 +102,7 @@ def plot_order(frame, fig) -> None:
                          fontsize=7, rotation=90)
     if np.nanmax(np.append(vals, 0.0)) > 0:
         ax2.set_yscale("log")
-    ax2.set_xticks(x, encs, rotation=30, ha="right", fontsize=8)
+    encoder_ticks(ax2, x, encs)
     ax2.set_ylabel("mean cosine distance (log)")
     ax2.set_title("sentence vs its permutation")
 

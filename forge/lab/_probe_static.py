@@ -9,7 +9,7 @@ import numpy as np
 
 from forge.errors import ForgeError
 from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered, dense,
-                             encoder_language, register_probe, row)
+                             encoder_language, encoder_ticks, register_probe, row)
 from forge.lab._sentences import ANALOGIES, NEIGHBOUR_WORDS, SENSE_GLOSS, SENSES
 from forge.lab._verdict import combine, values
 
@@ -224,7 +224,7 @@ def plot_polysemy(frame, fig) -> None:
             if v == 0:
                 ax.annotate("0", (k, 0), ha="center", va="bottom", fontsize=7)
         ax.axhline(0, color="black", linewidth=0.5)
-        ax.set_xticks(x, encs, rotation=45, ha="right", fontsize=7)
+        encoder_ticks(ax, x, encs, crowded=6)
         ax.set_title(title, fontsize=9)
     axes[0].set_ylabel("mean cosine distance")
     if len(bench):

@@ -254,8 +254,8 @@ def write_report(result, path: str | Path) -> Path:
         if v is not None:
             text = f"**Verdict: {verdict}.** Rule: {v['rule']} Evidence: {v['evidence'] or '(none)'}."
             md += [text, ""]
-            body.append(f"<p class='verdict'><b>Verdict: <span class='v {_css(verdict)}'>{html.escape(verdict)}"
-                        f"</span>.</b> Rule: {html.escape(v['rule'])} Evidence: "
+            body.append(f"<p class='verdict'><b>Verdict:</b> <span class='v {_css(verdict)}'>{html.escape(verdict)}"
+                        f"</span> <b>Rule:</b> {html.escape(v['rule'])} <b>Evidence:</b> "
                         f"{html.escape(v['evidence'] or '(none)')}.</p>")
         if name == "probe-left-context":
             seg = jieba_segmentation("苹果派")
@@ -357,7 +357,8 @@ def _verdict_html(verdicts: pd.DataFrame) -> str:
     rows = ["<table><tr><th>claim</th><th class='l'></th><th class='l'>verdict</th><th class='l'>evidence</th></tr>"]
     for _, v in verdicts.iterrows():
         title = html.escape(get_probe(v["probe"]).title)
-        rows.append(f"<tr><td>{v['claim']}</td><td class='l'><a href='#claim-{v['claim']}'>{title}</a></td>"
+        rows.append(f"<tr><td>{v['claim']}</td><td class='l' style='min-width:16em'>"
+                    f"<a href='#claim-{v['claim']}'>{title}</a></td>"
                     f"<td class='l'><span class='v {_css(v['verdict'])}'>{html.escape(v['verdict'])}</span></td>"
                     f"<td class='l' style='font-size:12px'>{html.escape(str(v['evidence']))}</td></tr>")
     return "".join(rows) + "</table>"
