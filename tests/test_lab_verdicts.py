@@ -141,3 +141,40 @@ def test_cli_prints_the_verdicts(monkeypatch, capsys, tmp_path):
     assert cli is not None
     assert main(["lab", "--probes", "probe-ordr"]) == 2      # an unknown probe: a clear error
     assert "Did you mean 'probe-order'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ figures
+def _figure_rows(probe: str, encoders: list[str]) -> pd.DataFrame:
+    rows = []
+    for k, enc in enumerate(encoders):
+        if probe == "probe-order":
+            rows += [(enc, "identical_fraction", "s", float(k % 2), 0, 0, 10),
+                     (enc, "cosine_distance_mean", "s", 0.01 * (k % 3), 0, 0, 10)]
+        else:
+            cos = {"q05": -0.9, "q25": -0.2, "q50": 0.0, "q75": 0.3, "q95": 1.0} if k == 1 else \
+                  {"q05": 0.0, "q25": 0.0, "q50": 0.0, "q75": 0.0, "q95": 0.0}
+            rows += [(enc, f"cosine_{q}", "random pairs of distinct words", v, 0, 0, 10) for q, v in cos.items()]
+            rows += [(enc, "bytes_per_token_stored", "memory", 12.0 + k, 0, 0, 10)]
+    return _rows(probe, rows)
+
+
+@pytest.mark.parametrize("probe", ["probe-order", "probe-onehot"])
+def test_figure_tick_labels_do_not_overlap_and_whiskers_fit(probe):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    names = ["onehot", "cbow", "skipgram", "rnn", "birnn", "lstm", "bilstm", "gru", "bigru", "rnn-untrained",
+             "lstm-untrained", "bilstm-untrained", "zh-onehot", "zh-skipgram", "zh-rnn", "zh-birnn", "zh-lstm",
+             "zh-bilstm", "zh-rnn-untrained"]
+    fig = Figure(figsize=(11, 4.4))          # the lab's figure size (forge.lab._report.render_figure)
+    get_probe(probe).plot(_figure_rows(probe, names), fig)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+        assert len(boxes) == len(names)
+        for a, b in zip(boxes, boxes[1:]):
+            assert a.x1 <= b.x0 + 0.5, f"{probe}: x labels overlap"
+    if probe == "probe-onehot":                 # the box plot: the whiskers (cosine -0.9 and 1.0) inside the axes
+        low, high = fig.axes[1].get_ylim()
+        assert low < -0.9 and high > 1.0

@@ -207,3 +207,16 @@ def test_demo_is_reproducible_and_explains(fixtures):
     text = "\n".join(outputs[0])
     assert "Mean cosine of 500 random pairs" in text and "What the scores mean here" in text
     assert "forge lab" in text
+
+
+def test_collect_puts_the_benchmark_tables_on_the_report_page(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("collect", ROOT / "benchmarks" / "collect.py")
+    collect = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(collect)
+    _analogy_report().save(tmp_path / "report")
+    assert collect.main([str(tmp_path / "report")]) == 0
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert "forge benchmark report" in page and "Speed and memory benchmarks" in page
+    for result in sorted((ROOT / "benchmarks" / "results").glob("*.md")):
+        assert f"benchmarks/results/{result.name}" in page

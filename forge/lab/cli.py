@@ -24,7 +24,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--corpus", default="gensim-default",
                    help="named corpus for the English encoders (gensim-default, text8, ptb, brown, ...)")
     p.add_argument("--out", default="lab-report", help="directory for the report (replaced atomically)")
-    p.add_argument("--quick", action="store_true", help="smaller models and fewer measurements (about a minute)")
+    p.add_argument("--quick", action="store_true",
+                   help="smaller models and fewer measurements (2.5 min on our busy 2-core machine)")
     p.add_argument("--rnn-tokens", type=int, default=None,
                    help="train the recurrent encoders on this many tokens of the corpus (default 40000)")
     p.add_argument("--rnn-hidden", type=int, default=None, help="hidden size of the recurrent encoders (default 64)")
