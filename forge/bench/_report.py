@@ -128,11 +128,15 @@ class Report:
                             "ci_low": float("nan"), "ci_high": float("nan"),
                             "test": f"McNemar ({a_only} vs {b_only} discordant)", "p_value": p,
                             "p_bootstrap": float("nan"), "n": int(both.sum())})
-            out[-1]["note"] = ""
-            if out[-1]["n"] == 0:
-                out[-1]["note"] = (f"no item covered by both {a} and {b}: nothing to test (p is NaN, not 1.0)")
-            elif not np.isfinite(out[-1]["p_value"]):
-                out[-1]["note"] = "too few paired items for the test"
+            last = out[-1]
+            last["note"] = ""
+            if last["n"] == 0:
+                last["note"] = f"no item covered by both {a} and {b}: nothing to test (p is NaN, not 1.0)"
+            elif not np.isfinite(last["p_value"]):
+                undefined = [name for name, v in ((a, last["a"]), (b, last["b"])) if not np.isfinite(v)]
+                last["note"] = (f"{' and '.join(undefined)}: score undefined on these items (constant predictions, "
+                                f"e.g. one-hot cosines are all 0): no test" if undefined
+                                else "too few paired items for the test")
         return pd.DataFrame(out, columns=["dataset", "kind", "metric", "a", "b", "diff", "ci_low", "ci_high",
                                           "test", "p_value", "p_bootstrap", "n", "note"])
 
@@ -140,7 +144,8 @@ class Report:
         """Run :meth:`compare` and keep its table in the report (``protocol["comparisons"]``), so that
         :meth:`save` writes it into ``results.json``, ``report.md`` and ``report.html``."""
         table = self.compare(a, b, **kwargs)
-        self.protocol.setdefault("comparisons", {})[f"{a} vs {b}"] = json.loads(table.to_json(orient="records"))
+        self.protocol.setdefault("comparisons", {})[f"{a} vs {b}"] = json.loads(
+            table.to_json(orient="records", double_precision=15))     # p-values such as 2e-13 must not round to 0
         return table
 
     # --------------------------------------------------------------- merge
@@ -320,13 +325,15 @@ class Report:
 
     def _comparisons_markdown(self) -> list[str]:
         lines = []
+        gone = set(self.uncovered())
         for title, records in self.protocol.get("comparisons", {}).items():
+            records = [r for r in records if r["dataset"] not in gone]
             lines += ["", f"## Paired tests: {title}", "",
                       "| dataset | metric | a | b | diff | 95% CI | test | p | n | note |", "|---|---|---|---|---|---|---|---|---|---|"]
             for r in records:
                 lines.append(f"| {r['dataset']} | {r['metric']} | {_fmt(_num(r['a']))} | {_fmt(_num(r['b']))} | "
                              f"{_fmt(_num(r['diff']))} | [{_fmt(_num(r['ci_low']))}, {_fmt(_num(r['ci_high']))}] | "
-                             f"{r['test']} | {_fmt(_num(r['p_value']))} | {r['n']} | {r.get('note') or ''} |")
+                             f"{r['test']} | {_num(r['p_value']):.3g} | {r['n']} | {r.get('note') or ''} |")
         return lines
 
     def to_html(self, charts: dict[str, bytes] | None = None) -> str:
@@ -349,8 +356,10 @@ class Report:
                          f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
         for title, records in self.protocol.get("comparisons", {}).items():
             frame = pd.DataFrame(records)
+            frame = frame[~frame["dataset"].isin(gone)] if len(frame) else frame
             parts.append(f"<h2>Paired tests: {html.escape(title)}</h2>"
-                         + frame.to_html(escape=True, na_rep="", index=False, float_format=lambda v: f"{v:.4g}"))
+                         + frame.to_html(escape=True, na_rep="", index=False, float_format=lambda v: f"{v:.4g}")
+                         + ("<p>Datasets covered by no encoder are left out.</p>" if gone else ""))
         protocol = {k: v for k, v in self.protocol.items() if k != "comparisons"}
         parts.append("<h2>Protocol</h2><details><summary>How the numbers were made: datasets (sha256), OOV policy, "
                      "encoders and their parameters (JSON)</summary><pre>"
