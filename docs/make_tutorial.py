@@ -1,7 +1,7 @@
 """Writes docs/tutorial.ipynb and docs/tutorial.zh.ipynb: one list of code cells, two editions of the prose.
 
     python docs/make_tutorial.py            # the cells only
-    python docs/make_tutorial.py --execute  # and run both (full setting, ~4 min each on 2 cores), keeping outputs
+    python docs/make_tutorial.py --execute  # and run both (full setting, ~3 min each on 2 cores), keeping outputs
 
 Edit the cells here, not in the notebooks, so both editions keep the same code (tests/test_tutorial.py
 checks that they do, and runs the English one in its quick setting).
@@ -34,7 +34,7 @@ Each claim gets a **verdict** computed from its own numbers (supported / not sup
 budget), with the rule that produced it. With small models on a small corpus some claims do not hold:
 the verdict says so, and that is part of the lesson.
 
-Everything runs offline on a 2-core CPU in about 10-15 minutes. With `FORGE_TUTORIAL_QUICK=1` every size
+Everything runs offline on a 2-core CPU in a few minutes (about 3 on our 2-core machine shared with other jobs). With `FORGE_TUTORIAL_QUICK=1` every size
 shrinks (the test suite runs it that way in about a minute); the numbers are then too small to teach
 anything, only the code is checked.""",
      """# 从 one-hot 到 LSTM：把故事逐条量出来
@@ -53,7 +53,7 @@ anything, only the code is checked.""",
 mixed at this budget 在此预算下不确定），并附上产生结论的规则。模型小、语料小的时候，有些论断并不成立：
 结论会如实说明，这本身也是课程的一部分。
 
-全部内容可离线运行，在 2 核 CPU 上约需 10-15 分钟。设置 `FORGE_TUTORIAL_QUICK=1` 时所有规模都会缩小
+全部内容可离线运行，在 2 核 CPU 上只需几分钟（在我们与其他任务共用的 2 核机器上约 3 分钟）。设置 `FORGE_TUTORIAL_QUICK=1` 时所有规模都会缩小
 （测试套件就是这样运行它的，约一分钟）；此时数字太小，说明不了什么，只检查代码能否运行。""",
      """import os
 import time
@@ -68,7 +68,7 @@ from forge.lab import ProbeOptions, run_probes
 
 warnings.filterwarnings("ignore", message="IProgress not found")   # tqdm in a notebook without ipywidgets
 QUICK = os.environ.get("FORGE_TUTORIAL_QUICK") == "1"
-SIZE = {   # full: the numbers mean something (10-15 min on 2 cores); quick: only checks that the code runs
+SIZE = {   # full: the numbers mean something (about 3 min on 2 cores); quick: only checks that the code runs
     "sentences": 1500 if QUICK else None,            # None: the whole gensim-default corpus (~0.5M words)
     "cbow_epochs": 3 if QUICK else 20, "skipgram_epochs": 2 if QUICK else 10, "dim": 32 if QUICK else 100,
     "rnn_tokens": 3000 if QUICK else 40000, "hidden": 16 if QUICK else 64,

@@ -84,7 +84,7 @@ def score_table(report: Any) -> str:
     """Main score (95% interval) and coverage per dataset and encoder, as plain text."""
     import pandas as pd
     main = report.main_scores()
-    cells = {}
+    cells: dict[str, dict[str, str]] = {}
     for _, r in main.iterrows():
         ci = f" [{r['ci_low']:.2f}, {r['ci_high']:.2f}]" if np.isfinite(r["ci_low"]) else ""
         cov = f" cov {r['coverage']:.0%}" if np.isfinite(r["coverage"]) else ""
