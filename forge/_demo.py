@@ -42,11 +42,12 @@ COLLAPSED = 0.6       # mean cosine of random word pairs above this: the vectors
 
 EXPLANATION = """\
 What the scores mean here: gensim-default has about 0.5M words, some 2,000 times less than the corpora of
-published Word2Vec results (WordSim-353 about 0.65-0.70, SimLex-999 about 0.3-0.4, Google analogies about
-70% with 100B words). On this corpus Spearman 0.3 on WordSim-353 means the vectors order related pairs
+published Word2Vec results (Google News vectors, 100B words: WordSim-353 about 0.7, SimLex-999 about 0.44,
+Google analogies about 70%). On this corpus Spearman 0.3 on WordSim-353 means the vectors order related pairs
 above unrelated ones clearly better than chance (0), and the neighbours are mostly sensible, but analogies
-need far more text: a few percent is what 0.5M words give. One-hot scores nothing (every pair of distinct
-words has cosine 0): that is the first claim of the story. Read the coverage column before comparing.
+need far more text: a few percent is what 0.5M words give. One-hot has no notion of similarity (every pair
+of distinct words has cosine 0; its small WordSim score comes from pairs of a word with itself): that is
+the first claim of the story. Read the coverage column before comparing.
 
 What to run next:
   forge demo --out demo-report                      # the same, with the report saved (HTML, Markdown, CSV)
@@ -90,8 +91,12 @@ def score_table(report: Any) -> str:
         cov = f" cov {r['coverage']:.0%}" if np.isfinite(r["coverage"]) else ""
         cells.setdefault(f"{r['dataset']} ({r['metric']})", {})[r["encoder"]] = f"{r['value']:.3f}{ci}{cov}"
     table = pd.DataFrame(cells).T.reindex(columns=report.encoders)
+    notes = ""
+    if main["value"].isna().any():
+        notes = ("\nnan: the score is undefined, e.g. a rank correlation when every covered pair gets the same "
+                 "cosine (one-hot: 0 for every pair of distinct words).")
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 40):
-        return "Scores (95% interval, coverage):\n" + table.fillna("").to_string()
+        return "Scores (95% interval, coverage):\n" + table.fillna("").to_string() + notes
 
 
 def run_demo(corpus: str = "gensim-default", encoders: Sequence[str] = DEFAULT_ENCODERS,
@@ -119,8 +124,11 @@ def run_demo(corpus: str = "gensim-default", encoders: Sequence[str] = DEFAULT_E
     for word in words:
         for name, enc in fitted.items():
             if word in enc:
-                near = ", ".join(f"{w} {s:.2f}" for w, s in enc.most_similar(word, topn=5))
-                print_fn(f"  {word:<9} {name:<9} {near}")
+                near = enc.most_similar(word, topn=5)
+                if all(s == 0.0 for _, s in near):      # one-hot: every other word is orthogonal
+                    print_fn(f"  {word:<9} {name:<9} (every other word at cosine 0: no neighbours)")
+                    continue
+                print_fn(f"  {word:<9} {name:<9} " + ", ".join(f"{w} {s:.2f}" for w, s in near))
     print_fn("\nMean cosine of 500 random pairs of frequent words (near 1: the vectors have collapsed):")
     for name, enc in fitted.items():
         value = mean_random_cosine(enc)
