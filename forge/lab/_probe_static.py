@@ -239,7 +239,7 @@ def plot_polysemy(frame, fig) -> None:
                    yerr=np.nan_to_num(err), capsize=1, label=enc)
         ax.set_xticks(np.arange(len(metrics)), metrics, rotation=20, ha="right", fontsize=7)
         ax.set_title("SCWS (Spearman), WiC (accuracy); 95% CI", fontsize=9)
-        ax.legend(fontsize=5, ncol=2)
+        ax.legend(fontsize=5, ncol=1 if len(encs_b) <= 10 else 2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 def _first(frame, enc: str, metric: str) -> float:

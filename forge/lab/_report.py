@@ -292,7 +292,8 @@ def write_report(result, path: str | Path) -> Path:
         text = ("The Chinese encoders on the Chinese similarity (Spearman) and analogy (3CosAdd accuracy) datasets "
                 "found in the data directory, through `forge.bench.run`; Traditional-script sets ("
                 + ", ".join(d for d, s in scripts.items() if s == "traditional")
-                + ") converted to Simplified with OpenCC. Small training corpus: read coverage first.")
+                + ") converted to Simplified with OpenCC. Small training corpus: read coverage first. A blank score is "
+                "undefined (e.g. one-hot: every covered pair has cosine 0, so no rank correlation).")
         md += ["## Chinese datasets through the harness", "", text, "", _markdown_table(table).replace(
             "| encoder |", "| dataset |", 1)]
         body += ["<h2>Chinese datasets through the harness</h2>", f"<p>{html.escape(text)}</p>", _html_table(table)]
