@@ -60,7 +60,6 @@ import time
 import warnings
 from itertools import islice
 
-import matplotlib
 from IPython.display import Image, display
 
 import forge
