@@ -164,8 +164,25 @@ class Report:
                             "ci_low": float("nan"), "ci_high": float("nan"),
                             "test": f"McNemar ({a_only} vs {b_only} discordant)", "p_value": p,
                             "p_bootstrap": float("nan"), "n": int(both.sum())})
+            last = out[-1]
+            last["note"] = ""
+            if last["n"] == 0:
+                last["note"] = f"no item covered by both {a} and {b}: nothing to test (p is NaN, not 1.0)"
+            elif not np.isfinite(last["p_value"]):
+                undefined = [name for name, v in ((a, last["a"]), (b, last["b"])) if not np.isfinite(v)]
+                last["note"] = (f"{' and '.join(undefined)}: score undefined on these items (constant predictions, "
+                                f"e.g. one-hot cosines are all 0): no test" if undefined
+                                else "too few paired items for the test")
         return pd.DataFrame(out, columns=["dataset", "kind", "metric", "a", "b", "diff", "ci_low", "ci_high",
-                                          "test", "p_value", "p_bootstrap", "n"])
+                                          "test", "p_value", "p_bootstrap", "n", "note"])
+
+    def add_comparison(self, a: str, b: str, **kwargs: Any) -> pd.DataFrame:
+        """Run :meth:`compare` and keep its table in the report (``protocol["comparisons"]``), so that
+        :meth:`save` writes it into ``results.json``, ``report.md`` and ``report.html``."""
+        table = self.compare(a, b, **kwargs)
+        self.protocol.setdefault("comparisons", {})[f"{a} vs {b}"] = json.loads(
+            table.to_json(orient="records", double_precision=15))     # p-values such as 2e-13 must not round to 0
+        return table
 
     # --------------------------------------------------------------- merge
     @classmethod
@@ -305,6 +322,10 @@ class Report:
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for ds, row in t.iterrows():
             lines.append("| " + " | ".join([ds] + ["" if pd.isna(v) else str(v) for v in row]) + " |")
+        gone = self.uncovered()
+        if gone:
+            lines += ["", "Covered by no encoder (no score; not drawn): " + ", ".join(gone) + "."]
+        lines += self._comparisons_markdown()
         lines += ["", "## Protocol", ""]
         for key, value in self.protocol.items():
             if key in ("encoders", "datasets", "merged_from"):
@@ -319,14 +340,33 @@ class Report:
                          f"{info.get('n_items')} items. {info.get('citation', '')}")
         return "\n".join(lines) + "\n"
 
+    def uncovered(self) -> list[str]:
+        """Datasets on which no encoder has a finite main score (none covers enough of it): listed apart
+        in the page instead of drawn as empty slots."""
+        main = self.main_scores()
+        finite = main.groupby("dataset", sort=False)["value"].apply(lambda v: bool(np.isfinite(v.astype(float)).any()))
+        return [d for d, ok in finite.items() if not ok]
+
+    def _chart_groups(self) -> dict[str, pd.DataFrame]:
+        """Main rows per chart: one chart per (kind, metric), so that every y-axis shows one metric."""
+        main = self.main_scores()
+        main = main[~main["dataset"].isin(self.uncovered())]
+        groups = {}
+        for kind in dict.fromkeys(main["kind"]):
+            sub = main[main["kind"] == kind]
+            metrics = list(dict.fromkeys(sub["metric"]))
+            for metric in metrics:
+                groups[kind if len(metrics) == 1 else f"{kind}_{metric}"] = sub[sub["metric"] == metric]
+        return groups
+
     def _charts(self) -> dict[str, bytes]:
         from matplotlib.figure import Figure  # no pyplot: no global backend state
         charts = {}
-        main = self.main_scores()
-        for kind in dict.fromkeys(main["kind"]):
-            sub = main[main["kind"] == kind]
+        for key, sub in self._chart_groups().items():
+            kind, metric = sub["kind"].iloc[0], sub["metric"].iloc[0]
             datasets, encoders = list(dict.fromkeys(sub["dataset"])), list(dict.fromkeys(sub["encoder"]))
-            fig = Figure(figsize=(max(5.0, 0.9 * len(datasets) * max(1, len(encoders)) ** 0.5 + 2), 3.6))
+            # at most 13 in (1170 px at 90 dpi); the page scales it down further (max-width: 100%)
+            fig = Figure(figsize=(min(13.0, max(5.0, 0.9 * len(datasets) * max(1, len(encoders)) ** 0.5 + 2)), 3.6))
             ax = fig.add_subplot()
             width = 0.8 / max(1, len(encoders))
             for j, enc in enumerate(encoders):
@@ -334,33 +374,69 @@ class Report:
                 vals = part["value"].to_numpy(float)
                 err = np.vstack([vals - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - vals])
                 err = np.where(np.isfinite(err), np.abs(err), 0.0)
-                ax.bar(np.arange(len(datasets)) + j * width - 0.4 + width / 2, np.nan_to_num(vals), width,
-                       yerr=err, capsize=2, label=enc)
+                xs = np.arange(len(datasets)) + j * width - 0.4 + width / 2
+                ax.bar(xs, np.nan_to_num(vals), width, yerr=err, capsize=2, label=enc)
+                for x, v in zip(xs, vals):
+                    if not np.isfinite(v):      # this encoder has no score here (see the table's notes)
+                        ax.annotate("n/a", (x, 0), ha="center", va="bottom", fontsize=6, rotation=90, color="grey")
             ax.set_xticks(np.arange(len(datasets)), datasets, rotation=30, ha="right", fontsize=8)
-            ax.set_ylabel(", ".join(dict.fromkeys(sub["metric"])))
-            ax.set_title(f"{kind} (95% CI)")
+            ax.set_ylabel(metric)
+            ax.set_title(f"{kind}: {metric} (95% CI)")
             ax.axhline(0, color="black", linewidth=0.5)
-            ax.legend(fontsize=7)
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))   # outside: never over a bar
             fig.tight_layout()
             buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=90)
-            charts[kind] = buf.getvalue()
+            fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+            charts[key] = buf.getvalue()
         return charts
+
+    def _comparisons_markdown(self) -> list[str]:
+        lines = []
+        gone = set(self.uncovered())
+        for title, records in self.protocol.get("comparisons", {}).items():
+            records = [r for r in records if r["dataset"] not in gone]
+            lines += ["", f"## Paired tests: {title}", "",
+                      "| dataset | metric | a | b | diff | 95% CI | test | p | n | note |", "|---|---|---|---|---|---|---|---|---|---|"]
+            for r in records:
+                lines.append(f"| {r['dataset']} | {r['metric']} | {_fmt(_num(r['a']))} | {_fmt(_num(r['b']))} | "
+                             f"{_fmt(_num(r['diff']))} | [{_fmt(_num(r['ci_low']))}, {_fmt(_num(r['ci_high']))}] | "
+                             f"{r['test']} | {_num(r['p_value']):.3g} | {r['n']} | {r.get('note') or ''} |")
+        return lines
 
     def to_html(self, charts: dict[str, bytes] | None = None) -> str:
         """A standalone HTML page: the table, the charts (embedded PNG) and the protocol."""
         charts = self._charts() if charts is None else charts
+        gone = self.uncovered()
+        table = self._main_table()
         parts = ["<!doctype html><html><head><meta charset='utf-8'><title>forge benchmark report</title>",
-                 "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-                 "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}</style></head><body>",
+                 "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse}"
+                 "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}img{max-width:100%;height:auto}"
+                 "details pre{max-height:40em;overflow:auto;background:#f6f6f6;padding:1em;font-size:12px}"
+                 "</style></head><body>",
                  "<h1>forge benchmark report</h1>", "<p>Main score per dataset with its 95% confidence interval.</p>",
-                 self._main_table().to_html(escape=True, na_rep="")]
-        for kind, png in charts.items():
-            parts.append(f"<h2>{html.escape(kind)}</h2><img alt='{html.escape(kind)} chart' "
+                 table.drop(index=[d for d in gone if d in table.index]).to_html(escape=True, na_rep="")]
+        if gone:
+            parts.append("<p><b>Covered by no encoder</b> (no score, not drawn): " + html.escape(", ".join(gone))
+                         + ".</p>")
+        for key, png in charts.items():
+            parts.append(f"<h2>{html.escape(key.replace('_', ': ', 1))}</h2><img alt='{html.escape(key)} chart' "
                          f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
-        parts.append("<h2>Protocol</h2><pre>" + html.escape(json.dumps(self.protocol, indent=1, ensure_ascii=False,
-                                                                       default=str)) + "</pre></body></html>")
+        for title, records in self.protocol.get("comparisons", {}).items():
+            frame = pd.DataFrame(records)
+            frame = frame[~frame["dataset"].isin(gone)] if len(frame) else frame
+            parts.append(f"<h2>Paired tests: {html.escape(title)}</h2>"
+                         + frame.to_html(escape=True, na_rep="", index=False, float_format=lambda v: f"{v:.4g}")
+                         + ("<p>Datasets covered by no encoder are left out.</p>" if gone else ""))
+        protocol = {k: v for k, v in self.protocol.items() if k != "comparisons"}
+        parts.append("<h2>Protocol</h2><details><summary>How the numbers were made: datasets (sha256), OOV policy, "
+                     "encoders and their parameters (JSON)</summary><pre>"
+                     + html.escape(json.dumps(protocol, indent=1, ensure_ascii=False, default=str))
+                     + "</pre></details></body></html>")
         return "\n".join(parts)
+
+
+def _num(x: Any) -> float:
+    return float("nan") if x is None else float(x)
 
 
 def _fmt(x: float) -> str:

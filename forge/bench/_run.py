@@ -15,6 +15,7 @@ from forge.bench._datasets import (DEFAULT_DATASETS, Dataset, DatasetRecord, ava
 from forge.bench._parsers import AnalogySet
 from forge.bench._polysemy import evaluate_polysemy
 from forge.bench._report import COLUMNS, Report
+from forge.bench._script import check_scripts, chinese_script
 from forge.bench._similarity import OOV_CHOICES, evaluate_similarity
 from forge.bench._vectors import VectorView, _check_restrict
 from forge.errors import BadInputError, MissingDataError
@@ -108,6 +109,7 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
     rows: list[dict[str, Any]] = []
     items: dict[tuple[str, str], dict[str, np.ndarray]] = {}
     bar = _progress(sum(len(ds) for ds in loaded) * len(named), progress)
+    scripts: dict[str, str | None] = {}       # Chinese script of each encoder's vocabulary, when asked
     try:
         for ds in loaded:
             subset = _common_subset(ds, views) if common else None
@@ -122,6 +124,12 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                 else:
                     res = evaluate_polysemy(view, ds.data, ci=ci, n_boot=n_boot, seed=seed, progress=bar)
                 notes = _result_notes(res)
+                if ds.record.language == "zh" and transform is None:     # Simplified model, Traditional set?
+                    if enc_name not in scripts:
+                        scripts[enc_name] = chinese_script(view.words[:20000])
+                    note = check_scripts(enc_name, scripts[enc_name], ds.name, ds.data, res.coverage)
+                    if note:
+                        notes.append(note)
                 if notes:
                     protocol["errors"][f"{enc_name}/{ds.name}"] = "; ".join(notes)
                 for r in res.rows:

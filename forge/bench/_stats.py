@@ -154,14 +154,21 @@ def paired_bootstrap(gold: np.ndarray, a: np.ndarray, b: np.ndarray, stat: Calla
 def mcnemar(correct_a: np.ndarray, correct_b: np.ndarray) -> tuple[int, int, float]:
     """``(a_only, b_only, p)``: exact two-sided McNemar test on paired right/wrong outcomes.
 
+    With no paired item at all there is nothing to test: p is NaN (not 1.0). With paired items but
+    no discordant pair, p is 1.0 (the two encoders agree on every item).
+
     Examples
     --------
     >>> import numpy as np
     >>> a = np.array([1, 1, 1, 1, 1, 1, 0, 0], bool); b = np.array([0, 0, 0, 0, 0, 0, 0, 0], bool)
     >>> mcnemar(a, b)[:2], round(mcnemar(a, b)[2], 4)
     ((6, 0), 0.0312)
+    >>> mcnemar(np.array([], bool), np.array([], bool))
+    (0, 0, nan)
     """
     a, b = np.asarray(correct_a, bool), np.asarray(correct_b, bool)
+    if a.size == 0:
+        return 0, 0, float("nan")
     n01, n10 = int(np.sum(a & ~b)), int(np.sum(~a & b))
     if n01 + n10 == 0:
         return n01, n10, 1.0

@@ -26,12 +26,12 @@ from typing import Any
 
 from forge.errors import BadInputError
 
-__all__ = ["register"]
+__all__ = ["register", "plain_help"]
 
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("bench", help="benchmark encoders on similarity, analogy and polysemy datasets",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=plain_help(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--encoders", default=None, help="comma-separated encoder specs (see above)")
     p.add_argument("--datasets", default=None,
                    help="'all', or comma-separated names/groups (default: the offline set wordsim353, simlex999, "
@@ -55,11 +55,27 @@ def register(subparsers: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_bench)
 
-    r = subparsers.add_parser("report", help="merge forge bench result directories into one table and page")
-    r.add_argument("dirs", nargs="+", help="result directories (or directories holding them)")
+    r = subparsers.add_parser("report", help="merge forge bench result directories into one table and page",
+                              description="Merge result directories written by `forge bench --out` (a directory "
+                                          "holding several counts as all of them) into one table; --out writes one "
+                                          "page (HTML, Markdown, CSV, JSON); --compare A,B adds the paired "
+                                          "significance tests of encoder A vs B, printed and saved in the page.")
+    r.add_argument("dirs", nargs="+", help="result directories, directories holding them, or patterns such as "
+                                           "'results/bench-*' (quoted: forge expands them)")
     r.add_argument("--out", default=None, help="write the merged report files here")
     r.add_argument("--compare", default=None, metavar="A,B", help="paired significance of encoder A vs B")
     r.set_defaults(func=_cmd_report)
+
+
+def plain_help(doc: str | None) -> str:
+    """A docstring for ``--help``: RST ``literal`` double backticks become single ones.
+
+    Examples
+    --------
+    >>> plain_help("run ``forge bench`` now")
+    'run `forge bench` now'
+    """
+    return (doc or "").replace("``", "`")
 
 
 # -------------------------------------------------------------------- bench
@@ -138,12 +154,24 @@ def _param_names(cls: Any) -> list[str]:
 
 
 def _cmd_list() -> int:
-    from forge.bench import available_datasets, get_record, list_datasets
+    from forge.bench import GROUPS, available_datasets, get_record, list_datasets
     ok, missing = available_datasets("all")
+    print("Datasets (available: found offline or in FORGE_DATA_DIR; missing: see --download or the README):")
+    print(f"  {'name':<24} {'kind':<10} {'lang':<4} {'status':<9} description")
     for name, desc in list_datasets().items():
         rec = get_record(name)
         where = "available" if name in ok else "missing"
-        print(f"  {name:<24} {rec.kind:<10} {rec.language:<3} {where:<9} {desc}")
+        print(f"  {name:<24} {rec.kind:<10} {rec.language:<4} {where:<9} {desc}")
+    print("\nGroups (usable in --datasets in place of their members):")
+    print(f"  {'group':<24} members")
+    for group, members in GROUPS.items():
+        print(f"  {group:<24} {', '.join(members)}")
+    from forge.lab._bench import probe_names
+    from forge.lab import get_probe
+    print("\nProbes (the lab's claims as tasks: --datasets probe-order; need no data files):")
+    print(f"  {'name':<24} {'claim':<5} title")
+    for name in probe_names():
+        print(f"  {name:<24} {get_probe(name).claim:<5} {get_probe(name).title}")
     return 0
 
 
@@ -190,7 +218,18 @@ def _print(report) -> None:
 def _result_dirs(dirs: list[str], exclude: str | None) -> list[Path]:
     found: list[Path] = []
     skip = Path(exclude).resolve() if exclude else None
-    for d in dirs:
+    expanded: list[str] = []
+    for d in dirs:        # patterns such as results/bench-* (tox passes them unexpanded: no shell)
+        if any(ch in d for ch in "*?["):
+            import glob
+            matches = sorted(m for m in glob.glob(d) if Path(m).resolve() != skip)
+            if not matches:
+                raise BadInputError(f"{d} matches no directory; run `forge bench --out` (or the tox bench-* "
+                                    f"environments) first.")
+            expanded += matches
+        else:
+            expanded.append(d)
+    for d in expanded:
         path = Path(d)
         if (path / "results.json").is_file():
             found.append(path)
@@ -214,7 +253,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _print(report)
     if args.compare:
         a, _, b = args.compare.partition(",")
-        print(report.compare(a.strip(), b.strip()).round(4).to_string())
+        table = report.add_comparison(a.strip(), b.strip())     # kept in the report: saved with --out
+        print(table.round(4).to_string())
+        for _, r in table[table["note"] != ""].iterrows():
+            print(f"note {r['dataset']}: {r['note']}")
     if args.out:
         saved = report.save(args.out)
         print(f"\nwrote {saved}/report.html, report.md, results.csv, results.json")

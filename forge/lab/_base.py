@@ -39,6 +39,7 @@ class ProbeOptions:
     sentences: list[list[str]] | None = None
     device: str = "cpu"
     benchmarks: bool = True                   # also run the related benchmark datasets when available
+    steps: int | None = None                  # training steps of the long-range probe's models (None: its default)
 
 
 @dataclass
@@ -58,6 +59,10 @@ class Probe:
     measure: Callable[[Any, ProbeOptions], ProbeOutcome]
     plot: Callable[[Any, Any], None]          # (rows of this probe as a DataFrame, matplotlib Figure)
     method: str = ""                          # how the measurement is made, for the report
+    # the verdict rule (forge.lab._verdict): in words, and as a function of (this probe's rows,
+    # {encoder: encoder_kind(...)}) -> (verdict, evidence read from the rows)
+    rule: str = ""
+    judge: Callable[[Any, dict[str, dict[str, Any]]], tuple[str, str]] | None = None
 
 
 def _validate(name: str, probe: Any, where: str) -> Any:
@@ -237,6 +242,14 @@ def plot_text(text: str) -> str:
         return "<" + "-".join(parts) + ">"
 
     return re.sub("[\u4e00-\u9fff]+", lambda m: gloss(m.group(0)), text)
+
+
+def encoder_ticks(ax: Any, positions: Any, labels: Sequence[str], crowded: int = 8) -> None:
+    """Encoder names under the bars: slanted when few, vertical when more than ``crowded`` (no overlap)."""
+    if len(labels) > crowded:
+        ax.set_xticks(positions, labels, rotation=90, fontsize=7)
+    else:
+        ax.set_xticks(positions, labels, rotation=30, ha="right", fontsize=8)
 
 
 class one_thread:

@@ -19,6 +19,7 @@ import numpy as np
 from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered, dense,
                              plot_text, register_probe, row, vocabulary_sentences)
 from forge.lab._sentences import LEFT_CONTEXT
+from forge.lab._verdict import combine, values
 
 __all__ = ["measure_left_context", "jieba_segmentation"]
 
@@ -90,6 +91,28 @@ def plot_left_context(frame, fig) -> None:
               title_fontsize=6)
 
 
+RULE = ("Supported when every left-to-right recurrent encoder gives the target bit-identical vectors in 100% of the "
+        "pairs and every bidirectional one tells 100% of the pairs apart; not supported when both tests fail, mixed "
+        "when one does. Static encoders (identical by construction) are shown for contrast.")
+
+
+def judge_left_context(frame, kinds) -> tuple[str, str]:
+    same = values(frame, "identical_fraction")
+    tests, parts = [], []
+    uni = [e for e, k in kinds.items() if k["cell"] and not k["bidirectional"] and e in same]
+    bi = [e for e, k in kinds.items() if k["cell"] and k["bidirectional"] and e in same]
+    if uni:
+        tests.append(all(float(same[e]["value"]) == 1.0 for e in uni))
+        parts.append("left-to-right identical: " + ", ".join(f"{e} {float(same[e]['value']):.0%}" for e in uni))
+    if bi:
+        tests.append(all(float(same[e]["value"]) == 0.0 for e in bi))
+        parts.append("bidirectional identical: " + ", ".join(f"{e} {float(same[e]['value']):.0%}" for e in bi))
+    static = [f"{e} {float(same[e]['value']):.0%}" for e, k in kinds.items() if k["cell"] is None and e in same]
+    if static:
+        parts.append("other encoders identical: " + ", ".join(static))
+    return combine(tests), "; ".join(parts)
+
+
 register_probe(Probe(
     name="probe-left-context", claim=6, title="Left-to-right RNNs cannot see what comes next",
     claim_text=("A left-to-right RNN gives a word the same vector whenever its left context is the same "
@@ -99,4 +122,4 @@ register_probe(Probe(
             "(['苹果', '派'] vs ['苹果', '手机'], 'the bank of the river' vs 'the bank raised interest rates', "
             "...); cosine and L2 distance between the target's two embed() vectors, each sentence embedded "
             "on its own."),
-    measure=measure_left_context, plot=plot_left_context))
+    measure=measure_left_context, plot=plot_left_context, rule=RULE, judge=judge_left_context))

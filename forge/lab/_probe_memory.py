@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, one_thread, register_probe, row
+from forge.lab._verdict import combine, diff_ci
 
 __all__ = ["measure_memory", "recall_curve", "recall_batch"]
 
@@ -114,7 +115,8 @@ def _recall_curve(cell, gaps, steps, seed, batch, lr, forget_bias):
 
 
 def _settings(options: ProbeOptions) -> tuple[tuple[int, ...], int]:
-    return ((5, 20, 40), 250) if options.quick else ((5, 10, 20, 40), 400)
+    gaps, steps = ((5, 20, 40), 250) if options.quick else ((5, 10, 20, 40), 400)
+    return gaps, options.steps or steps
 
 
 def _seeds(options: ProbeOptions) -> tuple[int, ...]:
@@ -199,6 +201,48 @@ def plot_memory(frame, fig) -> None:
     ax2.legend(fontsize=6)
 
 
+RULE = ("Recall accuracy of the LSTM vs the plain RNN (the default cells, as built by forge) at every gap but the "
+        "shortest: Newcombe 95% interval of the difference, on the test sequences (it does not include the "
+        "variance between training seeds). Supported when the LSTM is above the RNN at some long gap and below at "
+        "none; not supported when it is below at some gap and above at none; mixed otherwise (including no "
+        "detectable difference at this training budget). The GRU and the LSTM with an open forget gate are "
+        "shown as evidence, not judged.")
+
+
+def _curves(frame, metric: str) -> dict[str, dict[int, tuple[float, int]]]:
+    out: dict[str, dict[int, tuple[float, int]]] = {}
+    for _, r in frame[frame["metric"] == metric].iterrows():
+        out.setdefault(r["encoder"], {})[_num(r["section"])] = (float(r["value"]), int(r["n"]))
+    return out
+
+
+def judge_memory(frame, kinds) -> tuple[str, str]:
+    acc = _curves(frame, "recall_accuracy")
+    by_cell: dict[str, str] = {}
+    for enc, kind in kinds.items():
+        if kind["cell"] and enc in acc and not kind["bidirectional"]:
+            by_cell.setdefault(kind["cell"], enc)
+    parts = [f"{enc} ({cell}): " + ", ".join(f"k={g} {v:.2f}" for g, (v, _) in sorted(acc[enc].items()))
+             for cell, enc in by_cell.items()]
+    opened = _curves(frame, "recall_accuracy_open_forget")
+    for enc, curve in opened.items():
+        parts.append(f"{enc} with forget-gate bias {OPEN_FORGET:g}: "
+                     + ", ".join(f"k={g} {v:.2f}" for g, (v, _) in sorted(curve.items())))
+    if "rnn" not in by_cell or "lstm" not in by_cell:
+        return combine([]), "; ".join(parts + ["needs both an rnn and an lstm cell"])
+    rnn, lstm = acc[by_cell["rnn"]], acc[by_cell["lstm"]]
+    gaps = sorted(set(rnn) & set(lstm))[1:]
+    above, below = [], []
+    for g in gaps:
+        (pl, nl), (pr, nr) = lstm[g], rnn[g]
+        lo, hi = diff_ci(pl, nl, pr, nr)
+        (above if lo > 0 else below if hi < 0 else []).append(g)
+    parts.append(f"LSTM minus RNN significant at k = {above or 'none'} (LSTM higher), "
+                 f"{below or 'none'} (LSTM lower)")
+    verdict = combine([True] if above and not below else [False] if below and not above else [True, False])
+    return verdict, "; ".join(parts)
+
+
 register_probe(Probe(
     name="probe-long-range", claim=7, title="Plain RNNs forget; LSTMs remember longer",
     claim_text=("Information from far back fades in a plain RNN (vanishing gradients); an LSTM keeps it longer."),
@@ -209,4 +253,4 @@ register_probe(Probe(
             "with its forget-gate bias set to 3 at initialisation (the gate starts open, chrono-style). Gradient "
             "norm of the final loss with respect to each input step vs its distance from the end, at "
             "initialisation (dotted) and after training on the longest gap (solid)."),
-    measure=measure_memory, plot=plot_memory))
+    measure=measure_memory, plot=plot_memory, rule=RULE, judge=judge_memory))

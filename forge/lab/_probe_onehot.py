@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, covered, dense, register_probe, row
+from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, covered, encoder_ticks, register_probe, row
 from forge.lab._sentences import ONEHOT_EXAMPLES, ORDER_SENTENCES
+from forge.lab._verdict import combine, values
 
 __all__ = ["measure_onehot"]
 
@@ -101,8 +102,9 @@ def plot_onehot(frame, fig) -> None:
                                          ("bytes_per_token_csr", "sparse CSR")]):
         vals = [mem[(mem["encoder"] == e) & (mem["metric"] == metric)]["value"].mean() for e in encoders]
         ax1.bar(x + (k - 1) * 0.27, np.nan_to_num(vals), 0.27, label=label)
-    ax1.set_yscale("log")
-    ax1.set_xticks(x, encoders, rotation=30, ha="right", fontsize=8)
+    if (mem["value"] > 0).any():      # no sentence covered: no memory rows, nothing to put on a log axis
+        ax1.set_yscale("log")
+    encoder_ticks(ax1, x, encoders)
     ax1.set_ylabel("bytes per token (log)")
     ax1.set_title("memory of one token's vector")
     ax1.legend(fontsize=7)
@@ -119,12 +121,36 @@ def plot_onehot(frame, fig) -> None:
     for k, e in enumerate(encoders):
         z = sim[(sim["encoder"] == e) & (sim["metric"] == "cosine_exactly_zero_fraction")]["value"]
         if len(z):
-            ax2.annotate(f"{z.iloc[0]:.0%}\n=0", (k + 1, 1.02), ha="center", fontsize=7, annotation_clip=False)
-    ax2.set_ylim(-0.6, 1.0)
+            ax2.annotate(f"{z.iloc[0]:.0%}\n=0", (k + 1, 1.01), xycoords=("data", "axes fraction"), ha="center",
+                         va="bottom", fontsize=7, annotation_clip=False)
+    # limits from the whiskers themselves (a collapsed model sits at 0.9-1.0), with a margin so none is cut
+    ends = [v for s in stats for v in (s["whislo"], s["whishi"]) if np.isfinite(v)]
+    low, high = (min(ends + [0.0]), max(ends + [0.0])) if ends else (0.0, 1.0)
+    pad = 0.05 * max(0.1, high - low)
+    ax2.set_ylim(low - pad, high + pad)
     ax2.axhline(0, color="grey", linewidth=0.5)
-    ax2.set_xticks(np.arange(1, len(encoders) + 1), encoders, rotation=30, ha="right", fontsize=8)
+    encoder_ticks(ax2, np.arange(1, len(encoders) + 1), encoders)
     ax2.set_ylabel("cosine (5-25-50-75-95%)")
     ax2.set_title("cosine of random word pairs", pad=22)
+
+
+RULE = ("Supported when every one-hot (sparse) encoder has cosine exactly 0 for 100% of the random pairs of "
+        "distinct words and fewer than 1% non-zero entries; the dense encoders are shown for contrast.")
+
+
+def judge_onehot(frame, kinds) -> tuple[str, str]:
+    zero, density = values(frame, "cosine_exactly_zero_fraction"), values(frame, "density")
+    tests, parts = [], []
+    for enc, kind in kinds.items():
+        if not kind["sparse"] or enc not in zero:
+            continue
+        z, d = float(zero[enc]["value"]), float(density[enc]["value"]) if enc in density else float("nan")
+        tests.append(z == 1.0 and (d != d or d < 0.01))    # d != d: density not measured (no sentence covered)
+        parts.append(f"{enc}: {z:.0%} of {int(zero[enc]['n'])} pairs exactly orthogonal, {d:.2%} non-zero")
+    dense_ = [f"{e} {float(zero[e]['value']):.0%}" for e, k in kinds.items() if not k["sparse"] and e in zero]
+    if dense_:
+        parts.append("exactly orthogonal pairs among dense encoders: " + ", ".join(dense_))
+    return combine(tests), "; ".join(parts)
 
 
 register_probe(Probe(
@@ -135,4 +161,4 @@ register_probe(Probe(
     method=("Dimension and vocabulary size; the share of non-zero entries in embed() over real sentences; the "
             "bytes per token as returned, as a dense float32 array and as CSR; the cosine of 2,000 random pairs "
             "of distinct frequent words (context-free vectors) and the share that is exactly 0."),
-    measure=measure_onehot, plot=plot_onehot))
+    measure=measure_onehot, plot=plot_onehot, rule=RULE, judge=judge_onehot))

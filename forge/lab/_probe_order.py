@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered,
-                             encoder_language, mean_pool, register_probe, row,
+                             encoder_language, encoder_ticks, mean_pool, register_probe, row,
                              vocabulary_sentences)
 from forge.lab._sentences import ORDER_PAIRS, ORDER_SENTENCES, ROLES
+from forge.lab._verdict import combine, diff_ci, values
 
 __all__ = ["measure_order", "measure_order_task", "role_task"]
 
@@ -88,7 +89,7 @@ def plot_order(frame, fig) -> None:
     encs = list(dict.fromkeys(frame["encoder"]))
     x = np.arange(len(encs))
     ax1.bar(x, [main[main["encoder"] == e]["value"].mean() for e in encs], color="tab:blue")
-    ax1.set_xticks(x, encs, rotation=30, ha="right", fontsize=8)
+    encoder_ticks(ax1, x, encs)
     ax1.set_ylim(0, 1.05)
     ax1.set_ylabel("share of permutations with the\nidentical mean-pooled vector")
     ax1.set_title("order lost?")
@@ -101,9 +102,27 @@ def plot_order(frame, fig) -> None:
                          fontsize=7, rotation=90)
     if np.nanmax(np.append(vals, 0.0)) > 0:
         ax2.set_yscale("log")
-    ax2.set_xticks(x, encs, rotation=30, ha="right", fontsize=8)
+    encoder_ticks(ax2, x, encs)
     ax2.set_ylabel("mean cosine distance (log)")
     ax2.set_title("sentence vs its permutation")
+
+
+ORDER_RULE = ("Supported when every static encoder gives bit-identical mean-pooled vectors for 100% of the "
+              "(sentence, permutation) pairs; not supported when any static encoder tells a permutation apart. "
+              "Order-sensitive encoders are shown for contrast.")
+
+
+def judge_order(frame, kinds) -> tuple[str, str]:
+    same = values(frame, "identical_fraction")
+    tests, parts = [], []
+    for enc, kind in kinds.items():
+        if kind["static"] and enc in same:
+            tests.append(float(same[enc]["value"]) == 1.0)
+            parts.append(f"{enc} {float(same[enc]['value']):.0%} identical")
+    other = [f"{e} {float(same[e]['value']):.0%}" for e, k in kinds.items() if not k["static"] and e in same]
+    if other:
+        parts.append("order-sensitive encoders identical: " + ", ".join(other))
+    return combine(tests), "; ".join(parts)
 
 
 register_probe(Probe(
@@ -114,7 +133,7 @@ register_probe(Probe(
             "random permutations of it; the sentence vector is the mean of the embed() rows (an exactly rounded "
             "sum, so summation order plays no part). Share of pairs with bit-identical vectors and their mean "
             "cosine distance."),
-    measure=measure_order, plot=plot_order))
+    measure=measure_order, plot=plot_order, rule=ORDER_RULE, judge=judge_order))
 
 
 # ------------------------------------------------------------------ claim 5
@@ -243,6 +262,42 @@ def plot_order_task(frame, fig) -> None:
     ax.legend(fontsize=7)
 
 
+ORDER_TASK_RULE = (
+    "Two tests. Structure: every untrained recurrent encoder (every recurrent one when none is untrained) is above "
+    "chance on new pairs (Wilson 95% interval above 0.5). Training: every trained recurrent encoder beats its "
+    "untrained twin (same cell, direction, width) on new words (Newcombe 95% interval of the accuracy "
+    "difference above 0). Supported when all tests pass, not supported when all fail, mixed otherwise or when "
+    "an interval straddles the bound.")
+
+
+def judge_order_task(frame, kinds) -> tuple[str, str]:
+    pairs, words = values(frame, "accuracy_new_pairs"), values(frame, "accuracy_new_words")
+    recurrent = {e: k for e, k in kinds.items() if k["cell"] is not None}
+    untrained = {e: k for e, k in recurrent.items() if k["untrained"]}
+    tests, parts = [], []
+    for enc in (untrained or recurrent):
+        if enc not in pairs:
+            continue
+        r = pairs[enc]
+        tests.append(True if r["ci_low"] > 0.5 else False if r["value"] <= 0.5 or r["ci_high"] <= 0.5 else None)
+        parts.append(f"{enc} new pairs {r['value']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]")
+    twins = {k["group"]: e for e, k in untrained.items()}
+    for enc, kind in recurrent.items():
+        twin = twins.get(kind["group"])
+        if kind["untrained"] or twin is None or enc not in words or twin not in words:
+            continue
+        a, b = words[enc], words[twin]
+        lo, hi = diff_ci(float(a["value"]), int(a["n"]), float(b["value"]), int(b["n"]))
+        d = float(a["value"]) - float(b["value"])
+        tests.append(True if lo > 0 else False if d <= 0 or hi <= 0 else None)
+        parts.append(f"new words {enc} {a['value']:.2f} vs {twin} {b['value']:.2f} (difference {d:+.2f} "
+                     f"[{lo:+.2f}, {hi:+.2f}])")
+    static = [f"{e} {float(pairs[e]['value']):.2f}" for e, k in kinds.items() if k["static"] and e in pairs]
+    if static:
+        parts.append("static encoders on new pairs (order-blind, chance 0.5): " + ", ".join(static))
+    return combine(tests), "; ".join(parts)
+
+
 register_probe(Probe(
     name="probe-order-task", claim=5, title="An RNN is order-sensitive, and training makes order useful",
     claim_text=("An RNN is order-sensitive by its structure (even untrained), and after training it separates "
@@ -253,4 +308,4 @@ register_probe(Probe(
             "training (each word seen in both roles: structure suffices), and persons and animals never seen in "
             "training at all (the classifier must generalise to new words: meaning is needed). Untrained "
             "encoders are the same architecture with random weights (epochs=0)."),
-    measure=measure_order_task, plot=plot_order_task))
+    measure=measure_order_task, plot=plot_order_task, rule=ORDER_TASK_RULE, judge=judge_order_task))

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, one_thread, register_probe, row
+from forge.lab._verdict import combine
 
 __all__ = ["measure_speed", "time_layers"]
 
@@ -141,6 +142,33 @@ def plot_speed(frame, fig) -> None:
         ax2.legend(fontsize=6)
 
 
+LINEAR, CONTRAST = 0.75, 0.25
+RULE = (f"Two tests on every recurrent encoder's bare layer. Linear: its growth exponent on CPU is at least "
+        f"{LINEAR} (time grows about in proportion to length). Unlike all-at-once layers: on some device its "
+        f"exponent exceeds the 1-D convolution's by at least {CONTRAST}. Supported when both pass, not supported "
+        f"when both fail, mixed otherwise (on one CPU thread every layer's work grows with length, so the contrast "
+        f"may need a GPU).")
+
+
+def judge_speed(frame, kinds) -> tuple[str, str]:
+    def exp(enc: str, layer: str, device: str) -> float:
+        sub = frame[(frame["encoder"] == enc) & (frame["metric"] == f"growth_exponent_{layer}")
+                    & (frame["section"] == device)]["value"]
+        return float(sub.iloc[0]) if len(sub) else float("nan")
+    tests, parts = [], []
+    for enc in (e for e, k in kinds.items() if k["cell"]):
+        devices = list(dict.fromkeys(frame[(frame["encoder"] == enc)
+                                           & (frame["metric"] == "growth_exponent_recurrent_layer")]["section"]))
+        if "cpu" not in devices:
+            continue
+        tests.append(exp(enc, "recurrent_layer", "cpu") >= LINEAR)
+        tests.append(any(exp(enc, "recurrent_layer", d) - exp(enc, "conv1d", d) >= CONTRAST for d in devices))
+        parts.append(f"{enc}: " + "; ".join(f"{d} layer {exp(enc, 'recurrent_layer', d):.2f} vs conv1d "
+                                            f"{exp(enc, 'conv1d', d):.2f}, self-attention "
+                                            f"{exp(enc, 'self_attention', d):.2f}" for d in devices))
+    return combine(tests), " | ".join(parts)
+
+
 register_probe(Probe(
     name="probe-speed", claim=8, title="An RNN must take its steps one after another",
     claim_text=("An RNN must run its steps one after another: time grows linearly with sequence length, unlike "
@@ -148,4 +176,4 @@ register_probe(Probe(
     method=(f"Best-of-5 time of embed() on {BATCH} random sentences per length; for recurrent encoders also the bare "
             "recurrent layer vs a 1-D convolution and a self-attention layer of the same width, on CPU (and CUDA "
             "when present), torch on one thread; growth exponent = slope of log time vs log length."),
-    measure=measure_speed, plot=plot_speed))
+    measure=measure_speed, plot=plot_speed, rule=RULE, judge=judge_speed))

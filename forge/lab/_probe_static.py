@@ -9,8 +9,9 @@ import numpy as np
 
 from forge.errors import ForgeError
 from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered, dense,
-                             encoder_language, register_probe, row)
+                             encoder_language, encoder_ticks, register_probe, row)
 from forge.lab._sentences import ANALOGIES, NEIGHBOUR_WORDS, SENSE_GLOSS, SENSES
+from forge.lab._verdict import combine, values
 
 __all__ = ["measure_static_similarity", "measure_polysemy"]
 
@@ -111,6 +112,33 @@ def plot_static_similarity(frame, fig) -> None:
     ax.legend(fontsize=7)
 
 
+SIMILARITY_RULE = (
+    "For each dense static encoder (not one-hot, not contextual): the 95% bootstrap interval of its "
+    "related-minus-unrelated cosine gap (main similarity set of its language) must lie above the gap of the "
+    "one-hot encoder of the same language (0 when there is none). Supported when every dense static encoder "
+    "passes, not supported when the gap of none is above it, mixed otherwise or when an interval straddles it.")
+
+
+def judge_static_similarity(frame, kinds) -> tuple[str, str]:
+    gap = values(frame, "related_minus_unrelated", main_only=True)
+    baseline = {r["language"]: float(r["value"]) for e, r in gap.items() if kinds[e]["sparse"]}
+    tests, parts = [], []
+    for enc, kind in kinds.items():
+        if kind["sparse"] or not kind["static"] or enc not in gap:
+            continue
+        r = gap[enc]
+        base = baseline.get(r["language"], 0.0)
+        lo, hi = float(r["ci_low"]), float(r["ci_high"])
+        if lo > base:
+            tests.append(True)
+        elif float(r["value"]) <= base or hi <= base:
+            tests.append(False)
+        else:
+            tests.append(None)
+        parts.append(f"{enc} gap {float(r['value']):+.3f} [{lo:+.3f}, {hi:+.3f}] vs one-hot {base:+.3f}")
+    return combine(tests), "; ".join(parts)
+
+
 register_probe(Probe(
     name="probe-static-similarity", claim=2, title="Dense vectors put related words close together",
     claim_text=("Dense vectors from CBOW and skip-gram put words used in similar contexts close together; the "
@@ -118,7 +146,8 @@ register_probe(Probe(
     method=("The word pairs of WordSim-353 (Chinese: wordsim-240/297) split by human score: mean cosine of the "
             "most related third vs the least related third, with a bootstrap 95% interval on the gap; nearest "
             "neighbours; analogy examples (a - b + c, question words excluded)."),
-    measure=measure_static_similarity, plot=plot_static_similarity))
+    measure=measure_static_similarity, plot=plot_static_similarity, rule=SIMILARITY_RULE,
+    judge=judge_static_similarity))
 
 
 # ------------------------------------------------------------------ claim 3
@@ -195,7 +224,7 @@ def plot_polysemy(frame, fig) -> None:
             if v == 0:
                 ax.annotate("0", (k, 0), ha="center", va="bottom", fontsize=7)
         ax.axhline(0, color="black", linewidth=0.5)
-        ax.set_xticks(x, encs, rotation=45, ha="right", fontsize=7)
+        encoder_ticks(ax, x, encs, crowded=6)
         ax.set_title(title, fontsize=9)
     axes[0].set_ylabel("mean cosine distance")
     if len(bench):
@@ -210,12 +239,31 @@ def plot_polysemy(frame, fig) -> None:
                    yerr=np.nan_to_num(err), capsize=1, label=enc)
         ax.set_xticks(np.arange(len(metrics)), metrics, rotation=20, ha="right", fontsize=7)
         ax.set_title("SCWS (Spearman), WiC (accuracy); 95% CI", fontsize=9)
-        ax.legend(fontsize=5, ncol=2)
+        ax.legend(fontsize=5, ncol=1 if len(encs_b) <= 10 else 2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 def _first(frame, enc: str, metric: str) -> float:
     sub = frame[(frame["encoder"] == enc) & (frame["metric"] == metric)]["value"]
     return float(sub.iloc[0]) if len(sub) else float("nan")
+
+
+POLYSEMY_RULE = ("Supported when every static encoder gives a word bit-identical vectors in all its contexts "
+                 "(identical share 1, spread 0); not supported when any static encoder's vectors differ. The "
+                 "contextual encoders' spread and sense gap are shown for contrast.")
+
+
+def judge_polysemy(frame, kinds) -> tuple[str, str]:
+    same, spread, gap = values(frame, "identical_fraction"), values(frame, "spread_mean"), values(frame, "sense_gap_mean")
+    tests, parts = [], []
+    for enc, kind in kinds.items():
+        if kind["static"] and enc in same:
+            tests.append(float(same[enc]["value"]) == 1.0)
+            parts.append(f"{enc}: identical share {float(same[enc]['value']):.0%}")
+    ctx = [f"{e} {float(spread[e]['value']):.3g}" + (f" (sense gap {float(gap[e]['value']):+.3g})" if e in gap else "")
+           for e, k in kinds.items() if not k["static"] and e in spread]
+    if ctx:
+        parts.append("contextual spread: " + ", ".join(ctx))
+    return combine(tests), "; ".join(parts)
 
 
 register_probe(Probe(
@@ -226,4 +274,4 @@ register_probe(Probe(
             "cosine distance between the word's vectors from embed() (its spread, 0 for one vector) and the "
             "distance between senses minus within a sense; SCWS (Spearman) and WiC (accuracy, threshold tuned "
             "on train) side by side when the data directory has them."),
-    measure=measure_polysemy, plot=plot_polysemy))
+    measure=measure_polysemy, plot=plot_polysemy, rule=POLYSEMY_RULE, judge=judge_polysemy))

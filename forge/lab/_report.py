@@ -22,7 +22,7 @@ import pandas as pd
 from forge._persist import atomic_dir
 from forge.lab._base import cjk_font, get_probe, list_probes
 
-__all__ = ["write_report", "render_figure", "summary_table", "findings"]
+__all__ = ["write_report", "render_figure", "summary_table", "findings", "verdict_markdown", "verdict_text"]
 
 # per probe: (metric, section or None for any, column title) shown in its table
 TABLES: dict[str, list[tuple[str, str | None, str]]] = {
@@ -205,6 +205,9 @@ def _intro(result) -> tuple[str, list[str]]:
     if p.get("corpus"):
         facts.append(f"English encoders trained on `{p['corpus']}`; the recurrent ones on {p.get('rnn_corpus', '?')}"
                      f" (one epoch; `-untrained` = same architecture, random weights).")
+    if p.get("w2v"):
+        facts.append("Word2Vec settings: " + "; ".join(f"{k} " + ", ".join(f"{a}={b}" for a, b in v.items())
+                                                      for k, v in p["w2v"].items()) + ".")
     if p.get("zh_corpus"):
         facts.append(f"Chinese encoders (`zh-...`) trained on {p['zh_corpus']}.")
     if p.get("train_seconds"):
@@ -225,9 +228,13 @@ def write_report(result, path: str | Path) -> Path:
     frame = result.frame
     probes = [p for p in list_probes() if p in set(frame["dataset"]) or p in result.protocol.get("probes", [])]
     intro, facts = _intro(result)
+    verdicts = result.verdicts()
+    by_probe = {r["probe"]: r for _, r in verdicts.iterrows()}
     md = ["# The forge lab: the story, measured", "", intro, ""] + [f"- {f}" for f in facts] + [""]
     body = [f"<h1>The forge lab: the story, measured</h1><p>{html.escape(intro)}</p>",
             "<ul>" + "".join(f"<li>{html.escape(f)}</li>" for f in facts) + "</ul>"]
+    md += ["## Verdicts", "", VERDICT_INTRO, "", verdict_markdown(verdicts)]
+    body += ["<h2>Verdicts</h2>", f"<p>{html.escape(VERDICT_INTRO)}</p>", _verdict_html(verdicts)]
     figures: dict[str, bytes] = {}
     for name in probes:
         probe = get_probe(name)
@@ -235,11 +242,21 @@ def write_report(result, path: str | Path) -> Path:
         fig_name = f"fig{probe.claim}-{name}.png"
         table = summary_table(frame, name)
         said = findings(frame, name)
-        md += [f"## Claim {probe.claim}: {probe.title}", "", f"> {probe.claim_text}", "",
+        v = by_probe.get(name)
+        verdict = v["verdict"] if v is not None else "not measured"
+        md += [f"<a id='claim-{probe.claim}'></a>", "",
+               f"## Claim {probe.claim}: {probe.title} ({verdict})", "", f"> The claim: {probe.claim_text}", "",
                f"**How it is measured** (`{name}`): {probe.method}", ""]
-        body += [f"<h2>Claim {probe.claim}: {html.escape(probe.title)}</h2>",
-                 f"<blockquote>{html.escape(probe.claim_text)}</blockquote>",
+        body += [f"<h2 id='claim-{probe.claim}'>Claim {probe.claim}: {html.escape(probe.title)} "
+                 f"<span class='v {_css(verdict)}'>{html.escape(verdict)}</span></h2>",
+                 f"<blockquote>The claim: {html.escape(probe.claim_text)}</blockquote>",
                  f"<p><b>How it is measured</b> (<code>{name}</code>): {html.escape(probe.method)}</p>"]
+        if v is not None:
+            text = f"**Verdict: {verdict}.** Rule: {v['rule']} Evidence: {v['evidence'] or '(none)'}."
+            md += [text, ""]
+            body.append(f"<p class='verdict'><b>Verdict:</b> <span class='v {_css(verdict)}'>{html.escape(verdict)}"
+                        f"</span> <b>Rule:</b> {html.escape(v['rule'])} <b>Evidence:</b> "
+                        f"{html.escape(v['evidence'] or '(none)')}.</p>")
         if name == "probe-left-context":
             seg = jieba_segmentation("苹果派")
             if seg is not None:
@@ -275,16 +292,21 @@ def write_report(result, path: str | Path) -> Path:
         text = ("The Chinese encoders on the Chinese similarity (Spearman) and analogy (3CosAdd accuracy) datasets "
                 "found in the data directory, through `forge.bench.run`; Traditional-script sets ("
                 + ", ".join(d for d, s in scripts.items() if s == "traditional")
-                + ") converted to Simplified with OpenCC. Small training corpus: read coverage first.")
+                + ") converted to Simplified with OpenCC. Small training corpus: read coverage first. A blank score is "
+                "undefined (e.g. one-hot: every covered pair has cosine 0, so no rank correlation).")
         md += ["## Chinese datasets through the harness", "", text, "", _markdown_table(table).replace(
             "| encoder |", "| dataset |", 1)]
         body += ["<h2>Chinese datasets through the harness</h2>", f"<p>{html.escape(text)}</p>", _html_table(table)]
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>forge lab</title><style>"
             "body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}"
-            "blockquote{color:#333;border-left:3px solid #aaa;padding-left:1em}img{max-width:100%}"
+            "blockquote{color:#333;border-left:3px solid #aaa;padding-left:1em}img{max-width:100%;height:auto}"
+            "td.l,th.l{text-align:left}.v{padding:1px 6px;border-radius:3px;font-size:85%;white-space:nowrap}"
+            ".supported{background:#d8f0d8}.not-supported{background:#f6d5d5}.mixed{background:#f7ecc8}"
+            ".not-measured{background:#e6e6e6}"
             "</style></head><body>" + "\n".join(body) + "</body></html>")
     payload = {"protocol": result.protocol, "results": json.loads(frame.to_json(orient="records")),
+               "verdicts": verdicts.to_dict("records"),
                "notes": [{"probe": p, "encoder": e, "notes": n} for (p, e), n in result.notes.items()],
                "benchmarks": (json.loads(result.benchmarks.to_json(orient="records"))
                               if getattr(result, "benchmarks", None) is not None else None)}
@@ -298,6 +320,49 @@ def write_report(result, path: str | Path) -> Path:
         (tmp / "results.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False, default=_json_default),
                                           encoding="utf-8")
     return path
+
+
+VERDICT_INTRO = ("Each claim's verdict is computed from its own numbers by the rule written under the claim "
+                 "(thresholds, intervals, which encoders): supported, not supported, mixed at this budget (some "
+                 "tests pass, some fail, or the intervals cannot tell with these small models and this corpus), or "
+                 "not measured (the encoders the rule needs did not run). A claim is never shown as holding when "
+                 "its numbers contradict it.")
+
+
+def _css(verdict: str) -> str:
+    return verdict.split(" at ")[0].replace(" ", "-")
+
+
+def verdict_markdown(verdicts: pd.DataFrame) -> str:
+    """The verdicts as a Markdown table (claim, title, verdict, evidence)."""
+    lines = ["| claim | | verdict | evidence |", "|---:|---|---|---|"]
+    for _, v in verdicts.iterrows():
+        title = get_probe(v["probe"]).title
+        lines.append(f"| {v['claim']} | [{title}](#claim-{v['claim']}) | **{v['verdict']}** | "
+                     f"{str(v['evidence']).replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+def verdict_text(verdicts: pd.DataFrame, width: int = 100) -> str:
+    """The verdicts as plain text for a terminal: one line per claim, its evidence wrapped below."""
+    import textwrap
+    out = [f"{'claim':<5}  {'verdict':<20}  title"]
+    for _, v in verdicts.iterrows():
+        out.append(f"{v['claim']:<5}  {v['verdict']:<20}  {get_probe(v['probe']).title}")
+        if v["evidence"]:
+            out += textwrap.wrap(str(v["evidence"]), width, initial_indent=" " * 7, subsequent_indent=" " * 7)
+    return "\n".join(out)
+
+
+def _verdict_html(verdicts: pd.DataFrame) -> str:
+    rows = ["<table><tr><th>claim</th><th class='l'></th><th class='l'>verdict</th><th class='l'>evidence</th></tr>"]
+    for _, v in verdicts.iterrows():
+        title = html.escape(get_probe(v["probe"]).title)
+        rows.append(f"<tr><td>{v['claim']}</td><td class='l' style='min-width:16em'>"
+                    f"<a href='#claim-{v['claim']}'>{title}</a></td>"
+                    f"<td class='l'><span class='v {_css(v['verdict'])}'>{html.escape(v['verdict'])}</span></td>"
+                    f"<td class='l' style='font-size:12px'>{html.escape(str(v['evidence']))}</td></tr>")
+    return "".join(rows) + "</table>"
 
 
 def _json_default(value: Any) -> Any:

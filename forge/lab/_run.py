@@ -52,6 +52,19 @@ class LabResult:
         bench = payload.get("benchmarks")
         return cls(frame, notes, payload.get("protocol", {}), pd.DataFrame(bench) if bench else None)
 
+    def figure(self, probe: str) -> bytes | None:
+        """The probe's figure as PNG bytes (None when it has no rows), e.g. for ``IPython.display.Image``."""
+        from forge.lab._report import render_figure
+        return render_figure(self.frame, get_probe(probe).name)
+
+    def verdicts(self) -> pd.DataFrame:
+        """Each claim's verdict from its own numbers: claim, probe, verdict, rule, evidence.
+
+        The rule lives with the probe (``Probe.rule``, ``Probe.judge``); see :mod:`forge.lab._verdict`.
+        """
+        from forge.lab._verdict import judge_probes, verdict_frame
+        return verdict_frame(judge_probes(self.frame, self.protocol.get("encoders", {})))
+
     def save(self, path: str | Path) -> Path:
         """Write the lab report (report.md, report.html, figures, results.csv/json) into ``path``, atomically."""
         from forge.lab._report import write_report
@@ -125,12 +138,14 @@ def _encoder_info(enc: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the lab
-# sizes that keep `forge lab` within a few minutes on 2 CPU cores; --quick halves them again
+# sizes that keep `forge lab` within a few minutes on 2 CPU cores; --quick halves them again.
+# w2v_epochs: on the 0.5M-word default corpus, CBOW with 5 epochs collapses (mean cosine of random word pairs
+# 0.91, related-unrelated gap -0.004); 20 epochs give 0.13 and +0.18, skip-gram 10 epochs 0.33 (forge/_demo.py).
 LAB_SIZES = {
-    "full": {"w2v": {"vector_size": 100, "epochs": 5, "min_count": 3}, "rnn_hidden": 64, "rnn_tokens": 40_000,
-             "rnn_vocab": None, "zh_epochs": 10},
-    "quick": {"w2v": {"vector_size": 50, "epochs": 3, "min_count": 3}, "rnn_hidden": 32, "rnn_tokens": 20_000,
-              "rnn_vocab": None, "zh_epochs": 8},
+    "full": {"w2v": {"vector_size": 100, "epochs": 5, "min_count": 3}, "w2v_epochs": {"cbow": 20, "skipgram": 10},
+             "rnn_hidden": 64, "rnn_tokens": 40_000, "rnn_vocab": None, "zh_epochs": 10},
+    "quick": {"w2v": {"vector_size": 50, "epochs": 3, "min_count": 3}, "w2v_epochs": {"cbow": 10, "skipgram": 5},
+              "rnn_hidden": 32, "rnn_tokens": 20_000, "rnn_vocab": None, "zh_epochs": 8},
 }
 STATIC = ("onehot", "cbow", "skipgram")
 RECURRENT = ("rnn", "birnn", "lstm", "bilstm", "gru", "bigru")
@@ -195,7 +210,9 @@ def train_lab_encoders(corpus_name: str = "gensim-default", quick: bool = False,
 
     encoders["onehot"] = fit("onehot", "onehot", corpus, min_count=size["w2v"]["min_count"])
     for name in ("cbow", "skipgram"):
-        encoders[name] = fit(name, name, corpus, workers=2, seed=seed + 1, **size["w2v"])
+        w2v = {**size["w2v"], "epochs": size.get("w2v_epochs", {}).get(name, size["w2v"]["epochs"])}
+        encoders[name] = fit(name, name, corpus, workers=2, seed=seed + 1, **w2v)
+        info.setdefault("w2v", {})[name] = w2v
     from forge.lab._sentences import en_lab_sentences
     extra = en_lab_sentences()
     head = _first_tokens(corpus, rnn_tokens) + extra
@@ -303,11 +320,13 @@ def _select(pname: str, ename: str) -> bool:
 
 def run_lab(corpus: str = "gensim-default", out: str | Path | None = None, quick: bool = False, seed: int = 0,
             rnn_tokens: int | None = None, rnn_hidden: int | None = None, save_models: str | Path | None = None,
-            models: str | Path | None = None, log: Callable[[str], None] | None = None) -> LabResult:
+            models: str | Path | None = None, log: Callable[[str], None] | None = None,
+            probes: Sequence[str] | None = None) -> LabResult:
     """Train the encoders of the story and run every probe on them; save the report to ``out``.
 
     ``save_models``: also save every trained encoder there. ``models``: instead of training, load the
     encoders saved there by an earlier run (one sub-directory per encoder; ``zh-*`` are the Chinese ones).
+    ``probes``: run only these probes (default: all).
     """
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     start = time.perf_counter()
@@ -321,7 +340,7 @@ def run_lab(corpus: str = "gensim-default", out: str | Path | None = None, quick
             enc.save(Path(save_models) / name)
     options = ProbeOptions(seed=seed, quick=quick, sentences=info.pop("sentences"))
     encoders = {**en, **zh}
-    result = run_probes(encoders, options=options, select=_select, log=log)
+    result = run_probes(encoders, probes, options=options, select=_select, log=log)
     result.protocol.update(info)
     result.benchmarks = chinese_benchmarks({k: zh[k] for k in ("zh-onehot", "zh-skipgram", "zh-bilstm") if k in zh},
                                            log) if zh else None
