@@ -7,7 +7,6 @@ import pytest
 
 import forge
 import forge.bench
-from forge.bench._similarity import evaluate_similarity
 from forge.bench._vectors import VectorView
 from forge.testing import TINY_CORPUS
 

@@ -44,7 +44,7 @@ def test_bench_list_has_headers_groups_and_probes(capsys):
     out = capsys.readouterr().out
     assert re.search(r"name\s+kind\s+lang\s+status\s+description", out)
     assert "Groups" in out and "zh_tw_chen_ma_2018" in out
-    assert "Probes" in out and re.search(r"probe-long-range\s+7\s+Plain RNNs forget", out)
+    assert "lab's probes" in out and re.search(r"probe-long-range\s+probe\s+claim 7: Plain RNNs forget", out)
 
 
 def test_list_says_which_corpora_are_available(capsys, monkeypatch):

@@ -166,12 +166,13 @@ def _cmd_list() -> int:
     print(f"  {'group':<24} members")
     for group, members in GROUPS.items():
         print(f"  {group:<24} {', '.join(members)}")
-    from forge.lab._bench import probe_names
-    from forge.lab import get_probe
-    print("\nProbes (the lab's claims as tasks: --datasets probe-order; need no data files):")
-    print(f"  {'name':<24} {'claim':<5} title")
-    for name in probe_names():
-        print(f"  {name:<24} {get_probe(name).claim:<5} {get_probe(name).title}")
+    from forge.bench import get_task, list_tasks
+    tasks = [name for name in list_tasks() if name not in list_datasets()]
+    print("\nTasks that evaluate encoders themselves (the lab's probes, plugins' tasks; need no data files):")
+    print(f"  {'name':<24} {'kind':<10} description")
+    for name in tasks:
+        task = get_task(name)
+        print(f"  {name:<24} {getattr(task, 'kind', ''):<10} {getattr(task, 'description', '')}")
     return 0
 
 

@@ -33,6 +33,13 @@ class ProbeTask:
     name: str
     kind: str = "probe"
 
+    @property
+    def description(self) -> str:
+        """``"claim N: title"`` of the probe (what ``forge bench --list`` shows)."""
+        from forge.lab._base import get_probe
+        probe = get_probe(self.name)
+        return f"claim {probe.claim}: {probe.title}"
+
     def evaluate(self, encoders: dict[str, Any], *, seed: int = 0) -> tuple[list[dict[str, Any]], dict[str, Any],
                                                                            dict[str, str]]:
         """Rows (harness columns), ``{probe: info}`` for the protocol, ``{"encoder/probe": why skipped}``."""
