@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -216,6 +217,9 @@ def _read_config(path: Path) -> dict[str, Any]:
                                     f"'params_sha256'. The file is damaged; if you edited it on purpose, delete the "
                                     f"'params_sha256' line and the edited parameters are checked instead.")
         verify_manifest(path, config.get("files"), cfg_file)
+    else:
+        logging.getLogger("forge").warning("%s was saved by an earlier forge (format %s) without checksums: its "
+                                           "files cannot be verified. Save it again to add them.", path, version)
     return config
 
 

@@ -184,6 +184,8 @@ def trainer_digest(trainer: dict[str, Any]) -> str:
 def _complete_checkpoint(folder: Path) -> bool:
     try:
         trainer = read_json(folder / "trainer.json", "checkpoint")
+        if isinstance(trainer, dict) and "files" not in trainer:  # an earlier forge: no checksums
+            return all((folder / name).is_file() for name in _CKPT_FILES)
         verify_manifest(folder, trainer.get("files") if isinstance(trainer, dict) else None, folder / "trainer.json")
     except ForgeError:
         return False
