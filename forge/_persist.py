@@ -147,7 +147,7 @@ def check_array(path: Path, array: Any, shape: tuple[int, ...] | None = None, ki
         raise CorruptModelError(f"{path} has shape {array.shape}, expected {tuple(shape)} from vocab.json and "
                                 f"config.json; the model is corrupt: save it again.")
     if kind == "f" and array.size and not np.isfinite(array).all():
-        rows = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1)) if array.ndim else []
+        rows: Any = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1)) if array.ndim else []
         raise CorruptModelError(f"{path} holds non-finite values (NaN or inf; rows {list(rows[:5])}); the model "
                                 f"is corrupt: save it again.")
     return array

@@ -73,6 +73,7 @@ def test_an_edited_trainer_json_is_refused(ckpt):
     ({"trainer_fn": lambda t: t["optimizer"]["state"]["0"].update(moment="__tensor__")}, "'optim.0.moment' is missing"),
     ({"trainer_fn": lambda t: t["optimizer"]["state"]["0"].pop("step")}, "optimizer state.*does not fit"),
     ({"tensors_fn": lambda t: t.pop("rng.torch")}, "random-number-generator"),
+    ({"tensors_fn": lambda t: t.update({"rng.cuda": t["rng.torch"].float()})}, "'rng.cuda' is missing or damaged"),
     ({"tensors_fn": lambda t: t.pop("optim.0.exp_avg")}, "optimizer tensor 'optim.0.exp_avg' is missing"),
     ({"tensors_fn": lambda t: t.update({"model.embedding.weight": t["model.embedding.weight"][:3]})},
      "'model.embedding.weight' has shape"),
