@@ -110,3 +110,15 @@ def test_checkpoint_dir_with_foreign_files_is_refused_before_training(tmp_path):
         with pytest.raises(BadInputError, match=r"thesis\.tex"):
             forge.create("lstm", epochs=1, resume=resume, checkpoint_dir=str(folder), **PARAMS).fit(CORPUS)
     assert sorted(p.name for p in folder.iterdir()) == ["thesis.tex"]
+
+
+def test_a_checkpoint_of_the_previous_format_still_resumes(ckpt):
+    trainer = json.loads((ckpt / "trainer.json").read_text())
+    for key in ("files", "trainer_sha256"):
+        trainer.pop(key)
+    for key in ("data_sha256", "data_tokens"):
+        trainer["fingerprint"].pop(key)
+    (ckpt / "trainer.json").write_text(json.dumps(trainer))
+    (ckpt / ".forge-checkpoint").unlink()
+    assert [h["epoch"] for h in _resume(ckpt).history_] == [1, 2]
+    assert (ckpt / ".forge-checkpoint").is_file()  # replaced by a checkpoint of this format
