@@ -198,10 +198,33 @@ def _leftovers(path: Path, which: str) -> list[Path]:
             and any(q.name.startswith(MARKER_PREFIX) for q in p.iterdir())]
 
 
+def _remove_marked(folder: Path) -> None:
+    """Delete a folder forge marked, the marker last: a kill halfway leaves it recognisable for the next save."""
+    entries = sorted(folder.iterdir(), key=lambda p: p.name.startswith(MARKER_PREFIX))
+    for p in entries:
+        try:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        except OSError:
+            return  # keep the marker: the next save tries again
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
 def _remove_stale(path: Path) -> None:
     """Remove ``.NAME.tmp-*`` / ``.NAME.old-*`` folders a killed save left (only those forge marked)."""
     for p in _leftovers(path, "tmp") + _leftovers(path, "old"):
-        shutil.rmtree(p, ignore_errors=True)
+        _remove_marked(p)
+    stem = glob_escape(path.name)
+    for p in [*path.parent.glob(f".{stem}.tmp-*"), *path.parent.glob(f".{stem}.old-*")]:
+        try:
+            p.rmdir()  # empty ones too (a kill right after mkdtemp): removing an empty folder loses nothing
+        except OSError:
+            pass
 
 
 @contextmanager
@@ -244,13 +267,16 @@ def atomic_dir(path: str | Path, kind: str = "folder", legacy: Callable[[Path], 
                 old = path.parent / f".{path.name}.old-{secrets.token_hex(4)}"
                 os.rename(path, old)
                 os.rename(tmp, path)
-                shutil.rmtree(old, ignore_errors=True)
+                if read_marker(old, kind) is None:  # an earlier forge's folder: mark it, so a kill while
+                    _write_marker(old, kind, complete=False)  # deleting it leaves it recognisable
+                _remove_marked(old)
             else:
                 os.rename(tmp, path)
             _remove_stale(path)
         finally:
             if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+                _remove_marked(tmp)
+                shutil.rmtree(tmp, ignore_errors=True)  # (when the marker was never written)
 
 
 def _umask() -> int:
@@ -274,6 +300,10 @@ def recover(path: str | Path, kind: str, verify: Callable[[Path], bool] | None =
     if path.exists() and not path.is_dir():
         return None
     candidates = [p for p in _leftovers(path, "old") if _is_complete(p, kind) and (verify is None or verify(p))]
+    if verify is not None:  # forge before markers moved the folder to .NAME.old-XXXX/x
+        candidates += [p / "x" for p in path.parent.glob(f".{glob_escape(path.name)}.old-*")
+                       if p.is_dir() and not p.is_symlink() and [q.name for q in p.iterdir()] == ["x"]
+                       and (p / "x").is_dir() and verify(p / "x")]
     if not candidates:
         return None
     best = max(candidates, key=lambda p: p.stat().st_mtime)
@@ -286,12 +316,15 @@ def recover(path: str | Path, kind: str, verify: Callable[[Path], bool] | None =
         if path.is_dir():
             path.rmdir()  # an empty folder (checked above)
         os.rename(best, path)
+        if best.name == "x":
+            best.parent.rmdir()
     except OSError:
         return path if path.is_dir() and any(path.iterdir()) else best
     finally:
         lock.release()
+    source = best.parent.name if best.name == "x" else best.name
     msg = (f"{path} was missing: a save was interrupted between its two renames. forge restored the complete "
-           f"previous {kind} from {best.name}.")
+           f"previous {kind} from {source}.")
     log.warning(msg)
     warnings.warn(msg, RecoveredWarning, stacklevel=3)
     return path

@@ -7,7 +7,8 @@ encoders (RNN, LSTM...) answer the same calls. :class:`BaseEncoder` supplies the
 plumbing (``get_params``, ``clone``, ``__repr__``), cosine similarity and
 nearest neighbours over the static vectors, the OOV policy, and atomic
 ``save``. Subclasses implement ``fit``, ``_vocab_words``, ``_static_matrix``
-(or ``vector``), ``embed`` and ``_save_state`` / ``_load_state``.
+(or ``vector``), ``embed`` and ``_save_state`` / ``_load_state``, and check
+their parameters in ``_validate_params`` (called by ``fit`` and ``forge.load``).
 """
 
 from __future__ import annotations

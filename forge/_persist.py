@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -147,7 +148,7 @@ def check_array(path: Path, array: Any, shape: tuple[int, ...] | None = None, ki
         raise CorruptModelError(f"{path} has shape {array.shape}, expected {tuple(shape)} from vocab.json and "
                                 f"config.json; the model is corrupt: save it again.")
     if kind == "f" and array.size and not np.isfinite(array).all():
-        rows = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1)) if array.ndim else []
+        rows: Any = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1)) if array.ndim else []
         raise CorruptModelError(f"{path} holds non-finite values (NaN or inf; rows {list(rows[:5])}); the model "
                                 f"is corrupt: save it again.")
     return array
@@ -224,6 +225,9 @@ def _read_config(path: Path) -> dict[str, Any]:
                                     f"'params_sha256'. The file is damaged; if you edited it on purpose, delete the "
                                     f"'params_sha256' line and the edited parameters are checked instead.")
         verify_manifest(path, config.get("files"), cfg_file)
+    else:
+        logging.getLogger("forge").warning("%s was saved by an earlier forge (format %s) without checksums: its "
+                                           "files cannot be verified. Save it again to add them.", path, version)
     return config
 
 

@@ -73,6 +73,7 @@ def test_an_edited_trainer_json_is_refused(ckpt):
     ({"trainer_fn": lambda t: t["optimizer"]["state"]["0"].update(moment="__tensor__")}, "'optim.0.moment' is missing"),
     ({"trainer_fn": lambda t: t["optimizer"]["state"]["0"].pop("step")}, "optimizer state.*does not fit"),
     ({"tensors_fn": lambda t: t.pop("rng.torch")}, "random-number-generator"),
+    ({"tensors_fn": lambda t: t.update({"rng.cuda": t["rng.torch"].float()})}, "'rng.cuda' is missing or damaged"),
     ({"tensors_fn": lambda t: t.pop("optim.0.exp_avg")}, "optimizer tensor 'optim.0.exp_avg' is missing"),
     ({"tensors_fn": lambda t: t.update({"model.embedding.weight": t["model.embedding.weight"][:3]})},
      "'model.embedding.weight' has shape"),
@@ -109,3 +110,15 @@ def test_checkpoint_dir_with_foreign_files_is_refused_before_training(tmp_path):
         with pytest.raises(BadInputError, match=r"thesis\.tex"):
             forge.create("lstm", epochs=1, resume=resume, checkpoint_dir=str(folder), **PARAMS).fit(CORPUS)
     assert sorted(p.name for p in folder.iterdir()) == ["thesis.tex"]
+
+
+def test_a_checkpoint_of_the_previous_format_still_resumes(ckpt):
+    trainer = json.loads((ckpt / "trainer.json").read_text())
+    for key in ("files", "trainer_sha256"):
+        trainer.pop(key)
+    for key in ("data_sha256", "data_tokens"):
+        trainer["fingerprint"].pop(key)
+    (ckpt / "trainer.json").write_text(json.dumps(trainer))
+    (ckpt / ".forge-checkpoint").unlink()
+    assert [h["epoch"] for h in _resume(ckpt).history_] == [1, 2]
+    assert (ckpt / ".forge-checkpoint").is_file()  # replaced by a checkpoint of this format

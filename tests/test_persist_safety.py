@@ -283,6 +283,36 @@ def test_sigkill_in_the_rename_window_then_load_recovers(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
 
 
+def test_sigkill_while_the_old_copy_is_deleted_leaves_nothing_after_the_next_save(tmp_path):
+    """Found by benchmarks/attack_saves.py: the old copy lost its marker first and stayed forever."""
+    target = tmp_path / "m"
+    forge.create("onehot").fit([["a", "b"]]).save(target)
+    _run_killed_on_delete(f"forge.create('onehot').fit([['x', 'y']]).save({str(target)!r})")
+    assert any(p.name.startswith(".m.old-") for p in tmp_path.iterdir())
+    assert forge.load(target).vocabulary.words == ["x", "y"]
+    forge.create("onehot").fit([["a", "b"]]).save(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+_KILL_ON_DELETE = textwrap.dedent("""
+    import os, pathlib, signal, sys, forge
+    real_unlink = pathlib.Path.unlink
+    def unlink(self, *args, **kwargs):
+        real_unlink(self, *args, **kwargs)
+        if ".old-" in str(self):  # the first file of the old copy is gone: die
+            os.kill(os.getpid(), signal.SIGKILL)
+    pathlib.Path.unlink = unlink
+    {action}
+""")
+
+
+def _run_killed_on_delete(action: str) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", _KILL_ON_DELETE.format(action=action)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr
+
+
 RNN = {"hidden_size": 8, "layers": 1, "batch_size": 8, "dropout": 0.0, "validation": 0.0, "device": "cpu",
        "progress": False, "seed": 3}
 
@@ -398,3 +428,15 @@ def test_cli_bench_refuses_a_foreign_out_folder_before_training(tmp_path, capsys
     assert main(["bench", "--encoders", "skipgram", "--out", str(out), "--quiet"]) == 2
     assert "draft.docx" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["draft.docx"]
+
+
+def test_a_model_left_in_the_previous_forge_old_layout_is_recovered(w2v, tmp_path):
+    """forge before format 2 moved the model to .NAME.old-XXXX/x; a kill there lost it for load()."""
+    saved = w2v.save(tmp_path / "m")
+    _make_format_1(saved)
+    (tmp_path / ".m.old-k2j4").mkdir()
+    saved.rename(tmp_path / ".m.old-k2j4" / "x")
+    with pytest.warns(RecoveredWarning, match=r"from \.m\.old-k2j4"):
+        loaded = forge.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.vector("cat"), w2v.vector("cat"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]

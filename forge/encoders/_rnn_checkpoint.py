@@ -63,7 +63,7 @@ def _digest_arrays(datasets: tuple[Any, ...]) -> tuple[str | None, int]:
             return None, 0
         for arr in (np.ascontiguousarray(ids, dtype=np.int32), np.ascontiguousarray(offsets, dtype=np.int64)):
             digest.update(len(arr).to_bytes(8, "little"))
-            digest.update(memoryview(arr).cast("B"))
+            digest.update(arr.data)  # C-contiguous: hashed in place, no copy
         tokens += len(ids)
     return digest.hexdigest()[:32], tokens
 
@@ -144,7 +144,9 @@ def read_saved_model(enc: Any, directory: Path) -> tuple[Vocabulary, dict[str, A
     meta = read_json(meta_file)
     if not isinstance(meta, dict):
         raise CorruptModelError(f"{meta_file} must hold a JSON object; the model is corrupt: save it again.")
-    emb_dim, softmax, cutoffs = meta.get("embedding_dim"), meta.get("softmax"), meta.get("cutoffs")
+    emb_dim: Any = meta.get("embedding_dim")
+    softmax: Any = meta.get("softmax")
+    cutoffs: Any = meta.get("cutoffs")
     vocab = Vocabulary.load(directory / "vocab.json")
     if vocab.words[:len(SPECIALS)] != SPECIALS:
         raise CorruptModelError(f"{directory / 'vocab.json'} must start with the special tokens {SPECIALS}, starts "
@@ -184,6 +186,8 @@ def trainer_digest(trainer: dict[str, Any]) -> str:
 def _complete_checkpoint(folder: Path) -> bool:
     try:
         trainer = read_json(folder / "trainer.json", "checkpoint")
+        if isinstance(trainer, dict) and "files" not in trainer:  # an earlier forge: no checksums
+            return all((folder / name).is_file() for name in _CKPT_FILES)
         verify_manifest(folder, trainer.get("files") if isinstance(trainer, dict) else None, folder / "trainer.json")
     except ForgeError:
         return False
@@ -347,9 +351,11 @@ def read_checkpoint(directory: Path, expected: dict[str, Any], model: nn.Module 
     _check_fingerprint(directory, trainer["fingerprint"], {**expected, "_words": vocab_words or []})
     path = directory / "checkpoint.safetensors"
     tensors = _load_tensors(path, hint)
-    if "rng.torch" not in tensors or tensors["rng.torch"].dtype != torch.uint8 or tensors["rng.torch"].dim() != 1:
-        raise CorruptModelError(f"{path}: the random-number-generator state 'rng.torch' is missing or damaged; "
-                                f"the checkpoint cannot continue the run exactly. Delete it or pass resume=False.")
+    for key in ("rng.torch", "rng.cuda"):
+        rng = tensors.get(key)
+        if (rng is None and key == "rng.torch") or (rng is not None and (rng.dtype != torch.uint8 or rng.dim() != 1)):
+            raise CorruptModelError(f"{path}: the random-number-generator state {key!r} is missing or damaged; "
+                                    f"the checkpoint cannot continue the run exactly. Delete it or pass resume=False.")
     if model is not None:
         shapes = expected_shapes(model)
         check_tensors(tensors, {"model." + k: v for k, v in shapes.items()}, path, "model.")
