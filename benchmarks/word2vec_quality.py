@@ -81,8 +81,11 @@ def main() -> None:
     wide.insert(2, "seed", wide["encoder"].str.rsplit("-s", n=1).str[1].astype(int))
     wide = wide.merge(pd.DataFrame(timings).rename(columns={"model": "encoder"}), on="encoder")
     earlier = RESULTS / "word2vec_quality.csv"
+    kept = ""
     if args.append and earlier.exists():
         old = pd.read_csv(earlier)
+        kept = (f" Rows of seeds {sorted(set(old['seed']) - set(args.seeds))} come from an earlier run of this "
+                f"script (--append), seeds {args.seeds} from this one.")
         wide = pd.concat([old[~old["seed"].isin(args.seeds)], wide], ignore_index=True).sort_values(
             ["seed", "impl"], kind="stable", ignore_index=True)
     means = wide.groupby("impl", sort=False)[DATASETS].agg(["mean", "min", "max"])
@@ -96,7 +99,7 @@ def main() -> None:
           f"Skip-gram quality: forge vs raw gensim on the same {args.corpus} tokens (seeds {seeds})",
           f"Corpus: {args.corpus}, {sum(len(s) for s in sentences):,} words; settings {settings}, sg=1. Scores "
           f"from forge.bench.run (Spearman rho; 3CosAdd accuracy). Measured on a machine shared with other jobs "
-          f"(seconds are indicative only).\n\nMeans: {verdict}.\n\n"
+          f"(seconds are indicative only).{kept}\n\nMeans: {verdict}.\n\n"
           + means.reset_index().to_markdown(index=False, floatfmt=".4f")
           + f"\n\nCoverage (seeds {args.seeds} of this run):\n\n" + coverage.reset_index().to_markdown(index=False, floatfmt=".3f"))
 

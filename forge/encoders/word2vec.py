@@ -163,7 +163,7 @@ class Word2VecEncoder(BaseEncoder):
                 model.forge_progress = None
                 progress.close()
             self.train_seconds_ = time.perf_counter() - start
-        self.model_ = model
+        self.model_: Word2Vec | None = model
         self.history_ = progress.history
         self.words_per_second_ = model.corpus_total_words * epochs / max(self.train_seconds_, 1e-9)
         logger.info("word2vec (%s): trained in %.1f s (%.0f words/s)", kind, self.train_seconds_,

@@ -88,7 +88,7 @@ def test_reload_keeps_ngram_vectors(tmp_path):
     enc = fitted(FACTORY)
     back = forge.load(enc.save(tmp_path / "m"))
     assert sorted(p.name for p in (tmp_path / "m").iterdir() if not p.name.startswith(".forge-")) == [
-        "config.json", "vectors_ngrams.npy", "vectors_vocab.npy", "vocab.json"]
+        "config.json", "history.json", "vectors_ngrams.npy", "vectors_vocab.npy", "vocab.json"]
     for word in ("king", "kings", UNSEEN):
         np.testing.assert_allclose(back.vector(word), enc.vector(word), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(back.keyed_vectors.vectors, enc.keyed_vectors.vectors, rtol=1e-6, atol=1e-7)
@@ -135,3 +135,9 @@ def test_trains_from_a_text_file(tmp_path):
     path.write_text("\n".join(" ".join(s) for s in TINY_CORPUS), encoding="utf-8")
     enc = small().fit(forge.corpora.TextCorpus(path, tokenizer="whitespace"))
     assert "king" in enc.vocabulary and enc.train_seconds_ > 0 and enc.words_per_second_ > 0
+
+
+def test_history_is_kept_like_every_forge_encoder(tmp_path):
+    enc = small(epochs=2).fit(TINY_CORPUS)
+    assert [h["epoch"] for h in enc.history_] == [1, 2] and all(h["seconds"] >= 0 for h in enc.history_)
+    assert forge.load(enc.save(tmp_path / "ft")).history_ == enc.history_

@@ -8,6 +8,7 @@ still gets a vector: the encoder has an *open vocabulary*.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -49,7 +50,9 @@ class FastTextEncoder(BaseEncoder):
     ``open_vocabulary`` says so to the conformance suite and the benchmarks.
 
     After ``fit``: ``keyed_vectors`` (gensim ``FastTextKeyedVectors``),
-    ``train_seconds_`` and ``words_per_second_``.
+    ``history_`` (one dict per epoch: ``epoch``, ``seconds``; the attribute
+    every forge encoder uses; gensim's FastText computes no loss; kept by
+    ``save``/``forge.load``), ``train_seconds_`` and ``words_per_second_``.
 
     Examples
     --------
@@ -147,6 +150,7 @@ class FastTextEncoder(BaseEncoder):
         self.train_seconds_ = time.perf_counter() - start
         self.words_per_second_ = model.corpus_total_words * self.epochs / max(self.train_seconds_, 1e-9)
         self.model_ = model
+        self.history_ = progress.history
         self._set_vectors(model.wv)
         return self
 
@@ -201,6 +205,7 @@ class FastTextEncoder(BaseEncoder):
         if self.bucket:
             np.save(directory / "vectors_ngrams.npy", np.ascontiguousarray(kv.vectors_ngrams), allow_pickle=False)
         self.vocab_.save(directory / "vocab.json")
+        (directory / "history.json").write_text(json.dumps({"history": self.history_}), encoding="utf-8")
 
     def _load_state(self, directory: Path) -> None:
         from gensim.models.fasttext import FastTextKeyedVectors
@@ -224,6 +229,7 @@ class FastTextEncoder(BaseEncoder):
         kv.recalc_char_ngram_buckets()
         kv.adjust_vectors()
         self.model_ = None
+        self.history_ = _load_history(directory / "history.json")
         self._set_vectors(kv)
 
 
@@ -234,6 +240,19 @@ def _check_shape(path: Path, array: np.ndarray, expected: tuple[int, int]) -> No
                                 f"corrupt: save it again.")
 
 
+def _load_history(path: Path) -> list[dict[str, Any]]:
+    """The saved per-epoch history ([] for a model saved before the plugin kept it)."""
+    if not path.exists():
+        return []
+    try:
+        history = json.loads(path.read_text(encoding="utf-8"))["history"]
+        if isinstance(history, list) and all(isinstance(h, dict) for h in history):
+            return history
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        pass
+    raise CorruptModelError(f"{path} is not a valid training history; the model directory is corrupt: save it again.")
+
+
 def _progress_callback(epochs: int, progress: bool | None):
     from gensim.models.callbacks import CallbackAny2Vec
     from tqdm.auto import tqdm
@@ -242,8 +261,14 @@ def _progress_callback(epochs: int, progress: bool | None):
         def __init__(self) -> None:
             self.bar = tqdm(total=epochs, desc="fasttext", unit="epoch",
                             disable=None if progress is None else not progress)
+            self.history: list[dict[str, Any]] = []
+            self.start = time.perf_counter()
+
+        def on_epoch_begin(self, model) -> None:
+            self.start = time.perf_counter()
 
         def on_epoch_end(self, model) -> None:
+            self.history.append({"epoch": len(self.history) + 1, "seconds": time.perf_counter() - self.start})
             self.bar.update(1)
 
     return _EpochBar()
