@@ -308,3 +308,11 @@ def test_gpu_suite_dry_run_lists_every_step():
     assert "-m cuda" in out and "--devices cuda --precision fp32" in out
     assert "--batch 1024" in out and "--precision bf16" in out
     assert "ptb_lstm_quality.py --context stream --hidden 650" in out and "--max-minutes" in out
+
+
+def test_bench_trains_recurrent_encoders_with_the_recipe():
+    from forge.bench.cli import _param_names, _recipe
+    from forge.encoders.recurrent import RECIPE
+    assert _recipe(_param_names(forge.get_encoder_class("bilstm"))) == RECIPE == {"init_from": "skipgram",
+                                                                                   "layer": "mix"}
+    assert _recipe(_param_names(forge.get_encoder_class("onehot"))) == {}

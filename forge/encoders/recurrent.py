@@ -33,9 +33,13 @@ from forge.encoders._rnn_train import (TrainingDivergedError, evaluate_nll, eval
 from forge.errors import BadInputError, CorruptModelError, DeviceError
 from forge.vocab import Vocabulary
 
-__all__ = ["RecurrentEncoder", "TrainingDivergedError", "RecurrentConfig", "choose_softmax"]
+__all__ = ["RecurrentEncoder", "TrainingDivergedError", "RecurrentConfig", "choose_softmax", "RECIPE"]
 
 log = logging.getLogger(__name__)
+# the recipe for contextual vectors (issue 12): built on a skip-gram's static vectors, an ELMo-style mix that
+# keeps them (layer 0) beside the recurrent states; the forget-gate bias of 1.0 is already the default.
+# forge bench and the lab apply it to the recurrent encoders they train unless told otherwise.
+RECIPE: dict[str, Any] = {"init_from": "skipgram", "layer": "mix"}
 GPU_FULL_UNTIL = 50000    # softmax="auto" on CUDA: the full softmax up to this vocabulary size
 # parameters a resumed run may change (they do not alter the weights being trained): declared on the config
 RESUMABLE = resumable_params()
