@@ -36,10 +36,12 @@ from _common import write  # noqa: E402
 
 def text8_sentences(n_tokens: int, piece: int) -> list[list[str]]:
     import forge
+    words: list[str] = []
     for line in forge.corpora.load("text8"):
-        words = list(line[:n_tokens])
-        return [words[i:i + piece] for i in range(0, len(words), piece)]
-    return []
+        words.extend(line[:n_tokens - len(words)])
+        if len(words) >= n_tokens:
+            break
+    return [words[i:i + piece] for i in range(0, len(words), piece)]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,8 +52,9 @@ def corpus(tokens: int, vocab_tokens: int, min_count: int, piece: int = 35) -> t
     try:
         words: list[str] = []
         for sent in forge.corpora.load("text8"):
-            words.extend(sent[: max(tokens, vocab_tokens)])
-            break
+            words.extend(sent)
+            if len(words) >= max(tokens, vocab_tokens):
+                break
         source = "text8 prefix"
     except forge.errors.ForgeError:
         rng = np.random.default_rng(0)
