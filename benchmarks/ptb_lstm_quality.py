@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "label": args.label,
         "context": args.context,
         "config": f"{args.context} mode (bptt {args.bptt}), {args.layers}x{args.hidden} LSTM, dropout {args.dropout}, {'tied' if tie else 'untied'}, "
-                  f"{enc.softmax_} softmax, {args.optimizer} lr {args.lr}, batch {args.batch_size} sentences, "
+                  f"{enc.softmax_} softmax, {args.optimizer} lr {args.lr}, batch {args.batch_size} {'rows' if args.context == 'stream' else 'sentences'}, "
                   f"clip {args.clip}, epochs run {len(enc.history_)}/{args.epochs} (best {best['epoch']})"
                   + (f", first {args.max_train_sentences} train sentences" if args.max_train_sentences else "")
                   + (f", time cap {args.max_minutes} min{' (reached)' if capped else ''}" if args.max_minutes else "")
