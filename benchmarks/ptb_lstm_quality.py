@@ -177,9 +177,14 @@ def main(argv: list[str] | None = None) -> int:
                       "75.96.\n\n"
                       "| date (UTC) | configuration | test ppl | valid ppl | train min | tokens/s | device |\n"
                       "|---|---|---|---|---|---|---|\n", encoding="utf-8")
-    with open(md, "a", encoding="utf-8") as out:
-        out.write(f"| {row['date_utc']} | {row['config']} | {row['test_ppl']} | {row['valid_ppl']} | "
-                  f"{row['train_minutes']} | {row['tokens_per_s']} | {device_name} |\n")
+    line = (f"| {row['date_utc']} | {row['config']} | {row['test_ppl']} | {row['valid_ppl']} | "
+            f"{row['train_minutes']} | {row['tokens_per_s']} | {device_name} |")
+    lines = md.read_text(encoding="utf-8").splitlines()
+    last = max((k for k, text in enumerate(lines) if text.startswith("|")), default=len(lines) - 1)
+    lines.insert(last + 1, line)    # into the table, above any notes written below it
+    from forge._persist import atomic_file
+    with atomic_file(md, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
     return 0
 
 
