@@ -348,7 +348,7 @@ def train_lm(model: nn.Module, train: Encoded | np.ndarray, valid: Encoded | np.
                                 "its checkpoints to).")
         found = read_checkpoint(ckpt_dir, expected)
         if found is None:
-            log.info("resume=True: no checkpoint in %s yet, training from the start", ckpt_dir)
+            log.warning("resume=True: no checkpoint in %s yet, training from the start", ckpt_dir)
         else:
             trainer, tensors = found
             load_module_tensors(model, tensors, "model.")
