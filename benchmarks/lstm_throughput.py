@@ -179,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--devices", default="auto", help="comma list: cpu, cuda; auto = cpu (+ cuda when present)")
     p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32", help="bf16 autocast on CUDA")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    p.add_argument("--results", default=None, help="directory for the results (default benchmarks/results)")
     args = p.parse_args(argv)
+    results = Path(args.results) if args.results else RESULTS
     if args.threads:
         torch.set_num_threads(args.threads)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) if args.devices == "auto" else \
@@ -222,15 +224,15 @@ def main(argv: list[str] | None = None) -> int:
             by = {r["impl"]: r for r in rows if r["device"].startswith("CPU") == (device == "cpu")}
             if "fused" in by and "scratch" in by:
                 print(f"{device}: fused/scratch speed-up {by['fused']['forge_tok_s'] / by['scratch']['forge_tok_s']:.2f}x")
-    RESULTS.mkdir(exist_ok=True)
-    csv_path = RESULTS / "lstm_throughput.csv"
+    results.mkdir(parents=True, exist_ok=True)
+    csv_path = results / "lstm_throughput.csv"
     new = not csv_path.exists()
     with open(csv_path, "a", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         if new:
             writer.writeheader()
         writer.writerows(rows)
-    with open(RESULTS / "lstm_throughput.md", "a", encoding="utf-8") as out:
+    with open(results / "lstm_throughput.md", "a", encoding="utf-8") as out:
         if out.tell() == 0:
             out.write("# LSTM LM training throughput: forge vs a hand-written PyTorch loop\n\n"
                       "| date (UTC) | device | impl | hidden x layers | batch | precision | raw tok/s | "

@@ -46,7 +46,7 @@ def test_registered_names_set_cell_and_direction(name):
 
 @pytest.mark.parametrize("param,value,valid", [("cell", "lstn", "'rnn', 'gru', 'lstm'"),
                                                ("impl", "cudnn", "'fused', 'scratch'"),
-                                               ("softmax", "sampled", "'auto', 'full', 'adaptive'")])
+                                               ("softmax", "nce", "'auto', 'full', 'adaptive', 'sampled'")])
 def test_unknown_choice_lists_the_valid_ones(param, value, valid, corpus):
     with pytest.raises(BadInputError, match=f"{param}='{value}'.*{valid}"):
         forge.create("lstm", **{**FAST, param: value}).fit(corpus)

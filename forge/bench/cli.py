@@ -121,7 +121,7 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
                                 f"its parameters are {', '.join(valid)}.")
         shared = {k: v for k, v in common.items() if k in valid}   # --param k=v: every encoder that has k
         used |= set(shared)
-        plan.append((name, "train", {**shared, **own}))
+        plan.append((name, "train", {**_recipe(valid), **shared, **own}))
     unused = [k for k in common if k not in used]
     if unused:
         trained = [label for label, how, _ in plan if how == "train"] or ["(none: only saved models)"]
@@ -143,6 +143,15 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
             encoder.save(Path(args.save_models) / label)
         out[label] = encoder
     return out
+
+
+def _recipe(valid: list[str]) -> dict[str, Any]:
+    """Recurrent encoders are trained with forge's recipe (on a skip-gram, layer="mix") unless --param says
+    otherwise (e.g. ``--param bilstm.init_from=null --param bilstm.layer=top``)."""
+    if not {"init_from", "layer", "cell"} <= set(valid):
+        return {}
+    from forge.encoders.recurrent import RECIPE
+    return dict(RECIPE)
 
 
 def _param_names(cls: Any) -> list[str]:

@@ -23,18 +23,30 @@ The written-out equations (gates stacked in PyTorch's order)::
           h_t = o_t * tanh(c_t)
 
 Every layer maps ``(batch, time, input)`` to ``(batch, time, hidden)`` from a
-zero initial state. Sequences are right-padded: a step only reads earlier
-steps, so padding after a sentence never changes its real positions.
+zero initial state (``forward``), or from a given state, returning the final
+state too (``run``: the stream mode carries it across batches). A state is a
+tuple: ``(h,)`` for RNN/GRU, ``(h, c)`` for LSTM, each ``(batch, hidden)``.
+Sequences are right-padded: a step only reads earlier steps, so padding after
+a sentence never changes its real positions.
+
+LSTM forget-gate bias: ``make_layer(..., forget_bias=1.0)`` sets the forget
+block of ``bias_ih`` to 1.0 and that of ``bias_hh`` to 0 (their sum is the
+gate's bias), as Jozefowicz et al. (2015) recommend: the gate starts mostly
+open, so the cell state and its gradient survive many steps from the start.
+``forget_bias="chrono"`` draws it as ``log(U(1, T_max - 1))`` with the input
+gate's bias its negative (Tallec & Ollivier 2018, "Can recurrent neural networks
+warp time?"), for dependencies up to ``T_max`` steps.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = ["CELLS", "IMPLS", "GATES", "make_layer", "ScratchLayer", "FusedLayer"]
+__all__ = ["CELLS", "IMPLS", "GATES", "make_layer", "ScratchLayer", "FusedLayer", "init_forget_bias"]
 
 CELLS = ("rnn", "gru", "lstm")
 IMPLS = ("fused", "scratch")
@@ -61,11 +73,19 @@ class ScratchLayer(nn.Module):
             nn.init.uniform_(weight, -bound, bound)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.run(x, None)[0]
+
+    def run(self, x: torch.Tensor, state: tuple[torch.Tensor, ...] | None
+            ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """Outputs (batch, time, hidden) from ``state`` (None: zeros), and the final state."""
         batch, steps, _ = x.shape
         # the input projection of every step at once: one big matrix product, (batch, time, gates*hidden)
         x_proj = torch.nn.functional.linear(x, self.weight_ih_l0, self.bias_ih_l0)
-        h = x.new_zeros(batch, self.hidden_size)            # (batch, hidden)
-        c = x.new_zeros(batch, self.hidden_size)            # LSTM cell state
+        if state is None:
+            h = x.new_zeros(batch, self.hidden_size)        # (batch, hidden)
+            c = x.new_zeros(batch, self.hidden_size)        # LSTM cell state
+        else:
+            h, c = state[0], (state[1] if self.cell == "lstm" else None)
         outputs = []
         for t in range(steps):                              # the recurrence: one step after another
             xt = x_proj[:, t]                               # (batch, gates*hidden)
@@ -84,9 +104,10 @@ class ScratchLayer(nn.Module):
                 c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
                 h = torch.sigmoid(o) * torch.tanh(c)
             outputs.append(h)
+        final = (h, c) if self.cell == "lstm" else (h,)
         if not outputs:
-            return x.new_zeros(batch, 0, self.hidden_size)
-        return torch.stack(outputs, dim=1)                  # (batch, time, hidden)
+            return x.new_zeros(batch, 0, self.hidden_size), final
+        return torch.stack(outputs, dim=1), final           # (batch, time, hidden)
 
 
 class _Fused:
@@ -104,6 +125,18 @@ class _Fused:
         # layout so that dropout masks (drawn in memory order) match the scratch layers'
         return out.contiguous()
 
+    def run(self, x: torch.Tensor, state: tuple[torch.Tensor, ...] | None
+            ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """Outputs (batch, time, hidden) from ``state`` (None: zeros), and the final state."""
+        lstm = isinstance(self, nn.LSTM)
+        hx: Any = None
+        if state is not None:   # torch wants (layers=1, batch, hidden)
+            hx = (state[0].unsqueeze(0).contiguous(), state[1].unsqueeze(0).contiguous()) if lstm \
+                else state[0].unsqueeze(0).contiguous()
+        out, last = super().forward(x, hx)
+        final = (last[0][0], last[1][0]) if lstm else (last[0],)
+        return out.contiguous(), final
+
 
 class FusedRNN(_Fused, nn.RNN):
     pass
@@ -120,8 +153,34 @@ class FusedLSTM(_Fused, nn.LSTM):
 FusedLayer = {"rnn": FusedRNN, "gru": FusedGRU, "lstm": FusedLSTM}
 
 
-def make_layer(impl: str, cell: str, input_size: int, hidden_size: int) -> nn.Module:
-    """A ``FusedLayer`` or a ``ScratchLayer``; both map (batch, time, input) -> (batch, time, hidden)."""
+def init_forget_bias(layer: nn.Module, value: float | str, t_max: int = 100) -> None:
+    """Set an LSTM layer's forget-gate bias (gates stacked i, f, g, o: the forget block is the 2nd).
+
+    A number: ``bias_ih[f] = value``, ``bias_hh[f] = 0``. ``"chrono"``: ``b_f ~ log(U(1, t_max - 1))``,
+    ``b_i = -b_f`` (Tallec & Ollivier 2018). Draws from torch's global RNG only for "chrono".
+    """
+    h = layer.hidden_size
+    with torch.no_grad():
+        if value == "chrono":
+            b_f = torch.log(torch.empty(h).uniform_(1.0, max(float(t_max) - 1.0, 1.0 + 1e-3)))
+            layer.bias_ih_l0[:h].copy_(-b_f)
+            layer.bias_hh_l0[:h].zero_()
+            layer.bias_ih_l0[h:2 * h].copy_(b_f)
+        else:
+            layer.bias_ih_l0[h:2 * h].fill_(float(value))
+        layer.bias_hh_l0[h:2 * h].zero_()
+
+
+def make_layer(impl: str, cell: str, input_size: int, hidden_size: int,
+               forget_bias: float | str | None = None, t_max: int = 100) -> nn.Module:
+    """A ``FusedLayer`` or a ``ScratchLayer``; both map (batch, time, input) -> (batch, time, hidden).
+
+    ``forget_bias`` (LSTM only; None keeps PyTorch's initialisation): see the module docstring.
+    """
     if impl == "fused":
-        return FusedLayer[cell](input_size, hidden_size, num_layers=1, batch_first=True)
-    return ScratchLayer(cell, input_size, hidden_size)
+        layer: nn.Module = FusedLayer[cell](input_size, hidden_size, num_layers=1, batch_first=True)
+    else:
+        layer = ScratchLayer(cell, input_size, hidden_size)
+    if cell == "lstm" and forget_bias is not None:
+        init_forget_bias(layer, forget_bias, t_max)
+    return layer

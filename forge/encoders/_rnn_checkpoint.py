@@ -55,10 +55,16 @@ def preflight(directory: Path) -> None:
 
 # ------------------------------------------------------------------ fingerprint
 def _digest_arrays(datasets: tuple[Any, ...]) -> tuple[str | None, int]:
-    """sha256 of the token ids and sentence boundaries of ``datasets`` (None: not encoded data)."""
+    """sha256 of the token ids and sentence boundaries of ``datasets`` (None: not encoded data).
+
+    A dataset is :class:`Encoded` sentences (ids + offsets) or, in stream mode, one id array.
+    """
     digest, tokens = hashlib.sha256(), 0
     for data in datasets:
-        ids, offsets = getattr(data, "ids", None), getattr(data, "offsets", None)
+        if isinstance(data, np.ndarray):             # context="stream": the corpus as one id stream
+            ids, offsets = data, np.zeros(0, dtype=np.int64)
+        else:
+            ids, offsets = getattr(data, "ids", None), getattr(data, "offsets", None)
         if not isinstance(ids, np.ndarray) or not isinstance(offsets, np.ndarray):
             return None, 0
         for arr in (np.ascontiguousarray(ids, dtype=np.int32), np.ascontiguousarray(offsets, dtype=np.int64)):
@@ -154,8 +160,8 @@ def read_saved_model(enc: Any, directory: Path) -> tuple[Vocabulary, dict[str, A
     problems = []
     if not _int(emb_dim) or emb_dim < 1:
         problems.append(f"embedding_dim must be a positive integer, got {emb_dim!r}")
-    if softmax not in ("full", "adaptive"):
-        problems.append(f"softmax must be 'full' or 'adaptive', got {softmax!r}")
+    if softmax not in ("full", "adaptive", "sampled"):
+        problems.append(f"softmax must be 'full', 'adaptive' or 'sampled', got {softmax!r}")
     if not (isinstance(cutoffs, list) and cutoffs and all(_int(c) for c in cutoffs)
             and all(0 < a < b for a, b in zip(cutoffs, cutoffs[1:] + [len(vocab)]))):
         problems.append(f"cutoffs must be increasing integers between 0 and the vocabulary size {len(vocab)}, "

@@ -11,6 +11,12 @@ batches, and the batch order is shuffled. This keeps the padding small and
 the order random. The order depends only on ``(seed, epoch)``, so every DDP
 rank computes the same global batches without any communication. Each rank
 then takes its share of every batch: ``batch[rank::world]``.
+
+Stream mode (``context="stream"``) reads the corpus as one token stream
+instead: ``[</s>, w_1 .. w_n, </s>, w_1 .. ]`` (every sentence followed by
+``</s>``, as PyTorch's ``word_language_model`` does with ``<eos>``), cut into
+``batch`` rows of equal length (:func:`batchify`) and read ``bptt`` steps at a
+time (:func:`stream_chunks`).
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ import numpy as np
 
 from forge.errors import BadInputError
 
-__all__ = ["Encoded", "encode_corpus", "batch_order", "pad_batch", "SPECIALS", "PAD", "UNK", "BOS", "EOS"]
+__all__ = ["Encoded", "encode_corpus", "batch_order", "pad_batch", "SPECIALS", "PAD", "UNK", "BOS", "EOS",
+           "to_stream", "split_stream", "batchify", "stream_chunks"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 SPECIALS = [PAD, UNK, BOS, EOS]      # ids 0..3, in this order
@@ -126,3 +133,34 @@ def pad_batch(data: Encoded, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     for row, i in enumerate(index):
         tokens[row, :lengths[row]] = data.ids[data.offsets[i]:data.offsets[i + 1]]
     return tokens, lengths.astype(np.int64)
+
+
+# ------------------------------------------------------------------ stream mode
+def to_stream(data: Encoded) -> np.ndarray:
+    """The sentences as one stream ``[</s>, w.., </s>, w.., </s>]`` (int64): every ``<s>`` becomes nothing.
+
+    ``data`` comes from :func:`encode_corpus`; ids 2 and 3 are ``<s>`` and ``</s>`` (``SPECIALS``).
+    """
+    bos, eos = SPECIALS.index(BOS), SPECIALS.index(EOS)
+    ids = data.ids[data.ids != bos].astype(np.int64)
+    return np.concatenate([np.array([eos], dtype=np.int64), ids]) if len(ids) else ids
+
+
+def split_stream(stream: np.ndarray, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(train, valid): the last ``fraction`` of the stream is held out, contiguous (none when too short)."""
+    n_valid = int(round(len(stream) * fraction)) if fraction else 0
+    if n_valid < 2 or len(stream) - n_valid < 2:
+        return stream, stream[:0]
+    return stream[:-n_valid], stream[-n_valid:]
+
+
+def batchify(stream: np.ndarray, rows: int) -> np.ndarray:
+    """(rows, length): row r is the r-th contiguous piece of the stream; the remainder is dropped."""
+    length = len(stream) // rows
+    return stream[:rows * length].reshape(rows, length)
+
+
+def stream_chunks(length: int, bptt: int) -> list[tuple[int, int]]:
+    """(start, steps) of each chunk of a row of ``length`` tokens: inputs ``[start, start + steps)``,
+    targets one further on."""
+    return [(i, min(bptt, length - 1 - i)) for i in range(0, length - 1, bptt)]

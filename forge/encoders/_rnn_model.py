@@ -13,10 +13,25 @@ Token ids come in as right-padded sentences ``[<s>, w_1 .. w_n, </s>]``.
 A word's contextual vector at layer k concatenates two states. The forward
 state has read ``w_1..w_i`` and predicts ``w_{i+1}``; the backward state has
 read ``w_n..w_i`` and predicts ``w_{i-1}``.
+
+Stream mode (``context="stream"``, PyTorch's ``word_language_model``): the
+corpus is one token stream cut into ``batch`` rows; ``forward(chunk, None,
+states=...)`` reads a ``(batch, bptt + 1)`` chunk from the states the previous
+chunk left (the trainer detaches them: truncated BPTT) and returns the new
+states. The backward stack reads the reversed stream the same way.
+
+Output layers: ``full`` (one linear layer + softmax), ``adaptive``
+(``nn.AdaptiveLogSoftmaxWithLoss``) and ``sampled``. A sampled softmax trains
+on the target and ``num_sampled`` words drawn from a proposal ``q`` (unigram
+counts ** 0.75), shared by the batch, with logits corrected by ``-log(S q(w))``
+and accidental hits removed (Jean et al. 2015; TensorFlow's
+``sampled_softmax_loss``). Its weights are an ordinary linear layer, so in
+evaluation (``model.eval()``) it is the full softmax: perplexity is exact.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -34,6 +49,11 @@ def default_cutoffs(vocab_size: int) -> list[int]:
     if not cuts:  # a small vocabulary: split it in halves so the adaptive path still works
         cuts = [max(1, vocab_size // 2)]
     return cuts
+
+
+def _up(x: torch.Tensor) -> torch.Tensor:
+    """float32 for half-precision tensors (bf16 autocast), anything wider unchanged."""
+    return x.float() if x.dtype in (torch.bfloat16, torch.float16) else x
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -55,7 +75,8 @@ class RecurrentLM(nn.Module):
 
     def __init__(self, *, vocab_size: int, cell: str, impl: str, bidirectional: bool, embedding_dim: int,
                  hidden_size: int, layers: int, dropout: float, tie_weights: bool, softmax: str,
-                 cutoffs: list[int] | None = None):
+                 cutoffs: list[int] | None = None, num_sampled: int = 512, forget_bias: float | str | None = None,
+                 t_max: int = 100):
         super().__init__()
         self.bidirectional, self.layers = bidirectional, layers
         self.embedding_dim, self.hidden_size = embedding_dim, hidden_size
@@ -64,14 +85,19 @@ class RecurrentLM(nn.Module):
         with torch.no_grad():
             self.embedding.weight[PAD].zero_()
         sizes = [embedding_dim] + [hidden_size] * layers
-        self.fwd = nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size) for k in range(layers))
-        self.bwd = (nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size) for k in range(layers))
-                    if bidirectional else None)
+        self.fwd = nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size, forget_bias, t_max)
+                                 for k in range(layers))
+        self.bwd = (nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size, forget_bias, t_max)
+                                  for k in range(layers)) if bidirectional else None)
         self.drop = nn.Dropout(dropout)
         # weight tying needs the decoder input to have the embedding's width: project when they differ
         self.proj = nn.Linear(hidden_size, embedding_dim) if tie_weights and embedding_dim != hidden_size else None
         dec_in = embedding_dim if tie_weights else hidden_size
         self.adaptive = softmax == "adaptive"
+        self.sampled = softmax == "sampled"
+        self.num_sampled = min(num_sampled, vocab_size)
+        # proposal of the sampled softmax: log q(w); not saved (set from the corpus before training)
+        self.register_buffer("log_q", torch.full((vocab_size,), -float(np.log(vocab_size))), persistent=False)
         if self.adaptive:
             self.decoder = nn.AdaptiveLogSoftmaxWithLoss(dec_in, vocab_size, cutoffs or default_cutoffs(vocab_size),
                                                          div_value=4.0)
@@ -89,21 +115,72 @@ class RecurrentLM(nn.Module):
             outs.append(x)
         return outs
 
+    def set_proposal(self, counts: np.ndarray, power: float = 0.75) -> None:
+        """The sampled softmax's proposal: ``q(w) ~ (count(w) + 1) ** power`` (padding never drawn)."""
+        weights = (np.asarray(counts, dtype=np.float64) + 1.0) ** power
+        weights[PAD] = 0.0
+        with np.errstate(divide="ignore"):
+            log_q = np.log(weights / weights.sum())        # -inf for padding: never drawn
+        self.log_q.copy_(torch.from_numpy(log_q).to(self.log_q))
+
+    def _sampled_nll_sum(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Sampled-softmax loss (see the module docstring): hidden (n, d), targets (n,)."""
+        n_s = self.num_sampled
+        samples = torch.multinomial(self.log_q.exp(), n_s, replacement=True)          # (S,)
+        weight, bias = self.decoder.weight, self.decoder.bias
+        log_expected = self.log_q + float(np.log(n_s))                                  # log(S q(w))
+        hidden = _up(hidden)
+        true = (hidden * _up(weight[targets])).sum(-1) + _up(bias[targets]) - log_expected[targets]   # (n,)
+        sampled = hidden @ _up(weight[samples]).t() + _up(bias[samples]) - log_expected[samples]       # (n, S)
+        sampled = sampled.masked_fill(samples.unsqueeze(0) == targets.unsqueeze(1), float("-inf"))
+        logits = torch.cat([true.unsqueeze(1), sampled], dim=1)                          # (n, 1 + S)
+        return F.cross_entropy(logits, torch.zeros_like(targets), reduction="sum")
+
     def _nll_sum(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Summed negative log-likelihood of ``targets`` (n,) given top states (n, hidden)."""
+        """Summed negative log-likelihood of ``targets`` (n,) given top states (n, hidden).
+
+        The sampled softmax's loss in training; the exact NLL otherwise.
+        """
         hidden = self.drop(hidden)
         if self.proj is not None:
             hidden = self.proj(hidden)
         if self.adaptive:
-            return -self.decoder(hidden.float(), targets).output.sum()
+            return -self.decoder(_up(hidden), targets).output.sum()
+        if self.sampled and self.training:
+            return self._sampled_nll_sum(hidden, targets)
         return F.cross_entropy(self.decoder(hidden).float(), targets, reduction="sum")
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _stream(self, stack: nn.ModuleList, tokens: torch.Tensor, states: list | None
+                ) -> tuple[torch.Tensor, list]:
+        """Summed NLL of ``tokens[:, 1:]`` read from ``states``; (nll, new states). tokens (batch, T + 1)."""
+        x = self.drop(self.embedding(tokens[:, :-1]))                     # (batch, T, emb)
+        new = []
+        for k, layer in enumerate(stack):
+            x, state = layer.run(x if k == 0 else self.drop(x), None if states is None else states[k])
+            new.append(state)
+        targets = tokens[:, 1:].reshape(-1)
+        return self._nll_sum(x.reshape(-1, x.shape[-1]), targets), new
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor | None = None, *,
+                reverse: torch.Tensor | None = None, states: dict | None = None):
         """Language-model loss of a batch: (summed NLL over both directions, number of predictions).
 
-        ``tokens`` (batch, time) right-padded ``[<s>, w.., </s>]`` ids; ``lengths`` (batch,) with the
-        boundary tokens counted.
+        Sentence mode: ``tokens`` (batch, time) right-padded ``[<s>, w.., </s>]`` ids; ``lengths``
+        (batch,) with the boundary tokens counted.
+
+        Stream mode (``lengths=None``): ``tokens`` (batch, T + 1) chunks of the stream, ``reverse``
+        the same of the reversed stream (bidirectional only), ``states`` what the previous chunk
+        returned (None: zeros). Returns (nll, count, new states).
         """
+        if lengths is None:
+            states = states or {}
+            nll, fwd = self._stream(self.fwd, tokens, states.get("fwd"))
+            count = torch.tensor(tokens[:, 1:].numel(), device=tokens.device)
+            new = {"fwd": fwd}
+            if self.bwd is not None:
+                nll_b, bwd = self._stream(self.bwd, reverse, states.get("bwd"))
+                nll, count, new["bwd"] = nll + nll_b, count * 2, bwd
+            return nll, count, new
         emb = self.drop(self.embedding(tokens))                           # (batch, time, emb)
         steps = tokens.shape[1] - 1
         mask = torch.arange(steps, device=tokens.device).unsqueeze(0) < (lengths.to(tokens.device) - 1).unsqueeze(1)

@@ -9,14 +9,23 @@
   global batch.
 * **Checkpoints**: one directory, replaced atomically after each epoch. It
   holds the weights, the optimizer state and the RNG state (safetensors, no
-  pickle), plus ``trainer.json``. ``resume=True`` continues from it. A
-  diverging loss (NaN/inf) stops training and leaves the checkpoint of the
-  last good epoch in place.
+  pickle), plus ``trainer.json``. ``resume=True`` continues from it up to
+  ``epochs`` epochs in total; a checkpoint that already holds ``epochs``
+  epochs is an error (never a silent no-op). A diverging loss (NaN/inf)
+  stops training and leaves the checkpoint of the last good epoch in place.
+* **Modes**: ``context="sentence"`` trains on length-bucketed batches of
+  sentences, each read from a zero state; ``context="stream"`` on the corpus as
+  one stream, ``bptt`` steps at a time, the state carried across batches and
+  detached (truncated BPTT; reset at each epoch so that a resumed run is exact).
+
+The trainer takes the model, the data and a :class:`RecurrentConfig` value,
+never the encoder.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -26,19 +35,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from forge._persist import atomic_dir, file_manifest
-from forge.encoders._rnn_checkpoint import (CHECKPOINT_KIND, fingerprint, legacy_checkpoint, preflight,
-                                            read_checkpoint, trainer_digest)
-from forge.encoders._rnn_data import Encoded, batch_order, pad_batch
+from forge.encoders._rnn_checkpoint import (CHECKPOINT_KIND, legacy_checkpoint, preflight, read_checkpoint,
+                                            trainer_digest)
+from forge.encoders._rnn_checkpoint import fingerprint as data_fingerprint
+from forge.encoders._rnn_config import RecurrentConfig
+from forge.encoders._rnn_data import Encoded, batch_order, batchify, pad_batch, stream_chunks
 from forge.errors import BadInputError, CorruptModelError, DeviceError, TrainingDivergedError
 
 __all__ = ["TrainingDivergedError", "resolve_device", "Dist", "setup_distributed", "train_lm", "evaluate_nll",
-           "module_tensors", "load_module_tensors", "CHECKPOINT_FILES"]
+           "evaluate_stream_nll", "module_tensors", "load_module_tensors", "CHECKPOINT_FILES", "EVAL_STREAMS"]
 
 CHECKPOINT_FILES = ("checkpoint.safetensors", "trainer.json", "vocab.json")
+EVAL_STREAMS = 10       # rows a stream is cut into for evaluation (PyTorch's word_language_model: 10)
+log = logging.getLogger("forge.encoders.recurrent")
 
 
 # ------------------------------------------------------------------ devices
@@ -195,6 +209,46 @@ def evaluate_nll(model: nn.Module, data: Encoded, batch_size: int, device: str, 
     return float(total[0]), int(total[1])
 
 
+def _detach(states: dict) -> dict:
+    return {k: [tuple(t.detach() for t in st) for st in v] for k, v in states.items()}
+
+
+@torch.no_grad()
+def evaluate_stream_nll(model: nn.Module, stream: np.ndarray, bptt: int, device: str, precision: str,
+                        dist: Dist | None = None, rows: int = EVAL_STREAMS) -> tuple[float, int]:
+    """(summed NLL, predictions) of a token stream read as ``rows`` rows, ``bptt`` steps at a time.
+
+    The state is carried along each row (PyTorch's ``word_language_model`` evaluation). Short streams
+    use fewer rows (at least two tokens a row). Bidirectional models add the reversed stream.
+    """
+    dist = dist or Dist()
+    rows = max(1, min(rows, len(stream) // 2))
+    was_training = model.training
+    model.eval()
+    fwd = batchify(stream, rows)[dist.rank::dist.world]
+    bwd = batchify(stream[::-1].copy(), rows)[dist.rank::dist.world] if model.bwd is not None else None
+    total = torch.zeros(2, dtype=torch.float64, device=device)
+    states: dict = {}
+    if len(fwd):
+        for start, steps in stream_chunks(fwd.shape[1], bptt):
+            chunk = torch.from_numpy(fwd[:, start:start + steps + 1]).to(device)
+            rchunk = torch.from_numpy(bwd[:, start:start + steps + 1]).to(device) if bwd is not None else None
+            with _autocast(device, precision):
+                nll, count, states = model(chunk, None, reverse=rchunk, states=states)
+            total += torch.stack([nll.double(), count.double()])
+    dist.all_sum(total)
+    model.train(was_training)
+    return float(total[0]), int(total[1])
+
+
+def evaluate(model: nn.Module, data: Encoded | np.ndarray, config: RecurrentConfig, device: str,
+             dist: Dist | None = None) -> tuple[float, int]:
+    """(summed NLL, predictions) of ``data`` in the config's mode."""
+    if config.context == "stream":
+        return evaluate_stream_nll(model, data, config.bptt, device, config.precision, dist)
+    return evaluate_nll(model, data, config.batch_size, device, config.precision, dist)
+
+
 # ------------------------------------------------------------------ the loop
 @dataclass
 class TrainState:
@@ -206,30 +260,60 @@ class TrainState:
     best: dict[str, torch.Tensor] | None = None
 
 
-def _make_optimizer(enc, model: nn.Module) -> torch.optim.Optimizer:
+def _make_optimizer(config: RecurrentConfig, model: nn.Module) -> torch.optim.Optimizer:
     params = [p for p in model.parameters() if p.requires_grad]
-    if enc.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=enc.lr)
-    return torch.optim.Adam(params, lr=enc.lr)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr)
+    return torch.optim.Adam(params, lr=config.lr)
 
 
-def train_lm(enc, model: nn.Module, train: Encoded, valid: Encoded, vocab, device: str, dist: Dist,
-             params: dict[str, Any]) -> TrainState:
-    """Train ``model`` in place following the encoder's settings; returns the final TrainState."""
+def _batches(config: RecurrentConfig, train: Encoded | np.ndarray, epoch: int, dist: Dist):
+    """(global batch count, ...) per step: sentence batches or stream chunks, the same on every rank."""
+    if config.context == "stream":
+        fwd = batchify(train, config.batch_size)
+        bwd = batchify(train[::-1].copy(), config.batch_size) if config.bidirectional else None
+        for start, steps in stream_chunks(fwd.shape[1], config.bptt):
+            chunk = fwd[dist.rank::dist.world, start:start + steps + 1]
+            rchunk = bwd[dist.rank::dist.world, start:start + steps + 1] if bwd is not None else None
+            yield float(fwd.shape[0] * steps), (chunk, rchunk)
+        return
+    # every rank needs a share of every batch: a batch smaller than the world (at most one per pool
+    # of batches) is skipped, on all ranks alike
+    lengths = train.lengths
+    for b in batch_order(lengths, config.batch_size, config.seed, epoch):
+        if len(b) >= dist.world:
+            yield float((lengths[b] - 1).sum()), pad_batch(train, b[dist.rank::dist.world])
+
+
+def _n_batches(config: RecurrentConfig, train: Encoded | np.ndarray, dist: Dist, epoch: int) -> int:
+    if config.context == "stream":
+        return len(stream_chunks(len(train) // config.batch_size, config.bptt))
+    return sum(len(b) >= dist.world for b in batch_order(train.lengths, config.batch_size, config.seed, epoch))
+
+
+def train_lm(model: nn.Module, train: Encoded | np.ndarray, valid: Encoded | np.ndarray, vocab, device: str,
+             dist: Dist, config: RecurrentConfig, fingerprint: dict[str, Any], label: str = "rnn") -> TrainState:
+    """Train ``model`` in place following ``config``; returns the final TrainState.
+
+    ``train``/``valid``: :class:`Encoded` sentences (``context="sentence"``) or id streams
+    (``"stream"``). ``fingerprint``: the parameters a checkpoint must match to be resumed.
+    """
     from tqdm import tqdm
 
-    opt = _make_optimizer(enc, model)
+    opt = _make_optimizer(config, model)
     state = TrainState()
-    ckpt_dir = Path(enc.checkpoint_dir) if enc.checkpoint_dir else None
-    expected = fingerprint(params, vocab.words, train, valid)
+    ckpt_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else None
+    expected = data_fingerprint(fingerprint, vocab.words, train, valid)
     if ckpt_dir is not None:
         preflight(ckpt_dir)  # a file, or a folder of someone else's files: refused before any training
-    if enc.resume:
+    if config.resume:
         if ckpt_dir is None:
             raise BadInputError("resume=True needs checkpoint_dir=... (the directory the interrupted run wrote "
                                 "its checkpoints to).")
         found = read_checkpoint(ckpt_dir, expected, model, vocab.words, opt)
-        if found is not None:
+        if found is None:
+            log.warning("resume=True: no checkpoint in %s yet, training from the start", ckpt_dir)
+        else:
             trainer, tensors = found
             load_module_tensors(model, tensors, "model.")
             try:
@@ -245,43 +329,58 @@ def train_lm(enc, model: nn.Module, train: Encoded, valid: Encoded, vocab, devic
             best_val = trainer["best_val"] if trainer["best_val"] is not None else math.inf
             state = TrainState(trainer["epoch"], best_val, trainer["bad_epochs"], trainer["stopped"],
                                trainer["history"], best or None)
+            if state.epoch >= config.epochs or state.stopped:
+                why = (f"stopped early after {state.epoch} epochs (patience={config.patience})" if state.stopped
+                       else f"has completed {state.epoch} epochs")
+                raise BadInputError(
+                    f"Nothing to train: the checkpoint in {ckpt_dir} {why}, and epochs={config.epochs} counts all "
+                    f"epochs, those done included. Set epochs={state.epoch + 1} (or more) to train further"
+                    f"{' with a larger patience' if state.stopped else ''}, or load the saved model to use it as "
+                    f"it is.")
+            log.info("resuming from %s after epoch %d of %d", ckpt_dir, state.epoch, config.epochs)
 
-    ndir = 2 if enc.bidirectional else 1
+    ndir = 2 if config.bidirectional else 1
     net: nn.Module = model
     if dist.world > 1:
         from torch.nn.parallel import DistributedDataParallel
         net = DistributedDataParallel(model, device_ids=[torch.device(device).index] if device.startswith("cuda")
                                       else None, find_unused_parameters=model.adaptive)
     trainable = [p for p in model.parameters() if p.requires_grad]
-    lengths = train.lengths
-    show = bool(enc.progress) and dist.rank == 0
+    show = bool(config.progress) and dist.rank == 0
+    stream = config.context == "stream"
     model.train()
-    while state.epoch < enc.epochs and not state.stopped:
+    while state.epoch < config.epochs and not state.stopped:
         epoch = state.epoch
-        # every rank needs a share of every batch: a batch smaller than the world (at most one per pool
-        # of batches) is skipped, on all ranks alike
-        batches = [b for b in batch_order(lengths, enc.batch_size, enc.seed, epoch) if len(b) >= dist.world]
-        bar = tqdm(total=len(batches), desc=f"{enc.name or 'rnn'} epoch {epoch + 1}/{enc.epochs}", unit="batch",
+        n_batches = _n_batches(config, train, dist, epoch)
+        bar = tqdm(total=n_batches, desc=f"{label} epoch {epoch + 1}/{config.epochs}", unit="batch",
                    disable=not show, leave=False, dynamic_ncols=True)
         sums = torch.zeros(2, dtype=torch.float64, device=device)
-        start, seen_tokens = time.perf_counter(), 0
-        for step, batch in enumerate(batches):
-            global_count = float((lengths[batch] - 1).sum() * ndir)
-            tokens, lens = pad_batch(train, batch[dist.rank::dist.world])
-            tokens_t = torch.from_numpy(tokens).to(device, non_blocking=True)
-            lens_t = torch.from_numpy(lens).to(device, non_blocking=True)
-            with _autocast(device, enc.precision):
-                nll, count = net(tokens_t, lens_t)
+        start, seen_tokens = time.perf_counter(), 0.0
+        states: dict = {}         # stream mode: the state carried across chunks, zeros at each epoch's start
+        for step, (count_per_dir, batch) in enumerate(_batches(config, train, epoch, dist)):
+            global_count = count_per_dir * ndir
+            with _autocast(device, config.precision):
+                if stream:
+                    chunk, rchunk = batch
+                    nll, count, states = net(torch.from_numpy(chunk).to(device, non_blocking=True), None,
+                                             reverse=None if rchunk is None else
+                                             torch.from_numpy(rchunk).to(device, non_blocking=True),
+                                             states=states)
+                    states = _detach(states)          # truncated BPTT: keep the values, cut the graph
+                else:
+                    tokens, lens = batch
+                    nll, count = net(torch.from_numpy(tokens).to(device, non_blocking=True),
+                                     torch.from_numpy(lens).to(device, non_blocking=True))
             # DDP averages gradients over ranks: scale so that the average is d(global mean NLL)
             loss = nll * (dist.world / global_count)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            if enc.clip_grad:
-                nn.utils.clip_grad_norm_(trainable, enc.clip_grad)
+            if config.clip_grad:
+                nn.utils.clip_grad_norm_(trainable, config.clip_grad)
             opt.step()
             sums += torch.stack([nll.detach().double(), count.double()])
-            seen_tokens += global_count / ndir
-            if step % 20 == 19 or step == len(batches) - 1:
+            seen_tokens += count_per_dir
+            if step % 20 == 19 or step == n_batches - 1:
                 stat = dist.all_sum(sums.clone())
                 mean = float(stat[0] / stat[1])
                 if not math.isfinite(mean):
@@ -290,7 +389,7 @@ def train_lm(enc, model: nn.Module, train: Encoded, valid: Encoded, vocab, devic
                             else "no checkpoint was written (set checkpoint_dir=... to keep one per epoch)")
                     raise TrainingDivergedError(
                         f"Training diverged: the loss became {mean} in epoch {epoch + 1}, batch {step + 1}; {kept}. "
-                        f"Lower the learning rate (lr={enc.lr}) or set clip_grad (now {enc.clip_grad}).")
+                        f"Lower the learning rate (lr={config.lr}) or set clip_grad (now {config.clip_grad}).")
                 rate = seen_tokens / max(time.perf_counter() - start, 1e-9)
                 bar.set_postfix(loss=f"{mean:.3f}", ppl=f"{math.exp(min(mean, 50)):.1f}",
                                 tok_s=f"{rate:,.0f}")
@@ -298,11 +397,11 @@ def train_lm(enc, model: nn.Module, train: Encoded, valid: Encoded, vocab, devic
         bar.close()
         stat = dist.all_sum(sums)
         train_loss = float(stat[0] / max(float(stat[1]), 1.0))
-        record = {"epoch": epoch + 1, "train_loss": train_loss, "train_ppl": math.exp(min(train_loss, 50)),
+        record = {"epoch": epoch + 1, "context": config.context, "train_loss": train_loss, "train_ppl": math.exp(min(train_loss, 50)),
                   "tokens_per_s": seen_tokens / max(time.perf_counter() - start, 1e-9),
                   "seconds": time.perf_counter() - start}
         if len(valid):
-            nll, count = evaluate_nll(model, valid, enc.batch_size, device, enc.precision, dist)
+            nll, count = evaluate(model, valid, config, device, dist)
             val = nll / count
             record.update(valid_loss=val, valid_ppl=math.exp(min(val, 50)))
             if val < state.best_val:
@@ -310,16 +409,16 @@ def train_lm(enc, model: nn.Module, train: Encoded, valid: Encoded, vocab, devic
                 state.best = module_tensors(model)
             else:
                 state.bad_epochs += 1
-                if enc.optimizer == "sgd":  # anneal, as Zaremba et al. and PyTorch's example do
+                if config.optimizer == "sgd":  # anneal, as Zaremba et al. and PyTorch's example do
                     for group in opt.param_groups:
                         group["lr"] /= 4.0
-                if enc.patience and state.bad_epochs >= enc.patience:
+                if config.patience and state.bad_epochs >= config.patience:
                     state.stopped = True
         state.history.append(record)
         state.epoch += 1
         if show:
-            shown = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch")
-            tqdm.write(f"{enc.name or 'rnn'} epoch {epoch + 1}/{enc.epochs}: {shown}", file=sys.stderr)
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k not in ("epoch", "context"))
+            tqdm.write(f"{label} epoch {epoch + 1}/{config.epochs} ({config.context}): {shown}", file=sys.stderr)
         if ckpt_dir is not None:
             if dist.rank == 0:
                 trainer = {"epoch": state.epoch, "best_val": state.best_val if state.best is not None else None,

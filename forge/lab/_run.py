@@ -219,11 +219,16 @@ def train_lab_encoders(corpus_name: str = "gensim-default", quick: bool = False,
     info["rnn_corpus"] = (f"the first {sum(map(len, head)) - sum(map(len, extra)):,} tokens of {corpus_name} plus "
                           f"the lab's {len(extra)} English example sentences (so that the probe words are in their "
                           f"vocabulary)")
+    # forge's recipe for contextual vectors: built on the skip-gram's vectors, layer="mix" keeps them beside
+    # the recurrent states; the untrained models get the same start (only their recurrent weights are random)
+    recipe = {"init_from": encoders["skipgram"], "layer": "mix"}
+    info["rnn_recipe"] = "input embeddings from the skip-gram above, layer='mix', LSTM forget-gate bias 1.0"
     for name in RECURRENT:
-        encoders[name] = fit(name, name, head, **_recurrent_params(size, hidden, size["rnn_vocab"], 1, seed))
+        encoders[name] = fit(name, name, head, **_recurrent_params(size, hidden, size["rnn_vocab"], 1, seed),
+                             **recipe)
     for name in UNTRAINED:
         encoders[f"{name}-untrained"] = fit(f"{name}-untrained", name, head,
-                                            **_recurrent_params(size, hidden, size["rnn_vocab"], 0, seed))
+                                            **_recurrent_params(size, hidden, size["rnn_vocab"], 0, seed), **recipe)
     info["sentences"] = _sample_sentences(_first_tokens(corpus, 200_000), 100 if quick else 400, seed)
     # Chinese: the lab's own sentences, plus the Sinica treebank (converted to Simplified) when available
     zh_data = _zh_corpus(log)
