@@ -363,7 +363,7 @@ def lstm_dir(tmp_path_factory):
 @pytest.mark.parametrize("edit, message", [
     ({"tie_weights": True}, "unexpected.*decoder"),
     ({"impl": "x"}, "impl='x' is not valid"),
-    ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ({"batch_size": 0}, "batch_size=0 is not valid"),
     ({"hidden_size": 10 ** 12}, "hidden_size|shape|built"),
     ({"layers": 2}, "missing"),
     ({"unknown_param": 1}, "do not fit encoder"),
