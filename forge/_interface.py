@@ -2,8 +2,8 @@
 
 Static encoders (one-hot, Word2Vec) and contextual encoders (RNN, LSTM...)
 answer the same calls. :class:`BaseEncoder` supplies the scikit-learn-style
-plumbing (``get_params``, ``clone``, ``__repr__``), cosine similarity and
-nearest neighbours over the static vectors, the OOV policy, and atomic
+plumbing (``get_params``, ``clone``, ``__repr__``), cosine similarity, the
+gensim-style queries of :class:`forge._keyed.KeyedMixin` (``most_similar``...), the OOV policy, and atomic
 ``save``. Subclasses implement ``fit``, ``_vocab_words``, ``_static_matrix``
 (or ``vector``), ``embed`` and ``_save_state`` / ``_load_state``.
 """
@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from forge._keyed import KeyedMixin
 from forge.errors import BadInputError, NotFittedError, OutOfVocabularyError
 
 __all__ = ["Encoder", "BaseEncoder", "OOV_POLICIES", "DEFAULT_TAGS", "REQUIRED_METHODS"]
@@ -62,7 +63,7 @@ class Encoder(Protocol):
     def save(self, path: str | Path) -> Path: ...
 
 
-class BaseEncoder:
+class BaseEncoder(KeyedMixin):
     """Base class with the shared plumbing; see the module docstring.
 
     Constructor = configuration: subclasses take every setting as a keyword
@@ -195,9 +196,6 @@ class BaseEncoder:
             return self._oov_vector()
         return np.asarray(self._static_matrix()[idx])
 
-    def __getitem__(self, word: str):
-        return self.vector(word)
-
     def embed(self, sentences: Iterable[Sequence[str]]) -> list[Any]:
         """One ``(len(sentence), dim)`` array per sentence (static: a lookup)."""
         self._check_fitted()
@@ -225,28 +223,6 @@ class BaseEncoder:
             norms = np.linalg.norm(mat, axis=1, keepdims=True)
             return mat / np.where(norms == 0, 1, norms)
         return self._cached("unit", compute)
-
-    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
-        """The ``topn`` nearest vocabulary words by cosine, excluding ``word`` itself."""
-        self._check_fitted()
-        query = _dense(self.vector(word)) if isinstance(word, str) else np.asarray(word, dtype=np.float32)
-        if query.shape != (self.dim,):
-            raise BadInputError(f"most_similar expects a word or a vector of shape ({self.dim},), "
-                                f"got shape {query.shape}.")
-        unit = self._unit_matrix()
-        norm = np.linalg.norm(query)
-        scores = unit @ (query / norm if norm else query)
-        exclude = {self.vocab_.get(word)} if isinstance(word, str) else set()
-        order = np.argsort(-scores, kind="stable")
-        words = self.vocab_.words
-        result = []
-        for i in order:
-            if int(i) in exclude:
-                continue
-            result.append((words[int(i)], float(scores[i])))
-            if len(result) == topn:
-                break
-        return result
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:

@@ -86,8 +86,11 @@ def save_encoder(encoder: Any, path: str | Path) -> Path:
     return path
 
 
-def load(path: str | Path) -> Any:
+def load(path: str | Path, mmap: bool = False) -> Any:
     """Load an encoder saved with ``encoder.save(path)``.
+
+    With ``mmap=True`` encoders that support it (static vectors: ``vectors``, ``word2vec``)
+    map their matrix read-only from disk instead of reading it into memory.
 
     Examples
     --------
@@ -115,6 +118,7 @@ def load(path: str | Path) -> Any:
         raise CorruptModelError(f"{path} was written by a newer forge (format {config['format_version']}); "
                                 f"upgrade forge to load it.")
     encoder = create(name, **params)
+    encoder._load_mmap = bool(mmap)   # read by _load_state of encoders that can map their arrays
     try:
         encoder._load_state(path)
     except ForgeError:

@@ -170,7 +170,7 @@ class Word2VecEncoder(BaseEncoder):
             raise BadInputError(f"No word2vec file at {path}.") from None
         except (ValueError, UnicodeDecodeError, EOFError) as exc:
             raise BadInputError(f"{path} is not a valid word2vec {'binary' if binary else 'text'} file "
-                                f"({exc}); try binary={not binary}.") from None
+                                f"({exc}); {_format_hint(path, binary)}") from None
         return cls.from_keyed_vectors(kv, **params)
 
     def save_word2vec_format(self, path: str | Path, binary: bool = False) -> None:
@@ -189,18 +189,42 @@ class Word2VecEncoder(BaseEncoder):
     def _load_state(self, directory: Path) -> None:
         from gensim.models import KeyedVectors
         vocab = Vocabulary.load(directory / "vocab.json")
-        vectors = np.load(directory / "vectors.npy", allow_pickle=False)
+        mmap = "r" if getattr(self, "_load_mmap", False) else None   # forge.load(path, mmap=True)
+        vectors = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mmap)
         if vectors.shape != (len(vocab), self.vector_size):
             raise CorruptModelError(f"{directory / 'vectors.npy'} has shape {vectors.shape}, expected "
                                     f"({len(vocab)}, {self.vector_size}); the model is corrupt.")
-        kv = KeyedVectors(self.vector_size, dtype=vectors.dtype)
-        kv.add_vectors(vocab.words, vectors)
-        for word, count in zip(vocab.words, vocab.counts.tolist()):
-            kv.set_vecattr(word, "count", count)
+        # fill KeyedVectors in place (add_vectors would copy the matrix, defeating mmap)
+        kv = KeyedVectors(self.vector_size, count=0, dtype=vectors.dtype)
+        kv.index_to_key = list(vocab.words)
+        kv.key_to_index = dict(vocab.index)
+        kv.vectors = vectors
+        kv.norms = None
+        kv.expandos = {}
+        kv.set_vecattr(vocab.words[0], "count", 0)   # allocates the per-word count array
+        kv.expandos["count"][:] = vocab.counts
         self.model_ = None
         self.loss_history_ = []
         self.keyed_vectors = kv
         self.vocab_ = vocab
+
+
+def _format_hint(path: str | Path, binary: bool) -> str:
+    """What the file looks like (the old hint said "try binary=..." even for GloVe files)."""
+    from forge._vectors_io import detect_vectors_format
+    try:
+        fmt = detect_vectors_format(path)
+    except BadInputError as exc:
+        return str(exc)
+    if fmt == "word2vec-binary" and not binary:
+        return "it looks like word2vec binary: try binary=True."
+    if fmt == "word2vec" and binary:
+        return "it looks like word2vec text: try binary=False."
+    if fmt == "glove":
+        return (f"it has no 'COUNT DIM' header line, like a GloVe file: read it with "
+                f"forge.load_vectors({str(path)!r}) (format='glove').")
+    return (f"the layout looks like {fmt} but a line is malformed: forge.load_vectors({str(path)!r}) "
+            f"names the bad line.")
 
 
 class _EpochProgress(CallbackAny2Vec):
