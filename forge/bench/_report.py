@@ -44,6 +44,11 @@ __all__ = ["Report", "COLUMNS"]
 COLUMNS = ["encoder", "dataset", "kind", "language", "metric", "section", "value", "ci_low", "ci_high", "n",
            "n_total", "coverage", "main"]
 _FILES = ("results.csv", "results.json", "items.npz", "report.md", "report.html")
+MIN_ITEMS = 10         # a main score over fewer items is shown with WARN and its n, never as a plain number
+LOW_COVERAGE = 0.5     # coverage below this is flagged with WARN in the tables
+WARN = "\u26a0"
+_LEGEND = (f"{WARN} before a score: fewer than {MIN_ITEMS} items were scored (n given), too few to trust; "
+           f"{WARN} after a coverage: the encoder covers less than {LOW_COVERAGE:.0%} of the dataset.")
 
 
 class Report:
@@ -218,13 +223,16 @@ class Report:
             cell = _fmt(r["value"])
             if np.isfinite(r["ci_low"]):
                 cell += f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+            if pd.notna(r["n"]) and r["n"] < MIN_ITEMS and np.isfinite(r["value"]):
+                cell = f"{WARN} {cell} (n={int(r['n'])})"    # too few items to stand behind the number
             table.setdefault(r["dataset"], {})[r["encoder"]] = cell
         meta = rows.drop_duplicates("dataset").set_index("dataset")
         out = pd.DataFrame(table).T.reindex(columns=self.encoders)
         out.insert(0, "metric", meta["metric"])
         out.insert(0, "kind", meta["kind"])
         cov = rows.pivot_table(index="dataset", columns="encoder", values="coverage", aggfunc="first")
-        out["coverage"] = [", ".join(f"{cov.loc[d, e]:.0%}" for e in self.encoders
+        out["coverage"] = [", ".join(f"{cov.loc[d, e]:.0%}" + (f" {WARN}" if cov.loc[d, e] < LOW_COVERAGE else "")
+                                     for e in self.encoders
                                      if d in cov.index and e in cov.columns and np.isfinite(cov.loc[d, e]))
                            for d in out.index]
         return out
@@ -233,7 +241,7 @@ class Report:
         """A Markdown page: main scores with 95% CIs, coverage, protocol, skipped datasets."""
         t = self._main_table()
         lines = ["# forge benchmark report", "", "Main score per dataset with its 95% confidence interval; "
-                 "coverage per encoder in column order.", ""]
+                 "coverage per encoder in column order.", "", _LEGEND, ""]
         head = ["dataset"] + list(t.columns)
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for ds, row in t.iterrows():
@@ -287,6 +295,7 @@ class Report:
                  "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                  "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}</style></head><body>",
                  "<h1>forge benchmark report</h1>", "<p>Main score per dataset with its 95% confidence interval.</p>",
+                 f"<p>{html.escape(_LEGEND)}</p>",
                  self._main_table().to_html(escape=True, na_rep="")]
         for kind, png in charts.items():
             parts.append(f"<h2>{html.escape(kind)}</h2><img alt='{html.escape(kind)} chart' "

@@ -19,14 +19,20 @@ __all__ = ["fisher_ci", "bootstrap_ci", "wilson_ci", "williams_test", "paired_bo
            "spearman", "pearson"]
 
 
+def _flat(v: np.ndarray) -> bool:
+    """Constant up to float32 rounding (e.g. cosines 1.0 and 0.99999994 of a word with itself)."""
+    v = np.asarray(v, dtype=np.float64)
+    return bool(np.ptp(v) <= 1e-6 * max(1.0, float(np.abs(v).max())))
+
+
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    if len(x) < 2 or np.all(x == x[0]) or np.all(y == y[0]):
+    if len(x) < 2 or _flat(x) or _flat(y):
         return float("nan")
     return float(stats.spearmanr(x, y).statistic)
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
-    if len(x) < 2 or np.all(x == x[0]) or np.all(y == y[0]):
+    if len(x) < 2 or _flat(x) or _flat(y):
         return float("nan")
     return float(stats.pearsonr(x, y).statistic)
 
