@@ -273,10 +273,14 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 def _check_sentences(sentences: Iterable[Sequence[str]]) -> list[list[str]]:
     """Validate ``embed`` input: an iterable of token lists (not a bare string)."""
+    return list(_iter_checked_sentences(sentences))
+
+
+def _iter_checked_sentences(sentences: Iterable[Sequence[str]]):
+    """:func:`_check_sentences` one sentence at a time (no copy of the whole input held in memory)."""
     if isinstance(sentences, str):
         raise BadInputError(f"embed() expects a list of tokenised sentences, e.g. [['the', 'cat']], "
                             f"got the string {sentences[:40]!r}; wrap and tokenise it first.")
-    checked = []
     for i, sent in enumerate(sentences):
         if isinstance(sent, str):
             raise BadInputError(f"Sentence {i} is the string {sent[:40]!r}; embed() expects token "
@@ -286,5 +290,4 @@ def _check_sentences(sentences: Iterable[Sequence[str]]) -> list[list[str]]:
             if not isinstance(tok, str):
                 raise BadInputError(f"Sentence {i} contains the non-string token {tok!r}; "
                                     f"tokens must be str.")
-        checked.append(sent)
-    return checked
+        yield sent

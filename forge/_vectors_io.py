@@ -38,7 +38,7 @@ from forge.errors import BadInputError
 __all__ = ["VECTOR_FORMATS", "detect_vectors_format", "load_vectors"]
 
 VECTOR_FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "fasttext")
-_BLOCK_BYTES = 8 << 20          # text parsed ~8 MB at a time
+_BLOCK_BYTES = 2 << 20          # text parsed ~2 MB at a time
 _BUFFER = 1 << 20
 
 
@@ -160,9 +160,12 @@ def load_vectors(path: str | Path, format: str = "auto", limit: int | None = Non
     reader = _Reader(path, encoding, unicode_errors)
     words, matrix = reader.read(fmt, limit)
     from forge.vocab import Vocabulary
+    vocab = Vocabulary.__new__(Vocabulary)    # words are unique already: reuse the reader's index
+    vocab.words, vocab.index, vocab.specials = words, reader.index, []
+    vocab.counts = np.zeros(len(words), dtype=np.int64)
     enc = KeyedVectorsEncoder(vector_size=int(matrix.shape[1]), oov=oov)
     enc._validate()
-    enc._set(Vocabulary(words), matrix, {"kind": "file", "path": str(path), "format": fmt, "limit": limit,
+    enc._set(vocab, matrix, {"kind": "file", "path": str(path), "format": fmt, "limit": limit,
                                          "duplicates_skipped": reader.duplicates})
     return enc
 
@@ -171,6 +174,7 @@ class _Reader:
     def __init__(self, path: Path, encoding: str, errors: str):
         self.path, self.encoding, self.errors = path, encoding, errors
         self.duplicates = 0
+        self.index: dict[str, int] = {}    # word -> row, handed to the Vocabulary (no second dict)
 
     def _bad(self, line_no: int, msg: str, line: bytes = b"") -> BadInputError:
         shown = line[:80].decode("utf-8", "replace").rstrip()
@@ -232,7 +236,7 @@ class _Reader:
     def _text(self, fh: BinaryIO, matrix: np.ndarray, line_no: int) -> list[str]:
         n, dim = matrix.shape
         words: list[str] = []
-        seen: set[str] = set()
+        seen = self.index
         row = 0
         for block in self._lines(fh, line_no):
             if row >= n:
@@ -256,7 +260,7 @@ class _Reader:
                 if word in seen:      # gensim's rule: the first vector of a duplicated word wins
                     self.duplicates += 1
                     continue
-                seen.add(word)
+                seen[word] = row
                 matrix[row] = values[k]
                 words.append(word)
                 row += 1
@@ -282,7 +286,7 @@ class _Reader:
         n, dim = matrix.shape
         width = 4 * dim
         words: list[str] = []
-        seen: set[str] = set()
+        seen = self.index
         buf, pos, row, offset = b"", 0, 0, 0   # offset: file position of buf[0] after the header
 
         def refill() -> bool:
@@ -315,7 +319,7 @@ class _Reader:
             if word in seen:
                 self.duplicates += 1
                 continue
-            seen.add(word)
+            seen[word] = row
             matrix[row] = vec
             words.append(word)
             row += 1

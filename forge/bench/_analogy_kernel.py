@@ -34,8 +34,9 @@ def _torch():
 
 
 def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray, banned_rows: np.ndarray,
-                    banned_cols: np.ndarray, method: str = "3cosadd", chunk: int = 16384, block: int = 256,
-                    use_torch: bool | None = None, progress=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    banned_cols: np.ndarray, method: str = "3cosadd", chunk: int | None = None, block: int = 256,
+                    use_torch: bool = False, runner_up: bool = True,
+                    progress=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best candidate row per question, its score and the runner-up's score.
 
     Parameters
@@ -47,6 +48,13 @@ def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.nda
     banned_rows, banned_cols : int arrays
         ``(question, row)`` pairs that are never an answer (the question words, their case variants).
     method : {"3cosadd", "3cosmul"}
+    chunk, block : int
+        Candidates per column chunk (None: all at once) and questions per block.
+    use_torch : bool
+        Run the products on torch's CPU kernels (measured slower than numpy on a busy 2-core machine,
+        so off by default; the answers are the same).
+    runner_up : bool
+        Also compute the second best score (one more pass); ``top2`` is NaN otherwise.
 
     Returns
     -------
@@ -58,73 +66,85 @@ def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.nda
     >>> import numpy as np
     >>> W = np.array([[1, 0], [0.8, 0.6], [0.6, 0.8], [0, 1]], dtype=np.float32)
     >>> best, top1, top2 = solve_analogies(W, np.array([0]), np.array([1]), np.array([2]),
-    ...                                    np.array([0, 0, 0]), np.array([0, 1, 2]), use_torch=False)
+    ...                                    np.array([0, 0, 0]), np.array([0, 1, 2]))
     >>> int(best[0])
     3
     """
-    torch = _torch() if use_torch in (None, True) else None
+    if method not in ("3cosadd", "3cosmul"):
+        raise ValueError(f"method={method!r}; expected '3cosadd' or '3cosmul'.")
+    torch = _torch() if use_torch else None
     unit = np.ascontiguousarray(unit, dtype=np.float32)
     R, n = unit.shape[0], len(ia)
-    uniq, inv = np.unique(np.concatenate([ia, ib, ic]), return_inverse=True)
-    ua, ub, uc = inv[:n], inv[n:2 * n], inv[2 * n:]
-    order = np.argsort(banned_cols, kind="stable")
-    b_rows, b_cols = np.asarray(banned_rows)[order], np.asarray(banned_cols)[order]
+    if chunk is None:   # S (U, width) and D (P, width) together stay near 256 MB
+        n_words = len(np.unique(np.concatenate([ia, ib, ic])))
+        chunk = max(4096, (64 << 20) // max(1, n_words + len(np.unique(ia * R + ib))))
     best = np.zeros(n, dtype=np.int64)
     top1 = np.full(n, -np.inf, dtype=np.float32)
-    top2 = np.full(n, -np.inf, dtype=np.float32)
-    wu = unit[uniq]                                                  # (U, dim)
-    if torch is not None:
-        W, WU = torch.from_numpy(unit), torch.from_numpy(np.ascontiguousarray(wu))
-        A, B, C = (torch.from_numpy(x.astype(np.int64)) for x in (ua, ub, uc))
+    top2 = np.full(n, -np.inf if runner_up else np.nan, dtype=np.float32)
+    if n == 0:
+        return best, top1, top2
+    # questions sharing (a, b) share the row D = S[b] - S[a] (3CosMul: S'[b] / (S'[a] + eps)); grouping them makes
+    # each block one gather of S[c] plus one broadcast add of D instead of three gathers and two adds
+    pairs, pair_of = np.unique(np.stack([ia, ib], axis=1), axis=0, return_inverse=True)
+    pair_of = pair_of.ravel()
+    order = np.lexsort((np.arange(n), pair_of))                      # questions grouped by pair
+    words, inv = np.unique(np.concatenate([pairs[:, 0], pairs[:, 1], ic]), return_inverse=True)
+    P = len(pairs)
+    pa, pb, uc = inv[:P], inv[P:2 * P], inv[2 * P:]
+    # banned (question, row) pairs, re-indexed to the grouped order and sorted by column
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    b_q = rank[np.asarray(banned_rows, dtype=np.int64)]
+    b_c = np.asarray(banned_cols, dtype=np.int64)
+    by_col = np.argsort(b_c, kind="stable")
+    b_q, b_c = b_q[by_col], b_c[by_col]
+    g_pair, g_c = pair_of[order], uc[order]
+    starts = np.flatnonzero(np.r_[True, g_pair[1:] != g_pair[:-1]])
+    ends = np.r_[starts[1:], n]
+    bounds = [(x, min(s1, x + block)) for s0, s1 in zip(starts, ends) for x in range(s0, s1, block)]
+    gbest = np.zeros(n, dtype=np.int64)
+    g1 = np.full(n, -np.inf, dtype=np.float32)
+    g2 = np.full(n, -np.inf, dtype=np.float32)
+    wu = unit[words]                                                 # (U, dim)
     for c0 in range(0, R, chunk):
         c1 = min(R, c0 + chunk)
-        lo, hi = np.searchsorted(b_cols, [c0, c1])
-        cr, cc = b_rows[lo:hi], b_cols[lo:hi] - c0
         if torch is not None:
-            S = WU @ W[c0:c1].T                                      # (U, width) cosines
-            if method == "3cosmul":
-                S.add_(1).mul_(0.5)
-            for q0 in range(0, n, block):
-                q1 = min(n, q0 + block)
-                X = S.index_select(0, B[q0:q1])                      # (block, width)
-                if method == "3cosadd":
-                    X.add_(S.index_select(0, C[q0:q1])).sub_(S.index_select(0, A[q0:q1]))
-                else:
-                    X.mul_(S.index_select(0, C[q0:q1])).div_(S.index_select(0, A[q0:q1]).add_(EPS_COSMUL))
-                sel = (cr >= q0) & (cr < q1)
-                if sel.any():
-                    X[torch.from_numpy(cr[sel] - q0), torch.from_numpy(cc[sel])] = -float("inf")
-                k = min(2, c1 - c0)
-                v, i = X.topk(k, dim=1)
-                v0, i0 = v[:, 0].numpy(), i[:, 0].numpy().copy()
-                v1 = v[:, 1].numpy() if k == 2 else np.full(q1 - q0, -np.inf, dtype=np.float32)
-                tied = np.flatnonzero(v0 == v1)
-                if len(tied):                                        # exact tie: the lowest row wins
-                    i0[tied] = X[torch.from_numpy(tied)].argmax(dim=1).numpy()
-                _merge(best, top1, top2, q0, q1, v0, i0 + c0, v1)
+            S = (torch.from_numpy(wu) @ torch.from_numpy(unit[c0:c1]).T).numpy()
         else:
-            S = wu @ unit[c0:c1].T
+            S = wu @ unit[c0:c1].T                                   # (U, width) cosines
+        if method == "3cosmul":
+            S += 1
+            S *= 0.5
+            D = S[pb] / (S[pa] + EPS_COSMUL)                         # (P, width)
+        else:
+            D = S[pb] - S[pa]
+        lo, hi = np.searchsorted(b_c, [c0, c1])
+        bq, bc = b_q[lo:hi], b_c[lo:hi] - c0
+        q_order = np.argsort(bq, kind="stable")
+        bq, bc = bq[q_order], bc[q_order]
+        for q0, q1 in bounds:
+            X = S[g_c[q0:q1]]                                        # (block, width), one gather
             if method == "3cosmul":
-                S = (S + 1) * 0.5
-            for q0 in range(0, n, block):
-                q1 = min(n, q0 + block)
-                X = S[ub[q0:q1]]
-                if method == "3cosadd":
-                    X += S[uc[q0:q1]]
-                    X -= S[ua[q0:q1]]
-                else:
-                    X *= S[uc[q0:q1]]
-                    X /= S[ua[q0:q1]] + EPS_COSMUL
-                sel = (cr >= q0) & (cr < q1)
-                X[cr[sel] - q0, cc[sel]] = -np.inf
-                rows = np.arange(q1 - q0)
-                i0 = X.argmax(axis=1)                                # first maximum: the lowest row
-                v0 = X[rows, i0].copy()
+                X *= D[g_pair[q0]]
+            else:
+                X += D[g_pair[q0]]
+            k0, k1 = np.searchsorted(bq, [q0, q1])
+            if k1 > k0:
+                X[bq[k0:k1] - q0, bc[k0:k1]] = -np.inf
+            rows = np.arange(q1 - q0)
+            i0 = X.argmax(axis=1)                                    # first maximum: the lowest row
+            v0 = X[rows, i0]
+            if runner_up:
                 X[rows, i0] = -np.inf
                 v1 = X.max(axis=1) if X.shape[1] > 1 else np.full(q1 - q0, -np.inf, dtype=np.float32)
-                _merge(best, top1, top2, q0, q1, v0, i0 + c0, v1)
+                _merge(gbest, g1, g2, q0, q1, v0, i0 + c0, v1)
+            else:
+                _merge(gbest, g1, g2, q0, q1, v0, i0 + c0, v0)
         if progress is not None:
             progress.update(round(n * c1 / R) - round(n * c0 / R))
+    best[order], top1[order] = gbest, g1
+    if runner_up:
+        top2[order] = g2
     return best, top1, top2
 
 
