@@ -6,9 +6,10 @@ published files) into a temporary directory, then in one run:
 * times ``forge.load_vectors(path)`` and ``KeyedVectors.load_word2vec_format(path)``
   on the same file (best of ``--repeat``), each in a fresh subprocess so
   neither pays for the other's memory;
-* measures each loader's peak traced allocation (tracemalloc, a second
-  subprocess each) against the size of the float32 matrix: forge streams rows
-  into one preallocated matrix, so its peak must stay <= 1.3x the matrix.
+* measures forge's peak traced allocation (tracemalloc, a second subprocess;
+  gensim's too with ``--trace-gensim``) against the size of the float32
+  matrix: forge streams rows into one preallocated matrix, so its peak must
+  stay <= 1.3x the matrix.
 
 Both must read identical words and vectors (checked). Results go to
 ``benchmarks/results/vectors_load.{csv,md}``.
@@ -78,6 +79,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument("--dim", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--trace-gensim", action="store_true", help="also trace gensim's peak (another full load)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "vectors.txt"
@@ -93,7 +95,7 @@ def main() -> None:
                 if which not in timed or r["seconds"] < timed[which]["seconds"]:
                     timed[which] = r
                 print(f"{which}: {r['seconds']:.1f} s", flush=True)
-        for which in ("gensim", "forge"):
+        for which in ("gensim", "forge") if args.trace_gensim else ("forge",):
             traced = _child(which, path, trace=True)
             r = timed[which]
             rows.append({"loader": which, "rows": args.rows, "dim": args.dim, "load_seconds": round(r["seconds"], 2),
