@@ -34,7 +34,7 @@ def _torch():
 
 
 def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray, banned_rows: np.ndarray,
-                    banned_cols: np.ndarray, method: str = "3cosadd", chunk: int | None = None, block: int = 256,
+                    banned_cols: np.ndarray, method: str = "3cosadd", chunk: int | None = None, block: int = 128,
                     use_torch: bool = False, runner_up: bool = True,
                     progress=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best candidate row per question, its score and the runner-up's score.
@@ -49,7 +49,7 @@ def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.nda
         ``(question, row)`` pairs that are never an answer (the question words, their case variants).
     method : {"3cosadd", "3cosmul"}
     chunk, block : int
-        Candidates per column chunk (None: all at once) and questions per block.
+        Candidates per column chunk (None: 4096) and questions per block.
     use_torch : bool
         Run the products on torch's CPU kernels (measured slower than numpy on a busy 2-core machine,
         so off by default; the answers are the same).
@@ -75,9 +75,9 @@ def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.nda
     torch = _torch() if use_torch else None
     unit = np.ascontiguousarray(unit, dtype=np.float32)
     R, n = unit.shape[0], len(ia)
-    if chunk is None:   # S (U, width) and D (P, width) together stay near 256 MB
-        n_words = len(np.unique(np.concatenate([ia, ib, ic])))
-        chunk = max(4096, (64 << 20) // max(1, n_words + len(np.unique(ia * R + ib))))
+    # 4096 candidates x 128 questions: each block's scores (2 MB) stay in cache across the gather, the add and
+    # the argmax (measured 2x faster than whole-vocabulary blocks on the text8 skip-gram)
+    chunk = chunk or 4096
     best = np.zeros(n, dtype=np.int64)
     top1 = np.full(n, -np.inf, dtype=np.float32)
     top2 = np.full(n, -np.inf if runner_up else np.nan, dtype=np.float32)
@@ -122,8 +122,9 @@ def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.nda
         bq, bc = b_q[lo:hi], b_c[lo:hi] - c0
         q_order = np.argsort(bq, kind="stable")
         bq, bc = bq[q_order], bc[q_order]
+        buf = np.empty((block, c1 - c0), dtype=np.float32)          # reused: no fresh pages per block
         for q0, q1 in bounds:
-            X = S[g_c[q0:q1]]                                        # (block, width), one gather
+            X = np.take(S, g_c[q0:q1], axis=0, out=buf[:q1 - q0])    # (block, width), one gather
             if method == "3cosmul":
                 X *= D[g_pair[q0]]
             else:

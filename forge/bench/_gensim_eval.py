@@ -27,25 +27,33 @@ __all__ = ["evaluate_word_pairs", "evaluate_word_analogies"]
 
 
 def _words_and_unit(model: Any, restrict_vocab: int | None) -> tuple[list[str], np.ndarray]:
-    view = VectorView(model, case_insensitive=False, restrict_vocab=None)
-    if view.contextual:
-        raise BadInputError(f"{type(model).__name__} is contextual; gensim's evaluators score static vectors. "
-                            f"Use forge.bench.run for contextual encoders.")
-    words = view.words[:restrict_vocab] if restrict_vocab else view.words
-    mat = view.matrix()
+    """The first ``restrict_vocab`` words and their unit-length float32 vectors."""
+    if isinstance(model, tuple) and len(model) == 2:
+        words, mat = list(model[0]), model[1]
+    elif hasattr(model, "index_to_key") and hasattr(model, "vectors"):      # gensim KeyedVectors
+        words, mat = model.index_to_key, model.vectors
+    else:
+        view = VectorView(model, case_insensitive=False, restrict_vocab=None)
+        if view.contextual:
+            raise BadInputError(f"{type(model).__name__} is contextual; gensim's evaluators score static vectors. "
+                                f"Use forge.bench.run for contextual encoders.")
+        words, mat = view.words, view.matrix()
+    if not len(words):
+        raise BadInputError(f"{type(model).__name__} has no words to evaluate.")
+    words = words[:restrict_vocab] if restrict_vocab else words
     mat = mat[:len(words)]
     if hasattr(mat, "toarray"):
         mat = mat.toarray()
     mat = np.asarray(mat, dtype=np.float32)
-    norms = np.linalg.norm(mat, axis=1, keepdims=True)
-    return words, mat / np.where(norms == 0, 1, norms)
+    norms = np.sqrt(np.einsum("ij,ij->i", mat, mat))       # no (vocab, dim) temporary
+    norms[norms == 0] = 1
+    return words, mat / norms[:, None]
 
 
 def _ok_vocab(words: list[str], case_insensitive: bool) -> dict[str, int]:
     """gensim's lookup: the first (most frequent) row of each (upper-cased) key."""
-    if case_insensitive:
-        return {w.upper(): i for i, w in reversed(list(enumerate(words)))}
-    return {w: i for i, w in reversed(list(enumerate(words)))}
+    keys = [w.upper() for w in words] if case_insensitive else words
+    return {k: i for i, k in zip(range(len(keys) - 1, -1, -1), reversed(keys))}
 
 
 def evaluate_word_pairs(model: Any, pairs: str | Path, delimiter: str = "\t", encoding: str = "utf8",
@@ -163,11 +171,13 @@ def evaluate_word_analogies(model: Any, analogies: str | Path, restrict_vocab: i
     ok_vocab = _ok_vocab(words, case_insensitive)
     sections: list[dict[str, Any]] = []
     section: dict[str, Any] | None = None
-    quads, covered = [], []          # (section index, a, b, c, expected), covered question flags
+    quads: list[tuple[str, ...]] = []            # (a, b, c, expected) per valid question line
     text = Path(analogies).read_bytes().decode("utf8")
     lines = text.split("\n")              # gensim iterates over b"\n"-terminated lines
     if lines and lines[-1] == "":
         lines.pop()
+    upper = (text.upper().split("\n")[:len(lines)] if case_insensitive else lines)   # .upper() keeps the lines
+    sec_of: list[int] = []
     for line_no, line in enumerate(lines):
         if line.startswith(": "):
             section = {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []}
@@ -176,28 +186,28 @@ def evaluate_word_analogies(model: Any, analogies: str | Path, restrict_vocab: i
         if section is None:
             raise BadInputError(f"{analogies}, line {line_no + 1}: missing ': section' header before the "
                                 f"first question.")
-        parts = (line.upper() if case_insensitive else line).split()
-        if len(parts) != 4:
-            continue                                      # gensim skips invalid lines
-        quads.append((len(sections) - 1, *parts))
-        covered.append(parts[0] in ok_vocab and parts[1] in ok_vocab and parts[2] in ok_vocab
-                       and parts[3] in ok_vocab)
+        parts = upper[line_no].split()
+        if len(parts) == 4:                               # gensim skips other lines
+            quads.append(tuple(parts))
+            sec_of.append(len(sections) - 1)
+    get = ok_vocab.get
+    idx = np.fromiter((get(w, -1) for q in quads for w in q), dtype=np.int64, count=4 * len(quads)).reshape(-1, 4)
+    covered = (idx >= 0).all(axis=1)
     cov = np.flatnonzero(covered)
     correct = np.zeros(len(quads), dtype=bool)
     if len(cov):
-        ia = np.array([ok_vocab[quads[k][1]] for k in cov])
-        ib = np.array([ok_vocab[quads[k][2]] for k in cov])
-        ic = np.array([ok_vocab[quads[k][3]] for k in cov])
-        rows, cols = _banned(words, ok_vocab, ia, ib, ic, case_insensitive)
-        best, _, _ = solve_analogies(unit, ia, ib, ic, rows, cols, method=methods[similarity_function])
-        keys = [w.upper() for w in words] if case_insensitive else words
-        for j, k in enumerate(cov):
-            correct[k] = keys[int(best[j])] == quads[k][4]
-    for k, (s, a, b, c, d) in enumerate(quads):
+        ia, ib, ic, expected = idx[cov].T
+        group = _groups(words, ok_vocab, case_insensitive)
+        rows, cols = _banned(words, ok_vocab, ia, ib, ic, case_insensitive, group)
+        best, _, _ = solve_analogies(unit, ia, ib, ic, rows, cols, method=methods[similarity_function],
+                                     runner_up=False)
+        # correct when the predicted row's key is the expected word (rows of the same key share ok_vocab's row)
+        correct[cov] = group[best] == expected
+    for k, q in enumerate(quads):
         if covered[k]:
-            sections[s]["correct" if correct[k] else "incorrect"].append((a, b, c, d))
+            sections[sec_of[k]]["correct" if correct[k] else "incorrect"].append(q)
         elif dummy4unknown:
-            sections[s]["incorrect"].append((a, b, c, d))
+            sections[sec_of[k]]["incorrect"].append(q)
     total = {"section": "Total accuracy",
              "correct": list(itertools.chain.from_iterable(s["correct"] for s in sections)),
              "incorrect": list(itertools.chain.from_iterable(s["incorrect"] for s in sections))}
@@ -208,13 +218,13 @@ def evaluate_word_analogies(model: Any, analogies: str | Path, restrict_vocab: i
 
 
 def _banned(words: list[str], ok_vocab: dict[str, int], ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
-            case_insensitive: bool) -> tuple[np.ndarray, np.ndarray]:
+            case_insensitive: bool, group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(question, row) pairs never predicted: the three question words and every case variant of them."""
     n = len(ia)
     rows = [np.repeat(np.arange(n), 3)]
     cols = [np.stack([ia, ib, ic], axis=1).ravel()]
     if case_insensitive:
-        group = np.array([ok_vocab[w.upper()] for w in words], dtype=np.int64)
+        group = _groups(words, ok_vocab, case_insensitive) if group is None else group
         counts = np.bincount(group, minlength=len(words))
         variants = {int(g): np.flatnonzero(group == g) for g in np.flatnonzero(counts > 1)}
         if variants:
@@ -225,3 +235,10 @@ def _banned(words: list[str], ok_vocab: dict[str, int], ia: np.ndarray, ib: np.n
                         rows.append(np.full(len(extra), k))
                         cols.append(extra)
     return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
+
+
+
+def _groups(words: list[str], ok_vocab: dict[str, int], case_insensitive: bool) -> np.ndarray:
+    """Row of each word's key in ``ok_vocab`` (case variants share one)."""
+    keys = (w.upper() for w in words) if case_insensitive else iter(words)
+    return np.fromiter((ok_vocab[k] for k in keys), dtype=np.int64, count=len(words))
