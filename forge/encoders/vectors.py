@@ -146,7 +146,7 @@ class KeyedVectorsEncoder(BaseEncoder):
                     for word, row in zip(words, block):
                         out.write(word.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
                 else:
-                    out.write("".join(f"{w} {' '.join('%.9g' % x for x in r.tolist())}\n"
+                    out.write("".join(f"{w} {' '.join(f'{x:.9g}' for x in r.tolist())}\n"
                                       for w, r in zip(words, block)).encode("utf-8"))
 
     # ------------------------------------------------------------ persistence
