@@ -112,7 +112,7 @@ class KeyedMixin:
         Parameters
         ----------
         positive, negative : word, vector, or list of them (or of ``(word, weight)`` pairs)
-            ``most_similar("king")`` and ``most_similar(vector)`` work as before.
+            ``most_similar("king")``, ``most_similar(vector)`` and ``most_similar("king", 5)`` work as before.
         topn : int or None
             Number of results; ``None`` or 0 returns the cosine with every word (array).
         clip_start, clip_end, restrict_vocab : int
@@ -133,6 +133,8 @@ class KeyedMixin:
         [('b', 0.0), ('c', 0.0)]
         """
         self._check_fitted()
+        if isinstance(negative, Integral) and not isinstance(negative, bool):
+            topn, negative = negative, None   # forge's older positional call most_similar(word, topn)
         if isinstance(topn, Integral) and topn < 1:
             return []
         positive, negative = _ensure_list(positive), _ensure_list(negative)

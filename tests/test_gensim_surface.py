@@ -76,6 +76,7 @@ def test_most_similar_old_call_and_vectors(pair):
     np.testing.assert_allclose(enc.most_similar(positive=["he"], topn=None), kv.most_similar(positive=["he"], topn=None),
                                rtol=1e-5, atol=1e-6)
     assert enc.most_similar("he", topn=0) == []
+    assert enc.most_similar("he", 4) == enc.most_similar("he", topn=4)      # forge's positional topn still works
 
 
 def test_cosmul_doesnt_match_n_similarity_rank_getitem(pair):
