@@ -1,15 +1,23 @@
-"""Analogy evaluation speed: forge (batched matrix products) vs gensim's evaluate_word_analogies.
+"""Analogy evaluation speed: forge.bench.evaluate_word_analogies vs gensim's, side by side, and exact.
 
-Both score the Google analogy set (questions-words.txt, 19,544 questions) on
-the same vectors in one run, under the same protocol (3CosAdd, case folding,
-restrict_vocab=300000). The accuracies must be identical (asserted); the
-script prints both timings and the speed ratio (target: forge >= 20x faster
-on CPU) and writes them to benchmarks/results/analogy_speed.json.
+Both read the Google analogy file (questions-words.txt, 19,544 questions) and
+answer it on the same vectors in one run, under gensim's protocol (3CosAdd,
+upper-case folding, restrict_vocab=300000); both timings include reading the
+file. forge's answers come from the batched kernel in
+``forge/bench/_analogy_kernel.py``.
+
+Exactness: the script computes, for every covered question, the best two
+candidate scores (float32). Questions whose best two are within 1e-6 are
+*near-ties*, where float32 rounding may legitimately pick either word; they
+are counted and reported. Every other question must be answered the same
+way (right or wrong) by forge and gensim, or the script fails. It never
+fails because of a near-tie.
 
 Vectors (``--vectors``):
 
 * ``text8`` (default, needs FORGE_DATA_DIR): forge's skip-gram encoder trained
   on the text8 prefix (vector_size=100, epochs=1, min_count=5, workers=2);
+  ``--model DIR`` reuses one saved with ``encoder.save``;
 * ``random``: ``--vocab`` random vectors of ``--dim`` dimensions whose first
   rows are the dataset's words (accuracy ~0, timing only); use
   ``--max-questions`` to keep gensim's part short on big vocabularies.
@@ -37,6 +45,9 @@ def _vectors(args):
     from gensim.models import KeyedVectors
 
     import forge
+    if args.vectors == "text8" and args.model:
+        enc = forge.load(args.model)
+        return enc.keyed_vectors, f"skipgram text8-prefix (saved model {args.model})"
     if args.vectors == "text8":
         corpus = forge.corpora.load("text8")
         t = time.perf_counter()
@@ -55,12 +66,33 @@ def _vectors(args):
     return kv, f"random {len(words)} x {args.dim}"
 
 
+def _near_ties(kv, path: Path, eps: float = 1e-6) -> set[tuple[str, tuple[str, str, str, str]]]:
+    """(section, question) of covered questions whose best two candidates score within ``eps`` (untimed)."""
+    from forge.bench._analogy_kernel import solve_analogies
+    from forge.bench._gensim_eval import _banned, _ok_vocab, _words_and_unit
+    words, unit = _words_and_unit(kv, 300000)
+    ok = _ok_vocab(words, True)
+    section, quads = "", []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.startswith(": "):
+            section = line.lstrip(": ").strip()
+            continue
+        parts = line.upper().split()
+        if len(parts) == 4 and all(w in ok for w in parts):
+            quads.append((section, tuple(parts)))
+    ia, ib, ic = (np.array([ok[q[1][k]] for q in quads], dtype=np.int64) for k in range(3))
+    rows, cols = _banned(words, ok, ia, ib, ic, True)
+    _, top1, top2 = solve_analogies(unit, ia, ib, ic, rows, cols, runner_up=True)
+    return {quads[k] for k in np.flatnonzero(top1 - top2 <= eps)}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--vectors", choices=["text8", "random"], default="text8")
     p.add_argument("--vocab", type=int, default=100000)
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--model", default=None, help="a saved skip-gram model directory to use for --vectors text8")
     p.add_argument("--max-questions", type=int, default=None, help="use only the first N questions")
     p.add_argument("--repeat", type=int, default=1, help="time each side N times, keep the best (noisy machines)")
     p.add_argument("--out", default=str(RESULTS / "analogy_speed.json"))
@@ -68,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from gensim.test.utils import datapath
 
-    from forge.bench import VectorView, evaluate_analogy
+    from forge.bench import evaluate_word_analogies
     from forge.bench._parsers import parse_google_analogy
 
     kv, label = _vectors(args)
@@ -84,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(line)
         path = Path(tempfile.mkdtemp()) / "questions-subset.txt"
         path.write_text("".join(lines), encoding="utf-8")
+    questions = parse_google_analogy(path)
 
     t_gensim = t_forge = float("inf")
     for _ in range(max(1, args.repeat)):
@@ -91,25 +124,30 @@ def main(argv: list[str] | None = None) -> int:
         score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=300000, case_insensitive=True)
         t_gensim = min(t_gensim, time.perf_counter() - t)
         t = time.perf_counter()
-        questions = parse_google_analogy(path)
-        view = VectorView(kv, case_insensitive=True, restrict_vocab=300000)
-        res = evaluate_analogy(view, questions, methods=("3cosadd",), device="cpu")
+        f_score, f_sections = evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=True)
         t_forge = min(t_forge, time.perf_counter() - t)
     total = sections[-1]
     g_correct, g_n = len(total["correct"]), len(total["correct"]) + len(total["incorrect"])
-    main_row = res.main()
-    f_correct, f_n = round(main_row["value"] * main_row["n"]), main_row["n"]
-
-    assert (f_correct, f_n) == (g_correct, g_n), (f"accuracies differ: forge {f_correct}/{f_n}, "
-                                                  f"gensim {g_correct}/{g_n}")
+    f_correct = len(f_sections[-1]["correct"])
+    f_n = f_correct + len(f_sections[-1]["incorrect"])
+    near, differ = _near_ties(kv, path), []
+    for g_sec, f_sec in zip(sections, f_sections):
+        for q in set(g_sec["correct"]) ^ set(f_sec["correct"]):
+            if (g_sec["section"], q) not in near and g_sec["section"] != "Total accuracy":
+                differ.append((g_sec["section"], q))
+    print(f"near-ties (best two candidates within 1e-6): {len(near)} of {g_n} covered questions; "
+          f"answered differently by forge and gensim: {len(differ)} outside the near-ties")
+    assert f_n == g_n, f"covered questions differ: forge {f_n}, gensim {g_n}"
+    assert not differ, f"answers differ on questions that are not near-ties: {differ[:5]}"
     ratio = t_gensim / t_forge
     print(f"vectors: {label}; questions: {len(questions)} ({g_n} covered)")
     print(f"gensim evaluate_word_analogies: {t_gensim:8.2f} s  accuracy {score:.4f} ({g_correct}/{g_n})")
-    print(f"forge  evaluate_analogy (cpu):  {t_forge:8.2f} s  accuracy {main_row['value']:.4f} ({f_correct}/{f_n})")
+    print(f"forge  evaluate_word_analogies: {t_forge:8.2f} s  accuracy {f_score:.4f} ({f_correct}/{f_n})")
     print(f"speed ratio: forge is {ratio:.1f}x faster (target >= 20x on CPU); best of {args.repeat}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     record = {"vectors": label, "vocab": len(kv), "dim": kv.vector_size, "questions": len(questions),
-              "covered": g_n, "correct": g_correct, "accuracy": score, "gensim_s": round(t_gensim, 3),
+              "covered": g_n, "correct": g_correct, "forge_correct": f_correct, "near_ties": len(near),
+              "accuracy": score, "gensim_s": round(t_gensim, 3),
               "forge_s": round(t_forge, 3), "ratio": round(ratio, 2), "repeat": args.repeat,
               "load_average": os.getloadavg()[0], "cpus": os.cpu_count(),
               "machine": platform.processor() or platform.machine(), "python": sys.version.split()[0],

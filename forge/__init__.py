@@ -14,6 +14,7 @@ from forge import corpora, errors
 from forge._interface import BaseEncoder, Encoder
 from forge._persist import load
 from forge._registry import broken_plugins, create, get_encoder_class, list_encoders, register_encoder
+from forge._vectors_io import load_vectors
 from forge.vocab import Vocabulary
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "get_encoder_class",
     "list_encoders",
     "load",
+    "load_vectors",
     "register_encoder",
 ]
 

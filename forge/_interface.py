@@ -4,8 +4,8 @@ The protocol, :class:`Encoder`, is declared once in :mod:`forge._protocol`
 (with the shape rules of ``vector``, ``embed``, ``dim`` and ``static_dim``)
 and re-exported here. Static encoders (one-hot, Word2Vec) and contextual
 encoders (RNN, LSTM...) answer the same calls. :class:`BaseEncoder` supplies the scikit-learn-style
-plumbing (``get_params``, ``clone``, ``__repr__``), cosine similarity and
-nearest neighbours over the static vectors, the OOV policy, and atomic
+plumbing (``get_params``, ``clone``, ``__repr__``), cosine similarity, the
+gensim-style queries of :class:`forge._keyed.KeyedMixin` (``most_similar``...), the OOV policy, and atomic
 ``save``. Subclasses implement ``fit``, ``_vocab_words``, ``_static_matrix``
 (or ``vector``), ``embed`` and ``_save_state`` / ``_load_state``, and check
 their parameters in ``_validate_params`` (called by ``fit`` and ``forge.load``).
@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from forge._keyed import KeyedMixin
 from forge._persist import save_encoder
 from forge._protocol import Encoder
 from forge.errors import BadInputError, NotFittedError, OutOfVocabularyError
@@ -41,7 +42,7 @@ DEFAULT_TAGS: dict[str, Any] = {
 }
 
 
-class BaseEncoder:
+class BaseEncoder(KeyedMixin):
     """Base class with the shared plumbing; see the module docstring.
 
     Constructor = configuration: subclasses take every setting as a keyword
@@ -206,9 +207,6 @@ class BaseEncoder:
             return self._oov_vector()
         return np.asarray(self._static_matrix()[idx])
 
-    def __getitem__(self, word: str):
-        return self.vector(word)
-
     def embed(self, sentences: Iterable[Sequence[str]]) -> list[Any]:
         """One ``(len(sentence), dim)`` array per sentence (static: a lookup)."""
         self._check_fitted()
@@ -236,28 +234,6 @@ class BaseEncoder:
             norms = np.linalg.norm(mat, axis=1, keepdims=True)
             return mat / np.where(norms == 0, 1, norms)
         return self._cached("unit", compute)
-
-    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
-        """The ``topn`` nearest vocabulary words by cosine, excluding ``word`` itself."""
-        self._check_fitted()
-        query = _dense(self.vector(word)) if isinstance(word, str) else np.asarray(word, dtype=np.float32)
-        if query.shape != (self.static_dim,):
-            raise BadInputError(f"most_similar expects a word or a vector of shape ({self.static_dim},), "
-                                f"got shape {query.shape}.")
-        unit = self._unit_matrix()
-        norm = np.linalg.norm(query)
-        scores = unit @ (query / norm if norm else query)
-        exclude = {self.vocab_.get(word)} if isinstance(word, str) else set()
-        order = np.argsort(-scores, kind="stable")
-        words = self.vocab_.words
-        result = []
-        for i in order:
-            if int(i) in exclude:
-                continue
-            result.append((words[int(i)], float(scores[i])))
-            if len(result) == topn:
-                break
-        return result
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
@@ -307,10 +283,14 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 def _check_sentences(sentences: Iterable[Sequence[str]]) -> list[list[str]]:
     """Validate ``embed`` input: an iterable of token lists (not a bare string)."""
+    return list(_iter_checked_sentences(sentences))
+
+
+def _iter_checked_sentences(sentences: Iterable[Sequence[str]]):
+    """:func:`_check_sentences` one sentence at a time (no copy of the whole input held in memory)."""
     if isinstance(sentences, str):
         raise BadInputError(f"embed() expects a list of tokenised sentences, e.g. [['the', 'cat']], "
                             f"got the string {sentences[:40]!r}; wrap and tokenise it first.")
-    checked = []
     for i, sent in enumerate(sentences):
         if isinstance(sent, str):
             raise BadInputError(f"Sentence {i} is the string {sent[:40]!r}; embed() expects token "
@@ -320,5 +300,4 @@ def _check_sentences(sentences: Iterable[Sequence[str]]) -> list[list[str]]:
             if not isinstance(tok, str):
                 raise BadInputError(f"Sentence {i} contains the non-string token {tok!r}; "
                                     f"tokens must be str.")
-        checked.append(sent)
-    return checked
+        yield sent

@@ -239,13 +239,16 @@ def _verifies(path: Path) -> bool:
     return True
 
 
-def load(path: str | Path) -> Any:
+def load(path: str | Path, mmap: bool = False) -> Any:
     """Load an encoder saved with ``encoder.save(path)``.
 
     The files are checked against the checksums recorded at save time, the parameters are
     validated as ``fit`` validates them and the arrays are checked; anything wrong is a
     :class:`~forge.errors.CorruptModelError` naming the file. A save that was killed between
     its two renames is recovered from its complete previous copy (with a warning).
+
+    With ``mmap=True`` encoders that support it (static vectors: ``vectors``, ``word2vec``)
+    map their matrix read-only from disk instead of reading it into memory.
 
     Examples
     --------
@@ -284,6 +287,7 @@ def load(path: str | Path) -> Any:
     except Exception as exc:
         raise CorruptModelError(f"{cfg_file}: the saved parameters of {name!r} cannot be checked "
                                 f"({type(exc).__name__}: {_short(str(exc), 120)}); the file is damaged.") from None
+    encoder._load_mmap = bool(mmap)   # read by _load_state of encoders that can map their arrays
     try:
         encoder._load_state(path)
         _check_static(encoder, path)

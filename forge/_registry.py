@@ -55,6 +55,9 @@ _BUILTINS: dict[str, tuple[str, str, dict[str, Any]]] = {
              "Word2Vec continuous bag-of-words: predict a word from its context (sg=0)", {"sg": 0}),
     "skipgram": ("forge.encoders.word2vec:Word2VecEncoder",
                  "Word2Vec skip-gram: predict the context from a word (sg=1)", {"sg": 1}),
+    "vectors": ("forge.encoders.vectors:KeyedVectorsEncoder",
+                "static vectors read by forge.load_vectors (word2vec, GloVe, fastText), or a seeded random baseline",
+                {}),
 }
 for _cell in ("rnn", "gru", "lstm"):
     for _bi in (False, True):

@@ -17,6 +17,7 @@ from forge.bench._analogy import evaluate_analogy
 from forge.bench._datasets import (DEFAULT_DATASETS, FORMATS, GROUPS, Dataset, DatasetRecord, available_datasets,
                                    expand_names, get_record, get_task, list_datasets, list_tasks, load_dataset,
                                    register_dataset, register_task, unregister_dataset)
+from forge.bench._gensim_eval import evaluate_word_analogies, evaluate_word_pairs
 from forge.bench._polysemy import evaluate_polysemy
 from forge.bench._report import Report
 from forge.bench._run import run
@@ -27,4 +28,5 @@ from forge.bench._vectors import VectorView
 __all__ = ["run", "Report", "Dataset", "DatasetRecord", "DEFAULT_DATASETS", "FORMATS", "GROUPS",
            "available_datasets", "expand_names", "get_record", "get_task", "list_datasets", "list_tasks",
            "load_dataset", "register_dataset", "register_task", "unregister_dataset", "evaluate_similarity",
-           "evaluate_analogy", "evaluate_polysemy", "VectorView", "Task"]
+           "evaluate_analogy", "evaluate_polysemy", "VectorView", "Task", "evaluate_word_pairs",
+           "evaluate_word_analogies"]

@@ -120,7 +120,10 @@ def evaluate_analogy(view: VectorView, questions: AnalogySet, methods: tuple[str
         qa, qb, qc = ia[cov_idx], ib[cov_idx], ic[cov_idx]
         n_unique = len(np.unique(np.concatenate([qa, qb, qc])))
         if backend.torch is None and not sp.issparse(unit) and 2 * n_unique < len(cov_idx):
-            best = _solve_tiled(view, unit, qa, qb, qc, methods, progress)
+            from forge.bench._analogy_kernel import solve_analogies   # exact, grouped by (a, b) pair
+            rows, cols = _banned(view, qa, qb, qc, np.flatnonzero(view.group < 0))
+            best = {m: solve_analogies(unit, qa, qb, qc, rows, cols, method=m, runner_up=False,
+                                       progress=progress if j == 0 else None)[0] for j, m in enumerate(methods)}
         else:
             best = _solve_batched(view, backend, qa, qb, qc, methods, batch_size, progress)
         for m in methods:

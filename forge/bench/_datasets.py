@@ -41,7 +41,8 @@ __all__ = ["DatasetRecord", "Dataset", "FORMATS", "KINDS", "register_dataset", "
 KINDS = ("similarity", "analogy", "polysemy")
 # format -> (kind, reads a directory?)
 FORMATS = {"pairs": "similarity", "google": "analogy", "csv-analogy": "analogy", "bats": "analogy",
-           "scws": "polysemy", "wic": "polysemy", "wic-tsv": "polysemy"}
+           "scws": "polysemy", "wic": "polysemy", "wic-tsv": "polysemy",
+           "marked-pairs": "polysemy", "sentence-pairs": "polysemy"}   # forge.bench._context_formats
 
 
 @dataclass(frozen=True)
@@ -635,6 +636,10 @@ def _parse(format: str, paths: list[Path], options: dict[str, Any]):
         return P.parse_scws(paths[0], **options)
     if format == "wic-tsv":
         return P.parse_wic_tsv(paths[0], **options)
+    if format in ("marked-pairs", "sentence-pairs"):
+        from forge.bench import _context_formats as C
+        parse = C.parse_marked_pairs if format == "marked-pairs" else C.parse_sentence_pairs
+        return parse(paths[0], **options)
     if format == "wic":
         parts = [P.parse_wic(paths[i], paths[i + 1], split=s, **options)
                  for i, s in zip((0, 2, 4), ("train", "dev", "test"))]

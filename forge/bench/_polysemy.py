@@ -112,6 +112,8 @@ def evaluate_polysemy(view: VectorView, items: ContextPairs, ci: str = "fisher",
         rows = [metric_row("spearman", rho, cis[0], n_cov, main=True), metric_row("pearson", r, cis[1], n_cov)]
         if not (np.isfinite(rho) and np.isfinite(r)):
             notes.append(correlation_note(gold, model) or "the correlation is NaN")
+        if hasattr(items, "change_rows"):   # marked pairs in two contexts also score the change (_context_formats)
+            rows += items.change_rows(cos, ci=ci, n_boot=n_boot, seed=seed, contextual=view.contextual)
         return TaskResult(rows, {"gold": items.scores, "pred": cos}, len(items), n_cov, notes)
 
     labels = np.asarray(items.labels, dtype=bool)

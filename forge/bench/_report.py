@@ -82,6 +82,13 @@ def _target_folder(path: Path) -> Path:
     return target
 
 
+MIN_ITEMS = 10         # a main score over fewer items is shown with WARN and its n, never as a plain number
+LOW_COVERAGE = 0.5     # coverage below this is flagged with WARN in the tables
+WARN = "\u26a0"
+_LEGEND = (f"{WARN} before a score: fewer than {MIN_ITEMS} items were scored (n given), too few to trust; "
+           f"{WARN} after a coverage: the encoder covers less than {LOW_COVERAGE:.0%} of the dataset.")
+
+
 class Report:
     """Results of :func:`forge.bench.run` (see the module docstring)."""
 
@@ -302,13 +309,16 @@ class Report:
             cell = _fmt(r["value"])
             if np.isfinite(r["ci_low"]):
                 cell += f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+            if pd.notna(r["n"]) and r["n"] < MIN_ITEMS and np.isfinite(r["value"]):
+                cell = f"{WARN} {cell} (n={int(r['n'])})"    # too few items to stand behind the number
             table.setdefault(r["dataset"], {})[r["encoder"]] = cell
         meta = rows.drop_duplicates("dataset").set_index("dataset")
         out = pd.DataFrame(table).T.reindex(columns=self.encoders)
         out.insert(0, "metric", meta["metric"])
         out.insert(0, "kind", meta["kind"])
         cov = rows.pivot_table(index="dataset", columns="encoder", values="coverage", aggfunc="first")
-        out["coverage"] = [", ".join(f"{cov.loc[d, e]:.0%}" for e in self.encoders
+        out["coverage"] = [", ".join(f"{cov.loc[d, e]:.0%}" + (f" {WARN}" if cov.loc[d, e] < LOW_COVERAGE else "")
+                                     for e in self.encoders
                                      if d in cov.index and e in cov.columns and np.isfinite(cov.loc[d, e]))
                            for d in out.index]
         return out
@@ -317,7 +327,7 @@ class Report:
         """A Markdown page: main scores with 95% CIs, coverage, protocol, skipped datasets."""
         t = self._main_table()
         lines = ["# forge benchmark report", "", "Main score per dataset with its 95% confidence interval; "
-                 "coverage per encoder in column order.", ""]
+                 "coverage per encoder in column order.", "", _LEGEND, ""]
         head = ["dataset"] + list(t.columns)
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for ds, row in t.iterrows():
@@ -414,6 +424,7 @@ class Report:
                  "details pre{max-height:40em;overflow:auto;background:#f6f6f6;padding:1em;font-size:12px}"
                  "</style></head><body>",
                  "<h1>forge benchmark report</h1>", "<p>Main score per dataset with its 95% confidence interval.</p>",
+                 f"<p>{html.escape(_LEGEND)}</p>",
                  table.drop(index=[d for d in gone if d in table.index]).to_html(escape=True, na_rep="")]
         if gone:
             parts.append("<p><b>Covered by no encoder</b> (no score, not drawn): " + html.escape(", ".join(gone))

@@ -6,7 +6,13 @@ runs the datasets and writes the report files. An encoder spec is:
 
 * ``NAME``: a registered encoder (``forge list``), trained on ``--corpus``;
 * ``bench-NAME``: the same (so tox can pass its environment name);
-* ``PATH`` or ``LABEL=PATH``: a model directory saved with ``encoder.save``.
+* ``PATH`` or ``LABEL=PATH``: a model directory saved with ``encoder.save``, or a vector file
+  (word2vec text or binary, GloVe, fastText ``.vec``, optionally gzipped; read by
+  ``forge.load_vectors``). A bare path is labelled by its file name.
+
+``--dataset-file NAME=PATH[:FORMAT]`` (repeatable) scores your own file in one of the dataset
+formats (default ``pairs``; see ``forge.bench.FORMATS`` and the README). ``--language en|zh``
+keeps only the datasets of that language (e.g. with ``--datasets all``).
 
 ``--param k=v`` applies to every trained encoder that has a parameter ``k`` (an error when
 none has it), ``--param NAME.k=v`` to encoder NAME only (ignored when NAME is not in the run, so
@@ -36,6 +42,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--datasets", default=None,
                    help="'all', or comma-separated names/groups (default: the offline set wordsim353, simlex999, "
                         "google-analogy)")
+    p.add_argument("--dataset-file", action="append", default=None, metavar="NAME=PATH[:FORMAT]",
+                   help="score your own dataset file (repeatable); FORMAT defaults to 'pairs'")
+    p.add_argument("--language", default=None, choices=["en", "zh"],
+                   help="only datasets in this language (e.g. with --datasets all)")
     p.add_argument("--corpus", default="gensim-default", help="named corpus or text file to train on")
     p.add_argument("--tokenizer", default=None, help="tokenizer for a corpus path (default: regex)")
     p.add_argument("--param", action="append", metavar="[NAME.]K=V", help="encoder parameter, repeatable")
@@ -109,8 +119,10 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
     used: set[str] = set()
     for spec in specs:
         label, sep, path = spec.partition("=")
-        if sep or Path(spec).is_dir():
-            plan.append((label if sep else Path(spec).name, "load", path if sep else spec))
+        if sep or Path(spec).exists():
+            path = path if sep else spec
+            _check_model_path(path)
+            plan.append((label if sep else _label_of(Path(spec)), "load", path))
             continue
         name = spec[len("bench-"):] if spec.startswith("bench-") and spec not in forge.list_encoders() else spec
         valid = _param_names(forge.get_encoder_class(name))
@@ -131,8 +143,14 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
     corpus = None
     for label, how, what in plan:
         if how == "load":
-            out[label] = forge.load(what)
-            print(f"loaded {label} from {what}", file=sys.stderr)
+            if Path(what).is_dir():
+                out[label] = forge.load(what)
+                print(f"loaded {label} from {what}", file=sys.stderr)
+            else:
+                out[label] = forge.load_vectors(what)
+                info = out[label].source_
+                print(f"loaded {label} from {what} ({info['format']}, {len(out[label].vocabulary)} x "
+                      f"{out[label].dim})", file=sys.stderr)
             continue
         encoder = forge.create(label, **what)
         if corpus is None:
@@ -152,6 +170,44 @@ def _recipe(valid: list[str]) -> dict[str, Any]:
         return {}
     from forge.encoders.recurrent import RECIPE
     return dict(RECIPE)
+
+
+def _check_model_path(path: str) -> None:
+    if not Path(path).exists():
+        raise BadInputError(f"--encoders: {path} does not exist; expected a model directory saved with "
+                            f"encoder.save() or a vector file (word2vec text/binary, GloVe, fastText .vec, "
+                            f"optionally .gz).")
+
+
+def _label_of(path: Path) -> str:
+    """glove.6B.100d.txt.gz -> glove.6B.100d; a directory keeps its name."""
+    if path.is_dir():
+        return path.name
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    stem, dot, ext = name.rpartition(".")
+    return stem if dot and stem and ext.lower() in ("txt", "vec", "bin", "w2v", "glove", "vectors") else name
+
+
+def _dataset_files(items: list[str] | None, language: str | None) -> list[str]:
+    """Register each ``NAME=PATH[:FORMAT]`` as a user dataset; returns the names."""
+    from forge.bench import FORMATS, register_dataset
+    names = []
+    for item in items or []:
+        name, sep, rest = item.partition("=")
+        if not sep or not name or not rest:
+            raise BadInputError(f"--dataset-file {item!r}: expected NAME=PATH or NAME=PATH:FORMAT, e.g. "
+                                f"--dataset-file mine=data/pairs.tsv:pairs.")
+        path, colon, fmt = rest.rpartition(":")
+        if not colon or fmt not in FORMATS:
+            if colon and not Path(rest).exists() and "/" not in fmt and "\\" not in fmt:
+                raise BadInputError(f"--dataset-file {item!r}: unknown format {fmt!r}; choose one of "
+                                    f"{', '.join(FORMATS)}.")
+            path, fmt = rest, "pairs"
+        if not Path(path).exists():
+            raise BadInputError(f"--dataset-file {item!r}: {path} does not exist.")
+        register_dataset(name, path, fmt, language=language or "en", overwrite=True)
+        names.append(name)
+    return names
 
 
 def _param_names(cls: Any) -> list[str]:
@@ -190,8 +246,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.list:
         return _cmd_list()
     datasets = args.datasets
+    own = _dataset_files(args.dataset_file, args.language)
     if datasets not in (None, "all"):
         datasets = expand_names(datasets)       # unknown names fail before any training
+    if args.language:
+        datasets = _by_language(datasets, args.language)
+    if own:
+        datasets = own if args.datasets is None else list(dict.fromkeys(list(datasets) + own))
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
     from forge.bench._analogy import METHODS
     for m in methods:
@@ -209,6 +270,22 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         saved = report.save(args.out)
         print(f"\nwrote {saved}/report.html, report.md, results.csv, results.json")
     return 0
+
+
+def _by_language(datasets: Any, language: str) -> list[str]:
+    """Keep the datasets in ``language``; for "all", those available offline (the others are listed)."""
+    from forge.bench import DEFAULT_DATASETS, available_datasets, get_record
+    if datasets == "all":
+        names, missing = available_datasets("all")
+        for name, why in missing.items():
+            if get_record(name).language == language:
+                print(f"skipped {name}: {why}", file=sys.stderr)
+    else:
+        names = list(DEFAULT_DATASETS) if datasets is None else list(datasets)
+    kept = [n for n in names if n.startswith("probe-") or get_record(n).language == language]
+    if not kept:
+        raise BadInputError(f"--language {language}: none of the selected datasets is in {language!r}.")
+    return kept
 
 
 def _print(report) -> None:

@@ -1,8 +1,9 @@
 """Built-in encoders. Modules are imported on first use (``forge.create`` does it for you)."""
 
-__all__ = ["OneHotEncoder", "Word2VecEncoder", "RecurrentEncoder"]
+__all__ = ["OneHotEncoder", "Word2VecEncoder", "RecurrentEncoder", "KeyedVectorsEncoder"]
 
-_WHERE = {"OneHotEncoder": "onehot", "Word2VecEncoder": "word2vec", "RecurrentEncoder": "recurrent"}
+_WHERE = {"OneHotEncoder": "onehot", "Word2VecEncoder": "word2vec", "RecurrentEncoder": "recurrent",
+          "KeyedVectorsEncoder": "vectors"}
 
 
 def __getattr__(name: str):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from forge._interface import OOV_POLICIES, UNK, BaseEncoder, _check_sentences
+from forge._interface import OOV_POLICIES, UNK, BaseEncoder, _iter_checked_sentences
 from forge.corpora import as_corpus
 from forge.errors import BadInputError
 from forge.vocab import Vocabulary
@@ -85,20 +85,47 @@ class OneHotEncoder(BaseEncoder):
         return len(self.vocabulary)
 
     def _rows(self, ids: Sequence[int | None]) -> sp.csr_matrix:
-        present = [i for i in ids if i is not None]
-        indptr = np.zeros(len(ids) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum([i is not None for i in ids])
-        return sp.csr_matrix((np.ones(len(present), dtype=self.dtype), np.asarray(present, dtype=np.int64), indptr),
-                             shape=(len(ids), self.dim))
+        # arrays are built in their final dtypes (int32 indices while the vocabulary allows), so scipy keeps
+        # them as they are: the CSR arrays are the only per-token memory (benchmarks/onehot_memory.py)
+        itype = np.int32 if self.dim < 2**31 - 1 and len(ids) < 2**31 - 1 else np.int64
+        n = len(ids)
+        if None in ids:
+            present = np.fromiter((i for i in ids if i is not None), dtype=itype)
+            indptr = np.zeros(n + 1, dtype=itype)
+            np.cumsum(np.fromiter((i is not None for i in ids), dtype=bool, count=n), out=indptr[1:])
+        else:
+            present = np.fromiter(ids, dtype=itype, count=n)
+            indptr = self._shared_indptr(n, itype)
+        return sp.csr_matrix((np.ones(len(present), dtype=self.dtype), present, indptr), shape=(n, self.dim),
+                             copy=False)
+
+    def _shared_indptr(self, n: int, itype: type) -> np.ndarray:
+        """``arange(n + 1)``, one read-only array per sentence length shared by every matrix of that length.
+
+        A row with one 1 needs no row pointers of its own; read-only, so an in-place structural change
+        (e.g. ``eliminate_zeros``) raises instead of touching other matrices (``.copy()`` first).
+        """
+        cache = self.__dict__.setdefault("_indptr_cache", {})
+        key = (n, np.dtype(itype).str)
+        arr = cache.get(key)
+        if arr is None:
+            arr = np.arange(n + 1, dtype=itype)
+            arr.flags.writeable = False
+            cache[key] = arr
+        return arr
 
     def vector(self, word: str) -> sp.csr_matrix:
         """A ``(1, V)`` CSR row with a single 1 (empty under ``oov="zero"``)."""
         return self._rows([self._index(word)])
 
     def embed(self, sentences: Iterable[Sequence[str]]) -> list[sp.csr_matrix]:
-        """One ``(len(sentence), V)`` CSR matrix per sentence."""
+        """One ``(len(sentence), V)`` CSR matrix per sentence.
+
+        Matrices of sentences with the same length share one read-only ``indptr`` array (see
+        ``_shared_indptr``): call ``.copy()`` on a matrix before changing its structure in place.
+        """
         self._check_fitted()
-        return [self._rows([self._index(w) for w in sent]) for sent in _check_sentences(sentences)]
+        return [self._rows([self._index(w) for w in sent]) for sent in _iter_checked_sentences(sentences)]
 
     def similarity(self, word1: str, word2: str) -> float:
         i, j = self._index(word1), self._index(word2)

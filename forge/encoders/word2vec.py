@@ -205,7 +205,7 @@ class Word2VecEncoder(BaseEncoder):
             raise BadInputError(f"No word2vec file at {path}.") from None
         except (ValueError, UnicodeDecodeError, EOFError) as exc:
             raise BadInputError(f"{path} is not a valid word2vec {'binary' if binary else 'text'} file "
-                                f"({exc}); try binary={not binary}.") from None
+                                f"({exc}); {_format_hint(path, binary)}") from None
         return cls.from_keyed_vectors(kv, **params)
 
     def save_word2vec_format(self, path: str | Path, binary: bool = False) -> None:
@@ -226,12 +226,19 @@ class Word2VecEncoder(BaseEncoder):
         from gensim.models import KeyedVectors
         from forge._persist import check_array
         vocab = Vocabulary.load(directory / "vocab.json")
-        vectors = check_array(directory / "vectors.npy", np.load(directory / "vectors.npy", allow_pickle=False),
+        mmap = "r" if getattr(self, "_load_mmap", False) else None   # forge.load(path, mmap=True)
+        vectors = check_array(directory / "vectors.npy",
+                              np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mmap),
                               (len(vocab), self.vector_size))
-        kv = KeyedVectors(self.vector_size, dtype=vectors.dtype)
-        kv.add_vectors(vocab.words, vectors)
-        for word, count in zip(vocab.words, vocab.counts.tolist()):
-            kv.set_vecattr(word, "count", count)
+        # fill KeyedVectors in place (add_vectors would copy the matrix, defeating mmap)
+        kv = KeyedVectors(self.vector_size, count=0, dtype=vectors.dtype)
+        kv.index_to_key = list(vocab.words)
+        kv.key_to_index = dict(vocab.index)
+        kv.vectors = vectors
+        kv.norms = None
+        kv.expandos = {}
+        kv.set_vecattr(vocab.words[0], "count", 0)   # allocates the per-word count array
+        kv.expandos["count"][:] = vocab.counts
         self.model_ = None
         self.history_ = _load_history(directory / HISTORY_FILE)
         self.keyed_vectors = kv
@@ -239,6 +246,24 @@ class Word2VecEncoder(BaseEncoder):
 
 
 HISTORY_FILE = "history.json"
+
+
+def _format_hint(path: str | Path, binary: bool) -> str:
+    """What the file looks like (the old hint said "try binary=..." even for GloVe files)."""
+    from forge._vectors_io import detect_vectors_format
+    try:
+        fmt = detect_vectors_format(path)
+    except BadInputError as exc:
+        return str(exc)
+    if fmt == "word2vec-binary" and not binary:
+        return "it looks like word2vec binary: try binary=True."
+    if fmt == "word2vec" and binary:
+        return "it looks like word2vec text: try binary=False."
+    if fmt == "glove":
+        return (f"it has no 'COUNT DIM' header line, like a GloVe file: read it with "
+                f"forge.load_vectors({str(path)!r}) (format='glove').")
+    return (f"the layout looks like {fmt} but a line is malformed: forge.load_vectors({str(path)!r}) "
+            f"names the bad line.")
 
 
 def _load_history(path: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,244 @@
+"""gensim's one-line evaluators, same signatures and return values, on any forge vectors.
+
+:func:`evaluate_word_pairs` and :func:`evaluate_word_analogies` follow
+``gensim.models.KeyedVectors.evaluate_word_pairs`` / ``evaluate_word_analogies``
+line for line (file reading, upper-case folding, ``restrict_vocab``, OOV
+counting) so that scores equal gensim's on the same vectors; the analogy
+search runs on the batched kernel of :mod:`forge.bench._analogy_kernel`
+(exact, many times faster than gensim's loop over ``most_similar``).
+
+They accept a forge encoder, a gensim ``KeyedVectors`` or a ``(words, matrix)``
+pair. For reports with confidence intervals, coverage notes and many
+datasets use :func:`forge.bench.run`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forge.bench._vectors import VectorView
+from forge.errors import BadInputError
+
+__all__ = ["evaluate_word_pairs", "evaluate_word_analogies"]
+
+
+def _words_and_unit(model: Any, restrict_vocab: int | None) -> tuple[list[str], np.ndarray]:
+    """The first ``restrict_vocab`` words and their unit-length float32 vectors."""
+    if isinstance(model, tuple) and len(model) == 2:
+        words, mat = list(model[0]), model[1]
+    elif hasattr(model, "index_to_key") and hasattr(model, "vectors"):      # gensim KeyedVectors
+        words, mat = model.index_to_key, model.vectors
+    else:
+        view = VectorView(model, case_insensitive=False, restrict_vocab=None)
+        if view.contextual:
+            raise BadInputError(f"{type(model).__name__} is contextual; gensim's evaluators score static vectors. "
+                                f"Use forge.bench.run for contextual encoders.")
+        words, mat = view.words, view.matrix()
+    if not len(words):
+        raise BadInputError(f"{type(model).__name__} has no words to evaluate.")
+    words = words[:restrict_vocab] if restrict_vocab else words
+    mat = mat[:len(words)]
+    if hasattr(mat, "toarray"):
+        mat = mat.toarray()
+    mat = np.asarray(mat, dtype=np.float32)
+    norms = np.sqrt(np.einsum("ij,ij->i", mat, mat))       # no (vocab, dim) temporary
+    norms[norms == 0] = 1
+    return words, mat / norms[:, None]
+
+
+def _ok_vocab(words: list[str], case_insensitive: bool) -> dict[str, int]:
+    """gensim's lookup: the first (most frequent) row of each (upper-cased) key."""
+    keys = [w.upper() for w in words] if case_insensitive else words
+    return {k: i for i, k in zip(range(len(keys) - 1, -1, -1), reversed(keys))}
+
+
+def evaluate_word_pairs(model: Any, pairs: str | Path, delimiter: str = "\t", encoding: str = "utf8",
+                        restrict_vocab: int = 300000, case_insensitive: bool = True,
+                        dummy4unknown: bool = False) -> tuple[Any, Any, float]:
+    """Correlation of the model's cosines with human similarity judgements (gensim's call).
+
+    Parameters
+    ----------
+    model : forge encoder, gensim ``KeyedVectors`` or ``(words, matrix)``
+    pairs : path
+        ``word1 <delimiter> word2 <delimiter> score`` per line; ``#`` lines are comments and
+        lines that do not parse are skipped (as in gensim).
+    delimiter, encoding, restrict_vocab, case_insensitive, dummy4unknown
+        As in gensim: only the first ``restrict_vocab`` words are used; ``dummy4unknown=True``
+        gives OOV pairs similarity 0 instead of skipping them.
+
+    Returns
+    -------
+    pearson : scipy ``PearsonRResult`` (statistic, pvalue)
+    spearman : scipy ``SignificanceResult`` (statistic, pvalue)
+    oov_ratio : float
+        Percentage of pairs with an unknown word.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from pathlib import Path
+    >>> path = os.path.join(tempfile.mkdtemp(), "pairs.tsv")
+    >>> _ = Path(path).write_text("a\\tb\\t9\\na\\tc\\t1\\nb\\tc\\t3\\na\\tzz\\t5\\n")
+    >>> words, vecs = ["a", "b", "c"], np.array([[1, 0], [1, 0.2], [0, 1]], dtype=np.float32)
+    >>> pearson, spearman, oov = evaluate_word_pairs((words, vecs), path)
+    >>> round(float(spearman.statistic), 3), oov
+    (1.0, 25.0)
+    """
+    from scipy import stats
+    words, unit = _words_and_unit(model, restrict_vocab)
+    ok_vocab = _ok_vocab(words, case_insensitive)
+    gold, i1, i2, oov = [], [], [], 0
+    with open(pairs, encoding=encoding) as fin:
+        for line in fin:
+            if not line or line.startswith("#"):
+                continue
+            try:
+                fields = line.split(delimiter)
+                if case_insensitive:
+                    fields = [f.upper() for f in fields]
+                a, b, sim = fields
+                sim = float(sim)
+            except (ValueError, TypeError):
+                continue                                   # gensim skips lines that do not parse
+            if a not in ok_vocab or b not in ok_vocab:
+                oov += 1
+                if dummy4unknown:
+                    gold.append(sim)
+                    i1.append(-1)
+                    i2.append(-1)
+                continue
+            gold.append(sim)
+            i1.append(ok_vocab[a])
+            i2.append(ok_vocab[b])
+    if not gold:
+        raise BadInputError(f"No valid similarity judgements found in {pairs}: expected lines "
+                            f"'word1{delimiter!r}word2{delimiter!r}score', or every pair is out of vocabulary.")
+    r1, r2 = np.array(i1), np.array(i2)
+    model_sims = np.zeros(len(gold), dtype=np.float32)
+    ok = r1 >= 0
+    model_sims[ok] = np.einsum("ij,ij->i", unit[r1[ok]], unit[r2[ok]])
+    spearman = stats.spearmanr(gold, model_sims)
+    pearson = stats.pearsonr(gold, model_sims)
+    oov_ratio = float(oov) / len(gold) * 100 if dummy4unknown else float(oov) / (len(gold) + oov) * 100
+    return pearson, spearman, oov_ratio
+
+
+def evaluate_word_analogies(model: Any, analogies: str | Path, restrict_vocab: int = 300000,
+                            case_insensitive: bool = True, dummy4unknown: bool = False,
+                            similarity_function: str = "most_similar") -> tuple[float, list[dict[str, Any]]]:
+    """Accuracy on ``a b c d`` analogy questions in the Google format (gensim's call and return value).
+
+    Parameters
+    ----------
+    model : forge encoder, gensim ``KeyedVectors`` or ``(words, matrix)``
+    analogies : path
+        ``: section`` lines, then ``a b c d`` per line (lines that do not split into 4 words are skipped).
+    restrict_vocab, case_insensitive, dummy4unknown
+        As in gensim (``dummy4unknown=True`` counts questions with unknown words as incorrect).
+    similarity_function : {"most_similar", "most_similar_cosmul"}
+        3CosAdd (gensim's) or 3CosMul.
+
+    Returns
+    -------
+    score : float
+        Overall accuracy.
+    sections : list of dict
+        ``{"section": name, "correct": [(a, b, c, d), ...], "incorrect": [...]}`` per section, then
+        ``"Total accuracy"``; words upper-cased when ``case_insensitive``, as gensim does.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from pathlib import Path
+    >>> path = os.path.join(tempfile.mkdtemp(), "q.txt")
+    >>> _ = Path(path).write_text(": royals\\nman woman king queen\\n")
+    >>> words = ["man", "woman", "king", "queen", "apple"]
+    >>> vecs = np.array([[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1], [0, 0, -1]], dtype=np.float32)
+    >>> score, sections = evaluate_word_analogies((words, vecs), path)
+    >>> score, sections[-1]["correct"]
+    (1.0, [('MAN', 'WOMAN', 'KING', 'QUEEN')])
+    """
+    from forge.bench._analogy_kernel import solve_analogies
+    methods = {"most_similar": "3cosadd", "most_similar_cosmul": "3cosmul"}
+    if similarity_function not in methods:
+        raise BadInputError(f"similarity_function={similarity_function!r}; choose one of {sorted(methods)}.")
+    words, unit = _words_and_unit(model, restrict_vocab)
+    ok_vocab = _ok_vocab(words, case_insensitive)
+    sections: list[dict[str, Any]] = []
+    section: dict[str, Any] | None = None
+    quads: list[tuple[str, ...]] = []            # (a, b, c, expected) per valid question line
+    text = Path(analogies).read_bytes().decode("utf8")
+    lines = text.split("\n")              # gensim iterates over b"\n"-terminated lines
+    if lines and lines[-1] == "":
+        lines.pop()
+    upper = (text.upper().split("\n")[:len(lines)] if case_insensitive else lines)   # .upper() keeps the lines
+    sec_of: list[int] = []
+    for line_no, line in enumerate(lines):
+        if line.startswith(": "):
+            section = {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []}
+            sections.append(section)
+            continue
+        if section is None:
+            raise BadInputError(f"{analogies}, line {line_no + 1}: missing ': section' header before the "
+                                f"first question.")
+        parts = upper[line_no].split()
+        if len(parts) == 4:                               # gensim skips other lines
+            quads.append(tuple(parts))
+            sec_of.append(len(sections) - 1)
+    get = ok_vocab.get
+    idx = np.fromiter((get(w, -1) for q in quads for w in q), dtype=np.int64, count=4 * len(quads)).reshape(-1, 4)
+    covered = (idx >= 0).all(axis=1)
+    cov = np.flatnonzero(covered)
+    correct = np.zeros(len(quads), dtype=bool)
+    if len(cov):
+        ia, ib, ic, expected = idx[cov].T
+        group = _groups(words, ok_vocab, case_insensitive)
+        rows, cols = _banned(words, ok_vocab, ia, ib, ic, case_insensitive, group)
+        best, _, _ = solve_analogies(unit, ia, ib, ic, rows, cols, method=methods[similarity_function],
+                                     runner_up=False)
+        # correct when the predicted row's key is the expected word (rows of the same key share ok_vocab's row)
+        correct[cov] = group[best] == expected
+    for k, q in enumerate(quads):
+        if covered[k]:
+            sections[sec_of[k]]["correct" if correct[k] else "incorrect"].append(q)
+        elif dummy4unknown:
+            sections[sec_of[k]]["incorrect"].append(q)
+    total = {"section": "Total accuracy",
+             "correct": list(itertools.chain.from_iterable(s["correct"] for s in sections)),
+             "incorrect": list(itertools.chain.from_iterable(s["incorrect"] for s in sections))}
+    n = len(total["correct"]) + len(total["incorrect"])
+    score = len(total["correct"]) / n if n else 0.0
+    sections.append(total)
+    return score, sections
+
+
+def _banned(words: list[str], ok_vocab: dict[str, int], ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
+            case_insensitive: bool, group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(question, row) pairs never predicted: the three question words and every case variant of them."""
+    n = len(ia)
+    rows = [np.repeat(np.arange(n), 3)]
+    cols = [np.stack([ia, ib, ic], axis=1).ravel()]
+    if case_insensitive:
+        group = _groups(words, ok_vocab, case_insensitive) if group is None else group
+        counts = np.bincount(group, minlength=len(words))
+        variants = {int(g): np.flatnonzero(group == g) for g in np.flatnonzero(counts > 1)}
+        if variants:
+            for k in range(n):
+                for g in {int(ia[k]), int(ib[k]), int(ic[k])}:
+                    extra = variants.get(g)
+                    if extra is not None:
+                        rows.append(np.full(len(extra), k))
+                        cols.append(extra)
+    return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
+
+
+
+def _groups(words: list[str], ok_vocab: dict[str, int], case_insensitive: bool) -> np.ndarray:
+    """Row of each word's key in ``ok_vocab`` (case variants share one)."""
+    keys = (w.upper() for w in words) if case_insensitive else iter(words)
+    return np.fromiter((ok_vocab[k] for k in keys), dtype=np.int64, count=len(words))
