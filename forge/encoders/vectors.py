@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from forge._interface import OOV_POLICIES, BaseEncoder
-from forge._registry import register_encoder
 from forge.corpora import as_corpus
 from forge.errors import BadInputError, CorruptModelError
 from forge.vocab import Vocabulary
@@ -30,7 +29,6 @@ from forge.vocab import Vocabulary
 __all__ = ["KeyedVectorsEncoder"]
 
 
-@register_encoder("vectors")
 class KeyedVectorsEncoder(BaseEncoder):
     """Static word vectors from a file (:func:`forge.load_vectors`) or a seeded random baseline.
 
