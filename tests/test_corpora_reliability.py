@@ -16,7 +16,12 @@ from pathlib import Path
 import pytest
 
 import forge
-from forge.corpora import CORPUS_FILE_MAX_WORDS, TextCorpus, ZipLinesCorpus, gensim_corpus_file
+from forge.corpora import (
+    CORPUS_FILE_MAX_WORDS,
+    TextCorpus,
+    ZipLinesCorpus,
+    gensim_corpus_file,
+)
 from forge.errors import BadInputError, MissingDataError
 
 W2V = {"vector_size": 8, "min_count": 1, "epochs": 1, "workers": 1, "progress": False}
@@ -214,3 +219,18 @@ def test_a_full_disk_while_feeding_gensim_is_a_forge_error(tmp_path, monkeypatch
     monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left")))
     with pytest.raises(BadInputError, match="No space left.*TMPDIR"):
         forge.create("cbow", **W2V).fit(TextCorpus(path, tokenizer="whitespace"))
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_damaged_members_of_every_zip_compression_are_bad_input_errors(tmp_path, method):
+    # found by tests/test_fuzz_corpora.py: a damaged LZMA member raised a bare LZMAError
+    path = tmp_path / "c.zip"
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("ca01", "".join(f"w{i}/nn spoke/vb\n" for i in range(3000)))
+    data = bytearray(path.read_bytes())
+    start = data.index(b"ca01") + 4 + 10  # inside the compressed stream (zlib.error, OSError, LZMAError)
+    for i in range(start, start + 8):
+        data[i] ^= 0xA5
+    path.write_bytes(bytes(data))
+    with pytest.raises(BadInputError, match="c.zip"):
+        list(ZipLinesCorpus(path, lambda name: True, str.split))

@@ -10,7 +10,7 @@ from forge.corpora import ListCorpus, get_tokenizer
 
 pytest.importorskip("jieba")
 
-from forge.corpora._zh import is_punctuation, jieba_tokenize  # noqa: E402
+from forge.corpora._zh import is_punctuation, jieba_tokenize
 
 TEXT = "我爱北京天安门，天安门上太阳升。《红楼梦》……真好！3.5%的人说：“是的”"
 

@@ -9,6 +9,7 @@ error says where to put them.
 from __future__ import annotations
 
 import bz2
+import lzma
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -201,7 +202,8 @@ class ZipLinesCorpus(Corpus):
                     tokens = self.parse(line)
                     if tokens:
                         yield tokens
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError,
+                RuntimeError) as exc:
             # a damaged member (bad CRC, broken deflate stream), an unsupported compression or encryption
             raise BadInputError(f"Cannot read member {info.filename} of {self.path} after line {line_no} "
                                 f"({type(exc).__name__}: {exc}); the archive is damaged: download it again."
