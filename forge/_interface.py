@@ -71,7 +71,7 @@ class BaseEncoder(KeyedMixin):
         """Constructor arguments, as given (scikit-learn ``get_params``)."""
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params: Any) -> "BaseEncoder":
+    def set_params(self, **params: Any) -> BaseEncoder:
         """Change constructor arguments (scikit-learn ``set_params``); the next ``fit`` validates them."""
         valid = self._param_names()
         for key, value in params.items():
@@ -81,7 +81,7 @@ class BaseEncoder(KeyedMixin):
             setattr(self, key, value)
         return self
 
-    def clone(self) -> "BaseEncoder":
+    def clone(self) -> BaseEncoder:
         """A new, unfitted encoder with the same parameters."""
         return type(self)(**copy.deepcopy(self.get_params()))
 
@@ -104,16 +104,18 @@ class BaseEncoder(KeyedMixin):
         return {}
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, corpus: Iterable[list[str]]) -> "BaseEncoder":
+    def fit(self, corpus: Iterable[list[str]]) -> BaseEncoder:
         raise NotImplementedError
 
-    def _validate_params(self) -> None:
+    def _validate_params(self) -> object:
         """Check the constructor parameters; raise :class:`~forge.errors.BadInputError` naming the bad one.
 
         ``fit`` calls it before training and :func:`forge.load` before reading a saved state, so a
         damaged or edited ``config.json`` is refused exactly as a bad argument to ``fit`` is. The
-        default accepts everything; encoders override it.
+        default accepts everything; encoders override it (and may return the validated
+        configuration, as the recurrent encoders do).
         """
+        return None
 
     @property
     def is_fitted(self) -> bool:

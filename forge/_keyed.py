@@ -28,11 +28,14 @@ Examples
 from __future__ import annotations
 
 from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from forge.errors import BadInputError
+
+if TYPE_CHECKING:
+    from forge.vocab import Vocabulary
 
 __all__ = ["KeyedMixin"]
 
@@ -70,6 +73,17 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 class KeyedMixin:
     """gensim-style queries over static vectors (see the module docstring)."""
+
+    if TYPE_CHECKING:   # what the host class (forge.BaseEncoder) provides; declared for the type checker only
+        vocab_: Vocabulary
+
+        @property
+        def dim(self) -> int: ...
+        def vector(self, word: str) -> Any: ...
+        def _index(self, word: str) -> int | None: ...
+        def _unit_matrix(self) -> np.ndarray: ...
+        def _check_fitted(self) -> None: ...
+        def __contains__(self, word: object) -> bool: ...
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, key_or_keys: Any) -> Any:
@@ -134,7 +148,7 @@ class KeyedMixin:
         """
         self._check_fitted()
         if isinstance(negative, Integral) and not isinstance(negative, bool):
-            topn, negative = negative, None   # forge's older positional call most_similar(word, topn)
+            topn, negative = int(negative), None   # forge's older positional call most_similar(word, topn)
         if isinstance(topn, Integral) and topn < 1:
             return []
         positive, negative = _ensure_list(positive), _ensure_list(negative)
@@ -149,7 +163,7 @@ class KeyedMixin:
                 keys.append(item)
                 weights.append(default)
         mean = np.zeros(self.dim, dtype=np.float32)
-        for key, w in zip(keys, weights):
+        for key, w in zip(keys, weights, strict=True):
             mean += np.float32(w) * self._unit_of(key)
         mean = _unitvec(mean / sum(abs(w) for w in weights)).astype(np.float32)
         exclude = self._input_rows(keys)
@@ -207,7 +221,7 @@ class KeyedMixin:
                              for w in used]).astype(np.float32)
         mean = _unitvec(vectors.mean(axis=0)).astype(np.float32)
         dists = vectors @ mean
-        return sorted(zip(dists.tolist(), used), reverse=True)
+        return sorted(zip(dists.tolist(), used, strict=True), reverse=True)
 
     def doesnt_match(self, words: list[str]) -> str:
         """The word furthest from the mean of the others (gensim's ``doesnt_match``).

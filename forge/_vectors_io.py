@@ -244,8 +244,8 @@ class _Reader:
             block = block[:n - row]
             heads, rests = [], []
             for _, line in block:
-                word, _, rest = line.partition(b" ")
-                heads.append(word)
+                head, _, rest = line.partition(b" ")
+                heads.append(head)
                 rests.append(rest)
             values = None
             try:

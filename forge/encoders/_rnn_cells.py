@@ -84,8 +84,8 @@ class ScratchLayer(nn.Module):
         if state is None:
             h = x.new_zeros(batch, self.hidden_size)        # (batch, hidden)
             c = x.new_zeros(batch, self.hidden_size)        # LSTM cell state
-        else:
-            h, c = state[0], (state[1] if self.cell == "lstm" else None)
+        else:   # RNN/GRU never read c: zeros, as above
+            h, c = state[0], (state[1] if self.cell == "lstm" else x.new_zeros(batch, self.hidden_size))
         outputs = []
         for t in range(steps):                              # the recurrence: one step after another
             xt = x_proj[:, t]                               # (batch, gates*hidden)
@@ -110,7 +110,7 @@ class ScratchLayer(nn.Module):
         return torch.stack(outputs, dim=1), final           # (batch, time, hidden)
 
 
-class _Fused:
+class _Fused(nn.RNNBase):
     """Mixin over ``torch.nn.RNN/GRU/LSTM`` (cuDNN on GPU): returns the outputs only.
 
     Subclassing the torch module itself (rather than wrapping it) keeps the
@@ -138,37 +138,39 @@ class _Fused:
         return out.contiguous(), final
 
 
-class FusedRNN(_Fused, nn.RNN):
+# forward returns the outputs only, not torch's (outputs, state): a deliberate change of signature
+class FusedRNN(_Fused, nn.RNN):  # type: ignore[misc]
     pass
 
 
-class FusedGRU(_Fused, nn.GRU):
+class FusedGRU(_Fused, nn.GRU):  # type: ignore[misc]
     pass
 
 
-class FusedLSTM(_Fused, nn.LSTM):
+class FusedLSTM(_Fused, nn.LSTM):  # type: ignore[misc]
     pass
 
 
 FusedLayer = {"rnn": FusedRNN, "gru": FusedGRU, "lstm": FusedLSTM}
 
 
-def init_forget_bias(layer: nn.Module, value: float | str, t_max: int = 100) -> None:
+def init_forget_bias(layer: ScratchLayer | nn.RNNBase, value: float | str, t_max: int = 100) -> None:
     """Set an LSTM layer's forget-gate bias (gates stacked i, f, g, o: the forget block is the 2nd).
 
     A number: ``bias_ih[f] = value``, ``bias_hh[f] = 0``. ``"chrono"``: ``b_f ~ log(U(1, t_max - 1))``,
     ``b_i = -b_f`` (Tallec & Ollivier 2018). Draws from torch's global RNG only for "chrono".
     """
     h = layer.hidden_size
+    bias_ih, bias_hh = layer.get_parameter("bias_ih_l0"), layer.get_parameter("bias_hh_l0")
     with torch.no_grad():
         if value == "chrono":
             b_f = torch.log(torch.empty(h).uniform_(1.0, max(float(t_max) - 1.0, 1.0 + 1e-3)))
-            layer.bias_ih_l0[:h].copy_(-b_f)
-            layer.bias_hh_l0[:h].zero_()
-            layer.bias_ih_l0[h:2 * h].copy_(b_f)
+            bias_ih[:h].copy_(-b_f)
+            bias_hh[:h].zero_()
+            bias_ih[h:2 * h].copy_(b_f)
         else:
-            layer.bias_ih_l0[h:2 * h].fill_(float(value))
-        layer.bias_hh_l0[h:2 * h].zero_()
+            bias_ih[h:2 * h].fill_(float(value))
+        bias_hh[h:2 * h].zero_()
 
 
 def make_layer(impl: str, cell: str, input_size: int, hidden_size: int,
@@ -178,7 +180,7 @@ def make_layer(impl: str, cell: str, input_size: int, hidden_size: int,
     ``forget_bias`` (LSTM only; None keeps PyTorch's initialisation): see the module docstring.
     """
     if impl == "fused":
-        layer: nn.Module = FusedLayer[cell](input_size, hidden_size, num_layers=1, batch_first=True)
+        layer: ScratchLayer | nn.RNNBase = FusedLayer[cell](input_size, hidden_size, num_layers=1, batch_first=True)
     else:
         layer = ScratchLayer(cell, input_size, hidden_size)
     if cell == "lstm" and forget_bias is not None:

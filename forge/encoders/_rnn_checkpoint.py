@@ -61,6 +61,8 @@ def _digest_arrays(datasets: tuple[Any, ...]) -> tuple[str | None, int]:
     """
     digest, tokens = hashlib.sha256(), 0
     for data in datasets:
+        ids: object
+        offsets: object
         if isinstance(data, np.ndarray):             # context="stream": the corpus as one id stream
             ids, offsets = data, np.zeros(0, dtype=np.int64)
         else:
@@ -163,7 +165,7 @@ def read_saved_model(enc: Any, directory: Path) -> tuple[Vocabulary, dict[str, A
     if softmax not in ("full", "adaptive", "sampled"):
         problems.append(f"softmax must be 'full', 'adaptive' or 'sampled', got {softmax!r}")
     if not (isinstance(cutoffs, list) and cutoffs and all(_int(c) for c in cutoffs)
-            and all(0 < a < b for a, b in zip(cutoffs, cutoffs[1:] + [len(vocab)]))):
+            and all(0 < a < b for a, b in zip(cutoffs, cutoffs[1:] + [len(vocab)], strict=True))):
         problems.append(f"cutoffs must be increasing integers between 0 and the vocabulary size {len(vocab)}, "
                         f"got {str(cutoffs)[:80]}")
     if not isinstance(meta.get("history", []), list):
@@ -275,7 +277,7 @@ def _check_groups(saved: list[dict[str, Any]], optimizer: torch.optim.Optimizer,
     if len(saved) != len(fresh):
         raise CorruptModelError(f"{path}: the optimizer has {len(saved)} parameter groups, this run has "
                                 f"{len(fresh)}; the checkpoint is damaged or from another optimizer.")
-    for group, new in zip(saved, fresh):
+    for group, new in zip(saved, fresh, strict=True):
         extra = sorted(set(group) - set(new))
         if extra:
             raise CorruptModelError(f"{path}: unknown optimizer settings {extra[:5]}; the checkpoint is damaged or "

@@ -92,7 +92,9 @@ class Interval(_Constraint):
             return False
         if self.low is not None and (value < self.low or (value == self.low and self.closed in ("right", "neither"))):
             return False
-        if self.high is not None and (value > self.high or (value == self.high and self.closed in ("left", "neither"))):
+        # typeshed's numbers.Real declares only < and <=, so mypy cannot type `value > high` (ints and floats can)
+        if self.high is not None and (value > self.high  # type: ignore[operator]
+                                      or (value == self.high and self.closed in ("left", "neither"))):
             return False
         return True
 

@@ -56,7 +56,7 @@ class Encoded:
         """Predicted tokens per direction: every token after ``<s>`` (the words and ``</s>``)."""
         return int((self.lengths - 1).sum())
 
-    def subset(self, index: np.ndarray) -> "Encoded":
+    def subset(self, index: np.ndarray) -> Encoded:
         lengths = self.lengths[index]
         offsets = np.zeros(len(index) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
@@ -117,7 +117,7 @@ def batch_order(lengths: np.ndarray, batch_size: int, seed: int, epoch: int, shu
         return [order[i:i + batch_size] for i in range(0, n, batch_size)]
     rng = np.random.RandomState((seed * 1_000_003 + epoch) % (2 ** 32))
     perm = rng.permutation(n)
-    batches = []
+    batches: list[np.ndarray] = []
     pool = batch_size * POOL
     for p in range(0, n, pool):
         chunk = perm[p:p + pool]

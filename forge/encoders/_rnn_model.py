@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from forge.encoders._rnn_cells import make_layer
+from forge.encoders._rnn_cells import ScratchLayer, _Fused, make_layer
 
 __all__ = ["RecurrentLM", "reverse_padded", "default_cutoffs"]
 
@@ -73,6 +73,8 @@ def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 class RecurrentLM(nn.Module):
     """Embedding -> recurrent stack(s) -> softmax (full, tied, or adaptive)."""
 
+    log_q: torch.Tensor   # a buffer (registered in __init__); declared for the type checker
+
     def __init__(self, *, vocab_size: int, cell: str, impl: str, bidirectional: bool, embedding_dim: int,
                  hidden_size: int, layers: int, dropout: float, tie_weights: bool, softmax: str,
                  cutoffs: list[int] | None = None, num_sampled: int = 512, forget_bias: float | str | None = None,
@@ -98,6 +100,7 @@ class RecurrentLM(nn.Module):
         self.num_sampled = min(num_sampled, vocab_size)
         # proposal of the sampled softmax: log q(w); not saved (set from the corpus before training)
         self.register_buffer("log_q", torch.full((vocab_size,), -float(np.log(vocab_size))), persistent=False)
+        self.decoder: nn.AdaptiveLogSoftmaxWithLoss | nn.Linear
         if self.adaptive:
             self.decoder = nn.AdaptiveLogSoftmaxWithLoss(dec_in, vocab_size, cutoffs or default_cutoffs(vocab_size),
                                                          div_value=4.0)
@@ -127,6 +130,7 @@ class RecurrentLM(nn.Module):
         """Sampled-softmax loss (see the module docstring): hidden (n, d), targets (n,)."""
         n_s = self.num_sampled
         samples = torch.multinomial(self.log_q.exp(), n_s, replacement=True)          # (S,)
+        assert isinstance(self.decoder, nn.Linear), "the sampled softmax has a full decoder"
         weight, bias = self.decoder.weight, self.decoder.bias
         log_expected = self.log_q + float(np.log(n_s))                                  # log(S q(w))
         hidden = _up(hidden)
@@ -156,6 +160,7 @@ class RecurrentLM(nn.Module):
         x = self.drop(self.embedding(tokens[:, :-1]))                     # (batch, T, emb)
         new = []
         for k, layer in enumerate(stack):
+            assert isinstance(layer, (ScratchLayer, _Fused)), "stacks hold make_layer's layers"
             x, state = layer.run(x if k == 0 else self.drop(x), None if states is None else states[k])
             new.append(state)
         targets = tokens[:, 1:].reshape(-1)
@@ -178,6 +183,7 @@ class RecurrentLM(nn.Module):
             count = torch.tensor(tokens[:, 1:].numel(), device=tokens.device)
             new = {"fwd": fwd}
             if self.bwd is not None:
+                assert reverse is not None, "a bidirectional model reads the reversed stream too"
                 nll_b, bwd = self._stream(self.bwd, reverse, states.get("bwd"))
                 nll, count, new["bwd"] = nll + nll_b, count * 2, bwd
             return nll, count, new
@@ -216,4 +222,4 @@ class RecurrentLM(nn.Module):
         idx = (n.unsqueeze(1) - j).clamp(min=0)                            # (batch, n)
         idx = idx.unsqueeze(-1).expand(-1, -1, self.hidden_size)
         bwd = [h.gather(1, idx) for h in bwd_all]
-        return [torch.cat([words, words], dim=-1)] + [torch.cat(p, dim=-1) for p in zip(fwd, bwd)]
+        return [torch.cat([words, words], dim=-1)] + [torch.cat(p, dim=-1) for p in zip(fwd, bwd, strict=True)]

@@ -40,8 +40,13 @@ import torch
 from torch import nn
 
 from forge._persist import atomic_dir, file_manifest
-from forge.encoders._rnn_checkpoint import (CHECKPOINT_KIND, legacy_checkpoint, preflight, read_checkpoint,
-                                            trainer_digest)
+from forge.encoders._rnn_checkpoint import (
+    CHECKPOINT_KIND,
+    legacy_checkpoint,
+    preflight,
+    read_checkpoint,
+    trainer_digest,
+)
 from forge.encoders._rnn_checkpoint import fingerprint as data_fingerprint
 from forge.encoders._rnn_config import RecurrentConfig
 from forge.encoders._rnn_data import Encoded, batch_order, batchify, pad_batch, stream_chunks
@@ -64,7 +69,7 @@ def resolve_device(spec: Any) -> str:
     if text == "cpu":
         return "cpu"
     match = re.fullmatch(r"cuda(?::(\d+))?", text or "")
-    if not match:
+    if text is None or not match:
         raise DeviceError(f"Unknown device {spec!r}; expected 'auto', 'cpu', 'cuda' or 'cuda:N' (e.g. 'cuda:0').")
     if not torch.cuda.is_available():
         raise DeviceError(f"device={spec!r} was requested but CUDA is not available (torch {torch.__version__}, "
@@ -245,7 +250,9 @@ def evaluate(model: nn.Module, data: Encoded | np.ndarray, config: RecurrentConf
              dist: Dist | None = None) -> tuple[float, int]:
     """(summed NLL, predictions) of ``data`` in the config's mode."""
     if config.context == "stream":
+        assert isinstance(data, np.ndarray), "context='stream' data is an id stream"
         return evaluate_stream_nll(model, data, config.bptt, device, config.precision, dist)
+    assert isinstance(data, Encoded), "context='sentence' data is Encoded sentences"
     return evaluate_nll(model, data, config.batch_size, device, config.precision, dist)
 
 
@@ -270,6 +277,7 @@ def _make_optimizer(config: RecurrentConfig, model: nn.Module) -> torch.optim.Op
 def _batches(config: RecurrentConfig, train: Encoded | np.ndarray, epoch: int, dist: Dist):
     """(global batch count, ...) per step: sentence batches or stream chunks, the same on every rank."""
     if config.context == "stream":
+        assert isinstance(train, np.ndarray), "context='stream' data is an id stream"
         fwd = batchify(train, config.batch_size)
         bwd = batchify(train[::-1].copy(), config.batch_size) if config.bidirectional else None
         for start, steps in stream_chunks(fwd.shape[1], config.bptt):
@@ -279,6 +287,7 @@ def _batches(config: RecurrentConfig, train: Encoded | np.ndarray, epoch: int, d
         return
     # every rank needs a share of every batch: a batch smaller than the world (at most one per pool
     # of batches) is skipped, on all ranks alike
+    assert isinstance(train, Encoded), "context='sentence' data is Encoded sentences"
     lengths = train.lengths
     for b in batch_order(lengths, config.batch_size, config.seed, epoch):
         if len(b) >= dist.world:
@@ -288,6 +297,7 @@ def _batches(config: RecurrentConfig, train: Encoded | np.ndarray, epoch: int, d
 def _n_batches(config: RecurrentConfig, train: Encoded | np.ndarray, dist: Dist, epoch: int) -> int:
     if config.context == "stream":
         return len(stream_chunks(len(train) // config.batch_size, config.bptt))
+    assert isinstance(train, Encoded), "context='sentence' data is Encoded sentences"
     return sum(len(b) >= dist.world for b in batch_order(train.lengths, config.batch_size, config.seed, epoch))
 
 
@@ -397,7 +407,8 @@ def train_lm(model: nn.Module, train: Encoded | np.ndarray, valid: Encoded | np.
         bar.close()
         stat = dist.all_sum(sums)
         train_loss = float(stat[0] / max(float(stat[1]), 1.0))
-        record = {"epoch": epoch + 1, "context": config.context, "train_loss": train_loss, "train_ppl": math.exp(min(train_loss, 50)),
+        record = {"epoch": epoch + 1, "context": config.context, "train_loss": train_loss,
+                  "train_ppl": math.exp(min(train_loss, 50)),
                   "tokens_per_s": seen_tokens / max(time.perf_counter() - start, 1e-9),
                   "seconds": time.perf_counter() - start}
         if len(valid):

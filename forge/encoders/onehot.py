@@ -69,7 +69,7 @@ class OneHotEncoder(BaseEncoder):
         if not ok:
             raise BadInputError(f"dtype={self.dtype!r} is not a numeric numpy dtype name; use e.g. 'float32'.")
 
-    def fit(self, corpus: Iterable[Sequence[str]]) -> "OneHotEncoder":
+    def fit(self, corpus: Iterable[Sequence[str]]) -> OneHotEncoder:
         self._validate_params()
         corpus = as_corpus(corpus)
         specials = [UNK] if self.oov == "unk" else []
@@ -134,14 +134,16 @@ class OneHotEncoder(BaseEncoder):
     def _static_matrix(self) -> sp.csr_matrix:
         return sp.identity(self.dim, dtype=self.dtype, format="csr")
 
-    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
+    # a narrower call than gensim's most_similar(positive=, negative=, ...) of KeyedMixin (kept as is)
+    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:  # type: ignore[override]
         """Every other word is at cosine 0: returns ``topn`` of them (in vocabulary order)."""
         self._check_fitted()
         skip = self._index(word) if isinstance(word, str) else None
         if not isinstance(word, str):
             query = np.asarray(word.toarray() if hasattr(word, "toarray") else word, dtype=np.float64).ravel()
             if query.shape != (self.dim,):
-                raise BadInputError(f"most_similar expects a word or a vector of shape ({self.dim},), got {query.shape}.")
+                raise BadInputError(f"most_similar expects a word or a vector of shape ({self.dim},), "
+                                    f"got {query.shape}.")
             norm = np.linalg.norm(query)
             scores = query / norm if norm else query
             order = np.argsort(-scores, kind="stable")[:topn]

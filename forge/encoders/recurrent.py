@@ -24,12 +24,18 @@ import torch
 from forge._interface import BaseEncoder, _check_sentences, _dense
 from forge.corpora import as_corpus
 from forge.encoders._rnn_config import MIX_WEIGHT_STATIC, RecurrentConfig, resumable_params
-from forge.encoders._rnn_data import (BOS, EOS, PAD, SPECIALS, encode_corpus, split_stream, split_validation,
-                                      to_stream)
+from forge.encoders._rnn_data import BOS, EOS, PAD, SPECIALS, encode_corpus, split_stream, split_validation, to_stream
 from forge.encoders._rnn_model import RecurrentLM, default_cutoffs
-from forge.encoders._rnn_train import (TrainingDivergedError, evaluate_nll, evaluate_stream_nll,
-                                       load_module_tensors, module_tensors, resolve_device, setup_distributed,
-                                       train_lm)
+from forge.encoders._rnn_train import (
+    TrainingDivergedError,
+    evaluate_nll,
+    evaluate_stream_nll,
+    load_module_tensors,
+    module_tensors,
+    resolve_device,
+    setup_distributed,
+    train_lm,
+)
 from forge.errors import BadInputError, DeviceError
 from forge.vocab import Vocabulary
 
@@ -254,7 +260,7 @@ class RecurrentEncoder(BaseEncoder):
 
     # ------------------------------------------------------------------ fit
     def fit(self, corpus: Iterable[Sequence[str]], valid: Iterable[Sequence[str]] | None = None
-            ) -> "RecurrentEncoder":
+            ) -> RecurrentEncoder:
         """Train the language model on ``corpus`` (sentences of tokens); returns ``self``.
 
         ``valid``, a separate validation corpus (e.g. PTB's valid split), replaces the held-out
@@ -296,7 +302,7 @@ class RecurrentEncoder(BaseEncoder):
         self.softmax_, self.softmax_reason_, self.cutoffs_, self.init_note_ = softmax, reason, cutoffs, note
         self.history_ = state.history
         self.vocab_ = vocab
-        self._matrix_cache = None
+        self._matrix_cache: np.ndarray | None = None
         return self
 
     def _encode(self, config: RecurrentConfig, corpus: Iterable[Sequence[str]],
@@ -315,12 +321,12 @@ class RecurrentEncoder(BaseEncoder):
             return train_data, valid_data, np.bincount(train_data, minlength=len(vocab))
         data = encode_corpus(corpus, vocab.index, config.max_len)
         if valid is not None:
-            valid_data = encode_corpus(as_corpus(valid), vocab.index, config.max_len)
-            train_data = data
+            valid_set = encode_corpus(as_corpus(valid), vocab.index, config.max_len)
+            train_set = data
         else:
             train_idx, valid_idx = split_validation(len(data), float(config.validation), config.seed)
-            train_data, valid_data = data.subset(train_idx), data.subset(valid_idx)
-        return train_data, valid_data, np.bincount(train_data.ids, minlength=len(vocab))
+            train_set, valid_set = data.subset(train_idx), data.subset(valid_idx)
+        return train_set, valid_set, np.bincount(train_set.ids, minlength=len(vocab))
 
     def _check_widths(self, emb_dim: int) -> None:
         self._layer_weights(emb_dim)   # raises when a weighted sum mixes different widths
@@ -412,9 +418,10 @@ class RecurrentEncoder(BaseEncoder):
         return self.embedding_dim_ * (2 if self.bidirectional else 1)
 
     def _static_matrix(self) -> np.ndarray:
-        if getattr(self, "_matrix_cache", None) is None:
-            self._matrix_cache = self.model_.embedding.weight.detach().float().cpu().numpy().copy()
-        return self._matrix_cache
+        matrix = getattr(self, "_matrix_cache", None)
+        if matrix is None:
+            matrix = self._matrix_cache = self.model_.embedding.weight.detach().float().cpu().numpy().copy()
+        return matrix
 
     def static_matrix(self) -> np.ndarray:
         """``(len(vocabulary), static_dim)``: the input embedding, twice side by side when bidirectional.
@@ -438,7 +445,8 @@ class RecurrentEncoder(BaseEncoder):
         row = self._static_matrix()[idx]
         return np.concatenate([row, row]) if self.bidirectional else row.copy()
 
-    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
+    # a narrower call than gensim's most_similar(positive=, negative=, ...) of KeyedMixin (kept as is)
+    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:  # type: ignore[override]
         """Nearest words by cosine of the input embeddings, excluding ``word`` itself."""
         self._check_fitted()
         if not isinstance(word, str):
@@ -485,10 +493,12 @@ class RecurrentEncoder(BaseEncoder):
                     mixed = torch.cat([math.sqrt(float(weights[k])) *
                                        torch.nn.functional.normalize(reps[k].float(), dim=-1) for k in used], dim=-1)
                 else:
-                    mixed = sum(float(weights[k]) * reps[k].float() for k in used)   # (batch, n, dim)
-            mixed = mixed.cpu().numpy()
+                    summed = sum(float(weights[k]) * reps[k].float() for k in used)   # (batch, n, dim)
+                    assert isinstance(summed, torch.Tensor), "no layer has a non-zero weight"
+                    mixed = summed
+            vectors = mixed.cpu().numpy()
             for row, i in enumerate(chunk):
-                out[i] = np.ascontiguousarray(mixed[row, :lengths[row] - 2], dtype=np.float32)
+                out[i] = np.ascontiguousarray(vectors[row, :lengths[row] - 2], dtype=np.float32)
         return out
 
     def embed(self, sentences: Iterable[Sequence[str]]) -> list[np.ndarray]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -141,11 +141,11 @@ class KeyedVectorsEncoder(BaseEncoder):
                 block = np.asarray(self.vectors_[start:start + 10000], dtype=np.float32)
                 words = self.vocab_.words[start:start + 10000]
                 if binary:
-                    for word, row in zip(words, block):
+                    for word, row in zip(words, block, strict=True):
                         out.write(word.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
                 else:
                     out.write("".join(f"{w} {' '.join(f'{x:.9g}' for x in r.tolist())}\n"
-                                      for w, r in zip(words, block)).encode("utf-8"))
+                                      for w, r in zip(words, block, strict=True)).encode("utf-8"))
 
     # ------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
@@ -154,7 +154,7 @@ class KeyedVectorsEncoder(BaseEncoder):
 
     def _load_state(self, directory: Path) -> None:
         vocab = Vocabulary.load(directory / "vocab.json")
-        mmap = "r" if getattr(self, "_load_mmap", False) else None
+        mmap: Literal["r"] | None = "r" if getattr(self, "_load_mmap", False) else None
         vectors = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mmap)
         if vectors.shape != (len(vocab), self.vector_size):
             raise CorruptModelError(f"{directory / 'vectors.npy'} has shape {vectors.shape}, expected "

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from gensim.models import Word2Vec
@@ -132,7 +132,7 @@ class Word2VecEncoder(BaseEncoder):
             raise AttributeError(f"{type(self).__name__} has no training history before fit")
         return [h["loss"] for h in self.history_ if "loss" in h]
 
-    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> "Word2VecEncoder":
+    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> Word2VecEncoder:
         """Build the vocabulary and train; returns self."""
         self._validate_params()
         corpus = as_corpus(corpus)
@@ -187,7 +187,7 @@ class Word2VecEncoder(BaseEncoder):
 
     # ---------------------------------------------------------------- interop
     @classmethod
-    def from_keyed_vectors(cls, kv, **params: Any) -> "Word2VecEncoder":
+    def from_keyed_vectors(cls, kv, **params: Any) -> Word2VecEncoder:
         """Wrap existing gensim ``KeyedVectors`` (e.g. pretrained) as a fitted encoder."""
         enc = cls(vector_size=int(kv.vector_size), **params)
         enc.model_ = None
@@ -196,7 +196,7 @@ class Word2VecEncoder(BaseEncoder):
         return enc
 
     @classmethod
-    def load_word2vec_format(cls, path: str | Path, binary: bool = False, **params: Any) -> "Word2VecEncoder":
+    def load_word2vec_format(cls, path: str | Path, binary: bool = False, **params: Any) -> Word2VecEncoder:
         """Read vectors in the original word2vec text or binary format."""
         from gensim.models import KeyedVectors
         try:
@@ -224,9 +224,10 @@ class Word2VecEncoder(BaseEncoder):
 
     def _load_state(self, directory: Path) -> None:
         from gensim.models import KeyedVectors
+
         from forge._persist import check_array
         vocab = Vocabulary.load(directory / "vocab.json")
-        mmap = "r" if getattr(self, "_load_mmap", False) else None   # forge.load(path, mmap=True)
+        mmap: Literal["r"] | None = "r" if getattr(self, "_load_mmap", False) else None   # forge.load(path, mmap=True)
         vectors = check_array(directory / "vectors.npy",
                               np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mmap),
                               (len(vocab), self.vector_size))
