@@ -46,7 +46,7 @@ def _open(path: Path) -> BinaryIO:
     with open(path, "rb") as fh:
         magic = fh.read(2)
     if magic == b"\x1f\x8b":
-        return io.BufferedReader(gzip.GzipFile(path, "rb"), buffer_size=_BUFFER)  # type: ignore[arg-type]
+        return io.BufferedReader(gzip.GzipFile(path, "rb"), buffer_size=_BUFFER)
     return open(path, "rb", buffering=_BUFFER)
 
 

@@ -117,7 +117,7 @@ class _Fused(nn.RNNBase):
     parameter names flat (``weight_ih_l0``...), the same as ScratchLayer's.
     """
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[1] == 0:
             return x.new_zeros(x.shape[0], 0, self.hidden_size)
         out, _ = super().forward(x)                         # (batch, time, hidden)
