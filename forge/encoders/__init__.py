@@ -1,8 +1,9 @@
 """Built-in encoders. Modules are imported on first use (``forge.create`` does it for you)."""
 
-__all__ = ["OneHotEncoder", "Word2VecEncoder", "RecurrentEncoder"]
+__all__ = ["OneHotEncoder", "Word2VecEncoder", "RecurrentEncoder", "make_layer"]
 
-_WHERE = {"OneHotEncoder": "onehot", "Word2VecEncoder": "word2vec", "RecurrentEncoder": "recurrent"}
+_WHERE = {"OneHotEncoder": "onehot", "Word2VecEncoder": "word2vec", "RecurrentEncoder": "recurrent",
+          "make_layer": "_rnn_cells"}     # one recurrent layer (needs torch): the lab's memory and speed probes
 
 
 def __getattr__(name: str):
