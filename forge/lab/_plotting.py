@@ -66,7 +66,7 @@ def render_figure(frame: Any, probe_name: str) -> bytes | None:
     from forge.lab._probe import get_probe
     probe = get_probe(probe_name)
     font = cjk_font()
-    rc = {"font.family": ["DejaVu Sans", font]} if font else {}
+    rc: Any = {"font.family": ["DejaVu Sans", font]} if font else {}   # (matplotlib types keys as literals)
     with matplotlib.rc_context(rc):
         fig = Figure(figsize=(11, 4.4))
         probe.plot(sub.reset_index(drop=True), fig)
