@@ -8,13 +8,12 @@ Examples
 (2, 3)
 """
 
-__version__ = "0.1.0"
-
 from forge import corpora, errors
 from forge._interface import BaseEncoder, Encoder
 from forge._persist import load
 from forge._registry import broken_plugins, create, get_encoder_class, list_encoders, register_encoder
 from forge._vectors_io import load_vectors
+from forge._version import __version__
 from forge.vocab import Vocabulary
 
 __all__ = [

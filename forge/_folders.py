@@ -61,7 +61,7 @@ def read_marker(folder: Path, kind: str) -> dict[str, Any] | None:
 
 
 def _write_marker(folder: Path, kind: str, complete: bool) -> None:
-    from forge import __version__
+    from forge._version import __version__
     files = {}
     if complete:
         for p in sorted(folder.rglob("*")):

@@ -175,7 +175,7 @@ def check_save_target(path: str | Path) -> None:
 
 
 def save_encoder(encoder: Any, path: str | Path) -> Path:
-    from forge import __version__
+    from forge._version import __version__
     encoder._check_fitted()
     path = Path(path)
     name = registered_name(encoder)

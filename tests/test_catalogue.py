@@ -171,7 +171,7 @@ def test_every_registry_uses_the_one_class():
     from forge.bench._datasets import _REGISTRY
     from forge.corpora._named import CORPORA
     from forge.corpora._tokenizers import TOKENIZERS
-    from forge.lab._base import _PROBES
+    from forge.lab._probe import _PROBES
     groups = {r.kind: r.group for r in (ENCODERS, CORPORA, TOKENIZERS, _REGISTRY, _PROBES)}
     assert groups == {"encoder": "forge.encoders", "corpus": "forge.corpora", "tokenizer": "forge.tokenizers",
                       "dataset": "forge.tasks", "probe": None}
@@ -283,7 +283,7 @@ def test_no_import_cycle_between_the_core_modules():
 def test_a_user_probe_becomes_a_benchmark_task():
     from forge.bench._datasets import _REGISTRY as tasks
     from forge.lab import Probe, ProbeOutcome, register_probe
-    from forge.lab._base import _PROBES, row
+    from forge.lab._probe import _PROBES, row
     probe = Probe(name="probe-test-user", claim=99, title="a user's probe", claim_text="vocabularies are finite",
                   measure=lambda enc, options: ProbeOutcome(rows=[row("vocab", len(enc.vocabulary), main=True)]),
                   plot=lambda rows, fig: None)

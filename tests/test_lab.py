@@ -24,7 +24,7 @@ def _corpus() -> list[list[str]]:
 @pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
     """Tiny models: one thread is faster, and immune to other processes competing for the cores."""
-    from forge.lab._base import one_thread
+    from forge.lab._threads import one_thread
     with one_thread():
         yield
 

@@ -9,7 +9,7 @@ import pytest
 
 import forge
 from forge.lab import get_probe, list_probes, run_probes
-from forge.lab._base import ProbeOptions
+from forge.lab import ProbeOptions
 from forge.lab._verdict import (
     MIXED,
     NOT_MEASURED,

@@ -19,9 +19,11 @@ from forge.bench._datasets import (DEFAULT_DATASETS, FORMATS, GROUPS, Dataset, D
                                    register_dataset, register_task, unregister_dataset)
 from forge.bench._gensim_eval import evaluate_word_analogies, evaluate_word_pairs
 from forge.bench._polysemy import evaluate_polysemy
-from forge.bench._report import Report
+from forge.bench._render import Page, format_number, html_table, markdown_table
+from forge.bench._report import COLUMNS, Report
 from forge.bench._run import run
 from forge.bench._similarity import evaluate_similarity
+from forge.bench._stats import wilson_ci
 from forge.bench._tasks import Task
 from forge.bench._vectors import VectorView
 
@@ -29,4 +31,5 @@ __all__ = ["run", "Report", "Dataset", "DatasetRecord", "DEFAULT_DATASETS", "FOR
            "available_datasets", "expand_names", "get_record", "get_task", "list_datasets", "list_tasks",
            "load_dataset", "register_dataset", "register_task", "unregister_dataset", "evaluate_similarity",
            "evaluate_analogy", "evaluate_polysemy", "VectorView", "Task", "evaluate_word_pairs",
-           "evaluate_word_analogies"]
+           "evaluate_word_analogies", "COLUMNS", "wilson_ci", "Page", "format_number", "markdown_table",
+           "html_table"]

@@ -24,7 +24,6 @@ error bars per task kind, also saved as PNG), all or nothing.
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import json
@@ -37,6 +36,7 @@ import pandas as pd
 
 from forge._persist import atomic_dir
 from forge.bench import _stats
+from forge.bench._render import details_html, html_page, image_html, markdown_table
 from forge.errors import BadInputError
 
 __all__ = ["Report", "COLUMNS", "check_report_target"]
@@ -329,9 +329,8 @@ class Report:
         lines = ["# forge benchmark report", "", "Main score per dataset with its 95% confidence interval; "
                  "coverage per encoder in column order.", "", _LEGEND, ""]
         head = ["dataset"] + list(t.columns)
-        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for ds, row in t.iterrows():
-            lines.append("| " + " | ".join([ds] + ["" if pd.isna(v) else str(v) for v in row]) + " |")
+        rows = [[ds] + ["" if pd.isna(v) else str(v) for v in row] for ds, row in t.iterrows()]
+        lines += markdown_table(head, rows).splitlines()
         gone = self.uncovered()
         if gone:
             lines += ["", "Covered by no encoder (no score; not drawn): " + ", ".join(gone) + "."]
@@ -405,12 +404,12 @@ class Report:
         gone = set(self.uncovered())
         for title, records in self.protocol.get("comparisons", {}).items():
             records = [r for r in records if r["dataset"] not in gone]
-            lines += ["", f"## Paired tests: {title}", "",
-                      "| dataset | metric | a | b | diff | 95% CI | test | p | n | note |", "|---|---|---|---|---|---|---|---|---|---|"]
-            for r in records:
-                lines.append(f"| {r['dataset']} | {r['metric']} | {_fmt(_num(r['a']))} | {_fmt(_num(r['b']))} | "
-                             f"{_fmt(_num(r['diff']))} | [{_fmt(_num(r['ci_low']))}, {_fmt(_num(r['ci_high']))}] | "
-                             f"{r['test']} | {_num(r['p_value']):.3g} | {r['n']} | {r.get('note') or ''} |")
+            rows = [[r["dataset"], r["metric"], _fmt(_num(r["a"])), _fmt(_num(r["b"])), _fmt(_num(r["diff"])),
+                     f"[{_fmt(_num(r['ci_low']))}, {_fmt(_num(r['ci_high']))}]", r["test"], f"{_num(r['p_value']):.3g}",
+                     str(r["n"]), r.get("note") or ""] for r in records]
+            lines += ["", f"## Paired tests: {title}", ""]
+            lines += markdown_table(["dataset", "metric", "a", "b", "diff", "95% CI", "test", "p", "n", "note"],
+                                    rows).splitlines()
         return lines
 
     def to_html(self, charts: dict[str, bytes] | None = None) -> str:
@@ -418,20 +417,14 @@ class Report:
         charts = self._charts() if charts is None else charts
         gone = self.uncovered()
         table = self._main_table()
-        parts = ["<!doctype html><html><head><meta charset='utf-8'><title>forge benchmark report</title>",
-                 "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse}"
-                 "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}img{max-width:100%;height:auto}"
-                 "details pre{max-height:40em;overflow:auto;background:#f6f6f6;padding:1em;font-size:12px}"
-                 "</style></head><body>",
-                 "<h1>forge benchmark report</h1>", "<p>Main score per dataset with its 95% confidence interval.</p>",
+        parts = ["<h1>forge benchmark report</h1>", "<p>Main score per dataset with its 95% confidence interval.</p>",
                  f"<p>{html.escape(_LEGEND)}</p>",
                  table.drop(index=[d for d in gone if d in table.index]).to_html(escape=True, na_rep="")]
         if gone:
             parts.append("<p><b>Covered by no encoder</b> (no score, not drawn): " + html.escape(", ".join(gone))
                          + ".</p>")
         for key, png in charts.items():
-            parts.append(f"<h2>{html.escape(key.replace('_', ': ', 1))}</h2><img alt='{html.escape(key)} chart' "
-                         f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
+            parts.append(f"<h2>{html.escape(key.replace('_', ': ', 1))}</h2>" + image_html(png, f"{key} chart"))
         for title, records in self.protocol.get("comparisons", {}).items():
             frame = pd.DataFrame(records)
             frame = frame[~frame["dataset"].isin(gone)] if len(frame) else frame
@@ -439,11 +432,11 @@ class Report:
                          + frame.to_html(escape=True, na_rep="", index=False, float_format=lambda v: f"{v:.4g}")
                          + ("<p>Datasets covered by no encoder are left out.</p>" if gone else ""))
         protocol = {k: v for k, v in self.protocol.items() if k != "comparisons"}
-        parts.append("<h2>Protocol</h2><details><summary>How the numbers were made: datasets (sha256), OOV policy, "
-                     "encoders and their parameters (JSON)</summary><pre>"
-                     + html.escape(json.dumps(protocol, indent=1, ensure_ascii=False, default=str))
-                     + "</pre></details></body></html>")
-        return "\n".join(parts)
+        parts.append("<h2>Protocol</h2>" + details_html(
+            "How the numbers were made: datasets (sha256), OOV policy, encoders and their parameters (JSON)",
+            "<pre>" + html.escape(json.dumps(protocol, indent=1, ensure_ascii=False, default=str)) + "</pre>"))
+        return html_page("forge benchmark report", "\n".join(parts), max_width=1200,
+                         css="details pre{max-height:40em;overflow:auto;background:#f6f6f6;padding:1em;font-size:12px}")
 
 
 def _num(x: Any) -> float:

@@ -36,7 +36,7 @@ def chinese_script(words: Iterable[str], sample: int = SAMPLE) -> str | None:
     if len(cjk) < 2:
         return None
     try:
-        from forge.corpora._zh import to_simplified, to_traditional
+        from forge.corpora import to_simplified, to_traditional
         simp = sum(to_traditional(w) != w for w in cjk)       # has characters that only Simplified writes so
         trad = sum(to_simplified(w) != w for w in cjk)
     except Exception:   # opencc is an optional extra: no verdict without it
@@ -71,7 +71,7 @@ def check_scripts(encoder_name: str, vocab_script: str | None, dataset_name: str
     cov = f" (coverage {coverage:.0%})" if coverage is not None else ""
     note = (f"{encoder_name!r} has a {vocab_script.title()} Chinese vocabulary but {dataset_name!r} is written in "
             f"{data_script.title()}{cov}: convert the dataset with OpenCC '{config}', e.g. "
-            f"forge.bench.run(..., transform=forge.corpora._zh.{function}) (the lab does this), or train on "
+            f"forge.bench.run(..., transform=forge.corpora.{function}) (the lab does this), or train on "
             f"{data_script.title()} text.")
     warnings.warn(note, ScriptMismatchWarning, stacklevel=3)
     return note

@@ -1,9 +1,10 @@
 """Built-in encoders. Modules are imported on first use (``forge.create`` does it for you)."""
 
-__all__ = ["OneHotEncoder", "Word2VecEncoder", "RecurrentEncoder", "KeyedVectorsEncoder"]
+__all__ = ["OneHotEncoder", "Word2VecEncoder", "RecurrentEncoder", "KeyedVectorsEncoder", "make_layer"]
 
 _WHERE = {"OneHotEncoder": "onehot", "Word2VecEncoder": "word2vec", "RecurrentEncoder": "recurrent",
-          "KeyedVectorsEncoder": "vectors"}
+          "KeyedVectorsEncoder": "vectors",
+          "make_layer": "_rnn_cells"}     # one recurrent layer (needs torch): the lab's memory and speed probes
 
 
 def __getattr__(name: str):

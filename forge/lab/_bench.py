@@ -14,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from forge.lab._probe import ProbeOptions, get_probe, list_probes
+from forge.lab._run import run_probes
+
 __all__ = ["ProbeTask", "is_probe", "probe_names", "probe_rows"]
 
 
 def probe_names() -> list[str]:
-    from forge.lab._base import list_probes
     return list(list_probes())
 
 
@@ -36,7 +38,6 @@ class ProbeTask:
     @property
     def description(self) -> str:
         """``"claim N: title"`` of the probe (what ``forge bench --list`` shows)."""
-        from forge.lab._base import get_probe
         probe = get_probe(self.name)
         return f"claim {probe.claim}: {probe.title}"
 
@@ -52,8 +53,6 @@ def probe_rows(encoders: dict[str, Any], names: list[str], seed: int = 0) -> tup
 
     Returns (rows, {probe: info} for the protocol, {"encoder/probe": why skipped}).
     """
-    from forge.lab._base import ProbeOptions, get_probe
-    from forge.lab._run import run_probes
     usable = {k: e for k, e in encoders.items() if hasattr(e, "embed") and hasattr(e, "vocabulary")}
     skipped = {f"{k}/{n}": "not a forge encoder (a KeyedVectors or a (words, matrix) pair): probes need embed()"
                for k in encoders if k not in usable for n in names}

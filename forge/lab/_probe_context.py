@@ -16,10 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered, dense,
-                             plot_text, register_probe, row, vocabulary_sentences)
+from forge.lab._plotting import plot_text
+from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
+from forge.lab._readout import encoders_in, listing, value
+from forge.lab._register import register_probe
 from forge.lab._sentences import LEFT_CONTEXT
+from forge.lab._vectors import cosine_distance, dense
 from forge.lab._verdict import combine, values
+from forge.lab._vocab import adapt_script, covered, vocabulary_sentences
 
 __all__ = ["measure_left_context", "jieba_segmentation"]
 
@@ -27,7 +31,7 @@ __all__ = ["measure_left_context", "jieba_segmentation"]
 def jieba_segmentation(text: str = "苹果派") -> list[str] | None:
     """What jieba makes of ``text`` (None without jieba), to show why the tokens are written out."""
     try:
-        from forge.corpora._zh import jieba_tokenize
+        from forge.corpora import jieba_tokenize
         return jieba_tokenize(text)
     except Exception:   # jieba is an optional extra
         return None
@@ -113,6 +117,25 @@ def judge_left_context(frame, kinds) -> tuple[str, str]:
     return combine(tests), "; ".join(parts)
 
 
+def summarize_left_context(sub: Any) -> str:
+    """What the report says was measured, from this probe's rows."""
+    encs = encoders_in(sub)
+    return ("Mean cosine distance between the target's two vectors: "
+            + listing([(e, value(sub, e, "cosine_distance_mean")) for e in encs]) + "; bit-identical share: "
+            + listing([(e, value(sub, e, "identical_fraction")) for e in encs], "{:.0%}") + ".")
+
+
+def segmentation_remark() -> str | None:
+    """Why the examples' tokens are written out: what jieba makes of them (None without jieba)."""
+    seg = jieba_segmentation("苹果派")
+    if seg is None:
+        return None
+    return (f"jieba segments 苹果派 as {seg} and 苹果手机 as {jieba_segmentation('苹果手机')}, so the "
+            f"token lists are written out: ['苹果', '派'] vs ['苹果', '手机'].")
+
+
+TABLE = (Column("cosine_distance_mean", "mean cos distance"), Column("identical_fraction", "identical share"))
+
 register_probe(Probe(
     name="probe-left-context", claim=6, title="Left-to-right RNNs cannot see what comes next",
     claim_text=("A left-to-right RNN gives a word the same vector whenever its left context is the same "
@@ -122,4 +145,5 @@ register_probe(Probe(
             "(['苹果', '派'] vs ['苹果', '手机'], 'the bank of the river' vs 'the bank raised interest rates', "
             "...); cosine and L2 distance between the target's two embed() vectors, each sentence embedded "
             "on its own."),
-    measure=measure_left_context, plot=plot_left_context, rule=RULE, judge=judge_left_context))
+    measure=measure_left_context, plot=plot_left_context, rule=RULE, judge=judge_left_context, columns=TABLE,
+    summarize=summarize_left_context, remark=segmentation_remark))

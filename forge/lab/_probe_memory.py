@@ -4,7 +4,7 @@ A synthetic recall task: the first token is one of 8 keys, then come ``k``
 distractor tokens and a query token; the model must name the key from its
 last state. For every encoder with a recurrent cell (its ``cell`` parameter:
 rnn, gru or lstm) the probe trains a fresh model of that cell, built with
-forge's own recurrent layer (``forge.encoders._rnn_cells.make_layer``), with
+forge's own recurrent layer (``forge.encoders.make_layer``), with
 the same width, steps, batch and learning rate for every cell: accuracy vs
 ``k``. It also measures the gradient of the loss at the last step with
 respect to the input at each earlier step, as a function of the distance,
@@ -20,7 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, one_thread, register_probe, row
+from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
+from forge.lab._readout import encoders_in
+from forge.lab._register import register_probe
+from forge.lab._threads import one_thread
 from forge.lab._verdict import combine, diff_ci
 
 __all__ = ["measure_memory", "recall_curve", "recall_batch"]
@@ -49,7 +52,7 @@ def _model(cell: str, seed: int, forget_bias: float | None = None):
     import torch
     from torch import nn
 
-    from forge.encoders._rnn_cells import make_layer
+    from forge.encoders import make_layer
     torch.manual_seed(seed)
 
     class Recall(nn.Module):
@@ -245,6 +248,20 @@ def judge_memory(frame, kinds) -> tuple[str, str]:
     return verdict, "; ".join(parts)
 
 
+def summarize_memory(sub: Any) -> str:
+    """What the report says was measured, from this probe's rows."""
+    acc = sub[sub["metric"] == "recall_accuracy"]
+    parts = []
+    for e in encoders_in(sub):
+        a = acc[acc["encoder"] == e]
+        if len(a):
+            parts.append(f"{e} " + "/".join(f"{v:.2f}" for v in a["value"]))
+    gaps = "/".join(s.split()[-1] for s in dict.fromkeys(acc["section"]))
+    return f"Recall accuracy at k = {gaps} distractors (chance 0.125): " + "; ".join(parts) + "."
+
+
+TABLE = (Column("recall_accuracy", "recall", "gap *"), Column("recall_accuracy_mean", "mean"))
+
 register_probe(Probe(
     name="probe-long-range", claim=7, title="Plain RNNs forget; LSTMs remember longer",
     claim_text=("Information from far back fades in a plain RNN (vanishing gradients); an LSTM keeps it longer."),
@@ -256,4 +273,5 @@ register_probe(Probe(
             "wider open). Gradient "
             "norm of the final loss with respect to each input step vs its distance from the end, at "
             "initialisation (dotted) and after training on the longest gap (solid)."),
-    measure=measure_memory, plot=plot_memory, rule=RULE, judge=judge_memory))
+    measure=measure_memory, plot=plot_memory, rule=RULE, judge=judge_memory, columns=TABLE,
+    summarize=summarize_memory))

@@ -7,9 +7,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, covered, encoder_ticks, register_probe, row
+from forge.lab._plotting import encoder_ticks
+from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
+from forge.lab._readout import encoders_in, listing, value
+from forge.lab._register import register_probe
 from forge.lab._sentences import ONEHOT_EXAMPLES, ORDER_SENTENCES
 from forge.lab._verdict import combine, values
+from forge.lab._vocab import covered
 
 __all__ = ["measure_onehot"]
 
@@ -153,6 +157,19 @@ def judge_onehot(frame, kinds) -> tuple[str, str]:
     return combine(tests), "; ".join(parts)
 
 
+def summarize_onehot(sub: Any) -> str:
+    """What the report says was measured, from this probe's rows."""
+    encs = encoders_in(sub)
+    zero = [(e, value(sub, e, "cosine_exactly_zero_fraction")) for e in encs]
+    return ("Share of random pairs of distinct words whose cosine is exactly 0: " + listing(zero, "{:.0%}") + ". "
+            "Non-zero share of embed() entries: " + listing([(e, value(sub, e, "density")) for e in encs], "{:.2%}")
+            + ".")
+
+
+TABLE = (Column("dim", "dim"), Column("density", "non-zero share"),
+         Column("bytes_per_token_stored", "B/token stored"), Column("bytes_per_token_dense", "B/token dense"),
+         Column("cosine_exactly_zero_fraction", "pairs with cos = 0"), Column("cosine_mean", "mean cos"))
+
 register_probe(Probe(
     name="probe-onehot", claim=1, title="One-hot vectors: one dimension per word, all pairs orthogonal",
     claim_text=("One-hot vectors have one dimension per vocabulary word and are almost all zeros; any two "
@@ -161,4 +178,5 @@ register_probe(Probe(
     method=("Dimension and vocabulary size; the share of non-zero entries in embed() over real sentences; the "
             "bytes per token as returned, as a dense float32 array and as CSR; the cosine of 2,000 random pairs "
             "of distinct frequent words (context-free vectors) and the share that is exactly 0."),
-    measure=measure_onehot, plot=plot_onehot, rule=RULE, judge=judge_onehot))
+    measure=measure_onehot, plot=plot_onehot, rule=RULE, judge=judge_onehot, columns=TABLE,
+    summarize=summarize_onehot))

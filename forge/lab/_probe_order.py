@@ -2,7 +2,7 @@
 
 Sentence representation (both claims): the mean of the sentence's ``embed()``
 rows, computed with a correctly rounded sum so that summation order cannot
-make two orderings differ (:func:`forge.lab._base.mean_pool`). For a static
+make two orderings differ (:func:`forge.lab.mean_pool`). For a static
 encoder this is the classic "average of word vectors"; for a contextual one,
 mean pooling of its states.
 """
@@ -14,11 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered,
-                             encoder_language, encoder_ticks, mean_pool, register_probe, row,
-                             vocabulary_sentences)
+from forge.lab._plotting import encoder_ticks
+from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
+from forge.lab._readout import encoders_in, listing, value
+from forge.lab._register import register_probe
 from forge.lab._sentences import ORDER_PAIRS, ORDER_SENTENCES, ROLES
+from forge.lab._vectors import cosine_distance, mean_pool
 from forge.lab._verdict import combine, diff_ci, values
+from forge.lab._vocab import adapt_script, covered, encoder_language, vocabulary_sentences
 
 __all__ = ["measure_order", "measure_order_task", "role_task"]
 
@@ -125,6 +128,16 @@ def judge_order(frame, kinds) -> tuple[str, str]:
     return combine(tests), "; ".join(parts)
 
 
+def summarize_order(sub: Any) -> str:
+    """What the report says was measured, from this probe's rows."""
+    encs = encoders_in(sub)
+    return ("Share of (sentence, permutation) pairs with bit-identical mean-pooled vectors: "
+            + listing([(e, value(sub, e, "identical_fraction")) for e in encs], "{:.0%}")
+            + ". Mean cosine distance: " + listing([(e, value(sub, e, "cosine_distance_mean")) for e in encs]) + ".")
+
+
+ORDER_TABLE = (Column("identical_fraction", "identical share"), Column("cosine_distance_mean", "mean distance"))
+
 register_probe(Probe(
     name="probe-order", claim=4, title="Averaging static vectors loses word order",
     claim_text=("Averaging static vectors loses word order: \"我打你\" (I hit you) and \"你打我\" (you hit me) get "
@@ -133,7 +146,8 @@ register_probe(Probe(
             "random permutations of it; the sentence vector is the mean of the embed() rows (an exactly rounded "
             "sum, so summation order plays no part). Share of pairs with bit-identical vectors and their mean "
             "cosine distance."),
-    measure=measure_order, plot=plot_order, rule=ORDER_RULE, judge=judge_order))
+    measure=measure_order, plot=plot_order, rule=ORDER_RULE, judge=judge_order, columns=ORDER_TABLE,
+    summarize=summarize_order))
 
 
 # ------------------------------------------------------------------ claim 5
@@ -217,7 +231,7 @@ def _pooled_matrix(encoder: Any, sentences: list[list[str]]) -> np.ndarray:
 
 def measure_order_task(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     """Logistic regression on mean-pooled sentence vectors: accuracy on new pairs and on new words."""
-    from forge.bench._stats import wilson_ci
+    from forge.bench import wilson_ci
     out = ProbeOutcome()
     task = role_task(encoder, options.seed)
     if task is None:
@@ -298,6 +312,20 @@ def judge_order_task(frame, kinds) -> tuple[str, str]:
     return combine(tests), "; ".join(parts)
 
 
+def summarize_order_task(sub: Any) -> str:
+    """What the report says was measured, from this probe's rows."""
+    encs = encoders_in(sub)
+    return ("Test accuracy (chance 0.5) on new (person, animal) pairs: "
+            + listing([(e, value(sub, e, "accuracy_new_pairs")) for e in encs], "{:.3f}")
+            + "; on new persons and animals: "
+            + listing([(e, value(sub, e, "accuracy_new_words")) for e in encs], "{:.3f}") + ".")
+
+
+ORDER_TASK_TABLE = (Column("accuracy_new_pairs", "acc. new pairs"), Column("accuracy_new_words", "acc. new words"),
+                    Column("accuracy_new_words", "CI low (new words)", field="ci_low"),
+                    Column("accuracy_new_words", "CI high (new words)", field="ci_high"),
+                    Column("train_accuracy_new_words", "train acc."))
+
 register_probe(Probe(
     name="probe-order-task", claim=5, title="An RNN is order-sensitive, and training makes order useful",
     claim_text=("An RNN is order-sensitive by its structure (even untrained), and after training it separates "
@@ -308,4 +336,5 @@ register_probe(Probe(
             "training (each word seen in both roles: structure suffices), and persons and animals never seen in "
             "training at all (the classifier must generalise to new words: meaning is needed). Untrained "
             "encoders are the same architecture with random weights (epochs=0)."),
-    measure=measure_order_task, plot=plot_order_task, rule=ORDER_TASK_RULE, judge=judge_order_task))
+    measure=measure_order_task, plot=plot_order_task, rule=ORDER_TASK_RULE, judge=judge_order_task,
+    columns=ORDER_TASK_TABLE, summarize=summarize_order_task))

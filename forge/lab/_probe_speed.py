@@ -11,12 +11,16 @@ against log length (1 = linear).
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 import numpy as np
 
-from forge.lab._base import Probe, ProbeOptions, ProbeOutcome, one_thread, register_probe, row
+from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
+from forge.lab._readout import encoders_in, listing, value
+from forge.lab._register import register_probe
+from forge.lab._threads import one_thread
 from forge.lab._verdict import combine
 
 __all__ = ["measure_speed", "time_layers"]
@@ -49,7 +53,7 @@ def time_layers(cell: str, width: int, lengths: list[int], device: str = "cpu", 
     import torch
     from torch import nn
 
-    from forge.encoders._rnn_cells import make_layer
+    from forge.encoders import make_layer
     torch.manual_seed(seed)
     layers = {"recurrent_layer": make_layer("fused", cell, width, width),
               "conv1d": nn.Conv1d(width, width, 3, padding=1),
@@ -169,6 +173,25 @@ def judge_speed(frame, kinds) -> tuple[str, str]:
     return combine(tests), " | ".join(parts)
 
 
+def summarize_speed(sub: Any) -> str:
+    """What the report says was measured, from this probe's rows."""
+    encs = encoders_in(sub)
+    text = "Growth exponent of embed() time vs length (1 = linear): " + listing(
+        [(e, value(sub, e, "growth_exponent_embed")) for e in encs], "{:.2f}") + "."
+    layer = [(e, value(sub, e, "growth_exponent_recurrent_layer", "cpu")) for e in encs]
+    conv = [(e, value(sub, e, "growth_exponent_conv1d", "cpu")) for e in encs]
+    att = [(e, value(sub, e, "growth_exponent_self_attention", "cpu")) for e in encs]
+    if any(not math.isnan(v) for _, v in layer):
+        text += (" Bare layers on CPU: recurrent " + listing(layer, "{:.2f}") + "; conv1d " + listing(conv, "{:.2f}")
+                 + "; self-attention " + listing(att, "{:.2f}") + ".")
+    return text
+
+
+TABLE = (Column("ms_per_batch_embed", "embed ms", "cpu length *"), Column("growth_exponent_embed", "exponent"),
+         Column("growth_exponent_recurrent_layer", "layer exp.", "cpu"),
+         Column("growth_exponent_conv1d", "conv1d exp.", "cpu"),
+         Column("growth_exponent_self_attention", "attention exp.", "cpu"))
+
 register_probe(Probe(
     name="probe-speed", claim=8, title="An RNN must take its steps one after another",
     claim_text=("An RNN must run its steps one after another: time grows linearly with sequence length, unlike "
@@ -176,4 +199,5 @@ register_probe(Probe(
     method=(f"Best-of-5 time of embed() on {BATCH} random sentences per length; for recurrent encoders also the bare "
             "recurrent layer vs a 1-D convolution and a self-attention layer of the same width, on CPU (and CUDA "
             "when present), torch on one thread; growth exponent = slope of log time vs log length."),
-    measure=measure_speed, plot=plot_speed, rule=RULE, judge=judge_speed))
+    measure=measure_speed, plot=plot_speed, rule=RULE, judge=judge_speed, columns=TABLE,
+    summarize=summarize_speed))

@@ -8,10 +8,14 @@ from typing import Any
 import numpy as np
 
 from forge.errors import ForgeError
-from forge.lab._base import (Probe, ProbeOptions, ProbeOutcome, adapt_script, cosine_distance, covered, dense,
-                             encoder_language, encoder_ticks, register_probe, row)
+from forge.lab._plotting import encoder_ticks
+from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
+from forge.lab._readout import encoders_in, listing, value
+from forge.lab._register import register_probe
 from forge.lab._sentences import ANALOGIES, NEIGHBOUR_WORDS, SENSE_GLOSS, SENSES
+from forge.lab._vectors import cosine_distance, dense
 from forge.lab._verdict import combine, values
+from forge.lab._vocab import adapt_script, covered, encoder_language
 
 __all__ = ["measure_static_similarity", "measure_polysemy"]
 
@@ -139,6 +143,18 @@ def judge_static_similarity(frame, kinds) -> tuple[str, str]:
     return combine(tests), "; ".join(parts)
 
 
+def summarize_static_similarity(sub: Any) -> str:
+    """What the report says was measured, from this probe's rows."""
+    encs = encoders_in(sub)
+    return ("Mean cosine of related minus unrelated pairs: " + listing(
+        [(e, value(sub[sub["main"].astype(bool)], e, "related_minus_unrelated")) for e in encs], "{:+.3f}")
+        + ". Analogy examples answered right (top 1): " + listing(
+            [(e, value(sub, e, "analogy_top1_fraction")) for e in encs], "{:.0%}") + ".")
+
+
+SIMILARITY_TABLE = (Column("cosine_related", "cos related"), Column("cosine_unrelated", "cos unrelated"),
+                    Column("related_minus_unrelated", "gap"), Column("analogy_top1_fraction", "analogies right"))
+
 register_probe(Probe(
     name="probe-static-similarity", claim=2, title="Dense vectors put related words close together",
     claim_text=("Dense vectors from CBOW and skip-gram put words used in similar contexts close together; the "
@@ -147,7 +163,7 @@ register_probe(Probe(
             "most related third vs the least related third, with a bootstrap 95% interval on the gap; nearest "
             "neighbours; analogy examples (a - b + c, question words excluded)."),
     measure=measure_static_similarity, plot=plot_static_similarity, rule=SIMILARITY_RULE,
-    judge=judge_static_similarity))
+    judge=judge_static_similarity, columns=SIMILARITY_TABLE, summarize=summarize_static_similarity))
 
 
 # ------------------------------------------------------------------ claim 3
@@ -266,6 +282,16 @@ def judge_polysemy(frame, kinds) -> tuple[str, str]:
     return combine(tests), "; ".join(parts)
 
 
+def summarize_polysemy(sub: Any) -> str:
+    """What the report says was measured, from this probe's rows."""
+    return ("Spread of a word's vectors across its contexts (mean cosine distance; 0 = one vector for every "
+            "sense): " + listing([(e, value(sub, e, "spread_mean")) for e in encoders_in(sub)]) + ".")
+
+
+POLYSEMY_TABLE = (Column("spread_mean", "spread"), Column("identical_fraction", "identical share"),
+                  Column("sense_gap_mean", "sense gap"), Column("scws_spearman", "SCWS rho"),
+                  Column("wic_accuracy_test", "WiC test acc"))
+
 register_probe(Probe(
     name="probe-polysemy", claim=3, title="A static vector cannot tell the senses of a word apart",
     claim_text=("A static vector is the same for a word in every sentence, so it cannot tell the senses of a "
@@ -274,4 +300,5 @@ register_probe(Probe(
             "cosine distance between the word's vectors from embed() (its spread, 0 for one vector) and the "
             "distance between senses minus within a sense; SCWS (Spearman) and WiC (accuracy, threshold tuned "
             "on train) side by side when the data directory has them."),
-    measure=measure_polysemy, plot=plot_polysemy, rule=POLYSEMY_RULE, judge=judge_polysemy))
+    measure=measure_polysemy, plot=plot_polysemy, rule=POLYSEMY_RULE, judge=judge_polysemy,
+    columns=POLYSEMY_TABLE, summarize=summarize_polysemy))

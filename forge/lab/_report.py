@@ -4,15 +4,17 @@
 ``report.md``, ``report.html`` (figures embedded), ``fig<claim>-<probe>.png``,
 ``results.csv`` and ``results.json`` (the rows and the protocol, readable by
 ``forge.bench.Report.load``).
+
+What a claim's section shows comes from its probe (:class:`forge.lab.Probe`:
+``columns``, ``summarize``, ``remark``, ``plot``, ``rule``); the page is built
+with the harness's renderer (:class:`forge.bench.Page`), like the benchmark
+report.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -20,178 +22,27 @@ import numpy as np
 import pandas as pd
 
 from forge._persist import atomic_dir
-from forge.lab._base import cjk_font, get_probe, list_probes
+from forge.bench import Page, html_table, markdown_table
+from forge.lab._plotting import render_figure
+from forge.lab._probe import get_probe, list_probes
+from forge.lab._readout import summary_table
 
 __all__ = ["write_report", "render_figure", "summary_table", "findings", "verdict_markdown", "verdict_text"]
 
-# per probe: (metric, section or None for any, column title) shown in its table
-TABLES: dict[str, list[tuple[str, str | None, str]]] = {
-    "probe-onehot": [("dim", None, "dim"), ("density", None, "non-zero share"),
-                     ("bytes_per_token_stored", None, "B/token stored"), ("bytes_per_token_dense", None,
-                                                                         "B/token dense"),
-                     ("cosine_exactly_zero_fraction", None, "pairs with cos = 0"), ("cosine_mean", None, "mean cos")],
-    "probe-static-similarity": [("cosine_related", None, "cos related"), ("cosine_unrelated", None, "cos unrelated"),
-                                ("related_minus_unrelated", None, "gap"),
-                                ("analogy_top1_fraction", None, "analogies right")],
-    "probe-polysemy": [("spread_mean", None, "spread"), ("identical_fraction", None, "identical share"),
-                       ("sense_gap_mean", None, "sense gap"), ("scws_spearman", None, "SCWS rho"),
-                       ("wic_accuracy_test", None, "WiC test acc")],
-    "probe-order": [("identical_fraction", None, "identical share"), ("cosine_distance_mean", None, "mean distance")],
-    "probe-order-task": [("accuracy_new_pairs", None, "acc. new pairs"), ("accuracy_new_words", None, "acc. new words"),
-                         ("ci_low", None, "CI low (new words)"), ("ci_high", None, "CI high (new words)"),
-                         ("train_accuracy_new_words", None, "train acc.")],
-    "probe-left-context": [("cosine_distance_mean", None, "mean cos distance"),
-                           ("identical_fraction", None, "identical share")],
-    "probe-long-range": [("recall_accuracy", "gap *", "recall"), ("recall_accuracy_mean", None, "mean")],
-    "probe-speed": [("ms_per_batch_embed", "cpu length *", "embed ms"),
-                    ("growth_exponent_embed", None, "exponent"),
-                    ("growth_exponent_recurrent_layer", "cpu", "layer exp."),
-                    ("growth_exponent_conv1d", "cpu", "conv1d exp."),
-                    ("growth_exponent_self_attention", "cpu", "attention exp.")],
-}
-
-
-def _value(frame: pd.DataFrame, enc: str, metric: str, section: str | None = None, col: str = "value") -> float:
-    sub = frame[(frame["encoder"] == enc) & (frame["metric"] == metric)]
-    if section is not None:
-        sub = sub[sub["section"] == section]
-    return float(sub[col].iloc[0]) if len(sub) else float("nan")
-
-
-def summary_table(frame: pd.DataFrame, probe: str) -> pd.DataFrame:
-    """Encoders x the probe's key metrics (a ``*`` section expands to one column per section)."""
-    sub = frame[frame["dataset"] == probe]
-    encoders = list(dict.fromkeys(sub["encoder"]))
-    cols: dict[str, list[float]] = {}
-    for metric, section, title in TABLES.get(probe, []):
-        if metric in ("ci_low", "ci_high"):
-            cols[title] = [_value(sub, e, "accuracy_new_words", col=metric) for e in encoders]
-            continue
-        if section and section.endswith("*"):
-            prefix = section[:-1]
-            secs = list(dict.fromkeys(sub[(sub["metric"] == metric) & sub["section"].str.startswith(prefix)]["section"]))
-            for sec in secs:
-                cols[f"{title} {sec.removeprefix(prefix)}"] = [_value(sub, e, metric, sec) for e in encoders]
-            continue
-        cols[title] = [_value(sub, e, metric, section) for e in encoders]
-    table = pd.DataFrame(cols, index=encoders)
-    table.index.name = "encoder"
-    return table.dropna(axis=1, how="all").dropna(axis=0, how="all")
-
-
-def _fmt(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 1 and float(x).is_integer():
-        return f"{x:.0f}"
-    return f"{x:.3g}" if abs(x) < 0.01 else f"{x:.3f}"
-
-
-def _markdown_table(table: pd.DataFrame) -> str:
-    if table.empty:
-        return "_(no encoder produced rows for this probe)_\n"
-    head = "| encoder | " + " | ".join(table.columns) + " |"
-    sep = "|---|" + "---:|" * len(table.columns)
-    lines = [head, sep] + [f"| {idx} | " + " | ".join(_fmt(v) for v in row) + " |"
-                           for idx, row in zip(table.index, table.to_numpy(float))]
-    return "\n".join(lines) + "\n"
-
-
-def _html_table(table: pd.DataFrame) -> str:
-    if table.empty:
-        return "<p><em>(no encoder produced rows for this probe)</em></p>"
-    out = ["<table><tr><th>encoder</th>" + "".join(f"<th>{html.escape(c)}</th>" for c in table.columns) + "</tr>"]
-    for idx, row in zip(table.index, table.to_numpy(float)):
-        out.append(f"<tr><td>{html.escape(str(idx))}</td>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>")
-    return "".join(out) + "</table>"
-
-
-def render_figure(frame: pd.DataFrame, probe_name: str) -> bytes | None:
-    """The probe's figure as PNG bytes (None when it has no rows)."""
-    sub = frame[frame["dataset"] == probe_name]
-    if sub.empty:
-        return None
-    import matplotlib
-    from matplotlib.figure import Figure   # no pyplot: no global backend state
-    probe = get_probe(probe_name)
-    font = cjk_font()
-    rc = {"font.family": ["DejaVu Sans", font]} if font else {}
-    with matplotlib.rc_context(rc):
-        fig = Figure(figsize=(11, 4.4))
-        probe.plot(sub.reset_index(drop=True), fig)
-        fig.suptitle(f"Claim {probe.claim}: {probe.title}", fontsize=10)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")  # legends placed outside the axes
-    return buf.getvalue()
-
-
-# ------------------------------------------------------------ plain findings
-def _encs(frame: pd.DataFrame, probe: str) -> list[str]:
-    return list(dict.fromkeys(frame[frame["dataset"] == probe]["encoder"]))
-
-
-def _list(pairs: list[tuple[str, float]], fmt: str = "{:.3g}") -> str:
-    return ", ".join(f"{e} {fmt.format(v)}" for e, v in pairs if not math.isnan(v))
+CSS = ("td,th{text-align:right}blockquote{color:#333;border-left:3px solid #aaa;padding-left:1em}"
+       "td.l,th.l{text-align:left}.v{padding:1px 6px;border-radius:3px;font-size:85%;white-space:nowrap}"
+       ".supported{background:#d8f0d8}.not-supported{background:#f6d5d5}.mixed{background:#f7ecc8}"
+       ".not-measured{background:#e6e6e6}")
+NO_ROWS = "(no encoder produced rows for this probe)"
 
 
 def findings(frame: pd.DataFrame, probe: str) -> str:
-    """One or two plain sentences stating what was measured (numbers read from the rows)."""
+    """One or two plain sentences stating what was measured (the probe's ``summarize`` of its rows)."""
     sub = frame[frame["dataset"] == probe]
-    encs = _encs(frame, probe)
     if sub.empty:
         return "No encoder produced rows for this probe."
-    if probe == "probe-onehot":
-        zero = [(e, _value(sub, e, "cosine_exactly_zero_fraction")) for e in encs]
-        return ("Share of random pairs of distinct words whose cosine is exactly 0: " + _list(zero, "{:.0%}") + ". "
-                "Non-zero share of embed() entries: " + _list([(e, _value(sub, e, "density")) for e in encs],
-                                                             "{:.2%}") + ".")
-    if probe == "probe-static-similarity":
-        return ("Mean cosine of related minus unrelated pairs: " + _list(
-            [(e, _value(sub[sub["main"].astype(bool)], e, "related_minus_unrelated")) for e in encs], "{:+.3f}")
-            + ". Analogy examples answered right (top 1): " + _list(
-                [(e, _value(sub, e, "analogy_top1_fraction")) for e in encs], "{:.0%}") + ".")
-    if probe == "probe-polysemy":
-        return ("Spread of a word's vectors across its contexts (mean cosine distance; 0 = one vector for every "
-                "sense): " + _list([(e, _value(sub, e, "spread_mean")) for e in encs]) + ".")
-    if probe == "probe-order":
-        return ("Share of (sentence, permutation) pairs with bit-identical mean-pooled vectors: "
-                + _list([(e, _value(sub, e, "identical_fraction")) for e in encs], "{:.0%}")
-                + ". Mean cosine distance: " + _list([(e, _value(sub, e, "cosine_distance_mean")) for e in encs])
-                + ".")
-    if probe == "probe-order-task":
-        return ("Test accuracy (chance 0.5) on new (person, animal) pairs: "
-                + _list([(e, _value(sub, e, "accuracy_new_pairs")) for e in encs], "{:.3f}")
-                + "; on new persons and animals: "
-                + _list([(e, _value(sub, e, "accuracy_new_words")) for e in encs], "{:.3f}") + ".")
-    if probe == "probe-left-context":
-        return ("Mean cosine distance between the target's two vectors: "
-                + _list([(e, _value(sub, e, "cosine_distance_mean")) for e in encs]) + "; bit-identical share: "
-                + _list([(e, _value(sub, e, "identical_fraction")) for e in encs], "{:.0%}") + ".")
-    if probe == "probe-long-range":
-        acc = sub[sub["metric"] == "recall_accuracy"]
-        parts = []
-        for e in encs:
-            a = acc[acc["encoder"] == e]
-            if len(a):
-                parts.append(f"{e} " + "/".join(f"{v:.2f}" for v in a["value"]))
-        gaps = "/".join(s.split()[-1] for s in dict.fromkeys(acc["section"]))
-        return f"Recall accuracy at k = {gaps} distractors (chance 0.125): " + "; ".join(parts) + "."
-    if probe == "probe-speed":
-        text = "Growth exponent of embed() time vs length (1 = linear): " + _list(
-            [(e, _value(sub, e, "growth_exponent_embed")) for e in encs], "{:.2f}") + "."
-        layer = [(e, _value(sub, e, "growth_exponent_recurrent_layer", "cpu")) for e in encs]
-        conv = [(e, _value(sub, e, "growth_exponent_conv1d", "cpu")) for e in encs]
-        att = [(e, _value(sub, e, "growth_exponent_self_attention", "cpu")) for e in encs]
-        if any(not math.isnan(v) for _, v in layer):
-            text += (" Bare layers on CPU: recurrent " + _list(layer, "{:.2f}") + "; conv1d " + _list(conv, "{:.2f}")
-                     + "; self-attention " + _list(att, "{:.2f}") + ".")
-        return text
-    return ""
+    summarize = get_probe(probe).summarize
+    return summarize(sub) if summarize is not None else ""
 
 
 # ------------------------------------------------------------------ writing
@@ -224,87 +75,22 @@ def _notes_for(result, probe: str) -> list[tuple[str, list[str]]]:
 
 def write_report(result, path: str | Path) -> Path:
     """Write the report files into directory ``path`` (replaced atomically)."""
-    from forge.lab._probe_context import jieba_segmentation
     frame = result.frame
     probes = [p for p in list_probes() if p in set(frame["dataset"]) or p in result.protocol.get("probes", [])]
     intro, facts = _intro(result)
     verdicts = result.verdicts()
     by_probe = {r["probe"]: r for _, r in verdicts.iterrows()}
-    md = ["# The forge lab: the story, measured", "", intro, ""] + [f"- {f}" for f in facts] + [""]
-    body = [f"<h1>The forge lab: the story, measured</h1><p>{html.escape(intro)}</p>",
-            "<ul>" + "".join(f"<li>{html.escape(f)}</li>" for f in facts) + "</ul>"]
-    md += ["## Verdicts", "", VERDICT_INTRO, "", verdict_markdown(verdicts)]
-    body += ["<h2>Verdicts</h2>", f"<p>{html.escape(VERDICT_INTRO)}</p>", _verdict_html(verdicts)]
-    figures: dict[str, bytes] = {}
+    page = Page("forge lab", css=CSS, max_width=1000)
+    page.heading("The forge lab: the story, measured", level=1)
+    page.paragraph(intro)
+    page.bullets(facts)
+    page.heading("Verdicts")
+    page.paragraph(VERDICT_INTRO)
+    page.table(verdict_markdown(verdicts), _verdict_html(verdicts))
     for name in probes:
-        probe = get_probe(name)
-        png = render_figure(frame, name)
-        fig_name = f"fig{probe.claim}-{name}.png"
-        table = summary_table(frame, name)
-        said = findings(frame, name)
-        v = by_probe.get(name)
-        verdict = v["verdict"] if v is not None else "not measured"
-        md += [f"<a id='claim-{probe.claim}'></a>", "",
-               f"## Claim {probe.claim}: {probe.title} ({verdict})", "", f"> The claim: {probe.claim_text}", "",
-               f"**How it is measured** (`{name}`): {probe.method}", ""]
-        body += [f"<h2 id='claim-{probe.claim}'>Claim {probe.claim}: {html.escape(probe.title)} "
-                 f"<span class='v {_css(verdict)}'>{html.escape(verdict)}</span></h2>",
-                 f"<blockquote>The claim: {html.escape(probe.claim_text)}</blockquote>",
-                 f"<p><b>How it is measured</b> (<code>{name}</code>): {html.escape(probe.method)}</p>"]
-        if v is not None:
-            text = f"**Verdict: {verdict}.** Rule: {v['rule']} Evidence: {v['evidence'] or '(none)'}."
-            md += [text, ""]
-            body.append(f"<p class='verdict'><b>Verdict:</b> <span class='v {_css(verdict)}'>{html.escape(verdict)}"
-                        f"</span> <b>Rule:</b> {html.escape(v['rule'])} <b>Evidence:</b> "
-                        f"{html.escape(v['evidence'] or '(none)')}.</p>")
-        if name == "probe-left-context":
-            seg = jieba_segmentation("苹果派")
-            if seg is not None:
-                text = (f"jieba segments 苹果派 as {seg} and 苹果手机 as {jieba_segmentation('苹果手机')}, so the "
-                        f"token lists are written out: ['苹果', '派'] vs ['苹果', '手机'].")
-                md += [text, ""]
-                body.append(f"<p>{html.escape(text)}</p>")
-        md += [f"**Measured:** {said}", "", _markdown_table(table)]
-        body += [f"<p><b>Measured:</b> {html.escape(said)}</p>", _html_table(table)]
-        if png is not None:
-            figures[fig_name] = png
-            md += [f"![claim {probe.claim}]({fig_name})", ""]
-            body.append(f"<p><img alt='claim {probe.claim} figure' src='data:image/png;base64,"
-                        f"{base64.b64encode(png).decode()}'></p>")
-        notes = _notes_for(result, name)
-        if notes:
-            md += ["<details><summary>Details per encoder</summary>", ""]
-            body.append("<details><summary>Details per encoder</summary><ul>")
-            for enc, lines in notes:
-                md += [f"- **{enc}**: " + "; ".join(line.rstrip(".") for line in lines)]
-                body.append(f"<li><b>{html.escape(enc)}</b><ul>"
-                            + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul></li>")
-            md += ["", "</details>", ""]
-            body.append("</ul></details>")
+        _claim_section(page, result, name, by_probe.get(name))
     if getattr(result, "benchmarks", None) is not None and len(result.benchmarks):
-        bench = result.benchmarks[result.benchmarks["main"].astype(bool)]
-        wide = bench.pivot_table(index="dataset", columns="encoder", values="value", aggfunc="first", sort=False)
-        cov = bench.pivot_table(index="dataset", columns="encoder", values="coverage", aggfunc="first", sort=False)
-        wide.columns = [f"{c} score" for c in wide.columns]
-        cov.columns = [f"{c} coverage" for c in cov.columns]
-        table = pd.concat([wide, cov], axis=1)
-        scripts = dict(zip(bench["dataset"], bench.get("script", pd.Series([""] * len(bench)))))
-        text = ("The Chinese encoders on the Chinese similarity (Spearman) and analogy (3CosAdd accuracy) datasets "
-                "found in the data directory, through `forge.bench.run`; Traditional-script sets ("
-                + ", ".join(d for d, s in scripts.items() if s == "traditional")
-                + ") converted to Simplified with OpenCC. Small training corpus: read coverage first. A blank score is "
-                "undefined (e.g. one-hot: every covered pair has cosine 0, so no rank correlation).")
-        md += ["## Chinese datasets through the harness", "", text, "", _markdown_table(table).replace(
-            "| encoder |", "| dataset |", 1)]
-        body += ["<h2>Chinese datasets through the harness</h2>", f"<p>{html.escape(text)}</p>", _html_table(table)]
-    page = ("<!doctype html><html><head><meta charset='utf-8'><title>forge lab</title><style>"
-            "body{font-family:sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}"
-            "blockquote{color:#333;border-left:3px solid #aaa;padding-left:1em}img{max-width:100%;height:auto}"
-            "td.l,th.l{text-align:left}.v{padding:1px 6px;border-radius:3px;font-size:85%;white-space:nowrap}"
-            ".supported{background:#d8f0d8}.not-supported{background:#f6d5d5}.mixed{background:#f7ecc8}"
-            ".not-measured{background:#e6e6e6}"
-            "</style></head><body>" + "\n".join(body) + "</body></html>")
+        _benchmark_section(page, result.benchmarks)
     payload = {"protocol": result.protocol, "results": json.loads(frame.to_json(orient="records")),
                "verdicts": verdicts.to_dict("records"),
                "notes": [{"probe": p, "encoder": e, "notes": n} for (p, e), n in result.notes.items()],
@@ -312,14 +98,66 @@ def write_report(result, path: str | Path) -> Path:
                               if getattr(result, "benchmarks", None) is not None else None)}
     path = Path(path)
     with atomic_dir(path, kind="lab-report", legacy=_legacy_lab_report) as tmp:
-        (tmp / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
-        (tmp / "report.html").write_text(page, encoding="utf-8")
-        for fig_name, png in figures.items():
+        (tmp / "report.md").write_text(page.markdown(), encoding="utf-8")
+        (tmp / "report.html").write_text(page.html(), encoding="utf-8")
+        for fig_name, png in page.files.items():
             (tmp / fig_name).write_bytes(png)
         frame.to_csv(tmp / "results.csv", index=False)
         (tmp / "results.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False, default=_json_default),
                                           encoding="utf-8")
     return path
+
+
+def _claim_section(page: Page, result: Any, name: str, v: Any) -> None:
+    """One claim: the claim, the method, the verdict and its rule, what was measured, the table, the figure,
+    the notes per encoder; everything shown comes from the probe."""
+    probe = get_probe(name)
+    verdict = v["verdict"] if v is not None else "not measured"
+    page.heading(f"Claim {probe.claim}: {probe.title}", anchor=f"claim-{probe.claim}", badge=verdict,
+                 badge_class=_css(verdict))
+    page.quote(f"The claim: {probe.claim_text}")
+    page.paragraph(f"**How it is measured** (`{name}`): {probe.method}",
+                   f"<b>How it is measured</b> (<code>{name}</code>): {html.escape(probe.method)}")
+    if v is not None:
+        page.paragraph(f"**Verdict: {verdict}.** Rule: {v['rule']} Evidence: {v['evidence'] or '(none)'}.",
+                       f"<b>Verdict:</b> <span class='v {_css(verdict)}'>{html.escape(verdict)}</span> "
+                       f"<b>Rule:</b> {html.escape(v['rule'])} <b>Evidence:</b> "
+                       f"{html.escape(v['evidence'] or '(none)')}.", css_class="verdict")
+    remark = probe.remark() if probe.remark is not None else None
+    if remark:
+        page.paragraph(remark)
+    said = findings(result.frame, name)
+    page.paragraph(f"**Measured:** {said}", f"<b>Measured:</b> {html.escape(said)}")
+    page.frame_table(summary_table(result.frame, name), empty=NO_ROWS)
+    png = render_figure(result.frame, name)
+    if png is not None:
+        page.figure(png, f"fig{probe.claim}-{name}.png", f"claim {probe.claim}", f"claim {probe.claim} figure")
+    notes = _notes_for(result, name)
+    if notes:
+        page.details("Details per encoder",
+                     [f"- **{enc}**: " + "; ".join(line.rstrip(".") for line in lines) for enc, lines in notes],
+                     "<ul>" + "".join(f"<li><b>{html.escape(enc)}</b><ul>"
+                                      + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul></li>"
+                                      for enc, lines in notes) + "</ul>")
+
+
+def _benchmark_section(page: Page, benchmarks: pd.DataFrame) -> None:
+    """The Chinese encoders on the Chinese datasets run through the harness: score and coverage per encoder."""
+    bench = benchmarks[benchmarks["main"].astype(bool)]
+    wide = bench.pivot_table(index="dataset", columns="encoder", values="value", aggfunc="first", sort=False)
+    cov = bench.pivot_table(index="dataset", columns="encoder", values="coverage", aggfunc="first", sort=False)
+    wide.columns = [f"{c} score" for c in wide.columns]
+    cov.columns = [f"{c} coverage" for c in cov.columns]
+    table = pd.concat([wide, cov], axis=1)
+    scripts = dict(zip(bench["dataset"], bench.get("script", pd.Series([""] * len(bench)))))
+    text = ("The Chinese encoders on the Chinese similarity (Spearman) and analogy (3CosAdd accuracy) datasets "
+            "found in the data directory, through `forge.bench.run`; Traditional-script sets ("
+            + ", ".join(d for d, s in scripts.items() if s == "traditional")
+            + ") converted to Simplified with OpenCC. Small training corpus: read coverage first. A blank score is "
+            "undefined (e.g. one-hot: every covered pair has cosine 0, so no rank correlation).")
+    page.heading("Chinese datasets through the harness")
+    page.paragraph(text)
+    page.frame_table(table, index="dataset", empty=NO_ROWS)
 
 
 VERDICT_INTRO = ("Each claim's verdict is computed from its own numbers by the rule written under the claim "
@@ -335,12 +173,9 @@ def _css(verdict: str) -> str:
 
 def verdict_markdown(verdicts: pd.DataFrame) -> str:
     """The verdicts as a Markdown table (claim, title, verdict, evidence)."""
-    lines = ["| claim | | verdict | evidence |", "|---:|---|---|---|"]
-    for _, v in verdicts.iterrows():
-        title = get_probe(v["probe"]).title
-        lines.append(f"| {v['claim']} | [{title}](#claim-{v['claim']}) | **{v['verdict']}** | "
-                     f"{str(v['evidence']).replace('|', '/')} |")
-    return "\n".join(lines) + "\n"
+    rows = [[str(v["claim"]), f"[{get_probe(v['probe']).title}](#claim-{v['claim']})", f"**{v['verdict']}**",
+             str(v["evidence"]).replace("|", "/")] for _, v in verdicts.iterrows()]
+    return markdown_table(["claim", "", "verdict", "evidence"], rows, ["---:", "---", "---", "---"])
 
 
 def verdict_text(verdicts: pd.DataFrame, width: int = 100) -> str:
@@ -355,14 +190,12 @@ def verdict_text(verdicts: pd.DataFrame, width: int = 100) -> str:
 
 
 def _verdict_html(verdicts: pd.DataFrame) -> str:
-    rows = ["<table><tr><th>claim</th><th class='l'></th><th class='l'>verdict</th><th class='l'>evidence</th></tr>"]
-    for _, v in verdicts.iterrows():
-        title = html.escape(get_probe(v["probe"]).title)
-        rows.append(f"<tr><td>{v['claim']}</td><td class='l' style='min-width:16em'>"
-                    f"<a href='#claim-{v['claim']}'>{title}</a></td>"
-                    f"<td class='l'><span class='v {_css(v['verdict'])}'>{html.escape(v['verdict'])}</span></td>"
-                    f"<td class='l' style='font-size:12px'>{html.escape(str(v['evidence']))}</td></tr>")
-    return "".join(rows) + "</table>"
+    rows = [[str(v["claim"]), f"<a href='#claim-{v['claim']}'>{html.escape(get_probe(v['probe']).title)}</a>",
+             f"<span class='v {_css(v['verdict'])}'>{html.escape(v['verdict'])}</span>",
+             html.escape(str(v["evidence"]))] for _, v in verdicts.iterrows()]
+    return html_table(["claim", "", "verdict", "evidence"], rows, raw=True,
+                      attrs=["", "class='l' style='min-width:16em'", "class='l'", "class='l' style='font-size:12px'"],
+                      head_attrs=["", "class='l'", "class='l'", "class='l'"])
 
 
 def _json_default(value: Any) -> Any:

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from forge.errors import BadInputError
-from forge.lab._base import ProbeOptions, check_encoder, get_probe, list_probes, one_thread
+from forge.lab._probe import ProbeOptions, check_encoder, get_probe, list_probes
+from forge.lab._threads import one_thread
 
 __all__ = ["LabResult", "run_probes", "run_lab", "train_lab_encoders", "LAB_SIZES"]
 
@@ -40,7 +41,7 @@ class LabResult:
         """A result saved with :meth:`save` (to re-render the report, or compare runs)."""
         import json
 
-        from forge.bench._report import COLUMNS
+        from forge.bench import COLUMNS
         file = Path(path) / "results.json"
         try:
             payload = json.loads(file.read_text(encoding="utf-8"))
@@ -54,7 +55,7 @@ class LabResult:
 
     def figure(self, probe: str) -> bytes | None:
         """The probe's figure as PNG bytes (None when it has no rows), e.g. for ``IPython.display.Image``."""
-        from forge.lab._report import render_figure
+        from forge.lab._plotting import render_figure
         return render_figure(self.frame, get_probe(probe).name)
 
     def verdicts(self) -> pd.DataFrame:
@@ -72,7 +73,7 @@ class LabResult:
 
 
 def _rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    from forge.bench._report import COLUMNS
+    from forge.bench import COLUMNS
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame
 
@@ -282,7 +283,7 @@ def _zh_corpus(log: Callable[[str], None]) -> tuple[list[list[str]], str]:
     text = f"the lab's {len(own)} built-in Chinese sentences (Simplified, hand-segmented)"
     try:
         sinica = list(forge.corpora.load("sinica"))
-        from forge.corpora._zh import to_simplified
+        from forge.corpora import to_simplified
         table = {w: to_simplified(w) for w in {t for s in sinica for t in s}}
         sinica = [[table[t] for t in s] for s in sinica if len(s) > 1]
         text += f" + the Sinica Treebank sample ({len(sinica):,} sentences, converted to Simplified with OpenCC)"
@@ -299,7 +300,7 @@ def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> 
     with an OpenCC ``to_simplified`` transform on every word.
     """
     from forge.bench import available_datasets, get_record, list_datasets, run
-    from forge.corpora._zh import to_simplified
+    from forge.corpora import to_simplified
     frames = []
     for script, transform in (("simplified", None), ("traditional", to_simplified)):
         names = [n for n in list_datasets(language="zh") if get_record(n).kind != "polysemy"
