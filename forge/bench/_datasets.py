@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,16 +33,15 @@ from forge._catalogue import Registry
 from forge._paths import cache_dir, data_dir
 from forge.bench import _checksums as C
 from forge.bench import _parsers as P
+from forge.bench._formats import FORMATS, get_format
+from forge.bench._tasks import get_task_kind
 from forge.errors import BadInputError, MissingDataError, PluginError, UnknownNameError
 
 __all__ = ["DatasetRecord", "Dataset", "FORMATS", "KINDS", "register_dataset", "get_record", "get_task",
-           "register_task", "list_tasks", "list_datasets", "load_dataset", "available_datasets", "expand_names", "GROUPS"]
+           "register_task", "list_tasks", "list_datasets", "load_dataset", "load_record", "available_datasets",
+           "expand_names", "GROUPS"]
 
-KINDS = ("similarity", "analogy", "polysemy")
-# format -> (kind, reads a directory?)
-FORMATS = {"pairs": "similarity", "google": "analogy", "csv-analogy": "analogy", "bats": "analogy",
-           "scws": "polysemy", "wic": "polysemy", "wic-tsv": "polysemy",
-           "marked-pairs": "polysemy", "sentence-pairs": "polysemy"}   # forge.bench._context_formats
+KINDS = ("similarity", "analogy", "polysemy")   # the built-in task kinds (forge.bench._tasks)
 
 
 @dataclass(frozen=True)
@@ -406,10 +405,7 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
                             f"check for a symlink loop or a broken link.") from None
     if not exists:
         raise BadInputError(f"Cannot register dataset {name!r}: {path} does not exist.")
-    if format == "wic":
-        files = tuple(str(path / s / f"{s}.{p}.txt") for s in ("train", "dev", "test") for p in ("data", "gold"))
-    else:
-        files = (str(path),)
+    files = get_format(format).files_of(path)
     shas, digest = _user_checksums(format, path, files, sha256)
     record = DatasetRecord(name=name, kind=FORMATS[format], language=language, format=format, files=files,
                            sha256=shas, options=options, digest=digest,
@@ -437,17 +433,16 @@ def _check_user_record(name: object, path: object, scale: object, transform: obj
 
 def _check_options(format: str, options: dict[str, Any]) -> None:
     """Parser options of a user dataset: known names (for the parser of ``format``) and valid values."""
-    parser = _PARSER_OPTIONS.get(format)
-    if parser is not None:
-        fn, fixed = parser
-        allowed = [p for p in inspect.signature(fn).parameters if p not in fixed]
+    fmt = get_format(format)
+    if fmt.parser is not None:
+        allowed = [p for p in inspect.signature(fmt.parser).parameters if p not in fmt.fixed]
         unknown = sorted(set(options) - set(allowed))
         if unknown:
             raise BadInputError(f"Unknown option(s) {', '.join(map(repr, unknown))} for format {format!r}; "
                                 f"its parser accepts {', '.join(allowed)}.")
     P.check_encoding(options.get("encoding", "utf-8"))
-    if format == "pairs":
-        P.check_pair_options(**{k: v for k, v in options.items() if k != "encoding" and k != "symmetric"})
+    if fmt.check is not None:
+        fmt.check(options)
 
 
 def _user_checksums(format: str, path: Path, files: tuple[str, ...],
@@ -504,7 +499,12 @@ def load_dataset(name: str, download: bool = False, transform: Callable[[str], s
     >>> len(ds), ds.kind
     (19544, 'analogy')
     """
-    record = get_record(name)
+    return load_record(get_record(name), download=download, transform=transform)
+
+
+def load_record(record: DatasetRecord, download: bool = False,
+                transform: Callable[[str], str] | None = None) -> Dataset:
+    """Load, verify and parse the files of ``record`` (what :func:`load_dataset` does for a name)."""
     where = _locate(record)
     if where is None:
         if not download or not record.urls or len(record.urls) != len(record.files):
@@ -519,10 +519,10 @@ def load_dataset(name: str, download: bool = False, transform: Callable[[str], s
             + "; ".join(f"{p.name} {_digest(p)}" for p in paths)
             + ". Restore the original files, or register the dataset again with the new digest (or a "
               "per-file mapping, to be told which file changed).")
-    data = _parse(record.format, paths, {**record.options, **options})
+    data = get_format(record.format).parse(paths, {**record.options, **options})
     fn = transform or record.transform
     if fn is not None:
-        data = _apply_transform(data, fn)
+        data = get_task_kind(record.kind).transform(data, fn)
     return Dataset(record, data, digest, paths, origin)
 
 
@@ -603,62 +603,3 @@ def _download(record: DatasetRecord):
                                    f"({type(exc).__name__}: {exc}). {_missing_message(record)}") from None
         paths.append(target)
     return paths, "download", [record.sha256.get(f) for f in record.files], {}
-
-
-# format -> (parser, parameters that forge sets itself): the options register_dataset accepts
-_PARSER_OPTIONS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
-    "pairs": (P.parse_word_pairs, ("path",)), "google": (P.parse_google_analogy, ("path",)),
-    "csv-analogy": (P.parse_csv_analogy, ("path",)), "bats": (P.parse_bats, ("directory",)),
-    "scws": (P.parse_scws, ("path",)), "wic": (P.parse_wic, ("data_path", "gold_path", "split")),
-    "wic-tsv": (P.parse_wic_tsv, ("path",)),
-}
-
-
-def _parse(format: str, paths: list[Path], options: dict[str, Any]):
-    if format == "pairs":
-        return P.parse_word_pairs(paths[0], **options)
-    if format in ("google", "csv-analogy"):
-        parse = P.parse_google_analogy if format == "google" else P.parse_csv_analogy
-        parts = [parse(p, **options) for p in paths]
-        if len(parts) == 1:
-            return parts[0]
-        out = P.AnalogySet([], [], [], [], [], ";".join(str(p) for p in paths))
-        for path, part in zip(paths, parts):
-            out.a += part.a
-            out.b += part.b
-            out.c += part.c
-            out.answers += part.answers
-            out.sections += [f"{path.stem}/{s}" for s in part.sections]
-        return out
-    if format == "bats":
-        return P.parse_bats(paths[0], **options)
-    if format == "scws":
-        return P.parse_scws(paths[0], **options)
-    if format == "wic-tsv":
-        return P.parse_wic_tsv(paths[0], **options)
-    if format in ("marked-pairs", "sentence-pairs"):
-        from forge.bench import _context_formats as C
-        parse = C.parse_marked_pairs if format == "marked-pairs" else C.parse_sentence_pairs
-        return parse(paths[0], **options)
-    if format == "wic":
-        parts = [P.parse_wic(paths[i], paths[i + 1], split=s, **options)
-                 for i, s in zip((0, 2, 4), ("train", "dev", "test"))]
-        out = P.ContextPairs([], [], [], [], [], [], labels=None, splits=[], source=str(paths[0].parent.parent))
-        for part in parts:
-            for attr in ("word1", "word2", "context1", "context2", "index1", "index2", "splits"):
-                getattr(out, attr).extend(getattr(part, attr))
-        import numpy as np
-        out.labels = np.concatenate([p.labels for p in parts])
-        return out
-    raise UnknownNameError("dataset format", format, FORMATS)  # pragma: no cover
-
-
-def _apply_transform(data, fn: Callable[[str], str]):
-    if isinstance(data, P.WordPairs):
-        return replace(data, word1=[fn(w) for w in data.word1], word2=[fn(w) for w in data.word2])
-    if isinstance(data, P.AnalogySet):
-        return replace(data, a=[fn(w) for w in data.a], b=[fn(w) for w in data.b], c=[fn(w) for w in data.c],
-                       answers=[tuple(fn(w) for w in ans) for ans in data.answers])
-    return replace(data, word1=[fn(w) for w in data.word1], word2=[fn(w) for w in data.word2],
-                   context1=[[fn(t) for t in c] for c in data.context1],
-                   context2=[[fn(t) for t in c] for c in data.context2])
