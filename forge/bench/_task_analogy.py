@@ -21,6 +21,7 @@ class AnalogyTask(DatasetTask):
     """Accuracy per method (the first is main) and per section; compared with McNemar's test."""
 
     kind = "analogy"
+    main_score = "accuracy_<first analogy method>"
 
     def evaluate(self, view: VectorView, data: AnalogySet, options: RunOptions, *,
                  subset: np.ndarray | None = None, progress: Any = None) -> TaskResult:

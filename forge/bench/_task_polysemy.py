@@ -22,6 +22,7 @@ class PolysemyTask(DatasetTask):
     threshold tuned on train, compared with McNemar's test. No common subset (``common=True`` scores all)."""
 
     kind = "polysemy"
+    main_score = "spearman (graded items) or accuracy_test (binary items)"
 
     def evaluate(self, view: VectorView, data: ContextPairs, options: RunOptions, *,
                  subset: np.ndarray | None = None, progress: Any = None) -> TaskResult:

@@ -21,6 +21,7 @@ class SimilarityTask(DatasetTask):
     """Spearman (main) and Pearson of human scores and cosines; compared with Williams' test."""
 
     kind = "similarity"
+    main_score = "spearman"
 
     def evaluate(self, view: VectorView, data: WordPairs, options: RunOptions, *, subset: np.ndarray | None = None,
                  progress: Any = None) -> TaskResult:

@@ -72,7 +72,7 @@ class RunOptions:
 class DatasetTask:
     """A dataset record and the behaviour of its kind (subclass per kind; see the module docstring).
 
-    Subclasses set ``kind`` and implement :meth:`evaluate` and
+    Subclasses set ``kind`` (and ``main_score``, the headline metric) and implement :meth:`evaluate` and
     :meth:`paired_test`; :meth:`common_subset` and :meth:`transform` have
     defaults (no common subset; words left as they are).
 
@@ -83,6 +83,7 @@ class DatasetTask:
     """
 
     kind: ClassVar[str] = ""
+    main_score: ClassVar[str] = ""      # the metric of the rows marked ``main`` (documentation, --list)
 
     def __init__(self, record: Any):
         self.record = record
