@@ -144,6 +144,31 @@ def test_a_saved_report_of_an_unregistered_kind_says_why_it_has_no_test(toy_kind
     assert "task kind 'word-length' is not registered" in table["note"].iloc[0]
 
 
+def test_a_task_object_registered_by_name_brings_its_kind(tmp_path):
+    """A plugin's forge.tasks entry point may name a DatasetTask object: record plus the class of its kind."""
+    path = tmp_path / "w.txt"
+    path.write_text("a\nbb\nccc\ndddd\neeeee\n", encoding="utf-8")
+    with _FORMATS.isolated(), _KINDS.isolated(), forge.bench._datasets._REGISTRY.isolated():
+        register_format("word-lengths", lambda paths, options: parse_word_lengths(paths[0], **options),
+                        "word-length", parser=parse_word_lengths)
+        record = forge.bench.DatasetRecord(name="toy-obj", kind="word-length", language="en",
+                                           format="word-lengths", files=(str(path),), user=True)
+        forge.bench.register_task("toy-obj", WordLengthTask(record))
+        assert forge.bench.get_task_kind("word-length") is WordLengthTask
+        assert forge.bench.get_record("toy-obj") is record and len(forge.bench.load_dataset("toy-obj")) == 5
+        words = ["a", "bb", "ccc", "dddd", "eeeee"]
+        rep = forge.bench.run({"x": (words, np.arange(10.0).reshape(5, 2) ** 2),
+                               "y": (words, np.random.default_rng(0).normal(size=(5, 2)))}, ["toy-obj"],
+                              progress=False)
+        assert rep.main_scores()["kind"].tolist() == ["word-length"] * 2
+        assert rep.compare("x", "y")["test"].tolist() == ["Wilcoxon signed-rank (absolute errors)"]
+        wrong = forge.bench.DatasetRecord(name="toy-bad", kind="similarity", language="en", format="pairs",
+                                          files=(str(path),), user=True)
+        with pytest.raises(PluginError, match="record says kind='similarity'"):
+            forge.bench.register_task("toy-bad", WordLengthTask(wrong))
+    assert "toy-obj" not in forge.bench.list_tasks()
+
+
 def test_task_kind_and_format_registration_errors(toy_kind):
     with pytest.raises(BadInputError, match="already registered"):
         register_task_kind(type("Other", (WordLengthTask,), {}))

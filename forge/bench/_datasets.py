@@ -34,7 +34,7 @@ from forge._paths import cache_dir, data_dir
 from forge.bench import _checksums as C
 from forge.bench import _parsers as P
 from forge.bench._formats import FORMATS, get_format
-from forge.bench._tasks import get_task_kind
+from forge.bench._tasks import _KINDS, DatasetTask, get_task_kind
 from forge.errors import BadInputError, MissingDataError, PluginError, UnknownNameError
 
 __all__ = ["DatasetRecord", "Dataset", "FORMATS", "KINDS", "register_dataset", "get_record", "get_task",
@@ -97,7 +97,15 @@ class Dataset:
 
 
 def _validate_task(name: str, task: Any, where: str) -> Any:
-    """A task is a :class:`DatasetRecord` or an object with ``evaluate`` (:class:`forge.bench.Task`)."""
+    """A task is a :class:`DatasetRecord`, a :class:`forge.bench.DatasetTask` (a record with the class of its
+    kind) or an object with ``evaluate`` (:class:`forge.bench.Task`)."""
+    if isinstance(task, DatasetTask):
+        if getattr(task.record, "kind", None) != task.kind:
+            raise PluginError(f"{where}: its record says kind={getattr(task.record, 'kind', None)!r} but it is a "
+                              f"{type(task).__name__} (kind {task.kind!r}); make them agree.")
+        if task.kind not in _KINDS:     # so that Report.compare finds the kind's paired test
+            _KINDS.register(task.kind, type(task))
+        return task
     if isinstance(task, DatasetRecord) or callable(getattr(task, "evaluate", None)):
         return task
     raise PluginError(f"{where} must be a forge.bench.DatasetRecord or a task with an evaluate(encoders, seed=) "
@@ -111,7 +119,8 @@ _REGISTRY = Registry("dataset", group="forge.tasks", validate=_validate_task)
 
 def _records() -> dict[str, DatasetRecord]:
     """The registered dataset records (tasks that are data files), in registration order."""
-    return {e.name: e.target for e in _REGISTRY.entries() if e.resolved and isinstance(e.target, DatasetRecord)}
+    return {e.name: e.target.record if isinstance(e.target, DatasetTask) else e.target for e in _REGISTRY.entries()
+            if e.resolved and isinstance(e.target, (DatasetRecord, DatasetTask))}
 
 _GH = "https://raw.githubusercontent.com/"
 _W2GM = _GH + "benathi/word2gm/56bda7d964b2eede9b0280e7b9a3b9cdbb06fa38/evaluation_data/"
@@ -334,7 +343,10 @@ def register_task(name: str, task: Any, *, overwrite: bool = False) -> Any:
 
 
 def get_record(name: str) -> DatasetRecord:
+    """The :class:`DatasetRecord` of dataset ``name`` (a task object's own record, for a dataset task)."""
     record = get_task(name)
+    if isinstance(record, DatasetTask):
+        return record.record
     if not isinstance(record, DatasetRecord):
         raise BadInputError(f"{name!r} is a {getattr(record, 'kind', 'task')} task, not a dataset file; "
                             f"run it with forge.bench.run(encoders, [{name!r}]).")
