@@ -196,3 +196,16 @@ def test_builtin_kinds_name_their_paired_tests():
     assert kinds["polysemy"].paired_test(wic, wic)["metric"] == "accuracy_test"
     assert kinds["polysemy"].paired_test(graded, graded)["test"] == "Williams"
     assert accuracy_test(graded, graded) is None
+
+
+def test_the_runner_and_compare_do_not_switch_on_kind_or_format():
+    """Behaviour lives with the task kinds and formats: no ``== "analogy"``-style test in the runner or compare."""
+    import ast
+    bench = Path(forge.bench.__file__).parent
+    names = set(forge.bench.list_task_kinds()) | set(forge.bench.FORMATS)
+    for module in ("_run.py", "_report.py", "_datasets.py"):
+        tree = ast.parse((bench / module).read_text(encoding="utf-8"))
+        switches = [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Compare)
+                    and any(isinstance(c, ast.Constant) and c.value in names
+                            for c in [node.left, *node.comparators])]
+        assert not switches, f"{module} switches on a kind or format: {switches}"

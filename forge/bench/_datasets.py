@@ -463,13 +463,13 @@ def _user_checksums(format: str, path: Path, files: tuple[str, ...],
     if sha256 is None:
         return {}, None
     if isinstance(sha256, Mapping):
-        if format == "bats":
+        if get_format(format).folder:
             return {files[0]: C.remember_folder(sha256)}, None
-        if format == "wic":
+        if len(files) > 1:
             rels = [Path(f).relative_to(path).as_posix() for f in files]
             given = {Path(str(k)).as_posix(): v for k, v in sha256.items()}
             if set(given) != set(rels):
-                raise BadInputError(f"sha256 for a wic folder must give exactly the files {', '.join(rels)}; "
+                raise BadInputError(f"sha256 for a {format} folder must give exactly the files {', '.join(rels)}; "
                                     f"got {', '.join(sorted(given)) or 'none'}.")
             return {f: C.normalise_sha256(given[rel], f"sha256[{rel!r}]") for f, rel in zip(files, rels)}, None
         raise BadInputError(f"sha256 for a single-file dataset ({format!r}) must be one digest, not a mapping.")

@@ -54,6 +54,9 @@ class Format:
     files : callable, optional
         ``files(path) -> tuple of str``: the files a registered path stands for
         (default: the path itself).
+    folder : bool
+        The path is a folder parsed as a whole, checked as one digest of its
+        files (``bats``).
     """
     name: str
     kind: str
@@ -62,6 +65,7 @@ class Format:
     fixed: tuple[str, ...] = ("path",)
     check: Callable[[dict[str, Any]], None] | None = None
     files: Callable[[Path], tuple[str, ...]] | None = None
+    folder: bool = False
 
     def files_of(self, path: Path) -> tuple[str, ...]:
         """The files a registered ``path`` stands for."""
@@ -101,8 +105,8 @@ FORMATS: Mapping[str, str] = _FormatKinds()
 
 def register_format(name: str, parse: Callable[..., Any], kind: str, *, parser: Callable[..., Any] | None = None,
                     fixed: tuple[str, ...] = ("path",), check: Callable[[dict[str, Any]], None] | None = None,
-                    files: Callable[[Path], tuple[str, ...]] | None = None, overwrite: bool = False,
-                    builtin: bool = False) -> Format:
+                    files: Callable[[Path], tuple[str, ...]] | None = None, folder: bool = False,
+                    overwrite: bool = False, builtin: bool = False) -> Format:
     """Register a dataset format: its parser and the task kind that scores its items.
 
     ``parse`` is either ``parse(paths, options)`` (set ``parser=None``) or, more
@@ -119,7 +123,7 @@ def register_format(name: str, parse: Callable[..., Any], kind: str, *, parser: 
     ...     fmt.kind
     'similarity'
     """
-    fmt = Format(name, kind, parse, parser, fixed, check, files)
+    fmt = Format(name, kind, parse, parser, fixed, check, files, folder)
     return _FORMATS.register(name, fmt, overwrite=overwrite, builtin=builtin)
 
 
@@ -186,4 +190,5 @@ _BUILTIN: list[_Row] = [
         ("sentence-pairs", one_file(CF.parse_sentence_pairs), None, "polysemy", ("path",))]
 for _name, _parse, _parser, _kind, _fixed in _BUILTIN:
     register_format(_name, _parse, _kind, parser=_parser, fixed=_fixed, builtin=True,
-                    check=_check_pairs if _name == "pairs" else None, files=_wic_files if _name == "wic" else None)
+                    check=_check_pairs if _name == "pairs" else None, files=_wic_files if _name == "wic" else None,
+                    folder=_name == "bats")
