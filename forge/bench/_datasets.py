@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,16 +33,15 @@ from forge._catalogue import Registry
 from forge._paths import cache_dir, data_dir
 from forge.bench import _checksums as C
 from forge.bench import _parsers as P
+from forge.bench._formats import FORMATS, get_format
+from forge.bench._tasks import _KINDS, DatasetTask, get_task_kind
 from forge.errors import BadInputError, MissingDataError, PluginError, UnknownNameError
 
 __all__ = ["DatasetRecord", "Dataset", "FORMATS", "KINDS", "register_dataset", "get_record", "get_task",
-           "register_task", "list_tasks", "list_datasets", "load_dataset", "available_datasets", "expand_names", "GROUPS"]
+           "register_task", "list_tasks", "list_datasets", "load_dataset", "load_record", "available_datasets",
+           "expand_names", "GROUPS"]
 
-KINDS = ("similarity", "analogy", "polysemy")
-# format -> (kind, reads a directory?)
-FORMATS = {"pairs": "similarity", "google": "analogy", "csv-analogy": "analogy", "bats": "analogy",
-           "scws": "polysemy", "wic": "polysemy", "wic-tsv": "polysemy",
-           "marked-pairs": "polysemy", "sentence-pairs": "polysemy"}   # forge.bench._context_formats
+KINDS = ("similarity", "analogy", "polysemy")   # the built-in task kinds (forge.bench._tasks)
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,15 @@ class Dataset:
 
 
 def _validate_task(name: str, task: Any, where: str) -> Any:
-    """A task is a :class:`DatasetRecord` or an object with ``evaluate`` (:class:`forge.bench.Task`)."""
+    """A task is a :class:`DatasetRecord`, a :class:`forge.bench.DatasetTask` (a record with the class of its
+    kind) or an object with ``evaluate`` (:class:`forge.bench.Task`)."""
+    if isinstance(task, DatasetTask):
+        if getattr(task.record, "kind", None) != task.kind:
+            raise PluginError(f"{where}: its record says kind={getattr(task.record, 'kind', None)!r} but it is a "
+                              f"{type(task).__name__} (kind {task.kind!r}); make them agree.")
+        if task.kind not in _KINDS:     # so that Report.compare finds the kind's paired test
+            _KINDS.register(task.kind, type(task))
+        return task
     if isinstance(task, DatasetRecord) or callable(getattr(task, "evaluate", None)):
         return task
     raise PluginError(f"{where} must be a forge.bench.DatasetRecord or a task with an evaluate(encoders, seed=) "
@@ -112,7 +119,8 @@ _REGISTRY = Registry("dataset", group="forge.tasks", validate=_validate_task)
 
 def _records() -> dict[str, DatasetRecord]:
     """The registered dataset records (tasks that are data files), in registration order."""
-    return {e.name: e.target for e in _REGISTRY.entries() if e.resolved and isinstance(e.target, DatasetRecord)}
+    return {e.name: e.target.record if isinstance(e.target, DatasetTask) else e.target for e in _REGISTRY.entries()
+            if e.resolved and isinstance(e.target, (DatasetRecord, DatasetTask))}
 
 _GH = "https://raw.githubusercontent.com/"
 _W2GM = _GH + "benathi/word2gm/56bda7d964b2eede9b0280e7b9a3b9cdbb06fa38/evaluation_data/"
@@ -335,7 +343,10 @@ def register_task(name: str, task: Any, *, overwrite: bool = False) -> Any:
 
 
 def get_record(name: str) -> DatasetRecord:
+    """The :class:`DatasetRecord` of dataset ``name`` (a task object's own record, for a dataset task)."""
     record = get_task(name)
+    if isinstance(record, DatasetTask):
+        return record.record
     if not isinstance(record, DatasetRecord):
         raise BadInputError(f"{name!r} is a {getattr(record, 'kind', 'task')} task, not a dataset file; "
                             f"run it with forge.bench.run(encoders, [{name!r}]).")
@@ -406,10 +417,7 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
                             f"check for a symlink loop or a broken link.") from None
     if not exists:
         raise BadInputError(f"Cannot register dataset {name!r}: {path} does not exist.")
-    if format == "wic":
-        files = tuple(str(path / s / f"{s}.{p}.txt") for s in ("train", "dev", "test") for p in ("data", "gold"))
-    else:
-        files = (str(path),)
+    files = get_format(format).files_of(path)
     shas, digest = _user_checksums(format, path, files, sha256)
     record = DatasetRecord(name=name, kind=FORMATS[format], language=language, format=format, files=files,
                            sha256=shas, options=options, digest=digest,
@@ -437,17 +445,16 @@ def _check_user_record(name: object, path: object, scale: object, transform: obj
 
 def _check_options(format: str, options: dict[str, Any]) -> None:
     """Parser options of a user dataset: known names (for the parser of ``format``) and valid values."""
-    parser = _PARSER_OPTIONS.get(format)
-    if parser is not None:
-        fn, fixed = parser
-        allowed = [p for p in inspect.signature(fn).parameters if p not in fixed]
+    fmt = get_format(format)
+    if fmt.parser is not None:
+        allowed = [p for p in inspect.signature(fmt.parser).parameters if p not in fmt.fixed]
         unknown = sorted(set(options) - set(allowed))
         if unknown:
             raise BadInputError(f"Unknown option(s) {', '.join(map(repr, unknown))} for format {format!r}; "
                                 f"its parser accepts {', '.join(allowed)}.")
     P.check_encoding(options.get("encoding", "utf-8"))
-    if format == "pairs":
-        P.check_pair_options(**{k: v for k, v in options.items() if k != "encoding" and k != "symmetric"})
+    if fmt.check is not None:
+        fmt.check(options)
 
 
 def _user_checksums(format: str, path: Path, files: tuple[str, ...],
@@ -456,13 +463,13 @@ def _user_checksums(format: str, path: Path, files: tuple[str, ...],
     if sha256 is None:
         return {}, None
     if isinstance(sha256, Mapping):
-        if format == "bats":
+        if get_format(format).folder:
             return {files[0]: C.remember_folder(sha256)}, None
-        if format == "wic":
+        if len(files) > 1:
             rels = [Path(f).relative_to(path).as_posix() for f in files]
             given = {Path(str(k)).as_posix(): v for k, v in sha256.items()}
             if set(given) != set(rels):
-                raise BadInputError(f"sha256 for a wic folder must give exactly the files {', '.join(rels)}; "
+                raise BadInputError(f"sha256 for a {format} folder must give exactly the files {', '.join(rels)}; "
                                     f"got {', '.join(sorted(given)) or 'none'}.")
             return {f: C.normalise_sha256(given[rel], f"sha256[{rel!r}]") for f, rel in zip(files, rels)}, None
         raise BadInputError(f"sha256 for a single-file dataset ({format!r}) must be one digest, not a mapping.")
@@ -504,7 +511,12 @@ def load_dataset(name: str, download: bool = False, transform: Callable[[str], s
     >>> len(ds), ds.kind
     (19544, 'analogy')
     """
-    record = get_record(name)
+    return load_record(get_record(name), download=download, transform=transform)
+
+
+def load_record(record: DatasetRecord, download: bool = False,
+                transform: Callable[[str], str] | None = None) -> Dataset:
+    """Load, verify and parse the files of ``record`` (what :func:`load_dataset` does for a name)."""
     where = _locate(record)
     if where is None:
         if not download or not record.urls or len(record.urls) != len(record.files):
@@ -519,10 +531,10 @@ def load_dataset(name: str, download: bool = False, transform: Callable[[str], s
             + "; ".join(f"{p.name} {_digest(p)}" for p in paths)
             + ". Restore the original files, or register the dataset again with the new digest (or a "
               "per-file mapping, to be told which file changed).")
-    data = _parse(record.format, paths, {**record.options, **options})
+    data = get_format(record.format).parse(paths, {**record.options, **options})
     fn = transform or record.transform
     if fn is not None:
-        data = _apply_transform(data, fn)
+        data = get_task_kind(record.kind).transform(data, fn)
     return Dataset(record, data, digest, paths, origin)
 
 
@@ -603,62 +615,3 @@ def _download(record: DatasetRecord):
                                    f"({type(exc).__name__}: {exc}). {_missing_message(record)}") from None
         paths.append(target)
     return paths, "download", [record.sha256.get(f) for f in record.files], {}
-
-
-# format -> (parser, parameters that forge sets itself): the options register_dataset accepts
-_PARSER_OPTIONS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {
-    "pairs": (P.parse_word_pairs, ("path",)), "google": (P.parse_google_analogy, ("path",)),
-    "csv-analogy": (P.parse_csv_analogy, ("path",)), "bats": (P.parse_bats, ("directory",)),
-    "scws": (P.parse_scws, ("path",)), "wic": (P.parse_wic, ("data_path", "gold_path", "split")),
-    "wic-tsv": (P.parse_wic_tsv, ("path",)),
-}
-
-
-def _parse(format: str, paths: list[Path], options: dict[str, Any]):
-    if format == "pairs":
-        return P.parse_word_pairs(paths[0], **options)
-    if format in ("google", "csv-analogy"):
-        parse = P.parse_google_analogy if format == "google" else P.parse_csv_analogy
-        parts = [parse(p, **options) for p in paths]
-        if len(parts) == 1:
-            return parts[0]
-        out = P.AnalogySet([], [], [], [], [], ";".join(str(p) for p in paths))
-        for path, part in zip(paths, parts):
-            out.a += part.a
-            out.b += part.b
-            out.c += part.c
-            out.answers += part.answers
-            out.sections += [f"{path.stem}/{s}" for s in part.sections]
-        return out
-    if format == "bats":
-        return P.parse_bats(paths[0], **options)
-    if format == "scws":
-        return P.parse_scws(paths[0], **options)
-    if format == "wic-tsv":
-        return P.parse_wic_tsv(paths[0], **options)
-    if format in ("marked-pairs", "sentence-pairs"):
-        from forge.bench import _context_formats as C
-        parse = C.parse_marked_pairs if format == "marked-pairs" else C.parse_sentence_pairs
-        return parse(paths[0], **options)
-    if format == "wic":
-        parts = [P.parse_wic(paths[i], paths[i + 1], split=s, **options)
-                 for i, s in zip((0, 2, 4), ("train", "dev", "test"))]
-        out = P.ContextPairs([], [], [], [], [], [], labels=None, splits=[], source=str(paths[0].parent.parent))
-        for part in parts:
-            for attr in ("word1", "word2", "context1", "context2", "index1", "index2", "splits"):
-                getattr(out, attr).extend(getattr(part, attr))
-        import numpy as np
-        out.labels = np.concatenate([p.labels for p in parts])
-        return out
-    raise UnknownNameError("dataset format", format, FORMATS)  # pragma: no cover
-
-
-def _apply_transform(data, fn: Callable[[str], str]):
-    if isinstance(data, P.WordPairs):
-        return replace(data, word1=[fn(w) for w in data.word1], word2=[fn(w) for w in data.word2])
-    if isinstance(data, P.AnalogySet):
-        return replace(data, a=[fn(w) for w in data.a], b=[fn(w) for w in data.b], c=[fn(w) for w in data.c],
-                       answers=[tuple(fn(w) for w in ans) for ans in data.answers])
-    return replace(data, word1=[fn(w) for w in data.word1], word2=[fn(w) for w in data.word2],
-                   context1=[[fn(t) for t in c] for c in data.context1],
-                   context2=[[fn(t) for t in c] for c in data.context2])

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from forge._persist import atomic_dir
-from forge.bench import _stats
+from forge.bench._paired import COMPARE_COLUMNS
 from forge.bench._render import details_html, html_page, image_html, markdown_table
 from forge.errors import BadInputError
 
@@ -89,6 +89,14 @@ _LEGEND = (f"{WARN} before a score: fewer than {MIN_ITEMS} items were scored (n 
            f"{WARN} after a coverage: the encoder covers less than {LOW_COVERAGE:.0%} of the dataset.")
 
 
+def _paired_test(kind: str) -> Any:
+    """The paired test of task kind ``kind``, or None when no such kind is registered."""
+    from forge.bench._tasks import _KINDS
+    if kind not in _KINDS:
+        return None
+    return _KINDS.get(kind).paired_test
+
+
 class Report:
     """Results of :func:`forge.bench.run` (see the module docstring)."""
 
@@ -132,9 +140,11 @@ class Report:
     def compare(self, a: str, b: str, n_boot: int = 1000, seed: int | None = None) -> pd.DataFrame:
         """Paired significance of encoder ``a`` vs ``b`` on every dataset both were scored on.
 
-        Correlations: paired bootstrap of the Spearman difference (95% CI) and
-        Williams' test p-value, on the items both cover. Accuracies: McNemar's
-        exact test on the questions both cover (``diff`` = accuracy difference).
+        Each dataset's task kind names the test (:meth:`DatasetTask.paired_test`,
+        :mod:`forge.bench._paired`). Correlations: paired bootstrap of the
+        Spearman difference (95% CI) and Williams' test p-value, on the items
+        both cover. Accuracies: McNemar's exact test on the questions both cover
+        (``diff`` = accuracy difference).
         """
         for name in (a, b):
             if name not in self.encoders:
@@ -147,30 +157,18 @@ class Report:
             if ia is None or ib is None:
                 continue
             kind = self.frame.loc[self.frame["dataset"] == ds, "kind"].iloc[0]
-            if "pred" in ia and "correct" not in ia:          # graded: correlation
-                gold = ia["gold"]
-                both = np.isfinite(ia["pred"]) & np.isfinite(ib["pred"])
-                g, pa, pb = gold[both], ia["pred"][both], ib["pred"][both]
-                diff, lo, hi, p_boot = _stats.paired_bootstrap(g, pa, pb, _stats.spearman, n_boot, seed)
-                r12, r13 = _stats.spearman(g, pa), _stats.spearman(g, pb)
-                p_w = _stats.williams_test(r12, r13, _stats.spearman(pa, pb), int(both.sum()))
-                out.append({"dataset": ds, "kind": kind, "metric": "spearman", "a": r12, "b": r13, "diff": diff,
-                            "ci_low": lo, "ci_high": hi, "test": "Williams", "p_value": p_w,
-                            "p_bootstrap": p_boot, "n": int(both.sum())})
-            else:
-                key = next((k for k in ia if k.startswith("correct")), None)
-                if key is None or key not in ib:
-                    continue
-                both = np.isfinite(ia[key]) & np.isfinite(ib[key])
-                ca, cb = ia[key][both].astype(bool), ib[key][both].astype(bool)
-                a_only, b_only, p = _stats.mcnemar(ca, cb)
-                acc_a = float(ca.mean()) if both.any() else float("nan")
-                acc_b = float(cb.mean()) if both.any() else float("nan")
-                out.append({"dataset": ds, "kind": kind, "metric": key.replace("correct", "accuracy")
-                            if key != "correct" else "accuracy_test", "a": acc_a, "b": acc_b, "diff": acc_a - acc_b,
-                            "ci_low": float("nan"), "ci_high": float("nan"),
-                            "test": f"McNemar ({a_only} vs {b_only} discordant)", "p_value": p,
-                            "p_bootstrap": float("nan"), "n": int(both.sum())})
+            test = _paired_test(kind)        # the task kind names its test
+            if test is None:
+                out.append({"dataset": ds, "kind": kind, "metric": "", "a": float("nan"), "b": float("nan"),
+                            "diff": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "test": "",
+                            "p_value": float("nan"), "p_bootstrap": float("nan"), "n": 0,
+                            "note": f"no paired test: the task kind {kind!r} is not registered in this process "
+                                    f"(register it with forge.bench.register_task_kind before comparing)"})
+                continue
+            row = test(ia, ib, n_boot=n_boot, seed=seed)
+            if row is None:
+                continue
+            out.append({"dataset": ds, "kind": kind, **row})
             last = out[-1]
             last["note"] = ""
             if last["n"] == 0:
@@ -180,8 +178,7 @@ class Report:
                 last["note"] = (f"{' and '.join(undefined)}: score undefined on these items (constant predictions, "
                                 f"e.g. one-hot cosines are all 0): no test" if undefined
                                 else "too few paired items for the test")
-        return pd.DataFrame(out, columns=["dataset", "kind", "metric", "a", "b", "diff", "ci_low", "ci_high",
-                                          "test", "p_value", "p_bootstrap", "n", "note"])
+        return pd.DataFrame(out, columns=COMPARE_COLUMNS)
 
     def add_comparison(self, a: str, b: str, **kwargs: Any) -> pd.DataFrame:
         """Run :meth:`compare` and keep its table in the report (``protocol["comparisons"]``), so that

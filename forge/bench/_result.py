@@ -12,6 +12,11 @@ __all__ = ["TaskResult", "metric_row"]
 
 def metric_row(metric: str, value: float, ci: tuple[float, float] = (float("nan"), float("nan")),
                n: int = 0, main: bool = False, section: str = "") -> dict[str, Any]:
+    """One metric row of a :class:`TaskResult` (``ci`` is the 95% interval; ``main`` marks the headline score).
+
+    >>> metric_row("spearman", 0.5, n=10, main=True)["main"]
+    True
+    """
     return {"metric": metric, "section": section, "value": float(value), "ci_low": float(ci[0]),
             "ci_high": float(ci[1]), "n": int(n), "main": bool(main)}
 

@@ -9,14 +9,12 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from forge.bench._analogy import METHODS, evaluate_analogy
-from forge.bench._datasets import (DEFAULT_DATASETS, Dataset, DatasetRecord, available_datasets, expand_names, get_task,
-                                   load_dataset)
-from forge.bench._parsers import AnalogySet
-from forge.bench._polysemy import evaluate_polysemy
+from forge.bench._analogy import METHODS
+from forge.bench._datasets import DEFAULT_DATASETS, Dataset, DatasetRecord, available_datasets, expand_names, get_task
 from forge.bench._report import COLUMNS, Report
 from forge.bench._script import check_scripts, chinese_script
-from forge.bench._similarity import OOV_CHOICES, evaluate_similarity
+from forge.bench._similarity import OOV_CHOICES
+from forge.bench._tasks import DatasetTask, RunOptions, get_task_kind
 from forge.bench._vectors import VectorView, _check_restrict
 from forge.errors import BadInputError, MissingDataError
 
@@ -80,17 +78,20 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
         names, skipped = available_datasets("all")
     else:
         names = expand_names(datasets)
-    # tasks that evaluate themselves (the lab's probes, plugins' tasks); the others are dataset files
-    tasks = [get_task(n) for n in names if not isinstance(get_task(n), DatasetRecord)]
-    names = [n for n in names if isinstance(get_task(n), DatasetRecord)]
+    # dataset records are scored by the task class of their kind; other tasks (the lab's probes, plugins')
+    # evaluate themselves
+    everything = [_as_task(get_task(n)) for n in names]
+    tasks = [t for t in everything if not isinstance(t, DatasetTask)]
     # load (and verify) every dataset before computing anything
-    loaded: list[Dataset] = []
-    for name in names:
+    loaded: list[tuple[DatasetTask, Dataset]] = []
+    for task in everything:
+        if not isinstance(task, DatasetTask):
+            continue
         try:
-            loaded.append(load_dataset(name, download=download, transform=transform))
+            loaded.append((task, task.load(download=download, transform=transform)))
         except MissingDataError as exc:
             if datasets == "all":
-                skipped[name] = str(exc)
+                skipped[task.name] = str(exc)
             else:
                 raise
     if not loaded and not tasks:
@@ -103,26 +104,19 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
         "analogy_methods": list(analogy_methods), "ci": ci, "n_boot": n_boot, "common": common,
         "polysemy": "static encoders: context-free cosine of the two targets; WiC threshold tuned on train",
         "encoders": {name: _encoder_info(enc, views[name]) for name, enc in named.items()},
-        "datasets": {ds.name: _dataset_info(ds) for ds in loaded},
+        "datasets": {ds.name: _dataset_info(ds) for _, ds in loaded},
         "skipped": skipped, "errors": {},
     }
     rows: list[dict[str, Any]] = []
     items: dict[tuple[str, str], dict[str, np.ndarray]] = {}
-    bar = _progress(sum(len(ds) for ds in loaded) * len(named), progress)
+    bar = _progress(sum(len(ds) for _, ds in loaded) * len(named), progress)
     scripts: dict[str, str | None] = {}       # Chinese script of each encoder's vocabulary, when asked
+    options = RunOptions(oov=oov, analogy_methods=analogy_methods, ci=ci, n_boot=n_boot, seed=seed, device=device)
     try:
-        for ds in loaded:
-            subset = _common_subset(ds, views) if common else None
+        for task, ds in loaded:
+            subset = task.common_subset(ds.data, views) if common else None
             for enc_name, view in views.items():
-                if ds.kind == "similarity":
-                    res = evaluate_similarity(view, ds.data, oov=oov, subset=subset, ci=ci, n_boot=n_boot, seed=seed)
-                    bar.update(len(ds))
-                elif ds.kind == "analogy":
-                    data = ds.data if subset is None else _subset_analogy(ds.data, subset)
-                    res = evaluate_analogy(view, data, analogy_methods, device=device, progress=bar)
-                    bar.update(len(ds) - res.n_covered)             # the bar advanced over covered questions
-                else:
-                    res = evaluate_polysemy(view, ds.data, ci=ci, n_boot=n_boot, seed=seed, progress=bar)
+                res = task.evaluate(view, ds.data, options, subset=subset, progress=bar)
                 notes = _result_notes(res)
                 if ds.record.language == "zh" and transform is None:     # Simplified model, Traditional set?
                     if enc_name not in scripts:
@@ -145,8 +139,8 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
             protocol["errors"][enc_name] = (
                 f"{len(view.nonfinite)} word(s) have NaN or infinite vectors and were left out as out of "
                 f"vocabulary: {', '.join(view.nonfinite[:10])}{' ...' if len(view.nonfinite) > 10 else ''}")
-    for task in tasks:
-        task_rows, task_info, task_errors = task.evaluate(named, seed=seed)
+    for other in tasks:
+        task_rows, task_info, task_errors = other.evaluate(named, seed=seed)
         rows += task_rows
         protocol["datasets"].update(task_info)
         protocol["errors"].update(task_errors)
@@ -224,28 +218,11 @@ def _dataset_info(ds: Dataset) -> dict[str, Any]:
             "citation": r.citation, "licence": r.licence}
 
 
-def _common_subset(ds: Dataset, views: dict[str, VectorView]) -> np.ndarray | None:
-    if ds.kind == "similarity":
-        for v in views.values():
-            v.screen()
-        masks = [(v.lookups(ds.data.word1) >= 0) & (v.lookups(ds.data.word2) >= 0) for v in views.values()]
-    elif ds.kind == "analogy":
-        q = ds.data
-        for v in views.values():
-            v.screen()
-        masks = []
-        for v in views.values():
-            ans = np.array([any(v.lookup(w) is not None for w in a) for a in q.answers], dtype=bool)
-            masks.append((v.lookups(q.a) >= 0) & (v.lookups(q.b) >= 0) & (v.lookups(q.c) >= 0) & ans)
-    else:
-        return None
-    return np.logical_and.reduce(masks)
-
-
-def _subset_analogy(q: AnalogySet, mask: np.ndarray) -> AnalogySet:
-    idx = np.flatnonzero(mask)
-    return AnalogySet([q.a[i] for i in idx], [q.b[i] for i in idx], [q.c[i] for i in idx],
-                      [q.answers[i] for i in idx], [q.sections[i] for i in idx], q.source)
+def _as_task(task: Any) -> Any:
+    """A dataset record as the :class:`DatasetTask` of its kind; any other task as it is."""
+    if isinstance(task, DatasetRecord):
+        return get_task_kind(task.kind)(task)
+    return task
 
 
 class _NoBar:
