@@ -258,7 +258,8 @@ def check_clone_and_params(factory: Factory) -> None:
 
 
 def check_empty_corpus_raises(factory: Factory) -> None:
-    for corpus in ([], [[], []]):
+    empty: tuple[list[list[str]], ...] = ([], [[], []])
+    for corpus in empty:
         try:
             factory().fit(corpus)
         except BadInputError as exc:
@@ -279,7 +280,7 @@ def check_bad_embed_input(factory: Factory) -> None:
 
 
 def check_odd_unicode(factory: Factory) -> None:
-    enc = factory().fit(ListCorpus(TINY_CORPUS.sentences + ODD_UNICODE))
+    enc = factory().fit(ListCorpus([*TINY_CORPUS.sentences, *ODD_UNICODE]))
     odd = [w for w in ODD_UNICODE[0] if w in enc]
     assert odd, "words in unusual scripts must survive fit"
     out = enc.embed([odd])[0]

@@ -216,7 +216,7 @@ def test_run_lab_end_to_end(tmp_path, monkeypatch):
 
 
 def test_order_probes_fall_back_to_vocabulary_words():
-    enc = forge.create("onehot").fit([["w%d" % i for i in range(12)]] * 2)    # no lab word in its vocabulary
+    enc = forge.create("onehot").fit([[f"w{i}" for i in range(12)]] * 2)    # no lab word in its vocabulary
     res = run_probes({"onehot": enc}, ["probe-order", "probe-left-context"], QUICK)
     assert _values(res, "identical_fraction", "50 sentences x 3 permutations")["onehot"] == 1.0
     assert _values(res, "cosine_distance_mean", "all pairs")["onehot"] == 0.0

@@ -11,9 +11,8 @@ from __future__ import annotations
 import bz2
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable
 
 from forge._catalogue import Registry
 from forge._paths import cache_dir, data_dir
@@ -215,7 +214,8 @@ def _brown_tokens(line: str) -> list[str]:
 @register_corpus("brown", "Brown corpus (NLTK's brown.zip, 1.16M tokens), tags removed, lower-cased")
 def _brown(split: str | None = None) -> Corpus:
     _check_split("brown", split, ("train",), "train")
-    path = _data_file("brown", ["brown/brown.zip"], "Get brown.zip from the nltk/nltk_data repository (packages/corpora).")
+    path = _data_file("brown", ["brown/brown.zip"],
+                      "Get brown.zip from the nltk/nltk_data repository (packages/corpora).")
     return ZipLinesCorpus(path, lambda name: Path(name).name[:2].isalpha() and Path(name).name[2:].isdigit(),
                           _brown_tokens)
 

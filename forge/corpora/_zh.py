@@ -15,7 +15,8 @@ def _need(module: str, package: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise ForgeError(f"Chinese support needs the {package!r} package: pip install 'foundations-forge[zh]'.") from None
+        raise ForgeError(f"Chinese support needs the {package!r} package: "
+                         "pip install 'foundations-forge[zh]'.") from None
 
 
 def jieba_tokenize(text: str, keep_punctuation: bool = False) -> list[str]:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from forge import BaseEncoder, Vocabulary
 from forge._interface import OOV_POLICIES, _check_sentences
 from forge.corpora import as_corpus, gensim_corpus_file
@@ -126,7 +125,7 @@ class FastTextEncoder(BaseEncoder):
         if isinstance(self.bucket, bool) or not isinstance(self.bucket, int) or self.bucket < 0:
             raise BadInputError(f"bucket must be an integer >= 0 (0 turns n-grams off), got {self.bucket!r}.")
 
-    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> "FastTextEncoder":
+    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> FastTextEncoder:
         """Build the vocabulary and train; returns self."""
         from gensim.models import FastText
         self._validate_params()

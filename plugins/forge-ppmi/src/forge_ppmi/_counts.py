@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-
 from forge.errors import BadInputError
 
 __all__ = ["WINDOW_WEIGHTINGS", "window_weights", "count_cooccurrences", "ppmi_matrix"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-
 from forge.errors import BadInputError
 
 __all__ = ["SVD_ALGORITHMS", "truncated_svd"]

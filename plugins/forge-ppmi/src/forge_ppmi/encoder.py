@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from forge import BaseEncoder, Vocabulary
 from forge._interface import OOV_POLICIES
 from forge.corpora import as_corpus
@@ -111,7 +110,7 @@ class PPMIEncoder(BaseEncoder):
         if self.svd not in SVD_ALGORITHMS:
             raise BadInputError(f"svd={self.svd!r} is not known; choose one of {SVD_ALGORITHMS}.")
 
-    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> "PPMIEncoder":
+    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> PPMIEncoder:
         """Count, weight by PPMI and factorise; returns self."""
         self._validate_params()
         corpus = as_corpus(corpus)
