@@ -133,6 +133,11 @@ def plugin_venv(tmp_path_factory) -> Path:
     from importlib.metadata import version
     if importlib.util.find_spec("setuptools") is None:
         pytest.skip("building the example plugins offline (--no-build-isolation) needs setuptools here")
+    # setuptools before 70.1 builds wheels only with the separate `wheel` package (bdist_wheel)
+    if (tuple(int(x) for x in version("setuptools").split(".")[:2]) < (70, 1)
+            and importlib.util.find_spec("wheel") is None):
+        pytest.skip(f"setuptools {version('setuptools')} needs the wheel package to build the example plugins "
+                    "offline; pip install 'setuptools>=70.1' (or wheel)")
     # pip >= 22.3 installs into another interpreter (--python): the venv then needs no pip of its own
     own_pip = tuple(int(x) for x in version("pip").split(".")[:2]) >= (22, 3)
     root = tmp_path_factory.mktemp("plugin-venv")
