@@ -358,7 +358,7 @@ def check_encoder(factory: Factory) -> None:
             raise AssertionError(f"{name} failed: {exc}") from exc
 
 
-def parametrize_with_checks(factories: dict[str, Factory]):
+def parametrize_with_checks(factories: dict[str, Factory]) -> Any:  # a pytest.MarkDecorator
     """A ``pytest.mark.parametrize`` over (encoder, check) pairs; the test receives ``check``."""
     import pytest
     params = []

@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from forge._catalogue import Registry
 from forge._paths import cache_dir, data_dir
@@ -34,7 +35,8 @@ def _validate(name: str, loader: object, where: str) -> object:
 CORPORA = Registry("corpus", group="forge.corpora", validate=_validate)
 
 
-def register_corpus(name: str, description: str, language: str = "en", *, overwrite: bool = False):
+def register_corpus(name: str, description: str, language: str = "en", *,
+                    overwrite: bool = False) -> Callable[[Callable[..., Corpus]], Callable[..., Corpus]]:
     """Decorator registering ``loader(split=..., **kw) -> Corpus`` under ``name``.
 
     A built-in name is never replaced; another taken name only with
@@ -64,7 +66,7 @@ def list_corpora(include_broken: bool = False) -> dict[str, str]:
     return out
 
 
-def load(name: str, split: str | None = None, **kwargs) -> Corpus:
+def load(name: str, split: str | None = None, **kwargs: Any) -> Corpus:
     """Load a named corpus as a restartable stream of token lists.
 
     Examples

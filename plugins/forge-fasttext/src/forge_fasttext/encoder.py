@@ -153,7 +153,7 @@ class FastTextEncoder(BaseEncoder):
         self._set_vectors(model.wv)
         return self
 
-    def _set_vectors(self, kv) -> None:
+    def _set_vectors(self, kv: Any) -> None:  # gensim FastTextKeyedVectors (untyped)
         self.keyed_vectors = kv
         counts = [kv.get_vecattr(w, "count") if "count" in kv.expandos else 0 for w in kv.index_to_key]
         self.vocab_ = Vocabulary(kv.index_to_key, counts)
@@ -252,7 +252,7 @@ def _load_history(path: Path) -> list[dict[str, Any]]:
     raise CorruptModelError(f"{path} is not a valid training history; the model directory is corrupt: save it again.")
 
 
-def _progress_callback(epochs: int, progress: bool | None):
+def _progress_callback(epochs: int, progress: bool | None) -> Any:  # a gensim CallbackAny2Vec
     from gensim.models.callbacks import CallbackAny2Vec
     from tqdm.auto import tqdm
 
@@ -263,10 +263,10 @@ def _progress_callback(epochs: int, progress: bool | None):
             self.history: list[dict[str, Any]] = []
             self.start = time.perf_counter()
 
-        def on_epoch_begin(self, model) -> None:
+        def on_epoch_begin(self, model: Any) -> None:
             self.start = time.perf_counter()
 
-        def on_epoch_end(self, model) -> None:
+        def on_epoch_end(self, model: Any) -> None:
             self.history.append({"epoch": len(self.history) + 1, "seconds": time.perf_counter() - self.start})
             self.bar.update(1)
 

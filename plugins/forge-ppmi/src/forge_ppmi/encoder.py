@@ -141,11 +141,11 @@ class PPMIEncoder(BaseEncoder):
         return self.vectors_
 
     @property
-    def keyed_vectors(self):
+    def keyed_vectors(self) -> Any:  # gensim KeyedVectors (untyped)
         """The vectors as gensim ``KeyedVectors`` (built on first use), for gensim's evaluations."""
         self._check_fitted()
 
-        def build():
+        def build() -> Any:
             from gensim.models import KeyedVectors
             kv = KeyedVectors(self.dim, dtype=np.float32)  # count=0: add_vectors appends
             kv.add_vectors(self.vocab_.words, self.vectors_)
