@@ -347,7 +347,7 @@ class Registry:
         return obj
 
     # ------------------------------------------------------------------ tests
-    def copy(self) -> "Registry":
+    def copy(self) -> Registry:
         """An independent copy (tests register into a copy and restore the original)."""
         new = Registry(self.kind, group=self.group, validate=self._validate)
         new._entries = {n: Entry(e.name, e.target, e.source, dict(e.meta), e.resolved)
@@ -357,7 +357,7 @@ class Registry:
         return new
 
     @contextmanager
-    def isolated(self) -> Iterator["Registry"]:
+    def isolated(self) -> Iterator[Registry]:
         """Within the block, registrations are undone afterwards (for tests and examples)."""
         saved = self.copy()
         try:

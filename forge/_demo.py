@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from forge.bench import Report
 
 __all__ = ["run_demo", "DEMO_PARAMS", "mean_random_cosine"]
 
@@ -102,7 +105,7 @@ def score_table(report: Any) -> str:
 def run_demo(corpus: str = "gensim-default", encoders: Sequence[str] = DEFAULT_ENCODERS,
              words: Sequence[str] = DEFAULT_WORDS, datasets: Sequence[str] = DEFAULT_DATASETS,
              out: str | None = None, print_fn: Callable[..., None] = print,
-             params: dict[str, dict[str, Any]] | None = None, explain: bool = True):
+             params: dict[str, dict[str, Any]] | None = None, explain: bool = True) -> Report:
     """Train ``encoders`` on ``corpus``, print neighbours and benchmark scores; return the report.
 
     ``params`` overrides :data:`DEMO_PARAMS` per encoder name. With the defaults (one worker, seed 1)

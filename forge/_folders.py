@@ -27,11 +27,11 @@ import secrets
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from glob import escape as glob_escape
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.errors import BadInputError, RecoveredWarning
 
@@ -183,7 +183,7 @@ class FolderLock:
         os.close(self.fd)
         self.fd = None
 
-    def __enter__(self) -> "FolderLock":
+    def __enter__(self) -> FolderLock:
         self.acquire()
         return self
 

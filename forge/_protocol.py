@@ -45,7 +45,7 @@ class Encoder(Protocol):
 
     name: ClassVar[str]
 
-    def fit(self, corpus: Iterable[list[str]]) -> "Encoder":
+    def fit(self, corpus: Iterable[list[str]]) -> Encoder:
         """Learn from a corpus of token lists; validates the parameters; returns ``self``."""
     @property
     def is_fitted(self) -> bool:
@@ -76,9 +76,9 @@ class Encoder(Protocol):
         """The ``topn`` nearest vocabulary words by cosine, without ``word`` itself."""
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         """Constructor arguments, as given."""
-    def set_params(self, **params: Any) -> "Encoder":
+    def set_params(self, **params: Any) -> Encoder:
         """Change constructor arguments (validated by the next ``fit``); returns ``self``."""
-    def clone(self) -> "Encoder":
+    def clone(self) -> Encoder:
         """A new, unfitted encoder with the same parameters."""
     def save(self, path: str | Path) -> Path:
         """Write the encoder to directory ``path`` (``forge.load`` reads it back)."""

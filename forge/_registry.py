@@ -20,7 +20,8 @@ breaks the interface is reported by name and never hides the other encoders.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from forge._catalogue import Registry
 from forge._protocol import check_encoder_class

@@ -10,9 +10,12 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forge.errors import BadInputError, ForgeError
+
+if TYPE_CHECKING:
+    from forge.corpora import Corpus
 
 __all__ = ["main", "parse_params"]
 
@@ -59,7 +62,7 @@ def _corpus_status(name: str) -> str:
     return "available"
 
 
-def _load_corpus(spec: str, tokenizer: str | None):
+def _load_corpus(spec: str, tokenizer: str | None) -> Corpus:
     import forge
     return forge.corpora.open_corpus(spec, tokenizer)
 

@@ -258,7 +258,8 @@ def check_clone_and_params(factory: Factory) -> None:
 
 
 def check_empty_corpus_raises(factory: Factory) -> None:
-    for corpus in ([], [[], []]):
+    empty: tuple[list[list[str]], ...] = ([], [[], []])
+    for corpus in empty:
         try:
             factory().fit(corpus)
         except BadInputError as exc:
@@ -279,7 +280,7 @@ def check_bad_embed_input(factory: Factory) -> None:
 
 
 def check_odd_unicode(factory: Factory) -> None:
-    enc = factory().fit(ListCorpus(TINY_CORPUS.sentences + ODD_UNICODE))
+    enc = factory().fit(ListCorpus([*TINY_CORPUS.sentences, *ODD_UNICODE]))
     odd = [w for w in ODD_UNICODE[0] if w in enc]
     assert odd, "words in unusual scripts must survive fit"
     out = enc.embed([odd])[0]
@@ -357,7 +358,7 @@ def check_encoder(factory: Factory) -> None:
             raise AssertionError(f"{name} failed: {exc}") from exc
 
 
-def parametrize_with_checks(factories: dict[str, Factory]):
+def parametrize_with_checks(factories: dict[str, Factory]) -> Any:  # a pytest.MarkDecorator
     """A ``pytest.mark.parametrize`` over (encoder, check) pairs; the test receives ``check``."""
     import pytest
     params = []

@@ -40,7 +40,7 @@ class Vocabulary:
 
     @classmethod
     def build(cls, corpus: Iterable[Sequence[str]], min_count: int = 1, max_size: int | None = None,
-              specials: Sequence[str] = ()) -> "Vocabulary":
+              specials: Sequence[str] = ()) -> Vocabulary:
         """Count a corpus in one streaming pass and keep the frequent words."""
         if min_count < 1:
             raise BadInputError(f"min_count must be >= 1, got {min_count}.")
@@ -101,7 +101,7 @@ class Vocabulary:
         Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: str | Path) -> "Vocabulary":
+    def load(cls, path: str | Path) -> Vocabulary:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             words, counts, specials = data["words"], data["counts"], data.get("specials", [])

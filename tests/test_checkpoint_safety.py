@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-import forge
-from forge._persist import file_manifest
-from forge.encoders._rnn_checkpoint import trainer_digest
-from forge.errors import BadInputError, CorruptModelError
+pytest.importorskip("torch")  # checkpoints are the recurrent encoders'
+
+import forge  # noqa: E402
+from forge._persist import file_manifest  # noqa: E402
+from forge.encoders._rnn_checkpoint import trainer_digest  # noqa: E402
+from forge.errors import BadInputError, CorruptModelError  # noqa: E402
 
 PARAMS = {"hidden_size": 8, "layers": 1, "batch_size": 4, "dropout": 0.0, "validation": 0.0, "device": "cpu",
           "progress": False, "seed": 1}

@@ -28,8 +28,8 @@ from forge.corpora import TextCorpus, ZipLinesCorpus, gensim_corpus_file
 from forge.errors import ForgeError
 
 # 60 inputs per property in the suite; FORGE_FUZZ_EXAMPLES=2000 for a longer attack run
-FUZZ = settings(max_examples=int(os.environ.get("FORGE_FUZZ_EXAMPLES", "60")), derandomize=True, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(max_examples=int(os.environ.get("FORGE_FUZZ_EXAMPLES", "60")), derandomize=True, deadline=None,
+                database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 TRIED: Counter[str] = Counter()  # inputs per property, printed with -s (for the closing note)
 
 WORDS = st.sampled_from(["the", "King", "café", "日本語", "naïve", "a-b", "don't", "x" * 40, "🙂", "e\u0301"])

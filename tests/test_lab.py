@@ -31,6 +31,7 @@ def _one_torch_thread():
 
 @pytest.fixture(scope="module")
 def _fitted(_one_torch_thread):
+    pytest.importorskip("torch", reason="the lab's recurrent encoders need the torch extra")
     corpus = _corpus()
     small = {"hidden_size": 8, "layers": 1, "batch_size": 32, "dropout": 0.0, "validation": 0.0, "device": "cpu",
              "progress": False, "seed": 0}
@@ -131,6 +132,7 @@ def test_claim2_related_pairs_and_analogies_run(encoders):
 
 
 def test_claim7_recall_task_and_vanishing_gradient():
+    pytest.importorskip("torch", reason="the lab's recurrent encoders need the torch extra")
     from forge.lab._probe_memory import recall_batch, recall_curve
     tokens, keys = recall_batch(np.random.default_rng(0), 4, 6)
     assert tokens.shape == (4, 8) and np.array_equal(tokens[:, 0], keys + 1)
@@ -189,6 +191,7 @@ def test_cli_lists_probes(capsys):
 @pytest.mark.slow
 def test_run_lab_end_to_end(tmp_path, monkeypatch):
     """The wiring of run_lab (train, probe, report) with every size made tiny."""
+    pytest.importorskip("torch", reason="the lab's recurrent encoders need the torch extra")
     from forge.corpora import ListCorpus
     from forge.errors import MissingDataError
     from forge.lab import _probe_memory, _probe_speed, _run, _sentences
@@ -216,7 +219,7 @@ def test_run_lab_end_to_end(tmp_path, monkeypatch):
 
 
 def test_order_probes_fall_back_to_vocabulary_words():
-    enc = forge.create("onehot").fit([["w%d" % i for i in range(12)]] * 2)    # no lab word in its vocabulary
+    enc = forge.create("onehot").fit([[f"w{i}" for i in range(12)]] * 2)    # no lab word in its vocabulary
     res = run_probes({"onehot": enc}, ["probe-order", "probe-left-context"], QUICK)
     assert _values(res, "identical_fraction", "50 sentences x 3 permutations")["onehot"] == 1.0
     assert _values(res, "cosine_distance_mean", "all pairs")["onehot"] == 0.0

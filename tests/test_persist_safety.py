@@ -318,6 +318,7 @@ RNN = {"hidden_size": 8, "layers": 1, "batch_size": 8, "dropout": 0.0, "validati
 
 
 def test_sigkill_in_the_checkpoint_rename_window_then_resume_recovers(tmp_path):
+    pytest.importorskip("torch", reason="recurrent checkpoints need the torch extra")
     ckpt = tmp_path / "ckpt"
     forge.create("lstm", epochs=1, checkpoint_dir=str(ckpt), **RNN).fit(CORPUS)
     action = (f"forge.create('lstm', epochs=2, resume=True, checkpoint_dir={str(ckpt)!r}, **{RNN!r})"
@@ -355,6 +356,7 @@ def test_an_edited_config_is_refused_then_validated_as_fit_validates(w2v, tmp_pa
 
 @pytest.fixture(scope="module")
 def lstm_dir(tmp_path_factory):
+    pytest.importorskip("torch", reason="the recurrent encoders need the torch extra")
     path = tmp_path_factory.mktemp("lstm") / "m"
     forge.create("lstm", epochs=1, **RNN).fit(CORPUS).save(path)
     return path

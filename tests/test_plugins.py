@@ -133,6 +133,11 @@ def plugin_venv(tmp_path_factory) -> Path:
     from importlib.metadata import version
     if importlib.util.find_spec("setuptools") is None:
         pytest.skip("building the example plugins offline (--no-build-isolation) needs setuptools here")
+    # setuptools before 70.1 builds wheels only with the separate `wheel` package (bdist_wheel)
+    if (tuple(int(x) for x in version("setuptools").split(".")[:2]) < (70, 1)
+            and importlib.util.find_spec("wheel") is None):
+        pytest.skip(f"setuptools {version('setuptools')} needs the wheel package to build the example plugins "
+                    "offline; pip install 'setuptools>=70.1' (or wheel)")
     # pip >= 22.3 installs into another interpreter (--python): the venv then needs no pip of its own
     own_pip = tuple(int(x) for x in version("pip").split(".")[:2]) >= (22, 3)
     root = tmp_path_factory.mktemp("plugin-venv")
@@ -175,7 +180,7 @@ def _in_venv(python: Path, code: str) -> str:
 
 def test_installed_plugin_is_listed_and_conforms(plugin_venv):
     listing = _run([str(plugin_venv), "-m", "forge", "list"], cwd=plugin_venv.parent).stdout
-    lines = {l.split()[0]: l for l in listing.splitlines() if l.startswith("  ")}
+    lines = {line.split()[0]: line for line in listing.splitlines() if line.startswith("  ")}
     assert "random" in lines and "chance" in lines["random"] and "BROKEN" not in lines["random"]
     assert "onehot" in lines and "skipgram" in lines, "the built-ins are still listed"
     out = _in_venv(plugin_venv, """
@@ -191,9 +196,10 @@ def test_installed_plugin_is_listed_and_conforms(plugin_venv):
 def test_broken_plugins_are_reported_and_do_not_hide_others(plugin_venv):
     listing = _run([str(plugin_venv), "-m", "forge", "list"], cwd=plugin_venv.parent).stdout
     assert "random" in listing and "onehot" in listing
-    broken_lines = [l for l in listing.splitlines() if "BROKEN" in l]
-    assert any(l.split()[0] == "brokenimport" and "forge_no_such_dependency_xyz" in l for l in broken_lines)
-    assert any(l.split()[0] == "wronginterface" and "missing:" in l and "vector" in l for l in broken_lines)
+    broken_lines = [line for line in listing.splitlines() if "BROKEN" in line]
+    assert any(line.split()[0] == "brokenimport" and "forge_no_such_dependency_xyz" in line for line in broken_lines)
+    assert any(line.split()[0] == "wronginterface" and "missing:" in line and "vector" in line
+               for line in broken_lines)
     report = json.loads(_in_venv(plugin_venv, """
         import json, forge
         from forge.errors import PluginError

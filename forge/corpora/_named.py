@@ -12,9 +12,9 @@ import bz2
 import lzma
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 from forge._catalogue import Registry
 from forge._paths import cache_dir, data_dir
@@ -36,7 +36,8 @@ def _validate(name: str, loader: object, where: str) -> object:
 CORPORA = Registry("corpus", group="forge.corpora", validate=_validate)
 
 
-def register_corpus(name: str, description: str, language: str = "en", *, overwrite: bool = False):
+def register_corpus(name: str, description: str, language: str = "en", *,
+                    overwrite: bool = False) -> Callable[[Callable[..., Corpus]], Callable[..., Corpus]]:
     """Decorator registering ``loader(split=..., **kw) -> Corpus`` under ``name``.
 
     A built-in name is never replaced; another taken name only with
@@ -66,7 +67,7 @@ def list_corpora(include_broken: bool = False) -> dict[str, str]:
     return out
 
 
-def load(name: str, split: str | None = None, **kwargs) -> Corpus:
+def load(name: str, split: str | None = None, **kwargs: Any) -> Corpus:
     """Load a named corpus as a restartable stream of token lists.
 
     Examples
@@ -217,7 +218,8 @@ def _brown_tokens(line: str) -> list[str]:
 @register_corpus("brown", "Brown corpus (NLTK's brown.zip, 1.16M tokens), tags removed, lower-cased")
 def _brown(split: str | None = None) -> Corpus:
     _check_split("brown", split, ("train",), "train")
-    path = _data_file("brown", ["brown/brown.zip"], "Get brown.zip from the nltk/nltk_data repository (packages/corpora).")
+    path = _data_file("brown", ["brown/brown.zip"],
+                      "Get brown.zip from the nltk/nltk_data repository (packages/corpora).")
     return ZipLinesCorpus(path, lambda name: Path(name).name[:2].isalpha() and Path(name).name[2:].isdigit(),
                           _brown_tokens)
 

@@ -15,9 +15,10 @@ import lzma
 import re
 import stat as stat_module
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from forge.corpora._tokenizers import Tokenizer, get_tokenizer
 from forge.errors import BadInputError, MissingDataError
@@ -25,7 +26,7 @@ from forge.errors import BadInputError, MissingDataError
 __all__ = ["Corpus", "TextCorpus", "ListCorpus", "as_corpus"]
 
 CHUNK_CHARS = 1 << 20
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+_OPENERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
 class Corpus:
@@ -121,7 +122,8 @@ class TextCorpus(Corpus):
                                 f"such as 'utf-8' or 'latin-1'.") from None
 
     def __repr__(self) -> str:
-        return f"TextCorpus({[str(f) for f in self.files][:3]}{'...' if len(self.files) > 3 else ''}, tokenizer={self.tokenizer!r})"
+        more = "..." if len(self.files) > 3 else ""
+        return f"TextCorpus({[str(f) for f in self.files][:3]}{more}, tokenizer={self.tokenizer!r})"
 
     def __iter__(self) -> Iterator[list[str]]:
         tok = get_tokenizer(self.tokenizer)
@@ -221,7 +223,7 @@ def max_tokens_per_line(path: Path) -> int:
 _SCAN_CACHE: dict[tuple[str, int, int, str], LineFileStats] = {}
 
 
-def as_corpus(data: Iterable[Sequence[str]] | str | Path) -> Iterable[list[str]]:
+def as_corpus(data: Iterable[Sequence[str]] | str | Path) -> Iterable[Sequence[str]]:
     """Accept a corpus object, a path (read with ``TextCorpus``) or a list of sentences."""
     if isinstance(data, (str, Path)):
         return TextCorpus(data)
@@ -269,7 +271,7 @@ def _file_kind(path: Path) -> str:
 
 def _open_text(path: Path, encoding: str) -> io.TextIOBase:
     opener = _OPENERS.get(path.suffix, open)
-    return opener(path, "rt", encoding=encoding, newline=None)  # type: ignore[call-overload]
+    return opener(path, "rt", encoding=encoding, newline=None)
 
 
 def _read_lines(path: Path, encoding: str) -> Iterator[str]:
@@ -316,5 +318,5 @@ def _decode_error(path: Path, encoding: str, line_no: int, exc: UnicodeError) ->
     detail = (f"{exc.reason} at byte {exc.start} of a chunk" if isinstance(exc, UnicodeDecodeError)
               else str(exc))
     return BadInputError(f"{path} is not valid {encoding} text near line {line_no} ({detail}); is it a binary "
-                         f"file? Pass encoding=... if it is text in another encoding (a UTF-16 file must be converted to UTF-8 or read with "
-                         f"encoding='utf-16').")
+                         "file? Pass encoding=... if it is text in another encoding (a UTF-16 file must be "
+                         "converted to UTF-8 or read with encoding='utf-16').")

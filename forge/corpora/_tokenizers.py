@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
+from typing import overload
 
 from forge._catalogue import Registry
 from forge.errors import BadInputError, UnknownNameError
@@ -40,7 +41,15 @@ TOKENIZERS.register("whitespace", whitespace_tokenize, builtin=True)
 TOKENIZERS.register_lazy("jieba", "forge.corpora._zh:jieba_tokenize", builtin=True)   # needs the forge[zh] extra
 
 
-def register_tokenizer(name: str, func: Tokenizer | None = None, *, overwrite: bool = False):
+@overload
+def register_tokenizer(name: str, func: Tokenizer, *, overwrite: bool = False) -> Tokenizer: ...
+@overload
+def register_tokenizer(name: str, func: None = None, *,
+                       overwrite: bool = False) -> Callable[[Tokenizer], Tokenizer]: ...
+
+
+def register_tokenizer(name: str, func: Tokenizer | None = None, *,
+                       overwrite: bool = False) -> Tokenizer | Callable[[Tokenizer], Tokenizer]:
     """Register ``func`` (or decorate it) as tokenizer ``name``.
 
     A built-in name is never replaced; another taken name only with

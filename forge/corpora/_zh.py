@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from types import ModuleType
+from typing import Any
 
 from forge.errors import ForgeError
 
 __all__ = ["jieba_tokenize", "is_punctuation", "to_simplified", "to_traditional"]
 
 
-def _need(module: str, package: str):
+def _need(module: str, package: str) -> ModuleType:
     import importlib
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise ForgeError(f"Chinese support needs the {package!r} package: pip install 'foundations-forge[zh]'.") from None
+        raise ForgeError(f"Chinese support needs the {package!r} package: "
+                         "pip install 'foundations-forge[zh]'.") from None
 
 
 def jieba_tokenize(text: str, keep_punctuation: bool = False) -> list[str]:
@@ -57,7 +60,7 @@ def is_punctuation(token: str) -> bool:
 
 
 @lru_cache(maxsize=2)
-def _converter(config: str):
+def _converter(config: str) -> Any:  # an opencc.OpenCC (untyped)
     opencc = _need("opencc", "opencc-python-reimplemented")
     return opencc.OpenCC(config)
 

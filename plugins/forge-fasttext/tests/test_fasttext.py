@@ -6,12 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import forge
 import numpy as np
 import pytest
-
-import forge
 from forge.errors import BadInputError, CorruptModelError, OutOfVocabularyError
 from forge.testing import TINY_CORPUS, UNSEEN, fitted, parametrize_with_checks
+
 from forge_fasttext import FastTextEncoder
 
 
@@ -36,7 +36,7 @@ def test_registered_through_entry_point():
 
 def test_forge_list_shows_it():
     out = subprocess.run([sys.executable, "-m", "forge", "list"], capture_output=True, text=True, check=True).stdout
-    assert any(l.strip().startswith("fasttext ") and "BROKEN" not in l for l in out.splitlines())
+    assert any(line.strip().startswith("fasttext ") and "BROKEN" not in line for line in out.splitlines())
 
 
 # ------------------------------------------------------------ open vocabulary

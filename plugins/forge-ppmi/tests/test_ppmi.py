@@ -5,13 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import forge
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
-import forge
 from forge.errors import BadInputError, CorruptModelError
 from forge.testing import TINY_CORPUS, parametrize_with_checks
+
 from forge_ppmi import PPMIEncoder, count_cooccurrences, ppmi_matrix, truncated_svd, window_weights
 
 
@@ -32,7 +32,7 @@ def test_registered_through_entry_point():
 
 def test_forge_list_shows_it():
     out = subprocess.run([sys.executable, "-m", "forge", "list"], capture_output=True, text=True, check=True).stdout
-    line = next(l for l in out.splitlines() if l.strip().startswith("ppmi "))
+    line = next(row for row in out.splitlines() if row.strip().startswith("ppmi "))
     assert "PMI" in line and "BROKEN" not in line
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from forge import BaseEncoder, Vocabulary
 from forge._interface import OOV_POLICIES, _check_sentences
 from forge.corpora import as_corpus, gensim_corpus_file
@@ -126,7 +125,7 @@ class FastTextEncoder(BaseEncoder):
         if isinstance(self.bucket, bool) or not isinstance(self.bucket, int) or self.bucket < 0:
             raise BadInputError(f"bucket must be an integer >= 0 (0 turns n-grams off), got {self.bucket!r}.")
 
-    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> "FastTextEncoder":
+    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> FastTextEncoder:
         """Build the vocabulary and train; returns self."""
         from gensim.models import FastText
         self._validate_params()
@@ -154,7 +153,7 @@ class FastTextEncoder(BaseEncoder):
         self._set_vectors(model.wv)
         return self
 
-    def _set_vectors(self, kv) -> None:
+    def _set_vectors(self, kv: Any) -> None:  # gensim FastTextKeyedVectors (untyped)
         self.keyed_vectors = kv
         counts = [kv.get_vecattr(w, "count") if "count" in kv.expandos else 0 for w in kv.index_to_key]
         self.vocab_ = Vocabulary(kv.index_to_key, counts)
@@ -253,7 +252,7 @@ def _load_history(path: Path) -> list[dict[str, Any]]:
     raise CorruptModelError(f"{path} is not a valid training history; the model directory is corrupt: save it again.")
 
 
-def _progress_callback(epochs: int, progress: bool | None):
+def _progress_callback(epochs: int, progress: bool | None) -> Any:  # a gensim CallbackAny2Vec
     from gensim.models.callbacks import CallbackAny2Vec
     from tqdm.auto import tqdm
 
@@ -264,10 +263,10 @@ def _progress_callback(epochs: int, progress: bool | None):
             self.history: list[dict[str, Any]] = []
             self.start = time.perf_counter()
 
-        def on_epoch_begin(self, model) -> None:
+        def on_epoch_begin(self, model: Any) -> None:
             self.start = time.perf_counter()
 
-        def on_epoch_end(self, model) -> None:
+        def on_epoch_end(self, model: Any) -> None:
             self.history.append({"epoch": len(self.history) + 1, "seconds": time.perf_counter() - self.start})
             self.bar.update(1)
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
-
 from forge.errors import BadInputError
 
 __all__ = ["WINDOW_WEIGHTINGS", "window_weights", "count_cooccurrences", "ppmi_matrix"]
@@ -91,7 +91,8 @@ def _count_block(sentences: list[np.ndarray], n_words: int, window: int, weights
     return block.tocsr()  # sums duplicate (word, context) pairs
 
 
-def ppmi_matrix(counts: sp.spmatrix, cds: float = 0.75, neg: float = 1.0, dtype=np.float32) -> sp.csr_matrix:
+def ppmi_matrix(counts: sp.spmatrix, cds: float = 0.75, neg: float = 1.0,
+                dtype: npt.DTypeLike = np.float32) -> sp.csr_matrix:
     """Positive (shifted) PMI with context-distribution smoothing.
 
     ``PPMI(w, c) = max(0, log(#(w,c) / #(w) * sum_c' #(c')^a / #(c)^a) - log(neg))``

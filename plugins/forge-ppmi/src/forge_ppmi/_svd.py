@@ -7,9 +7,11 @@ positive) so that a given seed always gives the same vectors.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
-
 from forge.errors import BadInputError
 
 __all__ = ["SVD_ALGORITHMS", "truncated_svd"]
@@ -57,7 +59,7 @@ def truncated_svd(matrix: sp.spmatrix, k: int, algorithm: str = "randomized", n_
     return u * signs, s
 
 
-def _single_threaded_blas():
+def _single_threaded_blas() -> AbstractContextManager[Any]:
     """One BLAS thread for the tall-and-thin dense steps.
 
     The sparse products dominate and are single-threaded anyway; the dense

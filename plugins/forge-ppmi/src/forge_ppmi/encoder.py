@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from forge import BaseEncoder, Vocabulary
 from forge._interface import OOV_POLICIES
 from forge.corpora import as_corpus
@@ -111,7 +110,7 @@ class PPMIEncoder(BaseEncoder):
         if self.svd not in SVD_ALGORITHMS:
             raise BadInputError(f"svd={self.svd!r} is not known; choose one of {SVD_ALGORITHMS}.")
 
-    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> "PPMIEncoder":
+    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> PPMIEncoder:
         """Count, weight by PPMI and factorise; returns self."""
         self._validate_params()
         corpus = as_corpus(corpus)
@@ -142,11 +141,11 @@ class PPMIEncoder(BaseEncoder):
         return self.vectors_
 
     @property
-    def keyed_vectors(self):
+    def keyed_vectors(self) -> Any:  # gensim KeyedVectors (untyped)
         """The vectors as gensim ``KeyedVectors`` (built on first use), for gensim's evaluations."""
         self._check_fitted()
 
-        def build():
+        def build() -> Any:
             from gensim.models import KeyedVectors
             kv = KeyedVectors(self.dim, dtype=np.float32)  # count=0: add_vectors appends
             kv.add_vectors(self.vocab_.words, self.vectors_)
