@@ -34,7 +34,7 @@ from forge._paths import cache_dir, data_dir
 from forge.bench import _checksums as C
 from forge.bench import _parsers as P
 from forge.bench._formats import FORMATS, get_format
-from forge.bench._tasks import _KINDS, DatasetTask, get_task_kind
+from forge.bench._tasks import _KINDS, DatasetTask, get_task_kind, set_record_loader
 from forge.errors import BadInputError, MissingDataError, PluginError, UnknownNameError
 
 __all__ = ["DatasetRecord", "Dataset", "FORMATS", "KINDS", "register_dataset", "get_record", "get_task",
@@ -536,6 +536,9 @@ def load_record(record: DatasetRecord, download: bool = False,
     if fn is not None:
         data = get_task_kind(record.kind).transform(data, fn)
     return Dataset(record, data, digest, paths, origin)
+
+
+set_record_loader(load_record)
 
 
 # ----------------------------------------------------------------- internals

@@ -102,8 +102,9 @@ class DatasetTask:
 
     def load(self, *, download: bool = False, transform: Any = None) -> Any:
         """The verified, parsed :class:`forge.bench.Dataset` (see :func:`forge.bench.load_dataset`)."""
-        from forge.bench._datasets import load_record  # (the loader knows the task kinds, for transform)
-        return load_record(self.record, download=download, transform=transform)
+        if _LOADER is None:  # set by forge.bench._datasets, which every path to a DatasetTask imports
+            raise RuntimeError("forge.bench._datasets is not imported: import forge.bench first")
+        return _LOADER(self.record, download=download, transform=transform)
 
     def evaluate(self, view: VectorView, data: Any, options: RunOptions, *, subset: np.ndarray | None = None,
                  progress: Any = None) -> TaskResult:
@@ -136,6 +137,17 @@ def _validate_kind(name: str, cls: Any, where: str) -> Any:
     if cls.kind != name:
         raise PluginError(f"{where}: the class says kind={cls.kind!r}; register it under that name.")
     return cls
+
+
+# the record loader (forge.bench._datasets.load_record), registered by that module when it is imported: it
+# sits above this one (it knows the task kinds, for transform), so it plugs in here instead of being imported
+_LOADER: Any = None
+
+
+def set_record_loader(loader: Any) -> None:
+    """Install the function :meth:`DatasetTask.load` calls (``forge.bench._datasets.load_record``)."""
+    global _LOADER
+    _LOADER = loader
 
 
 # task kind -> DatasetTask subclass; the built-ins are imported when first asked for
