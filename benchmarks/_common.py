@@ -12,12 +12,14 @@ RESULTS = Path(__file__).parent / "results"
 
 def machine() -> str:
     import os
+
     return f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"
 
 
 def write(frame: pd.DataFrame, name: str, title: str, notes: str = "") -> Path:
     """Write ``results/<name>.csv`` and ``results/<name>.md`` and print the table."""
     from forge._persist import atomic_file
+
     RESULTS.mkdir(exist_ok=True)
     with atomic_file(RESULTS / f"{name}.csv", "w") as handle:
         frame.to_csv(handle, index=False)

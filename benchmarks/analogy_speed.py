@@ -45,18 +45,23 @@ def _vectors(args):
     from gensim.models import KeyedVectors
 
     import forge
+
     if args.vectors == "text8" and args.model:
         enc = forge.load(args.model)
         return enc.keyed_vectors, f"skipgram text8-prefix (saved model {args.model})"
     if args.vectors == "text8":
         corpus = forge.corpora.load("text8")
         t = time.perf_counter()
-        enc = forge.create("skipgram", vector_size=args.dim, epochs=args.epochs, min_count=5, workers=2, seed=1,
-                           progress=False).fit(corpus)
-        print(f"trained skip-gram on text8 prefix in {time.perf_counter() - t:.1f} s: "
-              f"{len(enc.vocabulary)} words x {enc.dim}")
+        enc = forge.create(
+            "skipgram", vector_size=args.dim, epochs=args.epochs, min_count=5, workers=2, seed=1, progress=False
+        ).fit(corpus)
+        print(
+            f"trained skip-gram on text8 prefix in {time.perf_counter() - t:.1f} s: "
+            f"{len(enc.vocabulary)} words x {enc.dim}"
+        )
         return enc.keyed_vectors, f"skipgram text8-prefix dim={args.dim} epochs={args.epochs}"
     from forge.bench import load_dataset
+
     qs = load_dataset("google-analogy").data
     words = list(dict.fromkeys(w.lower() for w in qs.a + qs.b + qs.c + [a[0] for a in qs.answers]))
     words += [f"filler{i}" for i in range(max(0, args.vocab - len(words)))]
@@ -70,6 +75,7 @@ def _near_ties(kv, path: Path, eps: float = 1e-6) -> set[tuple[str, tuple[str, s
     """(section, question) of covered questions whose best two candidates score within ``eps`` (untimed)."""
     from forge.bench._analogy_kernel import solve_analogies
     from forge.bench._gensim_eval import _banned, _ok_vocab, _words_and_unit
+
     words, unit = _words_and_unit(kv, 300000)
     ok = _ok_vocab(words, True)
     section, quads = "", []
@@ -135,28 +141,46 @@ def main(argv: list[str] | None = None) -> int:
         for q in set(g_sec["correct"]) ^ set(f_sec["correct"]):
             if (g_sec["section"], q) not in near and g_sec["section"] != "Total accuracy":
                 differ.append((g_sec["section"], q))
-    print(f"near-ties (best two candidates within 1e-6): {len(near)} of {g_n} covered questions; "
-          f"answered differently by forge and gensim: {len(differ)} outside the near-ties")
+    print(
+        f"near-ties (best two candidates within 1e-6): {len(near)} of {g_n} covered questions; "
+        f"answered differently by forge and gensim: {len(differ)} outside the near-ties"
+    )
     assert f_n == g_n, f"covered questions differ: forge {f_n}, gensim {g_n}"
     assert not differ, f"answers differ on questions that are not near-ties: {differ[:5]}"
     ratio = t_gensim / t_forge
     print(f"vectors: {label}; questions: {len(questions)} ({g_n} covered)")
     print(f"gensim evaluate_word_analogies: {t_gensim:8.2f} s  accuracy {score:.4f} ({g_correct}/{g_n})")
     print(f"forge  evaluate_word_analogies: {t_forge:8.2f} s  accuracy {f_score:.4f} ({f_correct}/{f_n})")
-    print(f"speed ratio: forge is {ratio:.1f}x faster (target >= 20x on CPU); best of {args.repeat}, "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    record = {"vectors": label, "vocab": len(kv), "dim": kv.vector_size, "questions": len(questions),
-              "covered": g_n, "correct": g_correct, "forge_correct": f_correct, "near_ties": len(near),
-              "accuracy": score, "gensim_s": round(t_gensim, 3),
-              "forge_s": round(t_forge, 3), "ratio": round(ratio, 2), "repeat": args.repeat,
-              "load_average": os.getloadavg()[0], "cpus": os.cpu_count(),
-              "machine": platform.processor() or platform.machine(), "python": sys.version.split()[0],
-              "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    print(
+        f"speed ratio: forge is {ratio:.1f}x faster (target >= 20x on CPU); best of {args.repeat}, "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    record = {
+        "vectors": label,
+        "vocab": len(kv),
+        "dim": kv.vector_size,
+        "questions": len(questions),
+        "covered": g_n,
+        "correct": g_correct,
+        "forge_correct": f_correct,
+        "near_ties": len(near),
+        "accuracy": score,
+        "gensim_s": round(t_gensim, 3),
+        "forge_s": round(t_forge, 3),
+        "ratio": round(ratio, 2),
+        "repeat": args.repeat,
+        "load_average": os.getloadavg()[0],
+        "cpus": os.cpu_count(),
+        "machine": platform.processor() or platform.machine(),
+        "python": sys.version.split()[0],
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     history = json.loads(out.read_text()) if out.exists() else []
     history.append(record)
     from forge._persist import atomic_file
+
     with atomic_file(out) as fh:
         json.dump(history, fh, indent=1)
     print(f"wrote {out}")

@@ -28,8 +28,11 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-       "OMP_NUM_THREADS": "1"}
+ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    "OMP_NUM_THREADS": "1",
+}
 
 SAVER = textwrap.dedent("""
     import sys, numpy as np, forge
@@ -69,6 +72,7 @@ def _leftovers(folder: Path, name: str) -> list[str]:
 
 def kills(n: int, rng: random.Random) -> dict[str, int]:
     import forge
+
     out = {"kills": 0, "recovered": 0, "load_failed": 0, "user_files_lost": 0, "leftovers_after_next_save": 0}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -109,9 +113,12 @@ def ckpt_kills(n: int, rng: random.Random) -> dict[str, int]:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             out["kills"] += 1
-            check = subprocess.run([sys.executable, "-W", "always", "-c",
-                                    TRAINER.replace("epochs=50", "epochs=1"), str(ckpt)], env=ENV,
-                                   capture_output=True, text=True)
+            check = subprocess.run(
+                [sys.executable, "-W", "always", "-c", TRAINER.replace("epochs=50", "epochs=1"), str(ckpt)],
+                env=ENV,
+                capture_output=True,
+                text=True,
+            )
             out["resume_failed"] += check.returncode != 0
             out["recovered"] += "restored" in check.stderr
     return out
@@ -121,9 +128,16 @@ def races(racers: int, saves: int) -> dict[str, int]:
     out = {"saves": 0, "ok": 0, "forge_errors": 0, "crashed_processes": 0, "leftovers": 0}
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "m"
-        procs = [subprocess.Popen([sys.executable, "-c", RACER, str(target), f"w{i}", str(saves)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-                 for i in range(racers)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", RACER, str(target), f"w{i}", str(saves)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=ENV,
+            )
+            for i in range(racers)
+        ]
         for proc in procs:
             stdout, _ = proc.communicate()
             if proc.returncode != 0:
@@ -138,7 +152,7 @@ def races(racers: int, saves: int) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:]] + [30, 10, 4][len(sys.argv) - 1:]
+    args = [int(a) for a in sys.argv[1:]] + [30, 10, 4][len(sys.argv) - 1 :]
     rng = random.Random(9)
     result = {"kills": kills(args[0], rng), "ckpt_kills": ckpt_kills(args[1], rng), "races": races(args[2], 200)}
     print(json.dumps(result, indent=1))

@@ -31,8 +31,10 @@ def main(argv: list[str]) -> int:
     if device == "cuda":
         ok, why = cuda_available()
         if not ok:
-            print(f"SKIPPED (device cuda): {why}; nothing was run. Use the -cpu environment, or run on a "
-                  f"machine with an NVIDIA GPU and the CUDA build of torch.")
+            print(
+                f"SKIPPED (device cuda): {why}; nothing was run. Use the -cpu environment, or run on a "
+                f"machine with an NVIDIA GPU and the CUDA build of torch."
+            )
             return 0
         print(f"device cuda: {why}")
     return subprocess.call(command)

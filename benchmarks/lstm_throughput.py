@@ -114,6 +114,7 @@ class RawLM(nn.Module):
                 for cell in self.cells:
                     x = cell(x)
                 return x
+
             self.run = run
         self.out = nn.Linear(hidden, vocab)
 
@@ -125,21 +126,22 @@ def raw_tokens_per_s(sentences, args, impl: str, device: str) -> float:
     words = {w: i for i, w in enumerate(sorted({w for s in sentences for w in s}))}
     eos = len(words)
     stream = torch.tensor([i for s in sentences for i in [*(words[w] for w in s), eos]], dtype=torch.long)
-    steps = max(2, round(len(stream) / len(sentences)))              # mean sentence length (+ </s>)
+    steps = max(2, round(len(stream) / len(sentences)))  # mean sentence length (+ </s>)
     cols = len(stream) // args.batch
-    data = stream[: cols * args.batch].view(args.batch, cols).to(device)   # (batch, stream)
+    data = stream[: cols * args.batch].view(args.batch, cols).to(device)  # (batch, stream)
     torch.manual_seed(0)
     model = RawLM(len(words) + 1, args.hidden, args.layers, impl).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
-    autocast = torch.autocast(device.split(":")[0], dtype=torch.bfloat16,
-                              enabled=args.precision == "bf16" and device.startswith("cuda"))
+    autocast = torch.autocast(
+        device.split(":")[0], dtype=torch.bfloat16, enabled=args.precision == "bf16" and device.startswith("cuda")
+    )
     tokens = 0
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     sync()
     start = time.perf_counter()
     for i in range(0, cols - 1, steps):
-        x, y = data[:, i:i + steps], data[:, i + 1:i + 1 + steps]
+        x, y = data[:, i : i + steps], data[:, i + 1 : i + 1 + steps]
         x = x[:, : y.shape[1]]
         with autocast:
             logits = model(x)
@@ -155,10 +157,24 @@ def raw_tokens_per_s(sentences, args, impl: str, device: str) -> float:
 
 
 def forge_tokens_per_s(sentences, args, impl: str, device: str) -> tuple[float, float]:
-    enc = forge.create("lstm", hidden_size=args.hidden, layers=args.layers, embedding_dim=args.hidden,
-                       dropout=0.0, validation=0, softmax="full", impl=impl, device=device, epochs=1,
-                       batch_size=args.batch, lr=1e-3, clip_grad=1.0, max_len=1000, progress=False,
-                       precision="bf16" if args.precision == "bf16" and device.startswith("cuda") else "fp32")
+    enc = forge.create(
+        "lstm",
+        hidden_size=args.hidden,
+        layers=args.layers,
+        embedding_dim=args.hidden,
+        dropout=0.0,
+        validation=0,
+        softmax="full",
+        impl=impl,
+        device=device,
+        epochs=1,
+        batch_size=args.batch,
+        lr=1e-3,
+        clip_grad=1.0,
+        max_len=1000,
+        progress=False,
+        precision="bf16" if args.precision == "bf16" and device.startswith("cuda") else "fp32",
+    )
     start = time.perf_counter()
     enc.fit(sentences)
     total = time.perf_counter() - start
@@ -184,8 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     results = Path(args.results) if args.results else RESULTS
     if args.threads:
         torch.set_num_threads(args.threads)
-    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) if args.devices == "auto" else \
-        args.devices.split(",")
+    devices = (
+        ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) if args.devices == "auto" else args.devices.split(",")
+    )
     all_sents, source = load_sentences(args.tokens)
     rows = []
     for device in devices:
@@ -198,32 +215,49 @@ def main(argv: list[str] | None = None) -> int:
             raw_tokens_per_s(sents, args, impl, device)
             forge_tokens_per_s(sents, args, impl, device)
             raw, fg, prep = [], [], []
-            for _ in range(args.repeats):   # alternate, so that a busy moment hits both sides
+            for _ in range(args.repeats):  # alternate, so that a busy moment hits both sides
                 raw.append(raw_tokens_per_s(sents, args, impl, device))
                 rate, pre = forge_tokens_per_s(sents, args, impl, device)
                 fg.append(rate)
                 prep.append(pre)
             paired = statistics.median(f / r for f, r in zip(fg, raw))
-            name = torch.cuda.get_device_name(0) if device.startswith("cuda") else \
-                f"CPU {os.cpu_count()} cores, {torch.get_num_threads()} threads"
-            row = {"date_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M"), "device": name,
-                   "impl": impl, "hidden": args.hidden, "layers": args.layers, "batch": args.batch,
-                   "precision": args.precision if device.startswith("cuda") else "fp32",
-                   "tokens": sum(len(s) + 1 for s in sents), "data": source,
-                   "raw_tok_s": round(statistics.median(raw)), "forge_tok_s": round(statistics.median(fg)),
-                   "ratio": round(statistics.median(fg) / statistics.median(raw), 3),
-                   "paired_ratio": round(paired, 3),
-                   "forge_prep_s": round(statistics.median(prep), 2),
-                   "raw_runs": " ".join(f"{r:.0f}" for r in raw), "forge_runs": " ".join(f"{r:.0f}" for r in fg)}
+            name = (
+                torch.cuda.get_device_name(0)
+                if device.startswith("cuda")
+                else f"CPU {os.cpu_count()} cores, {torch.get_num_threads()} threads"
+            )
+            row = {
+                "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+                "device": name,
+                "impl": impl,
+                "hidden": args.hidden,
+                "layers": args.layers,
+                "batch": args.batch,
+                "precision": args.precision if device.startswith("cuda") else "fp32",
+                "tokens": sum(len(s) + 1 for s in sents),
+                "data": source,
+                "raw_tok_s": round(statistics.median(raw)),
+                "forge_tok_s": round(statistics.median(fg)),
+                "ratio": round(statistics.median(fg) / statistics.median(raw), 3),
+                "paired_ratio": round(paired, 3),
+                "forge_prep_s": round(statistics.median(prep), 2),
+                "raw_runs": " ".join(f"{r:.0f}" for r in raw),
+                "forge_runs": " ".join(f"{r:.0f}" for r in fg),
+            }
             rows.append(row)
-            print(f"{device:5s} {impl:8s} raw {row['raw_tok_s']:>9,} tok/s   forge {row['forge_tok_s']:>9,} tok/s   "
-                  f"ratio {row['ratio']:.3f} (median of paired runs {row['paired_ratio']:.3f})   (forge vocab+encode {row['forge_prep_s']} s; runs raw "
-                  f"[{row['raw_runs']}] forge [{row['forge_runs']}])", flush=True)
+            print(
+                f"{device:5s} {impl:8s} raw {row['raw_tok_s']:>9,} tok/s   forge {row['forge_tok_s']:>9,} tok/s   "
+                f"ratio {row['ratio']:.3f} (median of paired runs {row['paired_ratio']:.3f})   (forge vocab+encode {row['forge_prep_s']} s; runs raw "
+                f"[{row['raw_runs']}] forge [{row['forge_runs']}])",
+                flush=True,
+            )
     if any(r["impl"] == "fused" for r in rows) and any(r["impl"] == "scratch" for r in rows):
         for device in devices:
             by = {r["impl"]: r for r in rows if r["device"].startswith("CPU") == (device == "cpu")}
             if "fused" in by and "scratch" in by:
-                print(f"{device}: fused/scratch speed-up {by['fused']['forge_tok_s'] / by['scratch']['forge_tok_s']:.2f}x")
+                print(
+                    f"{device}: fused/scratch speed-up {by['fused']['forge_tok_s'] / by['scratch']['forge_tok_s']:.2f}x"
+                )
     results.mkdir(parents=True, exist_ok=True)
     csv_path = results / "lstm_throughput.csv"
     new = not csv_path.exists()
@@ -234,13 +268,17 @@ def main(argv: list[str] | None = None) -> int:
         writer.writerows(rows)
     with open(results / "lstm_throughput.md", "a", encoding="utf-8") as out:
         if out.tell() == 0:
-            out.write("# LSTM LM training throughput: forge vs a hand-written PyTorch loop\n\n"
-                      "| date (UTC) | device | impl | hidden x layers | batch | precision | raw tok/s | "
-                      "forge tok/s | forge/raw | paired median |\n|---|---|---|---|---|---|---|---|---|---|\n")
+            out.write(
+                "# LSTM LM training throughput: forge vs a hand-written PyTorch loop\n\n"
+                "| date (UTC) | device | impl | hidden x layers | batch | precision | raw tok/s | "
+                "forge tok/s | forge/raw | paired median |\n|---|---|---|---|---|---|---|---|---|---|\n"
+            )
         for r in rows:
-            out.write(f"| {r['date_utc']} | {r['device']} | {r['impl']} | {r['hidden']}x{r['layers']} | {r['batch']} "
-                      f"| {r['precision']} | {r['raw_tok_s']:,} | {r['forge_tok_s']:,} | {r['ratio']:.3f} "
-                      f"| {r['paired_ratio']:.3f} |\n")
+            out.write(
+                f"| {r['date_utc']} | {r['device']} | {r['impl']} | {r['hidden']}x{r['layers']} | {r['batch']} "
+                f"| {r['precision']} | {r['raw_tok_s']:,} | {r['forge_tok_s']:,} | {r['ratio']:.3f} "
+                f"| {r['paired_ratio']:.3f} |\n"
+            )
     return 0
 
 

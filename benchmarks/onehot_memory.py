@@ -38,7 +38,7 @@ def main() -> None:
         tokens = list(itertools.islice(itertools.cycle(tokens), args.tokens))
     enc = forge.create("onehot").fit([tokens])
     step = args.sentence_length
-    sentences = [tokens[i:i + step] for i in range(0, len(tokens), step)]
+    sentences = [tokens[i : i + step] for i in range(0, len(tokens), step)]
     del tokens
 
     tracemalloc.start()
@@ -53,16 +53,33 @@ def main() -> None:
     csr_unique = sum(unique.values())
     n = sum(m.shape[0] for m in mats)
     dense = n * enc.dim * np.dtype(np.float32).itemsize
-    frame = pd.DataFrame([{"source": source, "tokens": n, "vocabulary": enc.dim, "embed_seconds": seconds,
-                           "csr_bytes": csr, "peak_traced_bytes": peak, "peak_over_csr": peak / csr,
-                           "csr_unique_bytes": csr_unique, "peak_over_csr_unique": peak / csr_unique,
-                           "dense_bytes_would_be": dense, "dense_over_peak": dense / peak}])
-    write(frame, "onehot_memory", "One-hot memory: 1M tokens, peak allocation vs CSR arrays",
-          "peak_traced_bytes is tracemalloc's peak during embed(); it includes the CSR arrays themselves, "
-          "the scipy matrix objects and the temporary index lists. csr_bytes adds up every matrix's data, "
-          "indices and indptr arrays as the user sees them; sentences of equal length share one read-only "
-          "indptr array, so csr_unique_bytes (each buffer counted once) is smaller, and peak_over_csr_unique "
-          "shows the per-matrix overhead (scipy objects, array headers: ~0.6 KB per sentence) against it.")
+    frame = pd.DataFrame(
+        [
+            {
+                "source": source,
+                "tokens": n,
+                "vocabulary": enc.dim,
+                "embed_seconds": seconds,
+                "csr_bytes": csr,
+                "peak_traced_bytes": peak,
+                "peak_over_csr": peak / csr,
+                "csr_unique_bytes": csr_unique,
+                "peak_over_csr_unique": peak / csr_unique,
+                "dense_bytes_would_be": dense,
+                "dense_over_peak": dense / peak,
+            }
+        ]
+    )
+    write(
+        frame,
+        "onehot_memory",
+        "One-hot memory: 1M tokens, peak allocation vs CSR arrays",
+        "peak_traced_bytes is tracemalloc's peak during embed(); it includes the CSR arrays themselves, "
+        "the scipy matrix objects and the temporary index lists. csr_bytes adds up every matrix's data, "
+        "indices and indptr arrays as the user sees them; sentences of equal length share one read-only "
+        "indptr array, so csr_unique_bytes (each buffer counted once) is smaller, and peak_over_csr_unique "
+        "shows the per-matrix overhead (scipy objects, array headers: ~0.6 KB per sentence) against it.",
+    )
 
 
 if __name__ == "__main__":

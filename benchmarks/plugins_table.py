@@ -58,11 +58,11 @@ def plain_text8(workdir: Path, words_per_line: int = 1000) -> forge.corpora.Text
     """
     src = forge.corpora.load("text8").files[0]
     out = workdir / "text8.txt"
-    with (gzip.open(src, "rt", encoding="utf-8") if src.suffix == ".gz" else open(src, encoding="utf-8")) as fin:
+    with gzip.open(src, "rt", encoding="utf-8") if src.suffix == ".gz" else open(src, encoding="utf-8") as fin:
         words = fin.read().split()
     with open(out, "w", encoding="utf-8") as fout:
         for start in range(0, len(words), words_per_line):
-            fout.write(" ".join(words[start:start + words_per_line]) + "\n")
+            fout.write(" ".join(words[start : start + words_per_line]) + "\n")
     return forge.corpora.TextCorpus(out, tokenizer="whitespace")
 
 
@@ -97,13 +97,19 @@ def keyed_vectors(model) -> KeyedVectors:
     return kv
 
 
-HARNESS_NAMES = {"wordsim353": "WordSim-353", "simlex999": "SimLex-999", "men": "MEN", "rw": "RW",
-                 "google-analogy": ANALOGY[0]}
+HARNESS_NAMES = {
+    "wordsim353": "WordSim-353",
+    "simlex999": "SimLex-999",
+    "men": "MEN",
+    "rw": "RW",
+    "google-analogy": ANALOGY[0],
+}
 
 
 def harness_words() -> set[str]:
     """Every (case-folded) word of the harness's copies of the datasets."""
     import forge.bench
+
     words: set[str] = set()
     for name in HARNESS_NAMES:
         data = forge.bench.load_dataset(name).data
@@ -117,6 +123,7 @@ def harness_words() -> set[str]:
 def harness_scores(models: dict) -> pd.DataFrame:
     """Main score and coverage of each (encoder, dataset) from forge.bench.run."""
     import forge.bench
+
     report = forge.bench.run(models, list(HARNESS_NAMES), progress=False)
     report.save(Path(__file__).parent / "results" / "plugins_table_report")
     main = report.frame[report.frame["main"]].copy()
@@ -128,15 +135,30 @@ def score(kv: KeyedVectors, files: dict[str, Path], analogy: Path, n_questions: 
     rows = []
     for name, path in files.items():
         n_pairs = sum(1 for _ in path.open(encoding="utf-8"))
-        _, spearman, oov_pct = kv.evaluate_word_pairs(str(path), delimiter="\t", restrict_vocab=300000,
-                                                      case_insensitive=True, dummy4unknown=False)
-        rows.append({"dataset": name, "metric": "spearman", "value": float(spearman[0]),
-                     "coverage": 1 - oov_pct / 100, "n": n_pairs})
+        _, spearman, oov_pct = kv.evaluate_word_pairs(
+            str(path), delimiter="\t", restrict_vocab=300000, case_insensitive=True, dummy4unknown=False
+        )
+        rows.append(
+            {
+                "dataset": name,
+                "metric": "spearman",
+                "value": float(spearman[0]),
+                "coverage": 1 - oov_pct / 100,
+                "n": n_pairs,
+            }
+        )
     accuracy, sections = kv.evaluate_word_analogies(str(analogy), restrict_vocab=300000, case_insensitive=True)
     total = sections[-1]
     covered = len(total["correct"]) + len(total["incorrect"])
-    rows.append({"dataset": ANALOGY[0], "metric": "accuracy_3cosadd", "value": float(accuracy),
-                 "coverage": covered / n_questions, "n": n_questions})
+    rows.append(
+        {
+            "dataset": ANALOGY[0],
+            "metric": "accuracy_3cosadd",
+            "value": float(accuracy),
+            "coverage": covered / n_questions,
+            "n": n_questions,
+        }
+    )
     return rows
 
 
@@ -148,8 +170,12 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=5)
     parser.add_argument("--min-count", type=int, default=5)
     parser.add_argument("--only", default="ppmi,fasttext,cbow,skipgram", help="comma-separated encoder names")
-    parser.add_argument("--engine", choices=("harness", "gensim"), default="harness",
-                        help="score with forge.bench.run or with gensim's evaluate_* functions")
+    parser.add_argument(
+        "--engine",
+        choices=("harness", "gensim"),
+        default="harness",
+        help="score with forge.bench.run or with gensim's evaluate_* functions",
+    )
     args = parser.parse_args()
     root = data_dir()
     if root is None or not root.is_dir():
@@ -157,8 +183,8 @@ def main() -> None:
     common = {"vector_size": args.vector_size, "window": args.window, "min_count": args.min_count}
     neural = {**common, "epochs": args.epochs, "workers": args.workers, "seed": 1, "progress": False}
     settings = {
-        "ppmi": dict(common),                       # cds 0.75, neg 1, eig 0.5, linear window weights
-        "fasttext": {**neural, "sg": 1},            # skip-gram with n-grams 3..6, 2M buckets
+        "ppmi": dict(common),  # cds 0.75, neg 1, eig 0.5, linear window weights
+        "fasttext": {**neural, "sg": 1},  # skip-gram with n-grams 3..6, 2M buckets
         "cbow": dict(neural),
         "skipgram": dict(neural),
     }
@@ -181,36 +207,48 @@ def main() -> None:
             models[name] = enc
             if enc.tags.get("open_vocabulary"):
                 extra = sorted(w for w in wanted if w not in enc.vocabulary and w in enc)
-                models[f"{name}+oov"] = (list(enc.vocabulary) + extra, np.vstack(
-                    [np.asarray(enc._static_matrix(), dtype=np.float32)] + [enc.vector(w)[None] for w in extra]))
+                models[f"{name}+oov"] = (
+                    list(enc.vocabulary) + extra,
+                    np.vstack(
+                        [np.asarray(enc._static_matrix(), dtype=np.float32)] + [enc.vector(w)[None] for w in extra]
+                    ),
+                )
                 seconds[f"{name}+oov"] = seconds[name]
                 print(f"{name}+oov: {len(extra)} evaluation words outside its vocabulary get n-gram vectors")
         if args.engine == "harness":
             long = harness_scores(models)
         else:
-            long = pd.DataFrame([{"encoder": label, **row} for label, model in models.items()
-                                 for row in score(keyed_vectors(model), files, analogy, n_questions)])
+            long = pd.DataFrame(
+                [
+                    {"encoder": label, **row}
+                    for label, model in models.items()
+                    for row in score(keyed_vectors(model), files, analogy, n_questions)
+                ]
+            )
     long.insert(1, "train_s", long["encoder"].map(seconds))
     stem = "plugins_table" if args.engine == "harness" else "plugins_table_gensim"
     long.to_csv(Path(__file__).parent / "results" / f"{stem}_long.csv", index=False)
     cells = long.assign(cell=[f"{v:.3f} ({c:.0%})" for v, c in zip(long.value, long.coverage)])
     wide = cells.pivot(index="encoder", columns="dataset", values="cell")[list(PAIRS) + [ANALOGY[0]]]
     wide.insert(0, "train_s", [f"{seconds[e]:.1f}" for e in wide.index])
-    wide.insert(0, "vocab", [len(m[0]) if isinstance(m, tuple) else len(m.vocabulary)
-                             for m in (models[e] for e in wide.index)])
+    wide.insert(
+        0, "vocab", [len(m[0]) if isinstance(m, tuple) else len(m.vocabulary) for m in (models[e] for e in wide.index)]
+    )
     wide = wide.loc[list(models)].reset_index()
-    notes = (f"Corpus: text8 as found in FORGE_DATA_DIR ({n_tokens:,} tokens), cut into 1000-word lines. Settings: "
-             + "; ".join(f"{n}: {', '.join(f'{k}={v}' for k, v in settings[n].items() if k != 'progress')}"
-                         for n in names)
-             + ". Cells: Spearman rho (similarity) or 3CosAdd accuracy (analogy) over the covered items, "
-               "with coverage in parentheses"
-             + (" (forge.bench.run, restrict_vocab=300000, case folding, oov='drop'; 95% CIs in "
-                f"{stem}_long.csv)" if args.engine == "harness" else
-                " (gensim evaluate_word_pairs / evaluate_word_analogies, restrict_vocab=300000, "
-                "case_insensitive=True)")
-             + ". train_s: wall time of fit (vocabulary + training), one run, on a machine shared with "
-               "other jobs. fasttext+oov: the same fasttext model, plus n-gram vectors for the evaluation "
-               "words it never saw in training (vocab counts those words too).")
+    notes = (
+        f"Corpus: text8 as found in FORGE_DATA_DIR ({n_tokens:,} tokens), cut into 1000-word lines. Settings: "
+        + "; ".join(f"{n}: {', '.join(f'{k}={v}' for k, v in settings[n].items() if k != 'progress')}" for n in names)
+        + ". Cells: Spearman rho (similarity) or 3CosAdd accuracy (analogy) over the covered items, "
+        "with coverage in parentheses"
+        + (
+            f" (forge.bench.run, restrict_vocab=300000, case folding, oov='drop'; 95% CIs in {stem}_long.csv)"
+            if args.engine == "harness"
+            else " (gensim evaluate_word_pairs / evaluate_word_analogies, restrict_vocab=300000, case_insensitive=True)"
+        )
+        + ". train_s: wall time of fit (vocabulary + training), one run, on a machine shared with "
+        "other jobs. fasttext+oov: the same fasttext model, plus n-gram vectors for the evaluation "
+        "words it never saw in training (vocab counts those words too)."
+    )
     write(wide, stem, "ppmi, fasttext, cbow and skip-gram on text8_prefix", notes)
 
 

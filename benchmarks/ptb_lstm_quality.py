@@ -55,8 +55,9 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     p.add_argument("--hidden", type=int, default=650, help="LSTM width (and embedding width)")
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--epochs", type=int, default=39)
@@ -66,12 +67,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=20.0)
     p.add_argument("--clip", type=float, default=0.25)
     p.add_argument("--softmax", choices=["auto", "full", "adaptive", "sampled"], default="full")
-    p.add_argument("--context", choices=["sentence", "stream"], default="stream",
-                   help="stream: the standard LM protocol (continuous text, truncated BPTT)")
+    p.add_argument(
+        "--context",
+        choices=["sentence", "stream"],
+        default="stream",
+        help="stream: the standard LM protocol (continuous text, truncated BPTT)",
+    )
     p.add_argument("--bptt", type=int, default=35, help="truncated-BPTT steps (stream mode)")
     p.add_argument("--max-minutes", type=float, default=None, help="stop starting epochs after this long")
-    p.add_argument("--max-test-tokens", type=int, default=None, help="evaluate on a prefix of valid/test "
-                   "(smoke runs)")
+    p.add_argument("--max-test-tokens", type=int, default=None, help="evaluate on a prefix of valid/test (smoke runs)")
     p.add_argument("--no-tie", action="store_true", help="do not tie the embedding and softmax weights")
     p.add_argument("--patience", type=int, default=6)
     p.add_argument("--impl", choices=["fused", "scratch"], default="fused")
@@ -81,8 +85,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--checkpoint-dir", default=None, help="checkpoint each epoch here (resume with --resume)")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 avoids oversubscription "
-                   "when other jobs share the cores)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (1 avoids oversubscription when other jobs share the cores)",
+    )
     p.add_argument("--label", default="", help="free text recorded with the result")
     p.add_argument("--results", default=None, help="directory for the results (default benchmarks/results)")
     return p.parse_args(argv)
@@ -103,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     import forge
+
     if args.threads:
         torch.set_num_threads(args.threads)
     train = forge.corpora.load("ptb", split="train")
@@ -113,26 +122,45 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_test_tokens:
         valid, test = (_prefix(valid, args.max_test_tokens), _prefix(test, args.max_test_tokens))
     tie = not args.no_tie and args.softmax != "adaptive"
-    params = dict(hidden_size=args.hidden, layers=args.layers, embedding_dim=args.hidden, dropout=args.dropout,
-                  tie_weights=tie, softmax=args.softmax, impl=args.impl, device=args.device, epochs=args.epochs,
-                  batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer, clip_grad=args.clip,
-                  patience=args.patience, seed=args.seed, max_len=200, checkpoint_dir=args.checkpoint_dir,
-                  resume=args.resume, progress=not args.no_progress, context=args.context, bptt=args.bptt)
+    params = dict(
+        hidden_size=args.hidden,
+        layers=args.layers,
+        embedding_dim=args.hidden,
+        dropout=args.dropout,
+        tie_weights=tie,
+        softmax=args.softmax,
+        impl=args.impl,
+        device=args.device,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        clip_grad=args.clip,
+        patience=args.patience,
+        seed=args.seed,
+        max_len=200,
+        checkpoint_dir=args.checkpoint_dir,
+        resume=args.resume,
+        progress=not args.no_progress,
+        context=args.context,
+        bptt=args.bptt,
+    )
     start = time.perf_counter()
     capped = False
     if args.max_minutes:
         import tempfile
+
         with tempfile.TemporaryDirectory() as tmp:
             ckpt = args.checkpoint_dir or tmp
             enc = forge.create("lstm", **{**params, "epochs": 1, "checkpoint_dir": ckpt}).fit(train, valid=valid)
             while len(enc.history_) < args.epochs:
                 elapsed = time.perf_counter() - start
                 if elapsed + elapsed / len(enc.history_) > 60 * args.max_minutes:
-                    capped = True       # at the mean epoch time, the next epoch would end after the cap
+                    capped = True  # at the mean epoch time, the next epoch would end after the cap
                     break
                 try:
                     enc.set_params(epochs=len(enc.history_) + 1, resume=True).fit(train, valid=valid)
-                except forge.errors.BadInputError as exc:   # stopped early (patience): nothing left to train
+                except forge.errors.BadInputError as exc:  # stopped early (patience): nothing left to train
                     if "Nothing to train" not in str(exc):
                         raise
                     break
@@ -144,24 +172,33 @@ def main(argv: list[str] | None = None) -> int:
     valid_ppl = enc.perplexity(valid)
     eval_s = time.perf_counter() - start
     device = enc.tags["device"]
-    device_name = torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else (
-        f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"{torch.get_num_threads()} torch threads)")
+    device_name = (
+        torch.cuda.get_device_name(torch.device(device))
+        if device.startswith("cuda")
+        else (
+            f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"{torch.get_num_threads()} torch threads)"
+        )
+    )
     best = min(enc.history_, key=lambda h: h.get("valid_ppl", math.inf))
     row = {
-        "date_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
         "label": args.label,
         "context": args.context,
         "config": f"{args.context} mode (bptt {args.bptt}), {args.layers}x{args.hidden} LSTM, dropout {args.dropout}, {'tied' if tie else 'untied'}, "
-                  f"{enc.softmax_} softmax, {args.optimizer} lr {args.lr}, batch {args.batch_size} {'rows' if args.context == 'stream' else 'sentences'}, "
-                  f"clip {args.clip}, epochs run {len(enc.history_)}/{args.epochs} (best {best['epoch']})"
-                  + (f", first {args.max_train_sentences} train sentences" if args.max_train_sentences else "")
-                  + (f", time cap {args.max_minutes} min{' (reached)' if capped else ''}" if args.max_minutes else "")
-                  + (f", valid/test prefix {args.max_test_tokens} tokens" if args.max_test_tokens else ""),
-        "test_ppl": round(test_ppl, 2), "valid_ppl": round(valid_ppl, 2),
-        "train_minutes": round(train_s / 60, 2), "eval_seconds": round(eval_s, 1),
+        f"{enc.softmax_} softmax, {args.optimizer} lr {args.lr}, batch {args.batch_size} {'rows' if args.context == 'stream' else 'sentences'}, "
+        f"clip {args.clip}, epochs run {len(enc.history_)}/{args.epochs} (best {best['epoch']})"
+        + (f", first {args.max_train_sentences} train sentences" if args.max_train_sentences else "")
+        + (f", time cap {args.max_minutes} min{' (reached)' if capped else ''}" if args.max_minutes else "")
+        + (f", valid/test prefix {args.max_test_tokens} tokens" if args.max_test_tokens else ""),
+        "test_ppl": round(test_ppl, 2),
+        "valid_ppl": round(valid_ppl, 2),
+        "train_minutes": round(train_s / 60, 2),
+        "eval_seconds": round(eval_s, 1),
         "tokens_per_s": round(sum(h["tokens_per_s"] for h in enc.history_) / len(enc.history_)),
-        "device": device_name, "torch": torch.__version__, "impl": args.impl,
+        "device": device_name,
+        "torch": torch.__version__,
+        "impl": args.impl,
         "history": enc.history_,
     }
     print(json.dumps({k: v for k, v in row.items() if k != "history"}, indent=1))
@@ -171,18 +208,24 @@ def main(argv: list[str] | None = None) -> int:
         out.write(json.dumps(row) + "\n")
     md = results / "ptb_lstm_quality.md"
     if not md.exists():
-        md.write_text("# PTB LSTM language model (forge)\n\n"
-                      "Anchors (continuous-stream BPTT, comparable with the stream-mode rows only): Zaremba et "
-                      "al. small 114.5, medium 82.7, large 78.4; PyTorch word_language_model 2x650 tied "
-                      "75.96.\n\n"
-                      "| date (UTC) | configuration | test ppl | valid ppl | train min | tokens/s | device |\n"
-                      "|---|---|---|---|---|---|---|\n", encoding="utf-8")
-    line = (f"| {row['date_utc']} | {row['config']} | {row['test_ppl']} | {row['valid_ppl']} | "
-            f"{row['train_minutes']} | {row['tokens_per_s']} | {device_name} |")
+        md.write_text(
+            "# PTB LSTM language model (forge)\n\n"
+            "Anchors (continuous-stream BPTT, comparable with the stream-mode rows only): Zaremba et "
+            "al. small 114.5, medium 82.7, large 78.4; PyTorch word_language_model 2x650 tied "
+            "75.96.\n\n"
+            "| date (UTC) | configuration | test ppl | valid ppl | train min | tokens/s | device |\n"
+            "|---|---|---|---|---|---|---|\n",
+            encoding="utf-8",
+        )
+    line = (
+        f"| {row['date_utc']} | {row['config']} | {row['test_ppl']} | {row['valid_ppl']} | "
+        f"{row['train_minutes']} | {row['tokens_per_s']} | {device_name} |"
+    )
     lines = md.read_text(encoding="utf-8").splitlines()
     last = max((k for k, text in enumerate(lines) if text.startswith("|")), default=len(lines) - 1)
-    lines.insert(last + 1, line)    # into the table, above any notes written below it
+    lines.insert(last + 1, line)  # into the table, above any notes written below it
     from forge._persist import atomic_file
+
     with atomic_file(md, "w", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")
     return 0

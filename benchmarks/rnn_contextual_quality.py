@@ -36,12 +36,13 @@ from _common import write  # noqa: E402
 
 def text8_sentences(n_tokens: int, piece: int) -> list[list[str]]:
     import forge
+
     words: list[str] = []
     for line in forge.corpora.load("text8"):
-        words.extend(line[:n_tokens - len(words)])
+        words.extend(line[: n_tokens - len(words)])
         if len(words) >= n_tokens:
             break
-    return [words[i:i + piece] for i in range(0, len(words), piece)]
+    return [words[i : i + piece] for i in range(0, len(words), piece)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,16 +67,37 @@ def main(argv: list[str] | None = None) -> int:
 
     import forge
     from forge.bench import run
+
     if args.threads:
         torch.set_num_threads(args.threads)
     sents = text8_sentences(args.tokens, args.piece)
     t0 = time.perf_counter()
-    sg = forge.create("skipgram", vector_size=args.vector_size, epochs=args.sg_epochs, min_count=args.min_count,
-                      workers=2, seed=1, progress=False).fit(sents)
+    sg = forge.create(
+        "skipgram",
+        vector_size=args.vector_size,
+        epochs=args.sg_epochs,
+        min_count=args.min_count,
+        workers=2,
+        seed=1,
+        progress=False,
+    ).fit(sents)
     sg_s = time.perf_counter() - t0
-    params = dict(hidden_size=args.hidden, layers=args.layers, init_from=sg, layer=args.layer, context=args.context,
-                  min_count=args.min_count, dropout=0.1, validation=0.02, device="cpu", progress=False,
-                  oov="unk", seed=0, batch_size=64, lr=2e-3)
+    params = dict(
+        hidden_size=args.hidden,
+        layers=args.layers,
+        init_from=sg,
+        layer=args.layer,
+        context=args.context,
+        min_count=args.min_count,
+        dropout=0.1,
+        validation=0.02,
+        device="cpu",
+        progress=False,
+        oov="unk",
+        seed=0,
+        batch_size=64,
+        lr=2e-3,
+    )
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as ckpt:
         enc = forge.create("bilstm", epochs=1, checkpoint_dir=ckpt, **params).fit(sents)
@@ -87,19 +109,27 @@ def main(argv: list[str] | None = None) -> int:
     lstm_s = time.perf_counter() - t0
     report = run({"skipgram": sg, "bilstm-recipe": enc}, ["scws", "wic"], progress=False)
     main = report.main_scores()
-    scores = main[[c for c in ("encoder", "dataset", "metric", "value", "ci_low", "ci_high", "n", "coverage")
-                   if c in main.columns]]
+    scores = main[
+        [
+            c
+            for c in ("encoder", "dataset", "metric", "value", "ci_low", "ci_high", "n", "coverage")
+            if c in main.columns
+        ]
+    ]
     paired = report.compare("bilstm-recipe", "skipgram")
-    frame = pd.concat([scores.assign(kind="score"), paired.assign(kind="paired: bilstm-recipe vs skipgram")],
-                      ignore_index=True)
+    frame = pd.concat(
+        [scores.assign(kind="score"), paired.assign(kind="paired: bilstm-recipe vs skipgram")], ignore_index=True
+    )
     hist = enc.history_
-    notes = (f"text8 prefix of {args.tokens:,} tokens in sentences of {args.piece}; skip-gram {args.vector_size}-d, "
-             f"{args.sg_epochs} epochs ({sg_s:.0f} s); bilstm {args.layers}x{args.hidden} per direction, "
-             f"context={args.context}, layer={args.layer!r}, init_from the skip-gram, softmax {enc.softmax_} "
-             f"({enc.softmax_reason_}), {len(hist)} epoch(s) in {lstm_s / 60:.1f} min "
-             f"({hist[-1]['tokens_per_s']:,.0f} tokens/s in the last), valid ppl "
-             f"{hist[-1].get('valid_ppl', float('nan')):.1f} ({args.context} mode). "
-             f"{torch.get_num_threads()} torch threads on a machine shared with other jobs.")
+    notes = (
+        f"text8 prefix of {args.tokens:,} tokens in sentences of {args.piece}; skip-gram {args.vector_size}-d, "
+        f"{args.sg_epochs} epochs ({sg_s:.0f} s); bilstm {args.layers}x{args.hidden} per direction, "
+        f"context={args.context}, layer={args.layer!r}, init_from the skip-gram, softmax {enc.softmax_} "
+        f"({enc.softmax_reason_}), {len(hist)} epoch(s) in {lstm_s / 60:.1f} min "
+        f"({hist[-1]['tokens_per_s']:,.0f} tokens/s in the last), valid ppl "
+        f"{hist[-1].get('valid_ppl', float('nan')):.1f} ({args.context} mode). "
+        f"{torch.get_num_threads()} torch threads on a machine shared with other jobs."
+    )
     write(frame, args.name, "bilstm on skip-gram (the recipe) vs skip-gram: SCWS and WiC", notes)
     return 0
 

@@ -49,6 +49,7 @@ OUTPUTS = ("none", "full", "adaptive", "sampled")
 def corpus(tokens: int, vocab_tokens: int, min_count: int, piece: int = 35) -> tuple[list[list[str]], str]:
     """Sentences of ``piece`` words from the first ``tokens`` tokens, vocabulary from ``vocab_tokens``."""
     import forge
+
     try:
         words: list[str] = []
         for sent in forge.corpora.load("text8"):
@@ -67,13 +68,14 @@ def corpus(tokens: int, vocab_tokens: int, min_count: int, piece: int = 35) -> t
     words = [w if w in kept else "<unk>" for w in words[:tokens]]
     # every kept word once more, so that the vocabulary (and the output layer) has its real size
     words += keep
-    return [words[i:i + piece] for i in range(0, len(words), piece)], source
+    return [words[i : i + piece] for i in range(0, len(words), piece)], source
 
 
 @contextlib.contextmanager
 def no_output_layer():
     """The model's loss without any output layer: a cheap function of the top states."""
     from forge.encoders._rnn_model import RecurrentLM
+
     original = RecurrentLM._nll_sum
     RecurrentLM._nll_sum = lambda self, hidden, targets: 1e-3 * hidden.float().square().sum()
     try:
@@ -84,10 +86,23 @@ def no_output_layer():
 
 def one_run(sentences, hidden: int, layers: int, output: str, num_sampled: int) -> float:
     import forge
+
     softmax = "full" if output == "none" else output
-    enc = forge.create("bilstm", hidden_size=hidden, layers=layers, softmax=softmax, num_sampled=num_sampled,
-                       dropout=0.0, validation=0.0, epochs=1, batch_size=32, device="cpu", progress=False,
-                       min_count=1, seed=0)
+    enc = forge.create(
+        "bilstm",
+        hidden_size=hidden,
+        layers=layers,
+        softmax=softmax,
+        num_sampled=num_sampled,
+        dropout=0.0,
+        validation=0.0,
+        epochs=1,
+        batch_size=32,
+        device="cpu",
+        progress=False,
+        min_count=1,
+        seed=0,
+    )
     with no_output_layer() if output == "none" else contextlib.nullcontext():
         enc.fit(sentences)
     return float(enc.history_[0]["tokens_per_s"])
@@ -96,8 +111,7 @@ def one_run(sentences, hidden: int, layers: int, output: str, num_sampled: int) 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="1x128,2x256", help="LAYERSxHIDDEN per direction, comma-separated")
-    p.add_argument("--tokens", type=int, default=10000,
-                   help="corpus tokens per run (plus each vocabulary word once)")
+    p.add_argument("--tokens", type=int, default=10000, help="corpus tokens per run (plus each vocabulary word once)")
     p.add_argument("--vocab-tokens", type=int, default=300000, help="tokens the vocabulary is drawn from")
     p.add_argument("--min-count", type=int, default=2)
     p.add_argument("--num-sampled", type=int, default=512)
@@ -107,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default="rnn_cpu_throughput", help="results file name (without extension)")
     args = p.parse_args(argv)
     import torch
+
     if args.threads:
         torch.set_num_threads(args.threads)
     sentences, source = corpus(args.tokens, args.vocab_tokens, args.min_count)
@@ -116,25 +131,33 @@ def main(argv: list[str] | None = None) -> int:
     start_all = time.perf_counter()
     for size in args.sizes.split(","):
         layers, hidden = (int(x) for x in size.lower().split("x"))
-        one_run(sentences[:20], hidden, layers, "full", args.num_sampled)   # warm-up
+        one_run(sentences[:20], hidden, layers, "full", args.num_sampled)  # warm-up
         rates: dict[str, list[float]] = {o: [] for o in outputs}
         for _ in range(args.repeats):
             for out in outputs:
                 rates[out].append(one_run(sentences, hidden, layers, out, args.num_sampled))
         med = {o: statistics.median(v) for o, v in rates.items()}
         for out in outputs:
-            rows.append({"size": f"{layers}x{hidden}", "output": out, "tokens_per_s": round(med[out]),
-                         "runs": ", ".join(f"{r:,.0f}" for r in rates[out]),
-                         "vs_none": med[out] / med["none"] if "none" in med else float("nan"),
-                         "vs_full": med[out] / med["full"] if "full" in med else float("nan")})
+            rows.append(
+                {
+                    "size": f"{layers}x{hidden}",
+                    "output": out,
+                    "tokens_per_s": round(med[out]),
+                    "runs": ", ".join(f"{r:,.0f}" for r in rates[out]),
+                    "vs_none": med[out] / med["none"] if "none" in med else float("nan"),
+                    "vs_full": med[out] / med["full"] if "full" in med else float("nan"),
+                }
+            )
     frame = pd.DataFrame(rows)
-    notes = (f"bilstm (two directions, each LAYERSxHIDDEN), sentence mode, batch 32 sentences of 35 words, "
-             f"{sum(map(len, sentences)):,} training tokens per run ({args.tokens:,} from the {source} + each "
-             f"vocabulary word once, vocabulary {vocab:,} words "
-             f"(min_count {args.min_count} over {args.vocab_tokens:,} tokens), num_sampled {args.num_sampled}, "
-             f"{torch.get_num_threads()} torch threads, {args.repeats} alternating runs per cell (median). "
-             f"Whole run: {time.perf_counter() - start_all:.0f} s. Measured on a machine shared with other "
-             f"jobs: compare the ratios within a row block, not absolute rates across runs.")
+    notes = (
+        f"bilstm (two directions, each LAYERSxHIDDEN), sentence mode, batch 32 sentences of 35 words, "
+        f"{sum(map(len, sentences)):,} training tokens per run ({args.tokens:,} from the {source} + each "
+        f"vocabulary word once, vocabulary {vocab:,} words "
+        f"(min_count {args.min_count} over {args.vocab_tokens:,} tokens), num_sampled {args.num_sampled}, "
+        f"{torch.get_num_threads()} torch threads, {args.repeats} alternating runs per cell (median). "
+        f"Whole run: {time.perf_counter() - start_all:.0f} s. Measured on a machine shared with other "
+        f"jobs: compare the ratios within a row block, not absolute rates across runs."
+    )
     write(frame, args.name, "bilstm training throughput by output layer (CPU)", notes)
     return 0
 

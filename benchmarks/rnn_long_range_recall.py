@@ -26,8 +26,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import write  # noqa: E402
 
-VARIANTS = [("rnn", "rnn", None), ("gru", "gru", None), ("lstm (default: forget bias 1.0)", "lstm", None),
-            ("lstm, forget bias 3.0", "lstm", 3.0), ("lstm, chrono init", "lstm", "chrono")]
+VARIANTS = [
+    ("rnn", "rnn", None),
+    ("gru", "gru", None),
+    ("lstm (default: forget bias 1.0)", "lstm", None),
+    ("lstm, forget bias 3.0", "lstm", 3.0),
+    ("lstm, chrono init", "lstm", "chrono"),
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true")
     args = p.parse_args(argv)
     from forge.lab._probe_memory import recall_curve
+
     gaps, steps, seeds = ((5, 20, 40), 250, (0,)) if args.quick else ((5, 10, 20, 40), 400, (0, 1))
     rows, curves = [], {}
     for label, cell, bias in VARIANTS:
@@ -45,11 +51,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label}: {dict(zip(gaps, np.round(accs, 3)))} ({time.perf_counter() - start:.0f} s)", flush=True)
     for label, accs in curves.items():
         beats = all(a >= r for a, r in zip(accs, curves["rnn"])) if label.startswith("lstm") else None
-        rows.append({"model": label, **{f"k={g}": a for g, a in zip(gaps, accs)},
-                     "lstm >= rnn at every k": "" if beats is None else ("yes" if beats else "no")})
-    notes = (f"Recall accuracy (chance 0.125) on 1,000 new sequences per k, {steps} Adam steps of 32 sequences per "
-             f"k, width 32, lr 1e-2, averaged over seeds {list(seeds)}. CPU; the accuracies do not depend on the "
-             f"machine's load.")
+        rows.append(
+            {
+                "model": label,
+                **{f"k={g}": a for g, a in zip(gaps, accs)},
+                "lstm >= rnn at every k": "" if beats is None else ("yes" if beats else "no"),
+            }
+        )
+    notes = (
+        f"Recall accuracy (chance 0.125) on 1,000 new sequences per k, {steps} Adam steps of 32 sequences per "
+        f"k, width 32, lr 1e-2, averaged over seeds {list(seeds)}. CPU; the accuracies do not depend on the "
+        f"machine's load."
+    )
     write(pd.DataFrame(rows), "rnn_long_range_recall", "Claim 7: recall across k distractors", notes)
     return 0
 

@@ -47,6 +47,7 @@ def _build(path: Path, rows: int, dim: int) -> int:
 
     from forge.bench import available_datasets, get_record, load_dataset
     from forge.encoders import KeyedVectorsEncoder
+
     words: dict[str, None] = {}
     for name in available_datasets("all")[0]:
         if get_record(name).language != "en":
@@ -66,7 +67,7 @@ def _build(path: Path, rows: int, dim: int) -> int:
     rng = np.random.default_rng(0)
     mat = np.empty((rows, dim), dtype=np.float32)
     for start in range(0, rows, 100_000):
-        mat[start:start + 100_000] = rng.standard_normal((min(100_000, rows - start), dim), dtype=np.float32)
+        mat[start : start + 100_000] = rng.standard_normal((min(100_000, rows - start), dim), dtype=np.float32)
     KeyedVectorsEncoder.from_arrays(names, mat).save(path)
     return n_real
 
@@ -80,28 +81,48 @@ def main() -> None:
         path = Path(tmp) / "vectors"
         t = time.perf_counter()
         n_real = _build(path, args.rows, args.dim)
-        print(f"saved {args.rows} x {args.dim} random vectors ({n_real} dataset words) in "
-              f"{time.perf_counter() - t:.0f} s", flush=True)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]),
-                                                           os.environ.get("PYTHONPATH", "")]))
-        out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, env=env,
-                             check=False)
+        print(
+            f"saved {args.rows} x {args.dim} random vectors ({n_real} dataset words) in "
+            f"{time.perf_counter() - t:.0f} s",
+            flush=True,
+        )
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]),
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, env=env, check=False
+        )
         if out.returncode:
             print(out.stderr[-3000:])
             raise SystemExit(out.returncode)
         res = json.loads(out.stdout.strip().splitlines()[-1])
     matrix = args.rows * args.dim * 4
-    frame = pd.DataFrame([{"rows": args.rows, "dim": args.dim, "matrix_bytes": matrix,
-                           "datasets": len(res["datasets"]), "main_scores": res["rows_scored"],
-                           "mean_coverage": round(res["mean_coverage"], 3), "seconds": round(res["seconds"], 1),
-                           "peak_rss_bytes": res["peak_rss_bytes"],
-                           "peak_rss_gb": round(res["peak_rss_bytes"] / 2**30, 2),
-                           "fits_8gb": res["peak_rss_bytes"] < 8 * 2**30}])
-    write(frame, "score_memory", f"Scoring {args.rows} x {args.dim} float32 vectors on all English datasets",
-          f"Datasets: {', '.join(res['datasets'])}. Vectors memory-mapped (forge.load(path, mmap=True)); peak "
-          f"RSS of the scoring subprocess (ru_maxrss), target < 8 GB. Machine shared with other jobs (load "
-          f"average {os.getloadavg()[0]:.1f}). Own process peak for building the file: "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB.")
+    frame = pd.DataFrame(
+        [
+            {
+                "rows": args.rows,
+                "dim": args.dim,
+                "matrix_bytes": matrix,
+                "datasets": len(res["datasets"]),
+                "main_scores": res["rows_scored"],
+                "mean_coverage": round(res["mean_coverage"], 3),
+                "seconds": round(res["seconds"], 1),
+                "peak_rss_bytes": res["peak_rss_bytes"],
+                "peak_rss_gb": round(res["peak_rss_bytes"] / 2**30, 2),
+                "fits_8gb": res["peak_rss_bytes"] < 8 * 2**30,
+            }
+        ]
+    )
+    write(
+        frame,
+        "score_memory",
+        f"Scoring {args.rows} x {args.dim} float32 vectors on all English datasets",
+        f"Datasets: {', '.join(res['datasets'])}. Vectors memory-mapped (forge.load(path, mmap=True)); peak "
+        f"RSS of the scoring subprocess (ru_maxrss), target < 8 GB. Machine shared with other jobs (load "
+        f"average {os.getloadavg()[0]:.1f}). Own process peak for building the file: "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB.",
+    )
 
 
 if __name__ == "__main__":

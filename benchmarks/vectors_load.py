@@ -67,10 +67,17 @@ def _write_file(path: Path, rows: int, dim: int) -> None:
 
 
 def _child(which: str, path: Path, trace: bool) -> dict:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]),
-                                                       os.environ.get("PYTHONPATH", "")]))
-    out = subprocess.run([sys.executable, "-c", _CHILD, which, str(path), "1" if trace else "0"],
-                         capture_output=True, text=True, env=env, check=True)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, which, str(path), "1" if trace else "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -85,12 +92,14 @@ def main() -> None:
         path = Path(tmp) / "vectors.txt"
         t = time.perf_counter()
         _write_file(path, args.rows, args.dim)
-        print(f"wrote {path.stat().st_size / 1e6:.0f} MB ({args.rows} x {args.dim}) in "
-              f"{time.perf_counter() - t:.0f} s", flush=True)
+        print(
+            f"wrote {path.stat().st_size / 1e6:.0f} MB ({args.rows} x {args.dim}) in {time.perf_counter() - t:.0f} s",
+            flush=True,
+        )
         rows = []
         timed: dict[str, dict] = {}
         for _ in range(args.repeat):
-            for which in ("gensim", "forge"):          # alternate, so load changes hit both sides alike
+            for which in ("gensim", "forge"):  # alternate, so load changes hit both sides alike
                 r = _child(which, path, trace=False)
                 if which not in timed or r["seconds"] < timed[which]["seconds"]:
                     timed[which] = r
@@ -98,19 +107,33 @@ def main() -> None:
         for which in ("gensim", "forge") if args.trace_gensim else ("forge",):
             traced = _child(which, path, trace=True)
             r = timed[which]
-            rows.append({"loader": which, "rows": args.rows, "dim": args.dim, "load_seconds": round(r["seconds"], 2),
-                         "matrix_bytes": r["matrix"], "peak_traced_bytes": traced["peak"],
-                         "peak_over_matrix": round(traced["peak"] / r["matrix"], 3)})
-        same = all(timed["forge"][k] == timed["gensim"][k] for k in ("shape", "first", "last")) and \
-            abs(timed["forge"]["checksum"] - timed["gensim"]["checksum"]) < 1e-3
+            rows.append(
+                {
+                    "loader": which,
+                    "rows": args.rows,
+                    "dim": args.dim,
+                    "load_seconds": round(r["seconds"], 2),
+                    "matrix_bytes": r["matrix"],
+                    "peak_traced_bytes": traced["peak"],
+                    "peak_over_matrix": round(traced["peak"] / r["matrix"], 3),
+                }
+            )
+        same = (
+            all(timed["forge"][k] == timed["gensim"][k] for k in ("shape", "first", "last"))
+            and abs(timed["forge"]["checksum"] - timed["gensim"]["checksum"]) < 1e-3
+        )
     frame = pd.DataFrame(rows)
     speed = timed["gensim"]["seconds"] / timed["forge"]["seconds"]
     forge_peak = frame.loc[frame["loader"] == "forge", "peak_over_matrix"].iloc[0]
-    write(frame, "vectors_load", f"Loading a {args.rows} x {args.dim} word2vec text file",
-          f"Same file, same run, each loader in a fresh subprocess (best of {args.repeat}); load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs shared with other jobs. forge / gensim speed: "
-          f"{speed:.2f}x (gensim time / forge time). forge peak traced allocation / float32 matrix: "
-          f"{forge_peak:.3f} (target <= 1.3). Identical words and vectors: {same}.")
+    write(
+        frame,
+        "vectors_load",
+        f"Loading a {args.rows} x {args.dim} word2vec text file",
+        f"Same file, same run, each loader in a fresh subprocess (best of {args.repeat}); load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs shared with other jobs. forge / gensim speed: "
+        f"{speed:.2f}x (gensim time / forge time). forge peak traced allocation / float32 matrix: "
+        f"{forge_peak:.3f} (target <= 1.3). Identical words and vectors: {same}.",
+    )
     assert same, "forge and gensim read different vectors"
 
 

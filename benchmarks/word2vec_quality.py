@@ -38,7 +38,7 @@ def long_line_file(sentences: list[list[str]], path: Path, words_per_line: int =
     with open(path, "w", encoding="utf-8") as handle:
         words = [w for s in sentences for w in s]
         for start in range(0, len(words), words_per_line):
-            handle.write(" ".join(words[start:start + words_per_line]) + "\n")
+            handle.write(" ".join(words[start : start + words_per_line]) + "\n")
     return path
 
 
@@ -49,13 +49,23 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--long-lines", action="store_true", help="also raw gensim on 10,000-word lines")
-    parser.add_argument("--append", action="store_true",
-                        help="keep the other seeds' rows of an earlier run (one seed per run on a slow machine)")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the other seeds' rows of an earlier run (one seed per run on a slow machine)",
+    )
     args = parser.parse_args()
     corpus = forge.corpora.load(args.corpus)
     sentences = list(corpus)
-    settings = {"vector_size": 100, "window": 5, "min_count": 5, "negative": 5, "sample": 1e-3,
-                "epochs": args.epochs, "workers": args.workers}
+    settings = {
+        "vector_size": 100,
+        "window": 5,
+        "min_count": 5,
+        "negative": 5,
+        "sample": 1e-3,
+        "epochs": args.epochs,
+        "workers": args.workers,
+    }
     models, timings = {}, []
     with tempfile.TemporaryDirectory() as tmp:
         long_file = long_line_file(sentences, Path(tmp) / "long.txt") if args.long_lines else None
@@ -66,14 +76,19 @@ def main() -> None:
             start = time.perf_counter()
             enc = forge.create("skipgram", seed=seed, progress=False, **settings).fit(corpus)
             models[f"forge-s{seed}"] = enc.keyed_vectors
-            timings.append({"model": f"forge-s{seed}", "seconds": time.perf_counter() - start,
-                            "effective_words_epoch1": enc.history_[0]["effective_words"]})
+            timings.append(
+                {
+                    "model": f"forge-s{seed}",
+                    "seconds": time.perf_counter() - start,
+                    "effective_words_epoch1": enc.history_[0]["effective_words"],
+                }
+            )
             if long_file is not None:
                 start = time.perf_counter()
-                models[f"gensim-10000-word-lines-s{seed}"] = Word2Vec(corpus_file=str(long_file), sg=1, seed=seed,
-                                                                     **settings).wv
-                timings.append({"model": f"gensim-10000-word-lines-s{seed}",
-                                "seconds": time.perf_counter() - start})
+                models[f"gensim-10000-word-lines-s{seed}"] = Word2Vec(
+                    corpus_file=str(long_file), sg=1, seed=seed, **settings
+                ).wv
+                timings.append({"model": f"gensim-10000-word-lines-s{seed}", "seconds": time.perf_counter() - start})
             print(timings[-3:], flush=True)
     report = forge.bench.run(models, DATASETS, progress=False)
     wide = report.to_wide().reset_index()
@@ -84,24 +99,34 @@ def main() -> None:
     kept = ""
     if args.append and earlier.exists():
         old = pd.read_csv(earlier)
-        kept = (f" Rows of seeds {sorted(set(old['seed']) - set(args.seeds))} come from an earlier run of this "
-                f"script (--append), seeds {args.seeds} from this one.")
+        kept = (
+            f" Rows of seeds {sorted(set(old['seed']) - set(args.seeds))} come from an earlier run of this "
+            f"script (--append), seeds {args.seeds} from this one."
+        )
         wide = pd.concat([old[~old["seed"].isin(args.seeds)], wide], ignore_index=True).sort_values(
-            ["seed", "impl"], kind="stable", ignore_index=True)
+            ["seed", "impl"], kind="stable", ignore_index=True
+        )
     means = wide.groupby("impl", sort=False)[DATASETS].agg(["mean", "min", "max"])
     means.columns = [f"{d} {stat}" for d, stat in means.columns]
     forge_mean, gensim = means.loc["forge"], means.loc["gensim-iterable"]
-    verdict = ", ".join(f"{d}: forge {forge_mean[f'{d} mean']:.3f} vs gensim {gensim[f'{d} mean']:.3f} "
-                        f"(gensim seeds {gensim[f'{d} min']:.3f}..{gensim[f'{d} max']:.3f})" for d in DATASETS)
+    verdict = ", ".join(
+        f"{d}: forge {forge_mean[f'{d} mean']:.3f} vs gensim {gensim[f'{d} mean']:.3f} "
+        f"(gensim seeds {gensim[f'{d} min']:.3f}..{gensim[f'{d} max']:.3f})"
+        for d in DATASETS
+    )
     coverage = report.main_scores().pivot_table(index="encoder", columns="dataset", values="coverage")
     seeds = sorted(wide["seed"].unique().tolist())
-    write(wide, "word2vec_quality",
-          f"Skip-gram quality: forge vs raw gensim on the same {args.corpus} tokens (seeds {seeds})",
-          f"Corpus: {args.corpus}, {sum(len(s) for s in sentences):,} words; settings {settings}, sg=1. Scores "
-          f"from forge.bench.run (Spearman rho; 3CosAdd accuracy). Measured on a machine shared with other jobs "
-          f"(seconds are indicative only).{kept}\n\nMeans: {verdict}.\n\n"
-          + means.reset_index().to_markdown(index=False, floatfmt=".4f")
-          + f"\n\nCoverage (seeds {args.seeds} of this run):\n\n" + coverage.reset_index().to_markdown(index=False, floatfmt=".3f"))
+    write(
+        wide,
+        "word2vec_quality",
+        f"Skip-gram quality: forge vs raw gensim on the same {args.corpus} tokens (seeds {seeds})",
+        f"Corpus: {args.corpus}, {sum(len(s) for s in sentences):,} words; settings {settings}, sg=1. Scores "
+        f"from forge.bench.run (Spearman rho; 3CosAdd accuracy). Measured on a machine shared with other jobs "
+        f"(seconds are indicative only).{kept}\n\nMeans: {verdict}.\n\n"
+        + means.reset_index().to_markdown(index=False, floatfmt=".4f")
+        + f"\n\nCoverage (seeds {args.seeds} of this run):\n\n"
+        + coverage.reset_index().to_markdown(index=False, floatfmt=".3f"),
+    )
 
 
 if __name__ == "__main__":

@@ -37,14 +37,15 @@ def corpus_file(name: str, workdir: Path) -> Path:
     with open(out, "w", encoding="utf-8") as handle:
         for sentence in corpus:
             for start in range(0, len(sentence), 1000):
-                handle.write(" ".join(sentence[start:start + 1000]) + "\n")
+                handle.write(" ".join(sentence[start : start + 1000]) + "\n")
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", default=None, help="named corpus (default: text8 if FORGE_DATA_DIR has it, "
-                                                       "else gensim-default)")
+    parser.add_argument(
+        "--corpus", default=None, help="named corpus (default: text8 if FORGE_DATA_DIR has it, else gensim-default)"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
@@ -56,8 +57,17 @@ def main() -> None:
             name = "text8"
         except forge.errors.MissingDataError:
             name = "gensim-default"
-    settings = dict(sg=1, vector_size=100, window=5, min_count=5, negative=5, sample=1e-3,
-                    epochs=args.epochs, workers=args.workers, seed=1)
+    settings = dict(
+        sg=1,
+        vector_size=100,
+        window=5,
+        min_count=5,
+        negative=5,
+        sample=1e-3,
+        epochs=args.epochs,
+        workers=args.workers,
+        seed=1,
+    )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         path = corpus_file(name, Path(tmp))
@@ -66,28 +76,57 @@ def main() -> None:
             model = Word2Vec(corpus_file=str(path), compute_loss=True, **settings)
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
             words = model.corpus_total_words * args.epochs
-            rows.append({"impl": "gensim", "repeat": rep, "seconds": seconds, "words_per_s": words / seconds,
-                         "cpu_seconds": cpu, "words_per_cpu_s": words / cpu})
+            rows.append(
+                {
+                    "impl": "gensim",
+                    "repeat": rep,
+                    "seconds": seconds,
+                    "words_per_s": words / seconds,
+                    "cpu_seconds": cpu,
+                    "words_per_cpu_s": words / cpu,
+                }
+            )
 
             start, cpu = time.perf_counter(), time.process_time()
             enc = forge.create("skipgram", progress=False, **{k: v for k, v in settings.items() if k != "sg"})
             enc.fit(forge.corpora.TextCorpus(path, tokenizer="whitespace"))
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-            rows.append({"impl": "forge", "repeat": rep, "seconds": seconds, "words_per_s": words / seconds,
-                         "cpu_seconds": cpu, "words_per_cpu_s": words / cpu})
+            rows.append(
+                {
+                    "impl": "forge",
+                    "repeat": rep,
+                    "seconds": seconds,
+                    "words_per_s": words / seconds,
+                    "cpu_seconds": cpu,
+                    "words_per_cpu_s": words / cpu,
+                }
+            )
             print(rows[-2], rows[-1], flush=True)
     frame = pd.DataFrame(rows)
     med = frame.groupby("impl")["words_per_s"].median()
     cpu = frame.groupby("impl")["words_per_cpu_s"].median()
-    summary = pd.DataFrame([{"corpus": name, "corpus_words": model.corpus_total_words, "epochs": args.epochs,
-                             "workers": args.workers, "gensim_words_per_s": med["gensim"],
-                             "forge_words_per_s": med["forge"], "ratio_forge_over_gensim": med["forge"] / med["gensim"],
-                             "cpu_ratio_forge_over_gensim": cpu["forge"] / cpu["gensim"]}])
-    write(summary, "word2vec_speed", "Skip-gram training speed: forge vs raw gensim (median of repeats)",
-          "Timed end to end (vocabulary build + training). Target: ratio >= 0.95. `cpu_ratio` compares words per "
-          "CPU-second of the process (all threads): on a machine shared with other jobs, where wall time swings "
-          "with the load, it shows the work each side does.\n\n"
-          + frame.to_markdown(index=False, floatfmt=".4g"))
+    summary = pd.DataFrame(
+        [
+            {
+                "corpus": name,
+                "corpus_words": model.corpus_total_words,
+                "epochs": args.epochs,
+                "workers": args.workers,
+                "gensim_words_per_s": med["gensim"],
+                "forge_words_per_s": med["forge"],
+                "ratio_forge_over_gensim": med["forge"] / med["gensim"],
+                "cpu_ratio_forge_over_gensim": cpu["forge"] / cpu["gensim"],
+            }
+        ]
+    )
+    write(
+        summary,
+        "word2vec_speed",
+        "Skip-gram training speed: forge vs raw gensim (median of repeats)",
+        "Timed end to end (vocabulary build + training). Target: ratio >= 0.95. `cpu_ratio` compares words per "
+        "CPU-second of the process (all threads): on a machine shared with other jobs, where wall time swings "
+        "with the load, it shows the work each side does.\n\n" + frame.to_markdown(index=False, floatfmt=".4g"),
+    )
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ __all__ = [
 def __getattr__(name: str):
     # subpackages that import heavier libraries load on first use
     import importlib
+
     if name in ("encoders", "testing", "bench", "lab"):
         return importlib.import_module(f"forge.{name}")
     raise AttributeError(f"module 'forge' has no attribute {name!r}")

@@ -62,9 +62,10 @@ _loading: list[tuple[str, str]] = []
 @dataclass
 class Entry:
     """One registered name: its target (the object, or what imports it), where it came from, metadata."""
+
     name: str
-    target: Any                       # the object, a "module:attr" string, or an importlib.metadata.EntryPoint
-    source: str = "user"              # "builtin", "user" or "plugin <distribution>"
+    target: Any  # the object, a "module:attr" string, or an importlib.metadata.EntryPoint
+    source: str = "user"  # "builtin", "user" or "plugin <distribution>"
     meta: dict[str, Any] = field(default_factory=dict)
     resolved: bool = False
 
@@ -82,8 +83,12 @@ def _same_object(a: Any, b: Any) -> bool:
     except Exception:  # objects whose == is unusual (arrays): fall through to the name test
         pass
     qa, qb = getattr(a, "__qualname__", None), getattr(b, "__qualname__", None)
-    return (qa is not None and qa == qb and qa != "<lambda>"
-            and getattr(a, "__module__", None) == getattr(b, "__module__", None))
+    return (
+        qa is not None
+        and qa == qb
+        and qa != "<lambda>"
+        and getattr(a, "__module__", None) == getattr(b, "__module__", None)
+    )
 
 
 def _describe_origin(obj: Any) -> str:
@@ -130,8 +135,7 @@ class Registry:
     forge.errors.UnknownNameError: Unknown colour 'rde'. Did you mean 'red'? Available: red, sep.
     """
 
-    def __init__(self, kind: str, *, group: str | None = None,
-                 validate: Callable[[str, Any, str], Any] | None = None):
+    def __init__(self, kind: str, *, group: str | None = None, validate: Callable[[str, Any, str], Any] | None = None):
         self.kind = kind
         self.group = group
         self._validate = validate
@@ -140,16 +144,19 @@ class Registry:
         self._scanned = group is None
 
     # ------------------------------------------------------------ registering
-    def register(self, name: str, obj: Any = _MISSING, *, overwrite: bool = False, builtin: bool = False,
-                 **meta: Any) -> Any:
+    def register(
+        self, name: str, obj: Any = _MISSING, *, overwrite: bool = False, builtin: bool = False, **meta: Any
+    ) -> Any:
         """Register ``obj`` under ``name`` (or, without ``obj``, return a decorator that does).
 
         ``meta`` is kept with the entry (descriptions, default parameters...).
         Returns ``obj`` (the validated object), so it also works as a decorator.
         """
         if obj is _MISSING:
+
             def decorator(target: Any) -> Any:
                 return self.register(name, target, overwrite=overwrite, builtin=builtin, **meta)
+
             return decorator
         self._check_name(name)
         source = "builtin" if builtin else _plugin_source() or "user"
@@ -161,13 +168,16 @@ class Registry:
         self._broken.pop(name, None)
         return obj
 
-    def register_lazy(self, name: str, target: str, *, overwrite: bool = False, builtin: bool = False,
-                      **meta: Any) -> None:
+    def register_lazy(
+        self, name: str, target: str, *, overwrite: bool = False, builtin: bool = False, **meta: Any
+    ) -> None:
         """Register ``"module:attr"`` under ``name``; the module is imported when the name is first asked for."""
         self._check_name(name)
         if not isinstance(target, str) or not _TARGET_RE.match(target) or ":" not in target:
-            raise BadInputError(f"{self.kind.capitalize()} {name!r}: lazy target {target!r} must be "
-                                f"'module:attr', e.g. 'forge.encoders.onehot:OneHotEncoder'.")
+            raise BadInputError(
+                f"{self.kind.capitalize()} {name!r}: lazy target {target!r} must be "
+                f"'module:attr', e.g. 'forge.encoders.onehot:OneHotEncoder'."
+            )
         existing = self._entries.get(name)
         if existing is not None and not (existing.target == target and existing.builtin == builtin):
             self._check_overwrite(name, target, overwrite, f"{self.kind.capitalize()} {name!r} ({target})")
@@ -191,17 +201,18 @@ class Registry:
             return
         if existing.builtin:
             error = PluginError if _plugin_source() else BadInputError
-            raise error(f"{where} cannot replace the built-in {self.kind} {name!r}; register it under "
-                        f"another name.")
+            raise error(f"{where} cannot replace the built-in {self.kind} {name!r}; register it under another name.")
         if overwrite or (existing.resolved and _same_object(existing.target, obj)):
             return
         if not existing.resolved and existing.source == _plugin_source():
-            return                  # a plugin's module registering the name its own entry point declares
+            return  # a plugin's module registering the name its own entry point declares
         if not existing.resolved and isinstance(existing.target, str) and existing.target == obj:
             return
         error = PluginError if _plugin_source() else BadInputError
-        raise error(f"{where}: the name {name!r} is already registered ({existing.source}); pick another "
-                    f"name, or pass overwrite=True to replace it.")
+        raise error(
+            f"{where}: the name {name!r} is already registered ({existing.source}); pick another "
+            f"name, or pass overwrite=True to replace it."
+        )
 
     # ---------------------------------------------------------------- plugins
     def _scan(self) -> None:
@@ -215,7 +226,7 @@ class Registry:
         for name, eps in claims.items():
             own = [ep for ep in eps if _dist_name(ep) == FORGE_DISTRIBUTION]
             if own and len({ep.value for ep in own}) == 1 and name not in self._entries:
-                ep = own[0]                               # forge's own lazy built-ins (e.g. the lab's probes)
+                ep = own[0]  # forge's own lazy built-ins (e.g. the lab's probes)
                 bad = self._malformed(ep)
                 if bad:
                     self._broken[name] = bad
@@ -226,11 +237,16 @@ class Registry:
                     continue
             dists = sorted({_dist_name(ep) for ep in eps})
             if len(dists) > 1:
-                self._broken[name] = (f"conflict: the {self.kind} name {name!r} is declared by several installed "
-                                      f"distributions ({', '.join(dists)}; entry points "
-                                      f"{', '.join(repr(ep.value) for ep in eps)}); uninstall all but one")
-                if name in self._entries and not self._entries[name].builtin and \
-                        str(self._entries[name].source).startswith("plugin"):
+                self._broken[name] = (
+                    f"conflict: the {self.kind} name {name!r} is declared by several installed "
+                    f"distributions ({', '.join(dists)}; entry points "
+                    f"{', '.join(repr(ep.value) for ep in eps)}); uninstall all but one"
+                )
+                if (
+                    name in self._entries
+                    and not self._entries[name].builtin
+                    and str(self._entries[name].source).startswith("plugin")
+                ):
                     del self._entries[name]
                 continue
             ep = eps[0]
@@ -238,11 +254,15 @@ class Registry:
             existing = self._entries.get(name)
             if existing is not None:
                 if existing.builtin:
-                    self._broken[name] = (f"{plugin} (entry point {ep.value!r}) tries to replace the built-in "
-                                          f"{self.kind} {name!r}; the built-in is kept")
+                    self._broken[name] = (
+                        f"{plugin} (entry point {ep.value!r}) tries to replace the built-in "
+                        f"{self.kind} {name!r}; the built-in is kept"
+                    )
                 elif existing.source != plugin:
-                    self._broken[name] = (f"{plugin} (entry point {ep.value!r}) declares {name!r}, already "
-                                          f"registered ({existing.source}); the first registration is kept")
+                    self._broken[name] = (
+                        f"{plugin} (entry point {ep.value!r}) declares {name!r}, already "
+                        f"registered ({existing.source}); the first registration is kept"
+                    )
                 continue
             bad = self._malformed(ep)
             if bad:
@@ -253,9 +273,11 @@ class Registry:
     def _malformed(self, ep: Any) -> str | None:
         value = getattr(ep, "value", None)
         if not isinstance(value, str) or not _TARGET_RE.match(value.split("[")[0].strip()):
-            return (f"malformed entry point {ep.name!r} = {value!r} in group {self.group!r} "
-                    f"(distribution {_dist_name(ep)}): expected 'module:attr', e.g. "
-                    f"'forge_random:RandomEncoder'")
+            return (
+                f"malformed entry point {ep.name!r} = {value!r} in group {self.group!r} "
+                f"(distribution {_dist_name(ep)}): expected 'module:attr', e.g. "
+                f"'forge_random:RandomEncoder'"
+            )
         return None
 
     # ---------------------------------------------------------------- lookup
@@ -312,7 +334,7 @@ class Registry:
                 obj: Any = importlib.import_module(module)
                 for part in attr.split("."):
                     obj = getattr(obj, part)
-            else:                                           # an importlib.metadata.EntryPoint
+            else:  # an importlib.metadata.EntryPoint
                 _loading.append((entry.source, label))
                 try:
                     obj = target.load()
@@ -320,14 +342,16 @@ class Registry:
                     _loading.pop()
         except KeyboardInterrupt:
             raise
-        except BaseException as exc:                        # SystemExit too: a plugin never ends forge
-            if entry.builtin:                               # forge's own: e.g. an optional dependency missing
+        except BaseException as exc:  # SystemExit too: a plugin never ends forge
+            if entry.builtin:  # forge's own: e.g. an optional dependency missing
                 raise
             why = f"{type(exc).__name__}: {exc}"
             self._broken[entry.name] = why
             self._entries.pop(entry.name, None)
-            raise PluginError(f"{self.kind.capitalize()} plugin {entry.name!r} ({entry.source}) failed to "
-                              f"import: {why}. Reinstall or uninstall the plugin.") from exc
+            raise PluginError(
+                f"{self.kind.capitalize()} plugin {entry.name!r} ({entry.source}) failed to "
+                f"import: {why}. Reinstall or uninstall the plugin."
+            ) from exc
         current = self._entries.get(entry.name)
         if current is not None and current is not entry and current.resolved:
             # importing the plugin registered the name itself (e.g. with a decorator): that is the entry now
@@ -350,8 +374,9 @@ class Registry:
     def copy(self) -> Registry:
         """An independent copy (tests register into a copy and restore the original)."""
         new = Registry(self.kind, group=self.group, validate=self._validate)
-        new._entries = {n: Entry(e.name, e.target, e.source, dict(e.meta), e.resolved)
-                        for n, e in self._entries.items()}
+        new._entries = {
+            n: Entry(e.name, e.target, e.source, dict(e.meta), e.resolved) for n, e in self._entries.items()
+        }
         new._broken = dict(self._broken)
         new._scanned = self._scanned
         return new

@@ -41,7 +41,7 @@ DEMO_PARAMS: dict[str, dict[str, Any]] = {
     "cbow": {**_W2V, "epochs": 20},
     "skipgram": {**_W2V, "epochs": 10},
 }
-COLLAPSED = 0.6       # mean cosine of random word pairs above this: the vectors all point one way
+COLLAPSED = 0.6  # mean cosine of random word pairs above this: the vectors all point one way
 
 EXPLANATION = """\
 What the scores mean here: gensim-default has about 0.5M words, some 2,000 times less than the corpora of
@@ -80,13 +80,14 @@ def mean_random_cosine(encoder: Any, n_pairs: int = 500, n_words: int = 2000, se
     mat = mat / np.where(norms == 0, 1.0, norms)[:, None]
     rng = np.random.default_rng(seed)
     i = rng.integers(0, len(words), n_pairs)
-    j = (i + rng.integers(1, len(words), n_pairs)) % len(words)          # j != i
+    j = (i + rng.integers(1, len(words), n_pairs)) % len(words)  # j != i
     return float(np.mean(np.sum(mat[i] * mat[j], axis=1)))
 
 
 def score_table(report: Any) -> str:
     """Main score (95% interval) and coverage per dataset and encoder, as plain text."""
     import pandas as pd
+
     main = report.main_scores()
     cells: dict[str, dict[str, str]] = {}
     for _, r in main.iterrows():
@@ -96,22 +97,31 @@ def score_table(report: Any) -> str:
     table = pd.DataFrame(cells).T.reindex(columns=report.encoders)
     notes = ""
     if main["value"].isna().any():
-        notes = ("\nnan: the score is undefined, e.g. a rank correlation when every covered pair gets the same "
-                 "cosine (one-hot: 0 for every pair of distinct words).")
+        notes = (
+            "\nnan: the score is undefined, e.g. a rank correlation when every covered pair gets the same "
+            "cosine (one-hot: 0 for every pair of distinct words)."
+        )
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 40):
         return "Scores (95% interval, coverage):\n" + table.fillna("").to_string() + notes
 
 
-def run_demo(corpus: str = "gensim-default", encoders: Sequence[str] = DEFAULT_ENCODERS,
-             words: Sequence[str] = DEFAULT_WORDS, datasets: Sequence[str] = DEFAULT_DATASETS,
-             out: str | None = None, print_fn: Callable[..., None] = print,
-             params: dict[str, dict[str, Any]] | None = None, explain: bool = True) -> Report:
+def run_demo(
+    corpus: str = "gensim-default",
+    encoders: Sequence[str] = DEFAULT_ENCODERS,
+    words: Sequence[str] = DEFAULT_WORDS,
+    datasets: Sequence[str] = DEFAULT_DATASETS,
+    out: str | None = None,
+    print_fn: Callable[..., None] = print,
+    params: dict[str, dict[str, Any]] | None = None,
+    explain: bool = True,
+) -> Report:
     """Train ``encoders`` on ``corpus``, print neighbours and benchmark scores; return the report.
 
     ``params`` overrides :data:`DEMO_PARAMS` per encoder name. With the defaults (one worker, seed 1)
     two runs print the same neighbours and scores.
     """
     import forge.bench
+
     settings = {**DEMO_PARAMS, **(params or {})}
     data = forge.corpora.load(corpus) if isinstance(corpus, str) else corpus
     label = corpus if isinstance(corpus, str) else "the given corpus"
@@ -120,15 +130,17 @@ def run_demo(corpus: str = "gensim-default", encoders: Sequence[str] = DEFAULT_E
         start = time.perf_counter()
         fitted[name] = forge.create(name, **settings.get(name, {})).fit(data)
         shown = {k: v for k, v in settings.get(name, {}).items() if k in ("epochs", "min_count", "vector_size")}
-        print_fn(f"trained {name:<9} on {label}: {len(fitted[name].vocabulary):>6} words, "
-                 f"dim {fitted[name].dim:>6}, {time.perf_counter() - start:5.1f} s  "
-                 + ", ".join(f"{k}={v}" for k, v in shown.items()))
+        print_fn(
+            f"trained {name:<9} on {label}: {len(fitted[name].vocabulary):>6} words, "
+            f"dim {fitted[name].dim:>6}, {time.perf_counter() - start:5.1f} s  "
+            + ", ".join(f"{k}={v}" for k, v in shown.items())
+        )
     print_fn("\nNearest neighbours (cosine):")
     for word in words:
         for name, enc in fitted.items():
             if word in enc:
                 near = enc.most_similar(word, topn=5)
-                if all(s == 0.0 for _, s in near):      # one-hot: every other word is orthogonal
+                if all(s == 0.0 for _, s in near):  # one-hot: every other word is orthogonal
                     print_fn(f"  {word:<9} {name:<9} (every other word at cosine 0: no neighbours)")
                     continue
                 print_fn(f"  {word:<9} {name:<9} " + ", ".join(f"{w} {s:.2f}" for w, s in near))

@@ -40,8 +40,16 @@ try:  # POSIX; elsewhere the lock is an exclusive-create file
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["atomic_dir", "marker_name", "read_marker", "recover", "check_replaceable", "refuse_cwd", "FolderLock",
-           "RecoveredWarning"]
+__all__ = [
+    "atomic_dir",
+    "marker_name",
+    "read_marker",
+    "recover",
+    "check_replaceable",
+    "refuse_cwd",
+    "FolderLock",
+    "RecoveredWarning",
+]
 
 log = logging.getLogger("forge")
 MARKER_PREFIX = ".forge-"
@@ -62,6 +70,7 @@ def read_marker(folder: Path, kind: str) -> dict[str, Any] | None:
 
 def _write_marker(folder: Path, kind: str, complete: bool) -> None:
     from forge._version import __version__
+
     files = {}
     if complete:
         for p in sorted(folder.rglob("*")):
@@ -76,8 +85,11 @@ def _is_complete(folder: Path, kind: str) -> bool:
     marker = read_marker(folder, kind)
     if not marker or marker.get("complete") is not True or not isinstance(marker.get("files"), dict):
         return False
-    present = {p.relative_to(folder).as_posix(): p.stat().st_size for p in folder.rglob("*")
-               if p.is_file() and p.name != marker_name(kind)}
+    present = {
+        p.relative_to(folder).as_posix(): p.stat().st_size
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != marker_name(kind)
+    }
     return present == marker["files"]
 
 
@@ -90,9 +102,11 @@ def _shown(names: list[str], limit: int = 5) -> str:
 def refuse_cwd(path: Path) -> None:
     resolved, cwd = path.resolve(), Path.cwd().resolve()
     if resolved == cwd or resolved in cwd.parents:
-        raise BadInputError(f"Refusing to save into {str(path)!r}: it is the current directory"
-                            f"{'' if resolved == cwd else ' or a folder above it'} ({resolved}), and a save "
-                            f"replaces its folder. Give a new sub-folder instead, e.g. {str(path / 'model')!r}.")
+        raise BadInputError(
+            f"Refusing to save into {str(path)!r}: it is the current directory"
+            f"{'' if resolved == cwd else ' or a folder above it'} ({resolved}), and a save "
+            f"replaces its folder. Give a new sub-folder instead, e.g. {str(path / 'model')!r}."
+        )
 
 
 def check_replaceable(path: Path, kind: str, legacy: Callable[[Path], bool] | None = None) -> None:
@@ -100,8 +114,9 @@ def check_replaceable(path: Path, kind: str, legacy: Callable[[Path], bool] | No
     if not path.exists() and not path.is_symlink():
         return
     if not path.is_dir():
-        raise BadInputError(f"Cannot save to {path}: it exists and is not a folder. Choose another path, "
-                            f"or move that file away.")
+        raise BadInputError(
+            f"Cannot save to {path}: it exists and is not a folder. Choose another path, or move that file away."
+        )
     try:
         entries = sorted(p.name for p in path.iterdir())
     except OSError as exc:
@@ -114,18 +129,24 @@ def check_replaceable(path: Path, kind: str, legacy: Callable[[Path], bool] | No
         foreign = [e for e in entries if e not in owned]
         if not foreign:
             return
-        raise BadInputError(f"Refusing to replace {path}: it is a forge {kind}, but it also holds files forge did "
-                            f"not write there: {_shown(foreign)}. Move those files out of the folder, or save "
-                            f"to another path.")
-    others = [e[len(MARKER_PREFIX):] for e in entries if e.startswith(MARKER_PREFIX) and e != marker_name(kind)]
+        raise BadInputError(
+            f"Refusing to replace {path}: it is a forge {kind}, but it also holds files forge did "
+            f"not write there: {_shown(foreign)}. Move those files out of the folder, or save "
+            f"to another path."
+        )
+    others = [e[len(MARKER_PREFIX) :] for e in entries if e.startswith(MARKER_PREFIX) and e != marker_name(kind)]
     if others:
-        raise BadInputError(f"Refusing to save a {kind} into {path}: it holds a forge {others[0]}, not a {kind}. "
-                            f"Choose another path (forge never replaces one kind of folder with another).")
+        raise BadInputError(
+            f"Refusing to save a {kind} into {path}: it holds a forge {others[0]}, not a {kind}. "
+            f"Choose another path (forge never replaces one kind of folder with another)."
+        )
     if legacy is not None and legacy(path):
         return  # written by an earlier forge (before markers) or its marker is damaged: only forge's file names
-    raise BadInputError(f"Refusing to save into {path}: the folder is not empty and forge did not write it "
-                        f"(it holds {_shown(entries)}). forge replaces only a folder it saved itself; choose a new "
-                        f"or empty folder, or move those files away first.")
+    raise BadInputError(
+        f"Refusing to save into {path}: the folder is not empty and forge did not write it "
+        f"(it holds {_shown(entries)}). forge replaces only a folder it saved itself; choose a new "
+        f"or empty folder, or move those files away first."
+    )
 
 
 # ------------------------------------------------------------------ lock
@@ -142,8 +163,10 @@ class FolderLock:
         self.fd: int | None = None
 
     def _busy(self) -> BadInputError:
-        return BadInputError(f"Cannot save to {self.path}: another process is saving there right now (it holds "
-                             f"{self.file}). Wait for it to finish, or save to another path.")
+        return BadInputError(
+            f"Cannot save to {self.path}: another process is saving there right now (it holds "
+            f"{self.file}). Wait for it to finish, or save to another path."
+        )
 
     def acquire(self) -> None:
         try:
@@ -151,8 +174,10 @@ class FolderLock:
                 try:
                     self.fd = os.open(self.file, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
                 except FileExistsError:
-                    raise BadInputError(f"Cannot save to {self.path}: {self.file} exists (another save is running, "
-                                        f"or one was killed: then delete that file).") from None
+                    raise BadInputError(
+                        f"Cannot save to {self.path}: {self.file} exists (another save is running, "
+                        f"or one was killed: then delete that file)."
+                    ) from None
                 return
             while True:
                 fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
@@ -170,8 +195,10 @@ class FolderLock:
                     return
                 os.close(fd)
         except OSError as exc:
-            raise BadInputError(f"Cannot save to {self.path}: cannot create the lock file {self.file} ({exc}). "
-                                f"Is the folder {self.path.parent} writable?") from None
+            raise BadInputError(
+                f"Cannot save to {self.path}: cannot create the lock file {self.file} ({exc}). "
+                f"Is the folder {self.path.parent} writable?"
+            ) from None
 
     def release(self) -> None:
         if self.fd is None:
@@ -194,8 +221,11 @@ class FolderLock:
 # ------------------------------------------------------------------ atomic replacement
 def _leftovers(path: Path, which: str) -> list[Path]:
     pattern = f".{glob_escape(path.name)}.{which}-*"
-    return [p for p in path.parent.glob(pattern) if p.is_dir() and not p.is_symlink()
-            and any(q.name.startswith(MARKER_PREFIX) for q in p.iterdir())]
+    return [
+        p
+        for p in path.parent.glob(pattern)
+        if p.is_dir() and not p.is_symlink() and any(q.name.startswith(MARKER_PREFIX) for q in p.iterdir())
+    ]
 
 
 def _remove_marked(folder: Path) -> None:
@@ -228,8 +258,7 @@ def _remove_stale(path: Path) -> None:
 
 
 @contextmanager
-def atomic_dir(path: str | Path, kind: str = "folder", legacy: Callable[[Path], bool] | None = None
-               ) -> Iterator[Path]:
+def atomic_dir(path: str | Path, kind: str = "folder", legacy: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     """Yield a temporary folder that replaces ``path`` when the block succeeds.
 
     ``path`` must be absent, empty, or a folder forge saved as ``kind`` that holds nothing else
@@ -301,9 +330,15 @@ def recover(path: str | Path, kind: str, verify: Callable[[Path], bool] | None =
         return None
     candidates = [p for p in _leftovers(path, "old") if _is_complete(p, kind) and (verify is None or verify(p))]
     if verify is not None:  # forge before markers moved the folder to .NAME.old-XXXX/x
-        candidates += [p / "x" for p in path.parent.glob(f".{glob_escape(path.name)}.old-*")
-                       if p.is_dir() and not p.is_symlink() and [q.name for q in p.iterdir()] == ["x"]
-                       and (p / "x").is_dir() and verify(p / "x")]
+        candidates += [
+            p / "x"
+            for p in path.parent.glob(f".{glob_escape(path.name)}.old-*")
+            if p.is_dir()
+            and not p.is_symlink()
+            and [q.name for q in p.iterdir()] == ["x"]
+            and (p / "x").is_dir()
+            and verify(p / "x")
+        ]
     if not candidates:
         return None
     best = max(candidates, key=lambda p: p.stat().st_mtime)
@@ -323,8 +358,10 @@ def recover(path: str | Path, kind: str, verify: Callable[[Path], bool] | None =
     finally:
         lock.release()
     source = best.parent.name if best.name == "x" else best.name
-    msg = (f"{path} was missing: a save was interrupted between its two renames. forge restored the complete "
-           f"previous {kind} from {source}.")
+    msg = (
+        f"{path} was missing: a save was interrupted between its two renames. forge restored the complete "
+        f"previous {kind} from {source}."
+    )
     log.warning(msg)
     warnings.warn(msg, RecoveredWarning, stacklevel=3)
     return path

@@ -33,12 +33,12 @@ OOV_POLICIES = ("error", "zero", "unk")
 UNK = "<unk>"
 
 DEFAULT_TAGS: dict[str, Any] = {
-    "contextual": False,       # embed() depends on the sentence, not only on the word
+    "contextual": False,  # embed() depends on the sentence, not only on the word
     "order_sensitive": False,  # permuting a sentence changes its token vectors
-    "sparse": False,           # vectors are scipy.sparse matrices
-    "requires_fit": True,      # must see a corpus before use
-    "device": "cpu",           # where the computation runs
-    "deterministic": True,     # fixed seed (and one worker) gives identical vectors
+    "sparse": False,  # vectors are scipy.sparse matrices
+    "requires_fit": True,  # must see a corpus before use
+    "device": "cpu",  # where the computation runs
+    "deterministic": True,  # fixed seed (and one worker) gives identical vectors
 }
 
 
@@ -57,15 +57,18 @@ class BaseEncoder(KeyedMixin):
     (3, 0.0)
     """
 
-    name: ClassVar[str] = ""           # set by the registry
+    name: ClassVar[str] = ""  # set by the registry
     _tags: ClassVar[dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ params
     @classmethod
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        return [
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         """Constructor arguments, as given (scikit-learn ``get_params``)."""
@@ -76,8 +79,9 @@ class BaseEncoder(KeyedMixin):
         valid = self._param_names()
         for key, value in params.items():
             if key not in valid:
-                raise BadInputError(f"Invalid parameter {key!r} for {type(self).__name__}; "
-                                    f"valid parameters: {', '.join(valid)}.")
+                raise BadInputError(
+                    f"Invalid parameter {key!r} for {type(self).__name__}; valid parameters: {', '.join(valid)}."
+                )
             setattr(self, key, value)
         return self
 
@@ -87,8 +91,9 @@ class BaseEncoder(KeyedMixin):
 
     def __repr__(self) -> str:
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
-        shown = [f"{k}={v!r}" for k, v in self.get_params().items()
-                 if not _same(defaults.get(k, inspect.Parameter.empty), v)]
+        shown = [
+            f"{k}={v!r}" for k, v in self.get_params().items() if not _same(defaults.get(k, inspect.Parameter.empty), v)
+        ]
         return f"{type(self).__name__}({', '.join(shown)})"
 
     # ------------------------------------------------------------------- tags
@@ -124,8 +129,9 @@ class BaseEncoder(KeyedMixin):
 
     def _check_fitted(self) -> None:
         if not self.is_fitted:
-            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: call "
-                                 f".fit(corpus) or forge.load(path) before using it.")
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet: call .fit(corpus) or forge.load(path) before using it."
+            )
 
     # ------------------------------------------------------------- vocabulary
     @property
@@ -165,7 +171,8 @@ class BaseEncoder(KeyedMixin):
         raise OutOfVocabularyError(
             f"Word {word!r} is not in the vocabulary of this {type(self).__name__} "
             f"({len(self.vocab_)} words) and oov={policy!r}. Check `word in encoder` first, "
-            f"or create the encoder with oov='zero' or oov='unk'.")
+            f"or create the encoder with oov='zero' or oov='unk'."
+        )
 
     def static_matrix(self) -> Any:
         """The ``(len(vocabulary), static_dim)`` context-free vectors, row ``i`` = vocabulary word ``i``.
@@ -183,7 +190,7 @@ class BaseEncoder(KeyedMixin):
 
     def _static_matrix(self) -> Any:
         """The hook subclasses implement for :meth:`static_matrix` (kept under this name for callers)."""
-        if type(self).static_matrix is not BaseEncoder.static_matrix:   # the subclass implemented the public one
+        if type(self).static_matrix is not BaseEncoder.static_matrix:  # the subclass implemented the public one
             return self.static_matrix()
         raise NotImplementedError(f"{type(self).__name__} implements neither _static_matrix() nor vector().")
 
@@ -231,10 +238,12 @@ class BaseEncoder(KeyedMixin):
 
     def _unit_matrix(self) -> np.ndarray:
         """(vocab, dim) static vectors scaled to unit length (zero rows stay zero)."""
+
         def compute():
             mat = np.asarray(self._static_matrix(), dtype=np.float32)
             norms = np.linalg.norm(mat, axis=1, keepdims=True)
             return mat / np.where(norms == 0, 1, norms)
+
         return self._cached("unit", compute)
 
     # ------------------------------------------------------------ persistence
@@ -251,7 +260,8 @@ class BaseEncoder(KeyedMixin):
             except TypeError:
                 raise BadInputError(
                     f"Parameter {key}={value!r} of {type(self).__name__} cannot be saved as JSON; "
-                    f"override _config_params to store it another way.") from None
+                    f"override _config_params to store it another way."
+                ) from None
             params[key] = value
         return params
 
@@ -291,15 +301,17 @@ def _check_sentences(sentences: Iterable[Sequence[str]]) -> list[list[str]]:
 def _iter_checked_sentences(sentences: Iterable[Sequence[str]]):
     """:func:`_check_sentences` one sentence at a time (no copy of the whole input held in memory)."""
     if isinstance(sentences, str):
-        raise BadInputError(f"embed() expects a list of tokenised sentences, e.g. [['the', 'cat']], "
-                            f"got the string {sentences[:40]!r}; wrap and tokenise it first.")
+        raise BadInputError(
+            f"embed() expects a list of tokenised sentences, e.g. [['the', 'cat']], "
+            f"got the string {sentences[:40]!r}; wrap and tokenise it first."
+        )
     for i, sent in enumerate(sentences):
         if isinstance(sent, str):
-            raise BadInputError(f"Sentence {i} is the string {sent[:40]!r}; embed() expects token "
-                                f"lists such as {sent.split()[:5]!r}.")
+            raise BadInputError(
+                f"Sentence {i} is the string {sent[:40]!r}; embed() expects token lists such as {sent.split()[:5]!r}."
+            )
         sent = list(sent)
         for tok in sent:
             if not isinstance(tok, str):
-                raise BadInputError(f"Sentence {i} contains the non-string token {tok!r}; "
-                                    f"tokens must be str.")
+                raise BadInputError(f"Sentence {i} contains the non-string token {tok!r}; tokens must be str.")
         yield sent

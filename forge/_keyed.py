@@ -64,7 +64,7 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     if k < len(scores):
         part = np.argpartition(-scores, k - 1)[:k]
         kth = scores[part].min()
-        part = np.flatnonzero(scores >= kth)         # every index tied with the k-th, so ties are stable
+        part = np.flatnonzero(scores >= kth)  # every index tied with the k-th, so ties are stable
     else:
         part = np.arange(len(scores))
     order = np.lexsort((part, -scores[part]))
@@ -74,7 +74,7 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 class KeyedMixin:
     """gensim-style queries over static vectors (see the module docstring)."""
 
-    if TYPE_CHECKING:   # what the host class (forge.BaseEncoder) provides; declared for the type checker only
+    if TYPE_CHECKING:  # what the host class (forge.BaseEncoder) provides; declared for the type checker only
         vocab_: Vocabulary
 
         @property
@@ -93,6 +93,7 @@ class KeyedMixin:
         rows = [self.vector(w) for w in key_or_keys]
         if rows and hasattr(rows[0], "toarray"):
             import scipy.sparse as sp
+
             return sp.vstack(rows).tocsr()
         if not rows:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -118,9 +119,16 @@ class KeyedMixin:
         return unit.toarray() if hasattr(unit, "toarray") else unit
 
     # ---------------------------------------------------------- neighbours
-    def most_similar(self, positive: Any = None, negative: Any = None, topn: int | None = 10,
-                     clip_start: int = 0, clip_end: int | None = None, restrict_vocab: int | None = None,
-                     indexer: Any = None) -> Any:
+    def most_similar(
+        self,
+        positive: Any = None,
+        negative: Any = None,
+        topn: int | None = 10,
+        clip_start: int = 0,
+        clip_end: int | None = None,
+        restrict_vocab: int | None = None,
+        indexer: Any = None,
+    ) -> Any:
         """Nearest words to the mean of the ``positive`` minus the ``negative`` unit vectors (gensim's call).
 
         Parameters
@@ -148,7 +156,7 @@ class KeyedMixin:
         """
         self._check_fitted()
         if isinstance(negative, Integral) and not isinstance(negative, bool):
-            topn, negative = int(negative), None   # forge's older positional call most_similar(word, topn)
+            topn, negative = int(negative), None  # forge's older positional call most_similar(word, topn)
         if isinstance(topn, Integral) and topn < 1:
             return []
         positive, negative = _ensure_list(positive), _ensure_list(negative)
@@ -178,11 +186,13 @@ class KeyedMixin:
             return dists
         words = self.vocab_.words
         best = _top(dists, topn + len(exclude))
-        return [(words[int(i) + clip_start], float(dists[i])) for i in best
-                if int(i) + clip_start not in exclude][:topn]
+        return [(words[int(i) + clip_start], float(dists[i])) for i in best if int(i) + clip_start not in exclude][
+            :topn
+        ]
 
-    def most_similar_cosmul(self, positive: Any = None, negative: Any = None, topn: int | None = 10,
-                            restrict_vocab: int | None = None) -> Any:
+    def most_similar_cosmul(
+        self, positive: Any = None, negative: Any = None, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> Any:
         """3CosMul neighbours (Levy & Goldberg 2014, cosines shifted to [0, 1]), gensim's call and epsilon.
 
         Examples
@@ -201,7 +211,7 @@ class KeyedMixin:
         if not positive:
             raise BadInputError("most_similar_cosmul needs at least one word or vector in positive=.")
         exclude = self._input_rows(positive + negative)
-        unit = self._dense_unit()[:restrict_vocab or None]
+        unit = self._dense_unit()[: restrict_vocab or None]
         pos = [(1 + unit @ self._unit_of(t)) / 2 for t in positive]
         neg = [(1 + unit @ self._unit_of(t)) / 2 for t in negative]
         dists = np.prod(pos, axis=0) / (np.prod(neg, axis=0) + 0.000001)
@@ -217,8 +227,9 @@ class KeyedMixin:
         used = [w for w in words if w in self]
         if not used:
             raise BadInputError(f"None of the words {list(words)[:10]!r} is in the vocabulary; nothing to rank.")
-        vectors = np.vstack([self._unit_of(w) if use_norm else np.asarray(self.vector(w), dtype=np.float32)
-                             for w in used]).astype(np.float32)
+        vectors = np.vstack(
+            [self._unit_of(w) if use_norm else np.asarray(self.vector(w), dtype=np.float32) for w in used]
+        ).astype(np.float32)
         mean = _unitvec(vectors.mean(axis=0)).astype(np.float32)
         dists = vectors @ mean
         return sorted(zip(dists.tolist(), used, strict=True), reverse=True)
@@ -245,7 +256,7 @@ class KeyedMixin:
         i1, i2 = self.vocab_.get(key1), self.vocab_.get(key2)
         for key, idx in ((key1, i1), (key2, i2)):
             if idx is None:
-                self._index(key)   # raises the OOV error under oov="error"
+                self._index(key)  # raises the OOV error under oov="error"
                 raise BadInputError(f"rank/closer_than need vocabulary words; {key!r} is not one.")
         dist = 1 - unit @ unit[i1]
         return [self.vocab_.words[int(i)] for i in np.flatnonzero(dist < dist[i2]) if int(i) != i1]

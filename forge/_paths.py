@@ -32,6 +32,9 @@ def cache_dir() -> Path:
         path, source = Path(base) / "forge", "the default cache directory"
     if path.exists() and not path.is_dir():
         from forge.errors import BadInputError
-        raise BadInputError(f"forge's cache directory {path} ({source}) exists but is not a directory; set "
-                            f"FORGE_CACHE_DIR to a directory (it is created when missing).")
+
+        raise BadInputError(
+            f"forge's cache directory {path} ({source}) exists but is not a directory; set "
+            f"FORGE_CACHE_DIR to a directory (it is created when missing)."
+        )
     return path

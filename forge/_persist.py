@@ -34,8 +34,19 @@ from forge._folders import atomic_dir, recover
 from forge._registry import create, registered_name
 from forge.errors import BadInputError, CorruptModelError, ForgeError, UnknownNameError
 
-__all__ = ["save_encoder", "load", "atomic_dir", "atomic_file", "CONFIG_NAME", "FORMAT_VERSION",
-           "file_manifest", "verify_manifest", "read_json", "check_array", "check_save_target"]
+__all__ = [
+    "save_encoder",
+    "load",
+    "atomic_dir",
+    "atomic_file",
+    "CONFIG_NAME",
+    "FORMAT_VERSION",
+    "file_manifest",
+    "verify_manifest",
+    "read_json",
+    "check_array",
+    "check_save_target",
+]
 
 CONFIG_NAME = "config.json"
 FORMAT_VERSION = 2
@@ -89,28 +100,45 @@ def file_manifest(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, dict[st
 def verify_manifest(folder: Path, files: Any, source: Path, hint: str = "Save the model again.") -> None:
     """Check every file listed in ``files`` (from ``source``) exists in ``folder`` with its size and sha256."""
     if not isinstance(files, dict) or not files:
-        raise CorruptModelError(f"{source}: 'files' must be a non-empty mapping of file name to its sha256 and "
-                                f"size, got {_short(files)}; the file is damaged. {hint}")
+        raise CorruptModelError(
+            f"{source}: 'files' must be a non-empty mapping of file name to its sha256 and "
+            f"size, got {_short(files)}; the file is damaged. {hint}"
+        )
     for name, entry in files.items():
-        if (not isinstance(name, str) or not name or name.startswith("/") or "\\" in name
-                or any(part in ("", ".", "..") for part in name.split("/"))):
-            raise CorruptModelError(f"{source}: the file name {_short(name)} is not a plain name inside the "
-                                    f"folder. {hint}")
-        if (not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str)
-                or not _HEX64.fullmatch(entry["sha256"]) or type(entry.get("size")) is not int or entry["size"] < 0):
-            raise CorruptModelError(f"{source}: the entry for {name!r} must be {{'sha256': 64 hex digits, 'size': "
-                                    f"bytes}}, got {_short(entry)}. {hint}")
+        if (
+            not isinstance(name, str)
+            or not name
+            or name.startswith("/")
+            or "\\" in name
+            or any(part in ("", ".", "..") for part in name.split("/"))
+        ):
+            raise CorruptModelError(
+                f"{source}: the file name {_short(name)} is not a plain name inside the folder. {hint}"
+            )
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("sha256"), str)
+            or not _HEX64.fullmatch(entry["sha256"])
+            or type(entry.get("size")) is not int
+            or entry["size"] < 0
+        ):
+            raise CorruptModelError(
+                f"{source}: the entry for {name!r} must be {{'sha256': 64 hex digits, 'size': "
+                f"bytes}}, got {_short(entry)}. {hint}"
+            )
         path = folder / name
         if not path.is_file():
-            raise CorruptModelError(f"{path} is missing: {folder} is incomplete ({source.name} lists it). "
-                                    f"{hint}")
+            raise CorruptModelError(f"{path} is missing: {folder} is incomplete ({source.name} lists it). {hint}")
         size = path.stat().st_size
         if size != entry["size"]:
-            raise CorruptModelError(f"{path} has {size} bytes, {entry['size']} were saved: the file is truncated "
-                                    f"or damaged. {hint}")
+            raise CorruptModelError(
+                f"{path} has {size} bytes, {entry['size']} were saved: the file is truncated or damaged. {hint}"
+            )
         if file_digest(path) != entry["sha256"]:
-            raise CorruptModelError(f"{path} does not match the sha256 recorded in {source.name} when it was saved: "
-                                    f"the file is damaged (or was edited). {hint}")
+            raise CorruptModelError(
+                f"{path} does not match the sha256 recorded in {source.name} when it was saved: "
+                f"the file is damaged (or was edited). {hint}"
+            )
 
 
 def _params_digest(config: dict[str, Any]) -> str:
@@ -132,26 +160,34 @@ def read_json(path: Path, what: str = "model") -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CorruptModelError(f"{path} is missing: the {what} folder {Path(path).parent} is incomplete; "
-                                f"save it again.") from None
+        raise CorruptModelError(
+            f"{path} is missing: the {what} folder {Path(path).parent} is incomplete; save it again."
+        ) from None
     except (OSError, ValueError, RecursionError, MemoryError) as exc:
-        raise CorruptModelError(f"{path} is unreadable ({type(exc).__name__}: {_short(str(exc), 120)}); the "
-                                f"{what} is truncated or corrupt: save it again.") from None
+        raise CorruptModelError(
+            f"{path} is unreadable ({type(exc).__name__}: {_short(str(exc), 120)}); the "
+            f"{what} is truncated or corrupt: save it again."
+        ) from None
 
 
 def check_array(path: Path, array: Any, shape: tuple[int, ...] | None = None, kind: str = "f") -> np.ndarray:
     """An array read from ``path``: numeric of ``kind`` ('f' float, 'i' integer), of ``shape``, finite."""
     if not isinstance(array, np.ndarray) or array.dtype.kind not in (("i", "u") if kind == "i" else ("f",)):
         what = "a floating-point" if kind == "f" else "an integer"
-        raise CorruptModelError(f"{path} holds {getattr(array, 'dtype', type(array).__name__)} data, expected "
-                                f"{what} array; the model is corrupt: save it again.")
+        raise CorruptModelError(
+            f"{path} holds {getattr(array, 'dtype', type(array).__name__)} data, expected "
+            f"{what} array; the model is corrupt: save it again."
+        )
     if shape is not None and array.shape != tuple(shape):
-        raise CorruptModelError(f"{path} has shape {array.shape}, expected {tuple(shape)} from vocab.json and "
-                                f"config.json; the model is corrupt: save it again.")
+        raise CorruptModelError(
+            f"{path} has shape {array.shape}, expected {tuple(shape)} from vocab.json and "
+            f"config.json; the model is corrupt: save it again."
+        )
     if kind == "f" and array.size and not np.isfinite(array).all():
         rows: Any = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1)) if array.ndim else []
-        raise CorruptModelError(f"{path} holds non-finite values (NaN or inf; rows {list(rows[:5])}); the model "
-                                f"is corrupt: save it again.")
+        raise CorruptModelError(
+            f"{path} holds non-finite values (NaN or inf; rows {list(rows[:5])}); the model is corrupt: save it again."
+        )
     return array
 
 
@@ -161,30 +197,36 @@ def _legacy_model(folder: Path) -> bool:
         config = json.loads((folder / CONFIG_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return False
-    return (isinstance(config, dict) and isinstance(config.get("encoder"), str)
-            and all(p.is_file() and (p.suffix in _STATE_SUFFIXES or p.name == ".forge-model")
-                    for p in folder.iterdir()))
+    return (
+        isinstance(config, dict)
+        and isinstance(config.get("encoder"), str)
+        and all(p.is_file() and (p.suffix in _STATE_SUFFIXES or p.name == ".forge-model") for p in folder.iterdir())
+    )
 
 
 # ------------------------------------------------------------------ save / load
 def check_save_target(path: str | Path) -> None:
     """Raise now (before any training) if ``encoder.save(path)`` would be refused."""
     from forge._folders import check_replaceable, refuse_cwd
+
     refuse_cwd(Path(path))
     check_replaceable(Path(path), MODEL_KIND, _legacy_model)
 
 
 def save_encoder(encoder: Any, path: str | Path) -> Path:
     from forge._version import __version__
+
     encoder._check_fitted()
     path = Path(path)
     name = registered_name(encoder)
     if not name:
         cls = type(encoder)
-        raise BadInputError(f"Cannot save this {cls.__name__}: {cls.__module__}.{cls.__qualname__} is not registered "
-                            f"under any encoder name, so forge.load could not recreate it. Install its plugin "
-                            f"(a 'forge.encoders' entry point) or call forge.register_encoder('<name>')"
-                            f"({cls.__qualname__}) first.")
+        raise BadInputError(
+            f"Cannot save this {cls.__name__}: {cls.__module__}.{cls.__qualname__} is not registered "
+            f"under any encoder name, so forge.load could not recreate it. Install its plugin "
+            f"(a 'forge.encoders' entry point) or call forge.register_encoder('<name>')"
+            f"({cls.__qualname__}) first."
+        )
     config = {
         "format_version": FORMAT_VERSION,
         "forge_version": __version__,
@@ -205,8 +247,9 @@ def _read_config(path: Path) -> dict[str, Any]:
     cfg_file = path / CONFIG_NAME
     config = read_json(cfg_file)
     if not isinstance(config, dict):
-        raise CorruptModelError(f"{cfg_file} must hold a JSON object, got {type(config).__name__}; the model is "
-                                f"corrupt: save it again.")
+        raise CorruptModelError(
+            f"{cfg_file} must hold a JSON object, got {type(config).__name__}; the model is corrupt: save it again."
+        )
     version = config.get("format_version", 1)
     if type(version) is not int or version < 0:
         raise CorruptModelError(f"{cfg_file}: format_version must be a small integer, got {_short(version)}.")
@@ -214,21 +257,31 @@ def _read_config(path: Path) -> dict[str, Any]:
         raise CorruptModelError(f"{path} was written by a newer forge (format {version}); upgrade forge to load it.")
     name, params = config.get("encoder"), config.get("params")
     if not isinstance(name, str) or not name:
-        raise CorruptModelError(f"{cfg_file}: 'encoder' must be the encoder's registered name (a string), got "
-                                f"{_short(name)}; the model is corrupt: save it again.")
+        raise CorruptModelError(
+            f"{cfg_file}: 'encoder' must be the encoder's registered name (a string), got "
+            f"{_short(name)}; the model is corrupt: save it again."
+        )
     if not isinstance(params, dict):
-        raise CorruptModelError(f"{cfg_file}: 'params' must be a JSON object of constructor arguments, got "
-                                f"{_short(params)}; the model is corrupt: save it again.")
+        raise CorruptModelError(
+            f"{cfg_file}: 'params' must be a JSON object of constructor arguments, got "
+            f"{_short(params)}; the model is corrupt: save it again."
+        )
     if version >= 2:
         digest = config.get("params_sha256")
         if digest is not None and digest != _params_digest(config):
-            raise CorruptModelError(f"{cfg_file} was changed after it was saved: its encoder/params no longer match "
-                                    f"'params_sha256'. The file is damaged; if you edited it on purpose, delete the "
-                                    f"'params_sha256' line and the edited parameters are checked instead.")
+            raise CorruptModelError(
+                f"{cfg_file} was changed after it was saved: its encoder/params no longer match "
+                f"'params_sha256'. The file is damaged; if you edited it on purpose, delete the "
+                f"'params_sha256' line and the edited parameters are checked instead."
+            )
         verify_manifest(path, config.get("files"), cfg_file)
     else:
-        logging.getLogger("forge").warning("%s was saved by an earlier forge (format %s) without checksums: its "
-                                           "files cannot be verified. Save it again to add them.", path, version)
+        logging.getLogger("forge").warning(
+            "%s was saved by an earlier forge (format %s) without checksums: its "
+            "files cannot be verified. Save it again to add them.",
+            path,
+            version,
+        )
     return config
 
 
@@ -276,28 +329,35 @@ def load(path: str | Path, mmap: bool = False) -> Any:
     except UnknownNameError:
         raise  # e.g. a plugin's model without the plugin installed: the message lists what is
     except (TypeError, BadInputError) as exc:
-        raise CorruptModelError(f"{cfg_file}: the params do not fit encoder {name!r} ({exc}); the model is "
-                                f"corrupt or from another version of the encoder.") from None
+        raise CorruptModelError(
+            f"{cfg_file}: the params do not fit encoder {name!r} ({exc}); the model is "
+            f"corrupt or from another version of the encoder."
+        ) from None
     try:
         encoder._validate_params()
     except CorruptModelError:
         raise
     except BadInputError as exc:
-        raise CorruptModelError(f"{cfg_file}: {exc} (the saved parameters are invalid: the file is damaged or "
-                                f"was edited).") from None
+        raise CorruptModelError(
+            f"{cfg_file}: {exc} (the saved parameters are invalid: the file is damaged or was edited)."
+        ) from None
     except Exception as exc:
-        raise CorruptModelError(f"{cfg_file}: the saved parameters of {name!r} cannot be checked "
-                                f"({type(exc).__name__}: {_short(str(exc), 120)}); the file is damaged.") from None
-    encoder._load_mmap = bool(mmap)   # read by _load_state of encoders that can map their arrays
+        raise CorruptModelError(
+            f"{cfg_file}: the saved parameters of {name!r} cannot be checked "
+            f"({type(exc).__name__}: {_short(str(exc), 120)}); the file is damaged."
+        ) from None
+    encoder._load_mmap = bool(mmap)  # read by _load_state of encoders that can map their arrays
     try:
         encoder._load_state(path)
         _check_static(encoder, path)
     except ForgeError:
         raise
     except Exception as exc:  # truncated arrays, missing weight files, ...
-        raise CorruptModelError(f"Could not load the state of {name!r} from {path}: "
-                                f"{type(exc).__name__}: {_short(str(exc), 200)}. The model directory is truncated "
-                                f"or corrupt; save it again.") from exc
+        raise CorruptModelError(
+            f"Could not load the state of {name!r} from {path}: "
+            f"{type(exc).__name__}: {_short(str(exc), 200)}. The model directory is truncated "
+            f"or corrupt; save it again."
+        ) from exc
     return encoder
 
 
@@ -312,5 +372,7 @@ def _check_static(encoder: Any, path: Path) -> None:
     matrix = np.asarray(matrix)
     check_array(path, matrix, None)
     if matrix.ndim != 2 or matrix.shape[0] != len(encoder.vocabulary):
-        raise CorruptModelError(f"The vectors loaded from {path} have shape {matrix.shape}, expected one row per "
-                                f"vocabulary word ({len(encoder.vocabulary)}); the model is corrupt: save it again.")
+        raise CorruptModelError(
+            f"The vectors loaded from {path} have shape {matrix.shape}, expected one row per "
+            f"vocabulary word ({len(encoder.vocabulary)}); the model is corrupt: save it again."
+        )

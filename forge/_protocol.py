@@ -47,39 +47,54 @@ class Encoder(Protocol):
 
     def fit(self, corpus: Iterable[list[str]]) -> Encoder:
         """Learn from a corpus of token lists; validates the parameters; returns ``self``."""
+
     @property
     def is_fitted(self) -> bool:
         """True once ``fit`` (or ``forge.load``) has given the encoder its learned state."""
+
     @property
     def vocabulary(self) -> Sequence[str]:
         """The fitted vocabulary, words in row order."""
+
     @property
     def dim(self) -> int:
         """Width of the ``embed`` vectors."""
+
     @property
     def static_dim(self) -> int:
         """Width of ``vector(word)`` and of ``static_matrix()`` rows (``dim`` for static encoders)."""
+
     @property
     def tags(self) -> dict[str, Any]:
         """Capabilities: ``contextual``, ``order_sensitive``, ``sparse``, ``requires_fit``, ``device``..."""
+
     def __contains__(self, word: object) -> bool:
         """Whether ``word`` has a vector (its own, not the OOV fallback)."""
+
     def vector(self, word: str) -> Any:
         """The context-free vector of ``word``: one row of ``static_matrix()``."""
+
     def static_matrix(self) -> Any:
         """``(len(vocabulary), static_dim)`` context-free vectors, row ``i`` = vocabulary word ``i``."""
+
     def embed(self, sentences: Iterable[Sequence[str]]) -> list[Any]:
         """One ``(len(sentence), dim)`` matrix per tokenised sentence."""
+
     def similarity(self, word1: str, word2: str) -> float:
         """Cosine similarity of the two context-free vectors."""
+
     def most_similar(self, word: Any, topn: int = 10) -> list[tuple[str, float]]:
         """The ``topn`` nearest vocabulary words by cosine, without ``word`` itself."""
+
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         """Constructor arguments, as given."""
+
     def set_params(self, **params: Any) -> Encoder:
         """Change constructor arguments (validated by the next ``fit``); returns ``self``."""
+
     def clone(self) -> Encoder:
         """A new, unfitted encoder with the same parameters."""
+
     def save(self, path: str | Path) -> Path:
         """Write the encoder to directory ``path`` (``forge.load`` reads it back)."""
 
@@ -104,8 +119,9 @@ def protocol_members() -> dict[str, str]:
         for key, value in vars(klass).items():
             if (key.startswith("_") and key != "__contains__") or key in _SUPPLIED_BY_REGISTRY:
                 continue
-            out.setdefault(key, "property" if isinstance(value, property) else
-                           "method" if callable(value) else "attribute")
+            out.setdefault(
+                key, "property" if isinstance(value, property) else "method" if callable(value) else "attribute"
+            )
         for key in getattr(klass, "__annotations__", {}):
             if not key.startswith("_") and key not in _SUPPLIED_BY_REGISTRY:
                 out.setdefault(key, "attribute")
@@ -125,6 +141,8 @@ def check_encoder_class(cls: Any, where: str) -> None:
         if value is None or (kind == "method" and not callable(value)):
             missing.append(member)
     if missing:
-        raise PluginError(f"{where}: class {cls.__module__}.{cls.__qualname__} does not satisfy the forge Encoder "
-                          f"interface; missing: {', '.join(missing)}. Subclass forge.BaseEncoder and implement "
-                          f"them (see forge.Encoder).")
+        raise PluginError(
+            f"{where}: class {cls.__module__}.{cls.__qualname__} does not satisfy the forge Encoder "
+            f"interface; missing: {', '.join(missing)}. Subclass forge.BaseEncoder and implement "
+            f"them (see forge.Encoder)."
+        )

@@ -27,8 +27,17 @@ from forge._catalogue import Registry
 from forge._protocol import check_encoder_class
 from forge.errors import BadInputError, PluginError, UnknownNameError
 
-__all__ = ["register_encoder", "create", "get_encoder_class", "list_encoders", "broken_plugins",
-           "encoder_source", "registered_name", "ENTRY_POINT_GROUP", "ENCODERS"]
+__all__ = [
+    "register_encoder",
+    "create",
+    "get_encoder_class",
+    "list_encoders",
+    "broken_plugins",
+    "encoder_source",
+    "registered_name",
+    "ENTRY_POINT_GROUP",
+    "ENCODERS",
+]
 
 ENTRY_POINT_GROUP = "forge.encoders"
 
@@ -48,17 +57,31 @@ ENCODERS = Registry("encoder", group=ENTRY_POINT_GROUP, validate=_validate)
 
 # name: (target, description, default params). Aliases are entries with defaults.
 _BUILTINS: dict[str, tuple[str, str, dict[str, Any]]] = {
-    "onehot": ("forge.encoders.onehot:OneHotEncoder",
-               "one-hot sparse vectors (SciPy CSR), one dimension per vocabulary word", {}),
-    "word2vec": ("forge.encoders.word2vec:Word2VecEncoder",
-                 "gensim Word2Vec (sg=0 CBOW, sg=1 skip-gram), every gensim parameter passes through", {}),
-    "cbow": ("forge.encoders.word2vec:Word2VecEncoder",
-             "Word2Vec continuous bag-of-words: predict a word from its context (sg=0)", {"sg": 0}),
-    "skipgram": ("forge.encoders.word2vec:Word2VecEncoder",
-                 "Word2Vec skip-gram: predict the context from a word (sg=1)", {"sg": 1}),
-    "vectors": ("forge.encoders.vectors:KeyedVectorsEncoder",
-                "static vectors read by forge.load_vectors (word2vec, GloVe, fastText), or a seeded random baseline",
-                {}),
+    "onehot": (
+        "forge.encoders.onehot:OneHotEncoder",
+        "one-hot sparse vectors (SciPy CSR), one dimension per vocabulary word",
+        {},
+    ),
+    "word2vec": (
+        "forge.encoders.word2vec:Word2VecEncoder",
+        "gensim Word2Vec (sg=0 CBOW, sg=1 skip-gram), every gensim parameter passes through",
+        {},
+    ),
+    "cbow": (
+        "forge.encoders.word2vec:Word2VecEncoder",
+        "Word2Vec continuous bag-of-words: predict a word from its context (sg=0)",
+        {"sg": 0},
+    ),
+    "skipgram": (
+        "forge.encoders.word2vec:Word2VecEncoder",
+        "Word2Vec skip-gram: predict the context from a word (sg=1)",
+        {"sg": 1},
+    ),
+    "vectors": (
+        "forge.encoders.vectors:KeyedVectorsEncoder",
+        "static vectors read by forge.load_vectors (word2vec, GloVe, fastText), or a seeded random baseline",
+        {},
+    ),
 }
 for _cell in ("rnn", "gru", "lstm"):
     for _bi in (False, True):
@@ -66,13 +89,15 @@ for _cell in ("rnn", "gru", "lstm"):
             "forge.encoders.recurrent:RecurrentEncoder",
             f"{'bidirectional ' if _bi else ''}{_cell.upper()} language-model encoder (PyTorch), "
             f"contextual{' (forward + backward LM, ELMo-style)' if _bi else ' (left-to-right)'}",
-            {"cell": _cell, "bidirectional": _bi})
+            {"cell": _cell, "bidirectional": _bi},
+        )
 for _name, (_target, _desc, _defaults) in _BUILTINS.items():
     ENCODERS.register_lazy(_name, _target, builtin=True, description=_desc, defaults=_defaults)
 
 
-def register_encoder(name: str, *, description: str | None = None, overwrite: bool = False,
-                     **defaults: Any) -> Callable[[type], type]:
+def register_encoder(
+    name: str, *, description: str | None = None, overwrite: bool = False, **defaults: Any
+) -> Callable[[type], type]:
     """Class decorator registering an encoder under ``name``.
 
     ``defaults`` become the default keyword arguments for this name, which is
@@ -90,11 +115,14 @@ def register_encoder(name: str, *, description: str | None = None, overwrite: bo
     >>> "my-onehot" in forge.list_encoders()
     True
     """
+
     def decorator(cls: type) -> type:
-        ENCODERS.register(name, cls, overwrite=overwrite, description=description or _first_line(cls.__doc__),
-                          defaults=dict(defaults))
+        ENCODERS.register(
+            name, cls, overwrite=overwrite, description=description or _first_line(cls.__doc__), defaults=dict(defaults)
+        )
         _name_class(cls, name, defaults)
         return cls
+
     return decorator
 
 
@@ -133,8 +161,10 @@ def create(name: str, **params: Any) -> Any:
         valid = param_names()
         unknown = sorted(set(params) - set(valid))
         if unknown:
-            raise BadInputError(f"Unknown parameter(s) {', '.join(map(repr, unknown))} for encoder {name!r}. "
-                                f"Valid parameters: {', '.join(valid)}.")
+            raise BadInputError(
+                f"Unknown parameter(s) {', '.join(map(repr, unknown))} for encoder {name!r}. "
+                f"Valid parameters: {', '.join(valid)}."
+            )
     encoder = cls(**{**defaults, **params})
     if getattr(encoder, "name", "") != name:
         # aliases (cbow, bilstm...) record the name they were created under, so configs round-trip
@@ -170,7 +200,7 @@ def broken_plugins() -> dict[str, str]:
 
 
 def encoder_source(name: str) -> str:
-    """"builtin", "user" or "plugin <distribution>"."""
+    """ "builtin", "user" or "plugin <distribution>"."""
     get_encoder_class(name)
     return ENCODERS.entry(name).source
 
@@ -213,7 +243,7 @@ def registered_name(encoder: Any) -> str:
 def _lazy_target_is(target: Any, cls: type) -> bool:
     value = target if isinstance(target, str) else getattr(target, "value", "")
     module, _, attr = str(value).partition(":")
-    if module not in sys.modules:                     # not imported: cannot be the class in hand
+    if module not in sys.modules:  # not imported: cannot be the class in hand
         return False
     obj: Any = sys.modules[module]
     for part in attr.split("."):

@@ -38,7 +38,7 @@ from forge.errors import BadInputError
 __all__ = ["VECTOR_FORMATS", "detect_vectors_format", "load_vectors"]
 
 VECTOR_FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "fasttext")
-_BLOCK_BYTES = 2 << 20          # text parsed ~2 MB at a time
+_BLOCK_BYTES = 2 << 20  # text parsed ~2 MB at a time
 _BUFFER = 1 << 20
 
 
@@ -91,14 +91,16 @@ def detect_vectors_format(path: str | Path) -> str:
         raise BadInputError(
             f"{path}: cannot tell the vector format. Tried: word2vec/fastText text (header {first.strip()[:40]!r} "
             f"is fine, but line 2 is not 'word' plus {head[1]} numbers) and word2vec binary (line 2 has no "
-            f"'word<space>' start). Pass format=... explicitly if the file is one of {VECTOR_FORMATS[1:]}.")
+            f"'word<space>' start). Pass format=... explicitly if the file is one of {VECTOR_FORMATS[1:]}."
+        )
     if _text_row(first, None):
         return "glove"
     shown = first[:60].decode("utf-8", "replace")
     raise BadInputError(
         f"{path}: cannot tell the vector format. Tried: a word2vec/fastText header 'COUNT DIM' on line 1 "
         f"(line 1 is {shown!r}), and a GloVe line 'word v1 v2 ...' (its fields after the first are not "
-        f"all numbers). Supported: word2vec text and binary, GloVe, fastText .vec, each optionally gzipped.")
+        f"all numbers). Supported: word2vec text and binary, GloVe, fastText .vec, each optionally gzipped."
+    )
 
 
 def _count_lines(path: Path) -> int:
@@ -111,8 +113,15 @@ def _count_lines(path: Path) -> int:
     return n + (last != b"\n")
 
 
-def load_vectors(path: str | Path, format: str = "auto", limit: int | None = None, *, encoding: str = "utf-8",
-                 unicode_errors: str = "strict", oov: str = "error") -> Any:
+def load_vectors(
+    path: str | Path,
+    format: str = "auto",
+    limit: int | None = None,
+    *,
+    encoding: str = "utf-8",
+    unicode_errors: str = "strict",
+    oov: str = "error",
+) -> Any:
     """Read a word-vector file into a static encoder every forge call accepts.
 
     Parameters
@@ -145,13 +154,16 @@ def load_vectors(path: str | Path, format: str = "auto", limit: int | None = Non
     (['the', 'king'], 2, 'glove')
     """
     from forge.encoders.vectors import KeyedVectorsEncoder
+
     path = Path(path)
     if format not in VECTOR_FORMATS:
         raise BadInputError(f"format={format!r} is not a vector format; choose one of {VECTOR_FORMATS}.")
     if not path.is_file():
-        raise BadInputError(f"No vector file at {path}" + (" (it is a directory: for a model saved with "
-                                                           "encoder.save() use forge.load)" if path.is_dir() else "")
-                            + ".")
+        raise BadInputError(
+            f"No vector file at {path}"
+            + (" (it is a directory: for a model saved with encoder.save() use forge.load)" if path.is_dir() else "")
+            + "."
+        )
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise BadInputError(f"limit must be a positive integer or None, got {limit!r}.")
     fmt = detect_vectors_format(path) if format == "auto" else format
@@ -160,13 +172,17 @@ def load_vectors(path: str | Path, format: str = "auto", limit: int | None = Non
     reader = _Reader(path, encoding, unicode_errors)
     words, matrix = reader.read(fmt, limit)
     from forge.vocab import Vocabulary
-    vocab = Vocabulary.__new__(Vocabulary)    # words are unique already: reuse the reader's index
+
+    vocab = Vocabulary.__new__(Vocabulary)  # words are unique already: reuse the reader's index
     vocab.words, vocab.index, vocab.specials = words, reader.index, []
     vocab.counts = np.zeros(len(words), dtype=np.int64)
     enc = KeyedVectorsEncoder(vector_size=int(matrix.shape[1]), oov=oov)
     enc._validate()
-    enc._set(vocab, matrix, {"kind": "file", "path": str(path), "format": fmt, "limit": limit,
-                                         "duplicates_skipped": reader.duplicates})
+    enc._set(
+        vocab,
+        matrix,
+        {"kind": "file", "path": str(path), "format": fmt, "limit": limit, "duplicates_skipped": reader.duplicates},
+    )
     return enc
 
 
@@ -174,19 +190,26 @@ class _Reader:
     def __init__(self, path: Path, encoding: str, errors: str):
         self.path, self.encoding, self.errors = path, encoding, errors
         self.duplicates = 0
-        self.index: dict[str, int] = {}    # word -> row, handed to the Vocabulary (no second dict)
+        self.index: dict[str, int] = {}  # word -> row, handed to the Vocabulary (no second dict)
 
     def _bad(self, line_no: int, msg: str, line: bytes = b"") -> BadInputError:
         shown = line[:80].decode("utf-8", "replace").rstrip()
-        return BadInputError(f"{self.path}, line {line_no}: {msg}" + (f" (line starts {shown!r})" if shown else "")
-                             + ". Fix or remove that line, or pass limit= to stop before it.")
+        return BadInputError(
+            f"{self.path}, line {line_no}: {msg}"
+            + (f" (line starts {shown!r})" if shown else "")
+            + ". Fix or remove that line, or pass limit= to stop before it."
+        )
 
     def _word(self, raw: bytes, line_no: int) -> str:
         try:
             return raw.decode(self.encoding, self.errors)
         except UnicodeDecodeError as exc:
-            raise self._bad(line_no, f"the word is not valid {self.encoding} ({exc.reason}); pass "
-                                     f"unicode_errors='replace' to read it anyway", raw) from None
+            raise self._bad(
+                line_no,
+                f"the word is not valid {self.encoding} ({exc.reason}); pass "
+                f"unicode_errors='replace' to read it anyway",
+                raw,
+            ) from None
 
     def read(self, fmt: str, limit: int | None) -> tuple[list[str], np.ndarray]:
         with _open(self.path) as fh:
@@ -199,8 +222,12 @@ class _Reader:
         else:
             head = _header(first)
             if head is None:
-                raise self._bad(1, f"expected a 'COUNT DIM' header for format {fmt!r}; a GloVe file "
-                                   f"has none: use format='glove' (or 'auto')", first)
+                raise self._bad(
+                    1,
+                    f"expected a 'COUNT DIM' header for format {fmt!r}; a GloVe file "
+                    f"has none: use format='glove' (or 'auto')",
+                    first,
+                )
             rows, dim = head
             skip = 1
             if dim < 1:
@@ -216,10 +243,12 @@ class _Reader:
                 words = self._text(fh, matrix, skip + 1)
         if len(words) < n:
             if fmt == "glove" or self.duplicates:
-                matrix = matrix[:len(words)]   # blank lines were counted; a view, no copy
+                matrix = matrix[: len(words)]  # blank lines were counted; a view, no copy
             else:
-                raise BadInputError(f"{self.path}: the header promises {rows} vectors but the file ends after "
-                                    f"{len(words)}; it is truncated (or pass limit={len(words)}).")
+                raise BadInputError(
+                    f"{self.path}: the header promises {rows} vectors but the file ends after "
+                    f"{len(words)}; it is truncated (or pass limit={len(words)})."
+                )
         return words, matrix
 
     # ------------------------------------------------------------------ text
@@ -241,7 +270,7 @@ class _Reader:
         for block in self._lines(fh, line_no):
             if row >= n:
                 break
-            block = block[:n - row]
+            block = block[: n - row]
             heads, rests = [], []
             for _, line in block:
                 head, _, rest = line.partition(b" ")
@@ -257,7 +286,7 @@ class _Reader:
             values = values.reshape(len(block), dim)
             for k, (ln, _) in enumerate(block):
                 word = self._word(heads[k], ln)
-                if word in seen:      # gensim's rule: the first vector of a duplicated word wins
+                if word in seen:  # gensim's rule: the first vector of a duplicated word wins
                     self.duplicates += 1
                     continue
                 seen[word] = row
@@ -287,7 +316,7 @@ class _Reader:
         width = 4 * dim
         words: list[str] = []
         seen = self.index
-        buf, pos, row, offset = b"", 0, 0, 0   # offset: file position of buf[0] after the header
+        buf, pos, row, offset = b"", 0, 0, 0  # offset: file position of buf[0] after the header
 
         def refill() -> bool:
             nonlocal buf, pos, offset
@@ -305,14 +334,18 @@ class _Reader:
                 if not refill():
                     if len(buf) - pos <= 1:
                         return words
-                    raise BadInputError(f"{self.path}: vector {k} (byte {offset + pos} after the header) is "
-                                        f"truncated: expected a word, a space and {width} bytes. The file is cut "
-                                        f"short or is not word2vec binary (try format='auto').")
+                    raise BadInputError(
+                        f"{self.path}: vector {k} (byte {offset + pos} after the header) is "
+                        f"truncated: expected a word, a space and {width} bytes. The file is cut "
+                        f"short or is not word2vec binary (try format='auto')."
+                    )
             raw = buf[pos:space].lstrip(b"\n")
             if len(raw) > 10000 or b"\n" in raw:
-                raise BadInputError(f"{self.path}: vector {k} (byte {offset + pos} after the header) does not "
-                                    f"start with 'word<space>'; the file is not word2vec binary with "
-                                    f"dimension {dim}, or is corrupt.")
+                raise BadInputError(
+                    f"{self.path}: vector {k} (byte {offset + pos} after the header) does not "
+                    f"start with 'word<space>'; the file is not word2vec binary with "
+                    f"dimension {dim}, or is corrupt."
+                )
             word = self._word(raw, k + 1)
             vec = np.frombuffer(buf, dtype="<f4", count=dim, offset=space + 1)
             pos = space + 1 + width

@@ -39,6 +39,7 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     import forge
+
     encoders = forge.list_encoders(include_broken=True)
     width = max(map(len, [*encoders, *forge.corpora.list_corpora()]), default=0)
     print("Encoders:")
@@ -51,12 +52,13 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _corpus_status(name: str) -> str:
-    """"available" when the named corpus loads now, else "missing" (its data is not in FORGE_DATA_DIR)."""
+    """ "available" when the named corpus loads now, else "missing" (its data is not in FORGE_DATA_DIR)."""
     import forge
-    if name == "gensim-default":      # gensim's own test data, always installed (loading it would fill the cache)
+
+    if name == "gensim-default":  # gensim's own test data, always installed (loading it would fill the cache)
         return "available"
     try:
-        forge.corpora.load(name)      # the data-directory loaders only locate their file
+        forge.corpora.load(name)  # the data-directory loaders only locate their file
     except ForgeError:
         return "missing"
     return "available"
@@ -64,16 +66,19 @@ def _corpus_status(name: str) -> str:
 
 def _load_corpus(spec: str, tokenizer: str | None) -> Corpus:
     import forge
+
     return forge.corpora.open_corpus(spec, tokenizer)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     import forge
+
     params = parse_params(args.param)
     if args.device:
         params["device"] = args.device
     encoder = forge.create(args.encoder, **params)
     from forge._persist import check_save_target
+
     check_save_target(args.out)  # refuse a folder forge may not replace before training, not after
     corpus = _load_corpus(args.corpus, args.tokenizer)
     encoder.fit(corpus)
@@ -89,26 +94,34 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from forge._demo import run_demo
+
     run_demo(corpus=args.corpus, out=args.out)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     from forge import __version__
+
     parser = argparse.ArgumentParser(prog="forge", description="Build, train and compare text encoders.")
     parser.add_argument("--version", action="version", version=f"forge {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("list", help="list registered encoders (plugins included) and named corpora",
-                       description="List the registered encoders (plugins included) and the named corpora, "
-                                   "each corpus marked available (loads now) or missing (its data is not in "
-                                   "FORGE_DATA_DIR). Benchmark datasets: `forge bench --list`.")
+    p = sub.add_parser(
+        "list",
+        help="list registered encoders (plugins included) and named corpora",
+        description="List the registered encoders (plugins included) and the named corpora, "
+        "each corpus marked available (loads now) or missing (its data is not in "
+        "FORGE_DATA_DIR). Benchmark datasets: `forge bench --list`.",
+    )
     p.set_defaults(func=_cmd_list)
 
-    p = sub.add_parser("train", help="train an encoder on a corpus and save it",
-                       description="Train a registered encoder on a named corpus or a text file and save it "
-                                   "(load it back with forge.load). Example: forge train skipgram --corpus "
-                                   "gensim-default --out models/sg --param epochs=10 --show king,music")
+    p = sub.add_parser(
+        "train",
+        help="train an encoder on a corpus and save it",
+        description="Train a registered encoder on a named corpus or a text file and save it "
+        "(load it back with forge.load). Example: forge train skipgram --corpus "
+        "gensim-default --out models/sg --param epochs=10 --show king,music",
+    )
     p.add_argument("encoder", help="registered encoder name (see `forge list`)")
     p.add_argument("--corpus", required=True, help="a named corpus (gensim-default, text8, ptb...) or a path")
     p.add_argument("--out", required=True, help="directory to save the model into")
@@ -118,13 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", default=None, metavar="W1,W2", help="print nearest neighbours of these words")
     p.set_defaults(func=_cmd_train)
 
-    p = sub.add_parser("demo", help="train one-hot, CBOW and skip-gram on the embedded default corpus, "
-                                     "print neighbours and benchmark scores (offline)",
-                       description="Train one-hot, CBOW (20 epochs) and skip-gram (10 epochs) on the embedded "
-                                   "gensim-default corpus (about 0.5M words, offline), print nearest neighbours, "
-                                   "a collapse check, WordSim-353 / SimLex-999 / Google-analogy scores, what they "
-                                   "mean at this corpus size and what to run next. One worker thread and a fixed "
-                                   "seed: the same output on every run.")
+    p = sub.add_parser(
+        "demo",
+        help="train one-hot, CBOW and skip-gram on the embedded default corpus, "
+        "print neighbours and benchmark scores (offline)",
+        description="Train one-hot, CBOW (20 epochs) and skip-gram (10 epochs) on the embedded "
+        "gensim-default corpus (about 0.5M words, offline), print nearest neighbours, "
+        "a collapse check, WordSim-353 / SimLex-999 / Google-analogy scores, what they "
+        "mean at this corpus size and what to run next. One worker thread and a fixed "
+        "seed: the same output on every run.",
+    )
     p.add_argument("--corpus", default="gensim-default", help="named corpus (default: gensim-default)")
     p.add_argument("--out", default=None, help="also save the report (CSV, JSON, Markdown, HTML) here")
     p.set_defaults(func=_cmd_demo)

@@ -77,8 +77,13 @@ def _words(enc: Any, n: int = 5) -> list[str]:
 # ---------------------------------------------------------------------- checks
 def check_tags(factory: Factory) -> None:
     tags = factory().tags
-    for key, kind in (("contextual", bool), ("order_sensitive", bool), ("sparse", bool),
-                      ("requires_fit", bool), ("device", str)):
+    for key, kind in (
+        ("contextual", bool),
+        ("order_sensitive", bool),
+        ("sparse", bool),
+        ("requires_fit", bool),
+        ("device", str),
+    ):
         assert isinstance(tags.get(key), kind), f"tag {key!r} must be a {kind.__name__}, got {tags.get(key)!r}"
     if tags["sparse"]:
         assert not tags["contextual"], "sparse (one-hot style) encoders are static"
@@ -92,8 +97,13 @@ def check_fit_returns_self(factory: Factory) -> None:
 
 def check_unfitted_raises(factory: Factory) -> None:
     enc = factory()
-    for call in (lambda: enc.vector("king"), lambda: enc.embed([["king"]]), lambda: enc.similarity("a", "b"),
-                 lambda: enc.most_similar("king"), lambda: enc.save(tempfile.mkdtemp())):
+    for call in (
+        lambda: enc.vector("king"),
+        lambda: enc.embed([["king"]]),
+        lambda: enc.similarity("a", "b"),
+        lambda: enc.most_similar("king"),
+        lambda: enc.save(tempfile.mkdtemp()),
+    ):
         try:
             call()
         except NotFittedError as exc:
@@ -113,20 +123,28 @@ def check_shapes_and_dtypes(factory: Factory) -> None:
     if not enc.tags["contextual"]:
         assert enc.static_dim == enc.dim, f"a static encoder has static_dim == dim, got {enc.static_dim} != {enc.dim}"
     if sparse:
-        assert hasattr(vec, "tocsr") and vec.shape == (1, enc.static_dim), \
+        assert hasattr(vec, "tocsr") and vec.shape == (1, enc.static_dim), (
             f"a sparse encoder's vector() is a (1, static_dim) sparse row, got {type(vec).__name__} {vec.shape}"
+        )
     else:
-        assert isinstance(vec, np.ndarray) and vec.shape == (enc.static_dim,), \
+        assert isinstance(vec, np.ndarray) and vec.shape == (enc.static_dim,), (
             f"a dense encoder's vector() is a 1-D (static_dim,) = ({enc.static_dim},) ndarray, got {vec.shape}"
+        )
     assert np.issubdtype(vec.dtype, np.floating), f"vector dtype {vec.dtype} is not floating"
     matrix = enc.static_matrix()
-    assert matrix.shape == (len(enc.vocabulary), enc.static_dim), \
-        f"static_matrix() shape {matrix.shape}, expected (len(vocabulary), static_dim) = " \
+    assert matrix.shape == (len(enc.vocabulary), enc.static_dim), (
+        f"static_matrix() shape {matrix.shape}, expected (len(vocabulary), static_dim) = "
         f"({len(enc.vocabulary)}, {enc.static_dim})"
+    )
     assert bool(hasattr(matrix, "tocsr")) == bool(sparse), "static_matrix() is sparse exactly for sparse encoders"
     index = list(enc.vocabulary).index(word)
-    np.testing.assert_allclose(_dense(vec).ravel(), _dense(matrix[index]).ravel(), rtol=1e-6, atol=1e-6,
-                               err_msg="vector(word) must be the word's row of static_matrix()")
+    np.testing.assert_allclose(
+        _dense(vec).ravel(),
+        _dense(matrix[index]).ravel(),
+        rtol=1e-6,
+        atol=1e-6,
+        err_msg="vector(word) must be the word's row of static_matrix()",
+    )
     sents = [_words(enc, 3), _words(enc, 1), []]
     out = enc.embed(sents)
     assert isinstance(out, list) and len(out) == 3, "embed returns one array per sentence"
@@ -143,6 +161,7 @@ def check_shapes_and_dtypes(factory: Factory) -> None:
 def check_protocol(factory: Factory) -> None:
     """Every member of :class:`forge.Encoder` is there; ``is_fitted`` and ``set_params`` behave."""
     from forge._protocol import Encoder, protocol_members
+
     enc = factory()
     missing = [m for m in protocol_members() if not hasattr(type(enc), m)]
     assert not missing, f"missing members of forge.Encoder: {', '.join(missing)}"
@@ -202,6 +221,7 @@ def check_similarity(factory: Factory) -> None:
 
 def check_save_load_roundtrip(factory: Factory) -> None:
     import forge
+
     enc = fitted(factory)
     with tempfile.TemporaryDirectory() as tmp:
         enc.save(Path(tmp) / "model")
@@ -217,6 +237,7 @@ def check_save_load_roundtrip(factory: Factory) -> None:
 
 def check_truncated_model_raises(factory: Factory) -> None:
     import forge
+
     enc = fitted(factory)
     with tempfile.TemporaryDirectory() as tmp:
         path = enc.save(Path(tmp) / "model")
@@ -242,14 +263,18 @@ def check_truncated_model_raises(factory: Factory) -> None:
 
 def check_clone_and_params(factory: Factory) -> None:
     import forge
+
     enc = factory()
     params = enc.get_params()
     twin = enc.clone()
     assert twin is not enc and not twin.is_fitted and twin.get_params().keys() == params.keys()
     from forge._registry import registered_name
+
     name = registered_name(enc)
-    assert name, (f"{type(enc).__qualname__} is not registered under any encoder name: declare its "
-                  f"forge.encoders entry point (and install the package) or call forge.register_encoder")
+    assert name, (
+        f"{type(enc).__qualname__} is not registered under any encoder name: declare its "
+        f"forge.encoders entry point (and install the package) or call forge.register_encoder"
+    )
     again = forge.create(name, **params)
     assert type(again) is type(enc)
     fitted_twin = fitted(factory).clone()
@@ -290,8 +315,11 @@ def check_odd_unicode(factory: Factory) -> None:
 def check_deterministic(factory: Factory) -> None:
     a, b = factory().fit(TINY_CORPUS), factory().fit(TINY_CORPUS)
     words = _words(a)
-    np.testing.assert_array_equal(_dense(a.embed([words])[0]), _dense(b.embed([words])[0]),
-                                  err_msg="two fits with the same seed must give identical vectors")
+    np.testing.assert_array_equal(
+        _dense(a.embed([words])[0]),
+        _dense(b.embed([words])[0]),
+        err_msg="two fits with the same seed must give identical vectors",
+    )
 
 
 def check_batch_order_independence(factory: Factory) -> None:
@@ -302,10 +330,20 @@ def check_batch_order_independence(factory: Factory) -> None:
     reverse = enc.embed([s3, s2, s1])
     alone = [enc.embed([s])[0] for s in (s1, s2, s3)]
     for x, y, z in zip(together, reverse[::-1], alone):
-        np.testing.assert_allclose(_dense(x), _dense(y), rtol=1e-5, atol=1e-5,
-                                   err_msg="a sentence's vectors must not depend on the batch order")
-        np.testing.assert_allclose(_dense(x), _dense(z), rtol=1e-5, atol=1e-5,
-                                   err_msg="a sentence's vectors must not depend on the other sentences")
+        np.testing.assert_allclose(
+            _dense(x),
+            _dense(y),
+            rtol=1e-5,
+            atol=1e-5,
+            err_msg="a sentence's vectors must not depend on the batch order",
+        )
+        np.testing.assert_allclose(
+            _dense(x),
+            _dense(z),
+            rtol=1e-5,
+            atol=1e-5,
+            err_msg="a sentence's vectors must not depend on the other sentences",
+        )
 
 
 def check_static_is_context_free(factory: Factory) -> None:
@@ -326,9 +364,21 @@ def check_contextual_depends_on_context(factory: Factory) -> None:
     assert not np.allclose(x, y), "a contextual encoder must give a word different vectors in different contexts"
 
 
-_ALWAYS = [check_tags, check_protocol, check_fit_returns_self, check_shapes_and_dtypes, check_vocabulary_membership,
-           check_oov_policy, check_similarity, check_save_load_roundtrip, check_truncated_model_raises,
-           check_clone_and_params, check_bad_embed_input, check_odd_unicode, check_batch_order_independence]
+_ALWAYS = [
+    check_tags,
+    check_protocol,
+    check_fit_returns_self,
+    check_shapes_and_dtypes,
+    check_vocabulary_membership,
+    check_oov_policy,
+    check_similarity,
+    check_save_load_roundtrip,
+    check_truncated_model_raises,
+    check_clone_and_params,
+    check_bad_embed_input,
+    check_odd_unicode,
+    check_batch_order_independence,
+]
 
 
 def all_checks(factory: Factory) -> list[tuple[str, Callable[[], None]]]:
@@ -344,8 +394,10 @@ def all_checks(factory: Factory) -> list[tuple[str, Callable[[], None]]]:
     def bind(check: Callable[[Factory], None]) -> Callable[[], None]:
         def run() -> None:
             check(factory)
+
         run.__name__ = check.__name__
         return run
+
     return [(c.__name__, bind(c)) for c in checks]
 
 
@@ -361,6 +413,7 @@ def check_encoder(factory: Factory) -> None:
 def parametrize_with_checks(factories: dict[str, Factory]) -> Any:  # a pytest.MarkDecorator
     """A ``pytest.mark.parametrize`` over (encoder, check) pairs; the test receives ``check``."""
     import pytest
+
     params = []
     for label, factory in factories.items():
         for name, check in all_checks(factory):

@@ -28,8 +28,7 @@ class Vocabulary:
     (['<unk>', 'a', 'b', 'c'], 1, False)
     """
 
-    def __init__(self, words: Sequence[str], counts: Sequence[int] | None = None,
-                 specials: Sequence[str] = ()):
+    def __init__(self, words: Sequence[str], counts: Sequence[int] | None = None, specials: Sequence[str] = ()):
         self.words = list(words)
         self.index = {w: i for i, w in enumerate(self.words)}
         if len(self.index) != len(self.words):
@@ -39,8 +38,13 @@ class Vocabulary:
         self.specials = list(specials)
 
     @classmethod
-    def build(cls, corpus: Iterable[Sequence[str]], min_count: int = 1, max_size: int | None = None,
-              specials: Sequence[str] = ()) -> Vocabulary:
+    def build(
+        cls,
+        corpus: Iterable[Sequence[str]],
+        min_count: int = 1,
+        max_size: int | None = None,
+        specials: Sequence[str] = (),
+    ) -> Vocabulary:
         """Count a corpus in one streaming pass and keep the frequent words."""
         if min_count < 1:
             raise BadInputError(f"min_count must be >= 1, got {min_count}.")
@@ -106,18 +110,27 @@ class Vocabulary:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             words, counts, specials = data["words"], data["counts"], data.get("specials", [])
             # a JSON file of the right shape, but of the wrong types, would give a vocabulary that breaks later
-            if not (isinstance(words, list) and all(type(w) is str for w in words)
-                    and isinstance(counts, list) and len(counts) == len(words)
-                    and all(type(c) is int and 0 <= c < 2 ** 63 for c in counts)
-                    and isinstance(specials, list) and all(type(s) is str and s in words for s in specials)):
-                raise TypeError("expected 'words' (strings), 'counts' (as many integers >= 0) and 'specials' "
-                                "(words of the vocabulary)")
+            if not (
+                isinstance(words, list)
+                and all(type(w) is str for w in words)
+                and isinstance(counts, list)
+                and len(counts) == len(words)
+                and all(type(c) is int and 0 <= c < 2**63 for c in counts)
+                and isinstance(specials, list)
+                and all(type(s) is str and s in words for s in specials)
+            ):
+                raise TypeError(
+                    "expected 'words' (strings), 'counts' (as many integers >= 0) and 'specials' "
+                    "(words of the vocabulary)"
+                )
             return cls(words, counts, specials)
         except FileNotFoundError:
             raise CorruptModelError(f"Vocabulary file {path} is missing; the model directory is incomplete.") from None
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
             # ValueError covers JSONDecodeError, UnicodeDecodeError and over-long integers; BadInputError
             # (a duplicate word) is a ValueError too
-            raise CorruptModelError(f"Vocabulary file {path} is unreadable ({type(exc).__name__}: "
-                                    f"{str(exc)[:200]}); the model directory is truncated or corrupt: save the "
-                                    f"model again.") from None
+            raise CorruptModelError(
+                f"Vocabulary file {path} is unreadable ({type(exc).__name__}: "
+                f"{str(exc)[:200]}); the model directory is truncated or corrupt: save the "
+                f"model again."
+            ) from None

@@ -56,7 +56,7 @@ def test_every_builtin_file_has_a_checksum():
 
 def test_data_dir_checksum_mismatch_is_refused(monkeypatch, tmp_path):
     (tmp_path / "mc30").mkdir()
-    (tmp_path / "mc30" / "EN-MC-30.txt").write_text("car\tautomobile\t3.92\n")   # not the published file
+    (tmp_path / "mc30" / "EN-MC-30.txt").write_text("car\tautomobile\t3.92\n")  # not the published file
     monkeypatch.setenv("FORGE_DATA_DIR", str(tmp_path))
     with pytest.raises(BadInputError, match=r"Checksum mismatch for dataset 'mc30'.*EN-MC-30.txt has sha256"):
         bench.load_dataset("mc30")
@@ -74,11 +74,12 @@ def test_download_hash_mismatch_is_refused(monkeypatch, tmp_path):
     def fake_retrieve(url, known_hash, path, fname, progressbar):
         assert known_hash == "sha256:" + D._SHA["rg65/EN-RG-65.txt"] and url.startswith("https://")
         raise ValueError(f"SHA256 hash of downloaded file ({fname}) does not match the known hash")
+
     monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
     with pytest.raises(BadInputError, match=r"Download of https://\S+EN-RG-65.txt for dataset 'rg65' was refused"):
         bench.load_dataset("rg65", download=True)
     with pytest.raises(MissingDataError):
-        bench.load_dataset("rg65")                         # no download without asking
+        bench.load_dataset("rg65")  # no download without asking
 
 
 def test_cache_is_used_and_verified(monkeypatch, tmp_path, data_dir):
@@ -125,8 +126,7 @@ def test_register_dataset_formats(fixtures):
 
 def test_transform_hook(fixtures):
     try:
-        bench.register_dataset("t-upper", fixtures / "bench" / "pairs_comma.csv", overwrite=True,
-                               transform=str.upper)
+        bench.register_dataset("t-upper", fixtures / "bench" / "pairs_comma.csv", overwrite=True, transform=str.upper)
         assert bench.load_dataset("t-upper").data.word1[0] == "KING"
         assert bench.load_dataset("t-upper", transform=str.title).data.word1[0] == "King"
     finally:
@@ -134,14 +134,40 @@ def test_transform_hook(fixtures):
 
 
 EXPECTED = {
-    "wordsim353": 353, "wordsim353-sim": 203, "wordsim353-rel": 252, "simlex999": 999, "men": 3000, "rw": 2034,
-    "mturk287": 287, "rg65": 65, "mc30": 30, "simverb3500": 3500, "google-analogy": 19544,
-    "google-phrases": 3218, "msr-analogy": 8000, "bats": 98000, "semeval2012": 10014, "scws": 2003,
-    "wic": 7466, "zh_wordsim240": 240, "zh_wordsim297": 297, "zh_analogy_chen2015": 1124, "zh_ca8": 17813,
-    "zh_ca_translated": 953, "zh_trad_gwe_simlex999": 999, "zh_trad_gwe_wordsim240": 240,
-    "zh_trad_gwe_wordsim297": 297, "zh_trad_gwe_analogy": 1124, "zh_tw_pku500": 494, "zh_tw_simlex999": 998,
-    "zh_tw_men": 2985, "zh_tw_mturk287": 287, "zh_tw_wordsim353": 352, "zh_tw_wordsim353_rel": 252,
-    "zh_tw_wordsim353_sim": 203, "zh_tw_wordsim240": 239,
+    "wordsim353": 353,
+    "wordsim353-sim": 203,
+    "wordsim353-rel": 252,
+    "simlex999": 999,
+    "men": 3000,
+    "rw": 2034,
+    "mturk287": 287,
+    "rg65": 65,
+    "mc30": 30,
+    "simverb3500": 3500,
+    "google-analogy": 19544,
+    "google-phrases": 3218,
+    "msr-analogy": 8000,
+    "bats": 98000,
+    "semeval2012": 10014,
+    "scws": 2003,
+    "wic": 7466,
+    "zh_wordsim240": 240,
+    "zh_wordsim297": 297,
+    "zh_analogy_chen2015": 1124,
+    "zh_ca8": 17813,
+    "zh_ca_translated": 953,
+    "zh_trad_gwe_simlex999": 999,
+    "zh_trad_gwe_wordsim240": 240,
+    "zh_trad_gwe_wordsim297": 297,
+    "zh_trad_gwe_analogy": 1124,
+    "zh_tw_pku500": 494,
+    "zh_tw_simlex999": 998,
+    "zh_tw_men": 2985,
+    "zh_tw_mturk287": 287,
+    "zh_tw_wordsim353": 352,
+    "zh_tw_wordsim353_rel": 252,
+    "zh_tw_wordsim353_sim": 203,
+    "zh_tw_wordsim240": 239,
 }
 
 

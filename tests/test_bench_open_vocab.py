@@ -15,6 +15,7 @@ pytest.importorskip("forge_fasttext", reason="the forge-fasttext plugin is not i
 
 def test_fasttext_covers_unseen_words_where_word2vec_cannot(tmp_path, monkeypatch):
     from forge.bench import _datasets
+
     monkeypatch.setattr(_datasets, "_REGISTRY", _datasets._REGISTRY.copy())  # keep the registration local
     pairs = tmp_path / "pairs.txt"
     # 'kings' and 'castles' never occur in TINY_CORPUS; their n-grams do

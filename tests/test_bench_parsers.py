@@ -15,11 +15,14 @@ def bench(fixtures):
 
 
 # ------------------------------------------------------------ word pairs
-@pytest.mark.parametrize("name, scores", [
-    ("pairs_tab_header_crlf.txt", [8.5, 8.3, 7.0, 0.5]),
-    ("pairs_comma.csv", [4.5, 4.2, 3.5, 0.2]),
-    ("pairs_space.txt", [45, 42, 35, 2]),
-])
+@pytest.mark.parametrize(
+    "name, scores",
+    [
+        ("pairs_tab_header_crlf.txt", [8.5, 8.3, 7.0, 0.5]),
+        ("pairs_comma.csv", [4.5, 4.2, 3.5, 0.2]),
+        ("pairs_space.txt", [45, 42, 35, 2]),
+    ],
+)
 def test_word_pairs_layouts(bench, name, scores):
     pairs = P.parse_word_pairs(bench / name)
     assert pairs.word1 == ["king", "man", "cat", "car"]
@@ -72,14 +75,14 @@ def test_not_utf8_and_missing_file(bench, tmp_path):
 def test_duplicates_and_reversed_pairs(bench):
     path = bench / "pairs_duplicates.txt"
     keep = P.parse_word_pairs(path)
-    assert len(keep) == 5                                   # the published protocol: every line counts
+    assert len(keep) == 5  # the published protocol: every line counts
     mean = P.parse_word_pairs(path, duplicates="mean")
     assert list(zip(mean.word1, mean.word2)) == [("money", "cash"), ("money", "bank"), ("tiger", "cat")]
     assert mean.scores.tolist() == pytest.approx([(9.15 + 9.08) / 2, (8.50 + 8.12) / 2, 7.35])
     first = P.parse_word_pairs(path, duplicates="first")
     assert first.scores.tolist() == [9.15, 8.50, 7.35]
     ordered = P.parse_word_pairs(path, duplicates="mean", symmetric=False)
-    assert len(ordered) == 4                                # bank/money kept apart from money/bank
+    assert len(ordered) == 4  # bank/money kept apart from money/bank
     with pytest.raises(BadInputError, match="duplicates='drop' is not valid"):
         P.parse_word_pairs(path, duplicates="drop")
 
@@ -120,8 +123,8 @@ def test_bats_directory(bench, tmp_path):
     i = qs.a.index("france")
     assert (qs.b[i], qs.c[i], qs.answers[i]) == ("paris", "germany", ("berlin", "bonn"))
     j = qs.a.index("germany")
-    assert qs.b[j] == "berlin"                               # the first listed answer
-    assert "cars" in [a[0] for a in qs.answers]              # CRLF and no final newline handled
+    assert qs.b[j] == "berlin"  # the first listed answer
+    assert "cars" in [a[0] for a in qs.answers]  # CRLF and no final newline handled
     with pytest.raises(BadInputError, match="holds no relation files"):
         P.parse_bats(tmp_path)
 
@@ -154,7 +157,7 @@ def test_wic_split_with_gold(bench, tmp_path):
 def test_generic_wic_tsv(bench, tmp_path):
     graded = P.parse_wic_tsv(bench / "wic_generic_scores.tsv")
     assert graded.scores.tolist() == [2.5, 8.0, 7.0] and graded.labels is None
-    assert graded.index1 == [1, 1, 1] and graded.index2 == [4, 1, 4]     # marked, else first occurrence
+    assert graded.index1 == [1, 1, 1] and graded.index2 == [4, 1, 4]  # marked, else first occurrence
     labelled = P.parse_wic_tsv(bench / "wic_generic_labels.tsv")
     assert labelled.labels.tolist() == [False, True, False, True]
     assert labelled.splits == ["train", "train", "test", "test"]

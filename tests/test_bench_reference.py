@@ -32,7 +32,7 @@ def _analogy_vectors(path, every: int, seed: int = 0, dim: int = 24, noise: floa
                 vecs[y] = vecs[x] + off + noise * rng.normal(size=dim)
     words = list(vecs)
     rng.shuffle(words)
-    words = [w for w in words if rng.random() > 0.03]                     # some OOV questions
+    words = [w for w in words if rng.random() > 0.03]  # some OOV questions
     # case variants: lower-case copies, some before (more frequent) and some after the original
     variants = [w.lower() for w in words if w != w.lower()][:30]
     filler = [f"filler{i}" for i in range(300)]
@@ -66,8 +66,9 @@ def _gensim_counts(sections):
 @pytest.mark.parametrize("restrict_vocab, case_insensitive", [(300000, True), (600, True), (300000, False)])
 def test_analogy_accuracy_equals_gensim(analogy_setup, restrict_vocab, case_insensitive):
     kv, path = analogy_setup
-    score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=restrict_vocab,
-                                                 case_insensitive=case_insensitive)
+    score, sections = kv.evaluate_word_analogies(
+        str(path), restrict_vocab=restrict_vocab, case_insensitive=case_insensitive
+    )
     qs = parse_google_analogy(path)
     view = VectorView(kv, case_insensitive=case_insensitive, restrict_vocab=restrict_vocab)
     res = evaluate_analogy(view, qs, methods=("3cosadd",), device="cpu", batch_size=97)
@@ -82,8 +83,9 @@ def test_analogy_accuracy_equals_gensim(analogy_setup, restrict_vocab, case_inse
         row = next(r for r in res.rows if r["section"] == name and r["metric"] == "accuracy_3cosadd")
         assert (round(row["value"] * row["n"]), row["n"]) == (correct, total), name
     # gensim's dummy4unknown=True score is forge's accuracy_all
-    dummy, _ = kv.evaluate_word_analogies(str(path), restrict_vocab=restrict_vocab,
-                                          case_insensitive=case_insensitive, dummy4unknown=True)
+    dummy, _ = kv.evaluate_word_analogies(
+        str(path), restrict_vocab=restrict_vocab, case_insensitive=case_insensitive, dummy4unknown=True
+    )
     row = next(r for r in res.rows if r["metric"] == "accuracy_all_3cosadd" and r["section"] == "")
     assert row["value"] == pytest.approx(dummy, abs=1e-12)
 
@@ -113,7 +115,7 @@ def pair_vectors():
     pairs = parse_word_pairs(datapath("wordsim353.tsv"))
     words = list(dict.fromkeys(pairs.word1 + pairs.word2))
     keep = [w for w in words if rng.random() > 0.2]
-    keep += ["TIGER", "Love"]                               # case variants after the originals
+    keep += ["TIGER", "Love"]  # case variants after the originals
     kv = KeyedVectors(16)
     kv.add_vectors(keep, rng.normal(size=(len(keep), 16)).astype(np.float32))
     return kv, pairs
@@ -122,8 +124,9 @@ def pair_vectors():
 @pytest.mark.parametrize("restrict_vocab, case_insensitive", [(300000, True), (150, True), (300000, False)])
 def test_similarity_equals_gensim(pair_vectors, restrict_vocab, case_insensitive):
     kv, pairs = pair_vectors
-    pearson, spearman, oov_ratio = kv.evaluate_word_pairs(datapath("wordsim353.tsv"), restrict_vocab=restrict_vocab,
-                                                          case_insensitive=case_insensitive)
+    pearson, spearman, oov_ratio = kv.evaluate_word_pairs(
+        datapath("wordsim353.tsv"), restrict_vocab=restrict_vocab, case_insensitive=case_insensitive
+    )
     view = VectorView(kv, case_insensitive=case_insensitive, restrict_vocab=restrict_vocab)
     res = evaluate_similarity(view, pairs)
     values = {r["metric"]: r["value"] for r in res.rows}
@@ -183,12 +186,13 @@ def test_dataset_file_from_gensim_matches_registry():
 def test_tiled_and_batched_analogy_paths_agree(analogy_setup):
     """The CPU path that reuses question words and the one-product-per-batch path give the same answers."""
     from forge.bench import _analogy as A
+
     kv, path = analogy_setup
     qs = parse_google_analogy(path)
     view = VectorView(kv, case_insensitive=True)
     ia, ib, ic = view.lookups(qs.a), view.lookups(qs.b), view.lookups(qs.c)
     ok = (ia >= 0) & (ib >= 0) & (ic >= 0)
-    unit = view.unit()[:view.restrict]
+    unit = view.unit()[: view.restrict]
     methods = ("3cosadd", "3cosmul")
     tiled = A._solve_tiled(view, unit, ia[ok], ib[ok], ic[ok], methods, None, chunk=300, block=7)
     batched = A._solve_batched(view, A._Backend(unit, "cpu"), ia[ok], ib[ok], ic[ok], methods, 64, None)

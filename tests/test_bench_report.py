@@ -79,20 +79,27 @@ def test_save_is_atomic(report, tmp_path, monkeypatch):
 
     def boom(self, charts=None):
         raise RuntimeError("disk full")
+
     monkeypatch.setattr(Report, "to_html", boom)
     with pytest.raises(RuntimeError):
         report.save(target)
-    assert sorted(p.name for p in target.iterdir()) == before       # the old results are intact
+    assert sorted(p.name for p in target.iterdir()) == before  # the old results are intact
     with pytest.raises(RuntimeError):
         report.save(tmp_path / "new")
-    assert list(tmp_path.iterdir()) == [target]                      # no partial directory left
+    assert list(tmp_path.iterdir()) == [target]  # no partial directory left
 
 
 def test_merge(report):
-    a = Report(report.frame[report.frame.encoder == "good"], report.protocol,
-               {k: v for k, v in report.items.items() if k[0] == "good"})
-    b = Report(report.frame[report.frame.encoder == "noisy"], report.protocol,
-               {k: v for k, v in report.items.items() if k[0] == "noisy"})
+    a = Report(
+        report.frame[report.frame.encoder == "good"],
+        report.protocol,
+        {k: v for k, v in report.items.items() if k[0] == "good"},
+    )
+    b = Report(
+        report.frame[report.frame.encoder == "noisy"],
+        report.protocol,
+        {k: v for k, v in report.items.items() if k[0] == "noisy"},
+    )
     merged = Report.merge(a, b)
     assert merged.encoders == ["good", "noisy"] and len(merged.frame) == len(report.frame)
     assert not merged.compare("good", "noisy", n_boot=20).empty
@@ -109,6 +116,7 @@ def test_load_rejects_non_results_dir(tmp_path):
 @pytest.fixture(scope="module")
 def saved_model(tmp_path_factory):
     from gensim.models import KeyedVectors
+
     rng = np.random.default_rng(1)
     pairs = load_dataset("wordsim353").data
     words = list(dict.fromkeys(pairs.word1 + pairs.word2))
@@ -120,10 +128,38 @@ def saved_model(tmp_path_factory):
 
 def test_cli_bench_and_report(saved_model, tmp_path, capsys):
     out1, out2 = tmp_path / "results" / "one", tmp_path / "results" / "two"
-    assert main(["bench", "--encoders", f"one={saved_model}", "--datasets", "wordsim353,simlex999",
-                 "--out", str(out1), "--quiet"]) == 0
-    assert main(["bench", "--encoders", f"two={saved_model}", "--datasets", "wordsim353", "--out", str(out2),
-                 "--quiet", "--oov", "zero"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--encoders",
+                f"one={saved_model}",
+                "--datasets",
+                "wordsim353,simlex999",
+                "--out",
+                str(out1),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "bench",
+                "--encoders",
+                f"two={saved_model}",
+                "--datasets",
+                "wordsim353",
+                "--out",
+                str(out2),
+                "--quiet",
+                "--oov",
+                "zero",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "wordsim353" in text and (out1 / "report.html").exists()
     merged = tmp_path / "results" / "merged"
@@ -139,8 +175,22 @@ def test_cli_bad_input_leaves_no_files(saved_model, tmp_path, capsys):
     assert "Did you mean 'wordsim353'" in capsys.readouterr().err
     assert main(["bench", "--encoders", "skipgrm", "--out", str(out)]) == 2
     assert "Did you mean 'skipgram'" in capsys.readouterr().err
-    assert main(["bench", "--encoders", str(saved_model), "--datasets", "wordsim353", "--methods", "3cosx",
-                 "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "bench",
+                "--encoders",
+                str(saved_model),
+                "--datasets",
+                "wordsim353",
+                "--methods",
+                "3cosx",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert main(["report", str(tmp_path / "nothing")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not out.exists()
@@ -156,9 +206,29 @@ def test_cli_bench_trains_named_encoder_offline(tmp_path, capsys, monkeypatch):
     """`forge bench` on the embedded default: trains on gensim-default, runs the offline datasets."""
     monkeypatch.delenv("FORGE_DATA_DIR", raising=False)
     out = tmp_path / "bench-skipgram"
-    assert main(["bench", "--encoders", "bench-skipgram", "--param", "vector_size=16", "--param", "epochs=1",
-                 "--param", "min_count=3", "--param", "progress=false", "--out", str(out), "--quiet",
-                 "--methods", "3cosadd"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--encoders",
+                "bench-skipgram",
+                "--param",
+                "vector_size=16",
+                "--param",
+                "epochs=1",
+                "--param",
+                "min_count=3",
+                "--param",
+                "progress=false",
+                "--out",
+                str(out),
+                "--quiet",
+                "--methods",
+                "3cosadd",
+            ]
+        )
+        == 0
+    )
     wide = Report.load(out).to_wide()
     assert list(wide.index) == ["skipgram"]
     assert list(wide.columns) == ["wordsim353", "simlex999", "google-analogy"]

@@ -44,7 +44,7 @@ class ToyContextual(forge.BaseEncoder):
     def embed(self, sentences):
         out = []
         for sent in sentences:
-            rows = self.table_[[self.vocab_[w] for w in sent]]   # KeyError if a token is unknown
+            rows = self.table_[[self.vocab_[w] for w in sent]]  # KeyError if a token is unknown
             ctx = (rows.sum(0, keepdims=True) - rows) / max(1, len(sent) - 1)
             out.append(rows + 0.5 * ctx)
         return out
@@ -66,7 +66,7 @@ def test_similarity_oov_policies():
     zero = evaluate_similarity(view, pairs, oov="zero")
     assert zero.main()["n"] == 5 and zero.items["pred"][4] == 0.0
     mean = evaluate_similarity(view, pairs, oov="mean")
-    expected = np.array([-0.0, 0.6]) @ np.array([1, 0]) / np.linalg.norm([0, 0.6])   # mean of the 5 rows
+    expected = np.array([-0.0, 0.6]) @ np.array([1, 0]) / np.linalg.norm([0, 0.6])  # mean of the 5 rows
     assert mean.items["pred"][4] == pytest.approx(expected)
     sub = evaluate_similarity(view, pairs, subset=np.array([True, True, True, False, False]))
     assert sub.main()["n"] == 3
@@ -88,8 +88,13 @@ def test_similarity_bootstrap_ci_brackets_value():
 def test_analogy_alternatives_sections_and_case_variants():
     words = ["man", "woman", "king", "Queen", "queen", "empress", "apple"]
     mat = np.array([[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1], [0.9, 1, 1.1], [0, 0, 1], [0, 0, -1]], float)
-    qs = AnalogySet(["man", "man", "MAN"], ["woman", "woman", "woman"], ["king", "king", "king"],
-                    [("queen",), ("empress", "QUEEN"), ("apple",)], ["s1", "s1", "s2"])
+    qs = AnalogySet(
+        ["man", "man", "MAN"],
+        ["woman", "woman", "woman"],
+        ["king", "king", "king"],
+        [("queen",), ("empress", "QUEEN"), ("apple",)],
+        ["s1", "s1", "s2"],
+    )
     res = evaluate_analogy(VectorView((words, mat)), qs, device="cpu")
     assert res.items["correct_3cosadd"].tolist() == [1.0, 1.0, 0.0]
     sections = {r["section"]: r["value"] for r in res.rows if r["metric"] == "accuracy_3cosadd"}
@@ -133,15 +138,15 @@ def test_scws_static_vs_contextual(fixtures):
     corpus = [c for c in items.context1 + items.context2]
     enc = ToyContextual().fit(corpus)
     static = evaluate_polysemy(VectorView((enc.vocabulary.words, enc.table_)), items)
-    assert static.items["pred"][0] == pytest.approx(1.0)          # same word, context-free
+    assert static.items["pred"][0] == pytest.approx(1.0)  # same word, context-free
     ctx = evaluate_polysemy(VectorView(enc), items)
-    assert ctx.items["pred"][0] < 0.999                           # contexts differ
+    assert ctx.items["pred"][0] < 0.999  # contexts differ
     assert ctx.main()["metric"] == "spearman" and ctx.n_covered == 3
 
 
 def test_contextual_unknown_context_tokens_become_unk(fixtures):
     items = parse_wic_tsv(fixtures / "bench" / "wic_generic_scores.tsv")
-    enc = ToyContextual().fit([["bank", "cat", "king", "the"]])        # most context words unknown
+    enc = ToyContextual().fit([["bank", "cat", "king", "the"]])  # most context words unknown
     res = evaluate_polysemy(VectorView(enc), items)
     assert res.n_covered == 3 and np.isfinite(res.items["pred"]).all()
 
@@ -197,6 +202,7 @@ def test_mcnemar():
 def test_run_common_pairs_and_validation():
     rng = np.random.default_rng(0)
     from forge.bench import load_dataset
+
     pairs = load_dataset("wordsim353").data
     words = list(dict.fromkeys(pairs.word1 + pairs.word2))
     big = (words, rng.normal(size=(len(words), 8)))
@@ -216,6 +222,7 @@ def test_run_common_pairs_and_validation():
 
 def test_run_contextual_encoder_all_kinds(fixtures):
     from forge.bench import register_dataset, unregister_dataset
+
     b = fixtures / "bench"
     register_dataset("t-scws2", b / "scws.txt", format="scws", overwrite=True)
     register_dataset("t-wic2", b / "wic", format="wic", overwrite=True)
@@ -241,8 +248,13 @@ def test_analogy_on_cuda_matches_cpu():
     words = [f"w{i}" for i in range(500)]
     view = VectorView((words, rng.normal(size=(500, 16)).astype(np.float32)))
     idx = rng.integers(0, 500, size=(300, 4))
-    qs = AnalogySet([words[i] for i in idx[:, 0]], [words[i] for i in idx[:, 1]], [words[i] for i in idx[:, 2]],
-                    [(words[i],) for i in idx[:, 3]], ["s"] * 300)
+    qs = AnalogySet(
+        [words[i] for i in idx[:, 0]],
+        [words[i] for i in idx[:, 1]],
+        [words[i] for i in idx[:, 2]],
+        [(words[i],) for i in idx[:, 3]],
+        ["s"] * 300,
+    )
     cpu = evaluate_analogy(view, qs, device="cpu")
     gpu = evaluate_analogy(view, qs, device="cuda")
     for key in cpu.items:

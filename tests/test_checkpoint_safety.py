@@ -15,12 +15,20 @@ from forge._persist import file_manifest  # noqa: E402
 from forge.encoders._rnn_checkpoint import trainer_digest  # noqa: E402
 from forge.errors import BadInputError, CorruptModelError  # noqa: E402
 
-PARAMS = {"hidden_size": 8, "layers": 1, "batch_size": 4, "dropout": 0.0, "validation": 0.0, "device": "cpu",
-          "progress": False, "seed": 1}
+PARAMS = {
+    "hidden_size": 8,
+    "layers": 1,
+    "batch_size": 4,
+    "dropout": 0.0,
+    "validation": 0.0,
+    "device": "cpu",
+    "progress": False,
+    "seed": 1,
+}
 # a: 20, b: 15, c: 10, d: 5 in both corpora (the same vocabulary, in the same order), other sentences
 CORPUS = [["a"] * 4 + ["b"] * 3, ["c"] * 2 + ["d"]] * 5
 OTHER_SENTENCES = [["a"] * 4 + ["c"] * 2, ["b"] * 3 + ["d"]] * 5
-OTHER_ORDER = [["b"] * 4 + ["a"] * 3, ["c"] * 2 + ["d"]] * 5   # the same words, b now the most frequent
+OTHER_ORDER = [["b"] * 4 + ["a"] * 3, ["c"] * 2 + ["d"]] * 5  # the same words, b now the most frequent
 
 
 @pytest.fixture()
@@ -37,6 +45,7 @@ def _resume(path: Path, corpus=CORPUS):
 def _rewrite(path: Path, trainer_fn=None, tensors_fn=None) -> None:
     """Damage a checkpoint the way a careless tool would, keeping its checksums consistent."""
     from safetensors.torch import load_file, save_file
+
     if tensors_fn is not None:
         tensors = load_file(str(path / "checkpoint.safetensors"))
         tensors_fn(tensors)
@@ -68,20 +77,28 @@ def test_an_edited_trainer_json_is_refused(ckpt):
         _resume(ckpt)
 
 
-@pytest.mark.parametrize("damage, message", [
-    ({"trainer_fn": lambda t: t.pop("epoch")}, "'epoch'.*missing"),
-    ({"trainer_fn": lambda t: t.update(epoch=-1)}, "'epoch' must be an integer"),
-    ({"trainer_fn": lambda t: t.pop("optimizer")}, "'optimizer'.*missing"),
-    ({"trainer_fn": lambda t: t["optimizer"]["state"]["0"].update(moment="__tensor__")}, "'optim.0.moment' is missing"),
-    ({"trainer_fn": lambda t: t["optimizer"]["state"]["0"].pop("step")}, "optimizer state.*does not fit"),
-    ({"tensors_fn": lambda t: t.pop("rng.torch")}, "random-number-generator"),
-    ({"tensors_fn": lambda t: t.update({"rng.cuda": t["rng.torch"].float()})}, "'rng.cuda' is missing or damaged"),
-    ({"tensors_fn": lambda t: t.pop("optim.0.exp_avg")}, "optimizer tensor 'optim.0.exp_avg' is missing"),
-    ({"tensors_fn": lambda t: t.update({"model.embedding.weight": t["model.embedding.weight"][:3]})},
-     "'model.embedding.weight' has shape"),
-    ({"tensors_fn": lambda t: t.update({"optim.0.exp_avg": t["optim.0.exp_avg"][:2]})}, "has shape"),
-    ({"tensors_fn": lambda t: t.pop("model.embedding.weight")}, "missing.*model.embedding.weight"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ({"trainer_fn": lambda t: t.pop("epoch")}, "'epoch'.*missing"),
+        ({"trainer_fn": lambda t: t.update(epoch=-1)}, "'epoch' must be an integer"),
+        ({"trainer_fn": lambda t: t.pop("optimizer")}, "'optimizer'.*missing"),
+        (
+            {"trainer_fn": lambda t: t["optimizer"]["state"]["0"].update(moment="__tensor__")},
+            "'optim.0.moment' is missing",
+        ),
+        ({"trainer_fn": lambda t: t["optimizer"]["state"]["0"].pop("step")}, "optimizer state.*does not fit"),
+        ({"tensors_fn": lambda t: t.pop("rng.torch")}, "random-number-generator"),
+        ({"tensors_fn": lambda t: t.update({"rng.cuda": t["rng.torch"].float()})}, "'rng.cuda' is missing or damaged"),
+        ({"tensors_fn": lambda t: t.pop("optim.0.exp_avg")}, "optimizer tensor 'optim.0.exp_avg' is missing"),
+        (
+            {"tensors_fn": lambda t: t.update({"model.embedding.weight": t["model.embedding.weight"][:3]})},
+            "'model.embedding.weight' has shape",
+        ),
+        ({"tensors_fn": lambda t: t.update({"optim.0.exp_avg": t["optim.0.exp_avg"][:2]})}, "has shape"),
+        ({"tensors_fn": lambda t: t.pop("model.embedding.weight")}, "missing.*model.embedding.weight"),
+    ],
+)
 def test_damaged_checkpoints_name_what_is_wrong(ckpt, damage, message):
     _rewrite(ckpt, **damage)
     with pytest.raises(CorruptModelError, match=message):

@@ -19,9 +19,26 @@ def test_list_shows_encoders_and_corpora(capsys):
 
 def test_train_saves_a_loadable_model(tmp_path, fixtures, capsys):
     out_dir = tmp_path / "m"
-    code = main(["train", "cbow", "--corpus", str(fixtures / "corpora" / "small.txt"), "--out", str(out_dir),
-                 "--param", "min_count=1", "--param", "vector_size=8", "--param", "workers=1",
-                 "--param", "progress=false", "--show", "king"])
+    code = main(
+        [
+            "train",
+            "cbow",
+            "--corpus",
+            str(fixtures / "corpora" / "small.txt"),
+            "--out",
+            str(out_dir),
+            "--param",
+            "min_count=1",
+            "--param",
+            "vector_size=8",
+            "--param",
+            "workers=1",
+            "--param",
+            "progress=false",
+            "--show",
+            "king",
+        ]
+    )
     assert code == 0
     assert "saved to" in capsys.readouterr().out
     model = forge.load(out_dir)
@@ -30,20 +47,27 @@ def test_train_saves_a_loadable_model(tmp_path, fixtures, capsys):
 
 def test_param_values_are_parsed_as_json_when_possible():
     assert parse_params(["a=5", "b=0.5", "c=true", "d=text", "e=[1,2]"]) == {
-        "a": 5, "b": 0.5, "c": True, "d": "text", "e": [1, 2]}
+        "a": 5,
+        "b": 0.5,
+        "c": True,
+        "d": "text",
+        "e": [1, 2],
+    }
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["train", "lstn", "--corpus", "x", "--out", "y"], "Did you mean 'lstm'"),
-    (["train", "onehot", "--corpus", "no/such/file.txt", "--out", "y"], "no/such/file.txt does not exist"),
-    (["train", "onehot", "--corpus", "{data}/corpora/binary.bin", "--out", "y"], "binary"),
-    (["train", "onehot", "--corpus", "{data}/empty.txt", "--out", "y"], "no word"),
-    (["train", "onehot", "--corpus", "{data}/corpora/small.txt", "--out", "y", "--param", "novalue"], "key=value"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["train", "lstn", "--corpus", "x", "--out", "y"], "Did you mean 'lstm'"),
+        (["train", "onehot", "--corpus", "no/such/file.txt", "--out", "y"], "no/such/file.txt does not exist"),
+        (["train", "onehot", "--corpus", "{data}/corpora/binary.bin", "--out", "y"], "binary"),
+        (["train", "onehot", "--corpus", "{data}/empty.txt", "--out", "y"], "no word"),
+        (["train", "onehot", "--corpus", "{data}/corpora/small.txt", "--out", "y", "--param", "novalue"], "key=value"),
+    ],
+)
 def test_bad_input_gives_a_clear_error(argv, expected, fixtures, tmp_path, capsys):
     (tmp_path / "empty.txt").write_text("")
-    argv = [a.replace("{data}/empty.txt", str(tmp_path / "empty.txt")).replace("{data}", str(fixtures))
-            for a in argv]
+    argv = [a.replace("{data}/empty.txt", str(tmp_path / "empty.txt")).replace("{data}", str(fixtures)) for a in argv]
     argv = [str(tmp_path / "y") if a == "y" else a for a in argv]
     assert main(argv) == 2
     err = capsys.readouterr().err

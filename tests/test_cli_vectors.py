@@ -20,10 +20,20 @@ def test_bench_takes_vector_files_bare_paths_and_models(tmp_path, fixtures, caps
     model = tmp_path / "saved"
     forge.load_vectors(datapath("word2vec_pre_kv_c")).save(model)
     out = tmp_path / "out"
-    code = main(["bench", "--encoders", f"w2v={datapath('word2vec_pre_kv_c')},{glove},{model}",
-                 "--dataset-file", f"mine={fixtures / 'bench' / 'pairs_space.txt'}",
-                 "--dataset-file", f"ana={fixtures / 'bench' / 'analogy_google.txt'}:google",
-                 "--quiet", "--out", str(out)])
+    code = main(
+        [
+            "bench",
+            "--encoders",
+            f"w2v={datapath('word2vec_pre_kv_c')},{glove},{model}",
+            "--dataset-file",
+            f"mine={fixtures / 'bench' / 'pairs_space.txt'}",
+            "--dataset-file",
+            f"ana={fixtures / 'bench' / 'analogy_google.txt'}:google",
+            "--quiet",
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert "loaded glove.6B.50d from" in err and "(glove, 76 x 50)" in err and "loaded saved from" in err
@@ -34,8 +44,10 @@ def test_bench_takes_vector_files_bare_paths_and_models(tmp_path, fixtures, caps
 
 def test_bench_missing_path_and_bad_dataset_file(tmp_path, capsys):
     assert main(["bench", "--encoders", f"x={tmp_path / 'nope.txt'}", "--quiet"]) == 2
-    assert "does not exist; expected a model directory saved with encoder.save() or a vector file" in \
-        capsys.readouterr().err
+    assert (
+        "does not exist; expected a model directory saved with encoder.save() or a vector file"
+        in capsys.readouterr().err
+    )
     vec = datapath("word2vec_pre_kv_c")
     assert main(["bench", "--encoders", vec, "--dataset-file", "nameonly", "--quiet"]) == 2
     assert "expected NAME=PATH or NAME=PATH:FORMAT" in capsys.readouterr().err
@@ -61,17 +73,21 @@ def test_language_filter():
 
 def test_report_flags_low_coverage_and_tiny_samples(fixtures):
     from forge.bench import register_dataset, unregister_dataset
-    register_dataset("tiny-pairs", fixtures / "bench" / "pairs_space.txt", overwrite=True)   # 4 pairs
+
+    register_dataset("tiny-pairs", fixtures / "bench" / "pairs_space.txt", overwrite=True)  # 4 pairs
     rng = np.random.default_rng(0)
     try:
-        three = ["king", "queen", "man", "woman", "cat", "dog"]      # 3 of 4 pairs: 75% coverage, n=3
-        one = ["king", "queen"]                                       # 1 of 4 pairs: 25% coverage
-        rep = run({"three": (three, rng.normal(size=(6, 3))), "one": (one, rng.normal(size=(2, 3)))},
-                  ["tiny-pairs"], progress=False)
+        three = ["king", "queen", "man", "woman", "cat", "dog"]  # 3 of 4 pairs: 75% coverage, n=3
+        one = ["king", "queen"]  # 1 of 4 pairs: 25% coverage
+        rep = run(
+            {"three": (three, rng.normal(size=(6, 3))), "one": (one, rng.normal(size=(2, 3)))},
+            ["tiny-pairs"],
+            progress=False,
+        )
     finally:
         unregister_dataset("tiny-pairs")
     md, page = rep.to_markdown(), rep.to_html(charts={})
     row = next(line for line in md.splitlines() if line.startswith("| tiny-pairs"))
-    assert "\u26a0 " in row and "(n=3)" in row           # a score over < 10 items is never a plain number
-    assert "75%, 25% \u26a0" in row                       # coverage below 50% flagged
+    assert "\u26a0 " in row and "(n=3)" in row  # a score over < 10 items is never a plain number
+    assert "75%, 25% \u26a0" in row  # coverage below 50% flagged
     assert "fewer than 10 items" in md and "fewer than 10 items" in page and "(n=3)" in page

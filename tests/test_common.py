@@ -36,6 +36,7 @@ def _cases():
 
         def factory(name=name, params=params):
             return forge.create(name, **params)
+
         for check_name, check in all_checks(factory):
             cases.append(pytest.param(check, id=f"{name}-{check_name}"))
     return cases

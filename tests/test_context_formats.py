@@ -11,12 +11,15 @@ from forge.bench._context_formats import parse_marked_pairs, parse_sentence_pair
 from forge.errors import BadInputError
 
 
-@pytest.mark.parametrize("text,tokens,marks", [
-    ("The <strong>cat</strong> sat.", ["The", "cat", "sat."], [1]),
-    ("a <b> big cat </b> and <B>dog</B>", ["a", "big", "cat", "and", "dog"], [2, 4]),
-    ('"<em>Cats</em>" <i>run</i>', ['"', "Cats", '"', "run"], [1, 3]),
-    ("no marks here", ["no", "marks", "here"], []),
-])
+@pytest.mark.parametrize(
+    "text,tokens,marks",
+    [
+        ("The <strong>cat</strong> sat.", ["The", "cat", "sat."], [1]),
+        ("a <b> big cat </b> and <B>dog</B>", ["a", "big", "cat", "and", "dog"], [2, 4]),
+        ('"<em>Cats</em>" <i>run</i>', ['"', "Cats", '"', "run"], [1, 3]),
+        ("no marks here", ["no", "marks", "here"], []),
+    ],
+)
 def test_split_marked(text, tokens, marks):
     assert split_marked(text) == (tokens, marks)
 
@@ -51,8 +54,8 @@ def test_marked_pairs_errors(fixtures, tmp_path):
 
 def test_sentence_pairs_zero_based_graded(fixtures):
     items = parse_sentence_pairs(fixtures / "bench" / "sentence_pairs.tsv")
-    assert items.word1 == items.word2 == ["king", "man", "queen"]     # "man," lost its comma
-    assert items.scores.tolist() == [3.5, 1.0, 4.25]                   # the two lines' scores averaged
+    assert items.word1 == items.word2 == ["king", "man", "queen"]  # "man," lost its comma
+    assert items.scores.tolist() == [3.5, 1.0, 4.25]  # the two lines' scores averaged
     assert items.labels is None
 
 
@@ -109,8 +112,9 @@ class _PositionEncoder(forge.BaseEncoder):
         return out
 
 
-@pytest.mark.parametrize("fmt,file", [("marked-pairs", "marked_pairs_cosimlex.tsv"),
-                                      ("sentence-pairs", "sentence_pairs.tsv")])
+@pytest.mark.parametrize(
+    "fmt,file", [("marked-pairs", "marked_pairs_cosimlex.tsv"), ("sentence-pairs", "sentence_pairs.tsv")]
+)
 def test_formats_run_through_the_benchmark(fixtures, fmt, file):
     name = f"test-{fmt}"
     register_dataset(name, fixtures / "bench" / file, fmt, overwrite=True)
@@ -119,17 +123,18 @@ def test_formats_run_through_the_benchmark(fixtures, fmt, file):
         assert ds.kind == "polysemy"
         words = sorted({w.lower() for c in ds.data.context1 + ds.data.context2 for w in c})
         static = forge.encoders.KeyedVectorsEncoder.from_arrays(
-            words, np.random.default_rng(1).standard_normal((len(words), 5)))
+            words, np.random.default_rng(1).standard_normal((len(words), 5))
+        )
         ctx = _PositionEncoder().fit([words])
         report = run({"static": static, "ctx": ctx}, [name], progress=False)
     finally:
         unregister_dataset(name)
     frame = report.frame.set_index(["encoder", "metric"])["value"]
     assert np.isfinite(frame[("ctx", "spearman")])
-    if fmt == "sentence-pairs":   # the same word on both lines: a static encoder gives cosine 1 everywhere
+    if fmt == "sentence-pairs":  # the same word on both lines: a static encoder gives cosine 1 everywhere
         assert np.isnan(frame[("static", "spearman")])
     else:
         assert np.isfinite(frame[("static", "spearman")])
-        assert np.isnan(frame[("static", "pearson_change")])           # a static encoder predicts no change
+        assert np.isnan(frame[("static", "pearson_change")])  # a static encoder predicts no change
         assert np.isfinite(frame[("ctx", "pearson_change")])
         assert report.frame.query("metric == 'pearson_change'")["n"].tolist() == [3, 3]

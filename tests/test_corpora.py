@@ -12,8 +12,11 @@ from forge.errors import BadInputError, MissingDataError, UnknownNameError
 def test_text_file_is_tokenised_lowercase_and_restartable(fixtures):
     corpus = TextCorpus(fixtures / "corpora" / "small.txt")
     first = list(corpus)
-    assert first == [["the", "king", "spoke", "to", "the", "queen"], ["a", "man", "and", "a", "woman", "walked"],
-                     ["the", "king", "smiled"]]
+    assert first == [
+        ["the", "king", "spoke", "to", "the", "queen"],
+        ["a", "man", "and", "a", "woman", "walked"],
+        ["the", "king", "smiled"],
+    ]
     assert list(corpus) == first  # a second pass re-reads the file
 
 
@@ -98,10 +101,15 @@ def test_unknown_corpus_suggests_and_missing_data_explains(monkeypatch):
         forge.corpora.load("ptb", split="dev")
 
 
-@pytest.mark.parametrize("name,split,first", [("ptb", "valid", ["consumers", "may", "want"]),
-                                             ("text8", None, ["anarchism", "originated", "as"]),
-                                             ("wikitext2", "test", ["=", "Robert", "<unk>"]),
-                                             ("brown", None, ["the", "fulton", "county"])])
+@pytest.mark.parametrize(
+    "name,split,first",
+    [
+        ("ptb", "valid", ["consumers", "may", "want"]),
+        ("text8", None, ["anarchism", "originated", "as"]),
+        ("wikitext2", "test", ["=", "Robert", "<unk>"]),
+        ("brown", None, ["the", "fulton", "county"]),
+    ],
+)
 def test_data_dir_corpora(data_dir, name, split, first):
     corpus = forge.corpora.load(name, split=split)
     sentence = next(iter(corpus))

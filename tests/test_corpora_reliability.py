@@ -60,10 +60,19 @@ def test_bad_bytes_give_the_same_error_on_every_path(tmp_path, name):
             forge.create("skipgram", **W2V).fit(corpus)  # not a bare UnicodeDecodeError from gensim
 
 
-@pytest.mark.parametrize("text", [GOOD, GOOD.replace("\n", "\r\n"), GOOD.replace("\n", "\r"),
-                                  "the king\u00a0spoke\x1cto the queen\n", "a\x0bb\x0cc\n",
-                                  " ".join(["w"] * (CORPUS_FILE_MAX_WORDS * 2 + 7)) + "\nlast line",
-                                  "\ufeffthe bom\n", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        GOOD,
+        GOOD.replace("\n", "\r\n"),
+        GOOD.replace("\n", "\r"),
+        "the king\u00a0spoke\x1cto the queen\n",
+        "a\x0bb\x0cc\n",
+        " ".join(["w"] * (CORPUS_FILE_MAX_WORDS * 2 + 7)) + "\nlast line",
+        "\ufeffthe bom\n",
+        "",
+    ],
+)
 def test_every_accepted_file_reads_to_the_same_words_in_corpus_file_mode(tmp_path, text):
     path = tmp_path / "c.txt"
     path.write_bytes(text.encode("utf-8"))
@@ -153,7 +162,7 @@ def test_gensim_default_cache_is_checked_and_rebuilt_when_damaged(tmp_path, monk
     record = json.loads(path.with_name(path.name + ".json").read_text())
     assert record["size"] == path.stat().st_size and len(record["sha256"]) == 64
     good = path.read_bytes()
-    path.write_bytes(good[: len(good) // 2])   # truncated (e.g. a copy cut short): rebuilt
+    path.write_bytes(good[: len(good) // 2])  # truncated (e.g. a copy cut short): rebuilt
     assert forge.corpora.load("gensim-default", parts=("lee",)).count_tokens() == words
     assert path.read_bytes() == good
     path.write_bytes(good.replace(b"the", b"THE", 1))  # same size, other bytes: rebuilt
@@ -182,6 +191,7 @@ def test_read_only_cache_dir_is_a_clear_error(tmp_path, monkeypatch):
 
     def refuse(*args, **kwargs):  # what a read-only directory does, also when the tests run as root
         raise PermissionError(13, "Permission denied")
+
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     with pytest.raises(BadInputError, match="Permission denied.*FORGE_CACHE_DIR") as info:
         forge.corpora.load("gensim-default", parts=("lee",))
@@ -205,10 +215,10 @@ def test_a_valid_cache_in_a_read_only_place_is_still_used(tmp_path, monkeypatch)
     monkeypatch.setenv("FORGE_CACHE_DIR", str(tmp_path))
     first = forge.corpora.load("gensim-default", parts=("lee",))
     import tempfile
+
     monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: (_ for _ in ()).throw(PermissionError(13, "no")))
     again = forge.corpora.load("gensim-default", parts=("lee",))
     assert again.files == first.files
-
 
 
 def test_a_full_disk_while_feeding_gensim_is_a_forge_error(tmp_path, monkeypatch):
@@ -216,6 +226,7 @@ def test_a_full_disk_while_feeding_gensim_is_a_forge_error(tmp_path, monkeypatch
     with gzip.open(path, "wt") as handle:
         handle.write(GOOD)
     import tempfile
+
     monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left")))
     with pytest.raises(BadInputError, match="No space left.*TMPDIR"):
         forge.create("cbow", **W2V).fit(TextCorpus(path, tokenizer="whitespace"))

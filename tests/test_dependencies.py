@@ -33,7 +33,7 @@ def _imported(name: str) -> list[tuple[str, int]]:
     for node in ast.walk(ast.parse(MODULES[name].read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:      # relative: resolved against the importing module's package
+            if node.level:  # relative: resolved against the importing module's package
                 pkg = _package(name).split(".")
                 base = ".".join(pkg[: len(pkg) - node.level + 1] + ([base] if base else []))
             if base == "forge" or base.startswith("forge."):
@@ -78,7 +78,7 @@ def test_the_rule_reads_imports_as_intended():
     assert _private_owner("forge.cli._load_corpus") == "forge.cli"
     assert _private_owner("forge.bench.wilson_ci") is None
     assert _private_owner("forge.__version__") is None
-    assert ("forge.lab._probe.get_probe" in {d for d, _ in _imported("forge.lab._report")})
+    assert "forge.lab._probe.get_probe" in {d for d, _ in _imported("forge.lab._report")}
     assert _module_of("forge.bench._stats.wilson_ci") == "forge.bench._stats"
     assert _package("forge.lab") == "forge.lab" and _package("forge.lab._run") == "forge.lab"
 
@@ -95,8 +95,9 @@ def test_no_import_cycle_between_forge_modules():
     """Tarjan's strongly connected components over every import, at the top or inside functions (an import
     inside a function still ties the two modules together). A package's ``__init__`` importing its own
     modules is not an edge back from them: importing ``forge.lab._run`` runs ``forge.lab`` first by design."""
-    graph = {name: {m for d, _ in _imported(name) if (m := _module_of(d)) is not None and m != name}
-             for name in MODULES}
+    graph = {
+        name: {m for d, _ in _imported(name) if (m := _module_of(d)) is not None and m != name} for name in MODULES
+    }
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -126,12 +127,13 @@ def test_no_import_cycle_between_forge_modules():
             visit(v)
     detail = [f"{c}: " + "; ".join(f"{v} -> {sorted(graph[v] & set(c))}" for v in c) for c in cycles]
     assert not cycles, "import cycles:\n" + "\n".join(detail)
-    assert len(graph) > 60       # every module was read
+    assert len(graph) > 60  # every module was read
 
 
 def test_a_probe_reports_through_its_own_record():
     """What the lab report shows of a claim (table, summary, remark) comes from the probe, not from the report."""
     from forge.lab import _report, get_probe, list_probes
+
     source = Path(_report.__file__).read_text(encoding="utf-8")
     for name in list_probes():
         assert f'"{name}"' not in source, f"the lab report names {name}: put what it shows in the probe"

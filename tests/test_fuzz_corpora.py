@@ -28,13 +28,19 @@ from forge.corpora import TextCorpus, ZipLinesCorpus, gensim_corpus_file
 from forge.errors import ForgeError
 
 # 60 inputs per property in the suite; FORGE_FUZZ_EXAMPLES=2000 for a longer attack run
-FUZZ = settings(max_examples=int(os.environ.get("FORGE_FUZZ_EXAMPLES", "60")), derandomize=True, deadline=None,
-                database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FORGE_FUZZ_EXAMPLES", "60")),
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 TRIED: Counter[str] = Counter()  # inputs per property, printed with -s (for the closing note)
 
 WORDS = st.sampled_from(["the", "King", "café", "日本語", "naïve", "a-b", "don't", "x" * 40, "🙂", "e\u0301"])
-SEPARATORS = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\r", "\u00a0", "\x0b", "\x1c", "\u3000", "\x00",
-                              "\ufeff", "\n\n"])
+SEPARATORS = st.sampled_from(
+    [" ", "  ", "\t", "\n", "\r\n", "\r", "\u00a0", "\x0b", "\x1c", "\u3000", "\x00", "\ufeff", "\n\n"]
+)
 
 
 @st.composite
@@ -55,10 +61,10 @@ def encoded(draw) -> bytes:
 def _damage(draw, data: bytes) -> bytes:
     how = draw(st.sampled_from(["none", "truncate", "flip", "garbage-tail"]))
     if how == "truncate" and data:
-        return data[:draw(st.integers(0, len(data) - 1))]
+        return data[: draw(st.integers(0, len(data) - 1))]
     if how == "flip" and data:
         i = draw(st.integers(0, len(data) - 1))
-        return data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1:]
+        return data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1 :]
     if how == "garbage-tail":
         return data + draw(st.binary(min_size=1, max_size=20))
     return data
@@ -102,8 +108,10 @@ def test_text_corpus_files_read_or_give_a_forge_error(data, suffix, damage):
 
 
 @FUZZ
-@given(data=encoded(), encoding=st.sampled_from(["utf-8", "utf-16", "latin-1", "ascii", "utf-8-sig", "nope-1",
-                                                 "UTF8", "rot13"]))
+@given(
+    data=encoded(),
+    encoding=st.sampled_from(["utf-8", "utf-16", "latin-1", "ascii", "utf-8-sig", "nope-1", "UTF8", "rot13"]),
+)
 def test_any_encoding_name_reads_or_gives_a_forge_error(data, encoding):
     TRIED["text files x encoding names"] += 1
     path = _write(data, ".txt")

@@ -29,14 +29,58 @@ from forge.errors import ForgeError
 
 BENCH = Path(__file__).parent / "data" / "bench"
 EXAMPLES = int(os.environ.get("FORGE_FUZZ_EXAMPLES", "60"))
-FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 
-TOKENS = [b"\t", b",", b" ", b"\n", b"\r", b"\r\n", b"/", b":", b": ", b"#", b"<b>", b"</b>", b'"', b"'",
-          b"nan", b"inf", b"-inf", b"1e999", b"-1", b"0", b"1_0", b"\x00", b"\xff", b"\xc3", b"\xef\xbb\xbf",
-          "é".encode(), "中文".encode(), "\u2028".encode(), "\x85".encode(), b"0-0", b"99-99", b"-1-2", b"T",
-          b"maybe", b"train", b"dev", b"nope", b"word1", b"score", b"label", b"\\", b"\x1c"]
+TOKENS = [
+    b"\t",
+    b",",
+    b" ",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"/",
+    b":",
+    b": ",
+    b"#",
+    b"<b>",
+    b"</b>",
+    b'"',
+    b"'",
+    b"nan",
+    b"inf",
+    b"-inf",
+    b"1e999",
+    b"-1",
+    b"0",
+    b"1_0",
+    b"\x00",
+    b"\xff",
+    b"\xc3",
+    b"\xef\xbb\xbf",
+    "é".encode(),
+    "中文".encode(),
+    "\u2028".encode(),
+    "\x85".encode(),
+    b"0-0",
+    b"99-99",
+    b"-1-2",
+    b"T",
+    b"maybe",
+    b"train",
+    b"dev",
+    b"nope",
+    b"word1",
+    b"score",
+    b"label",
+    b"\\",
+    b"\x1c",
+]
 
 
 # ------------------------------------------------------------------ mutations
@@ -46,19 +90,36 @@ def _lines(data: bytes) -> list[bytes]:
 
 @st.composite
 def _mutation(draw, data: bytes) -> bytes:
-    kind = draw(st.sampled_from(["flip", "insert", "token", "delete", "truncate", "dup_line", "drop_line",
-                                 "swap_lines", "drop_field", "replace_field", "reencode", "huge", "empty"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "flip",
+                "insert",
+                "token",
+                "delete",
+                "truncate",
+                "dup_line",
+                "drop_line",
+                "swap_lines",
+                "drop_field",
+                "replace_field",
+                "reencode",
+                "huge",
+                "empty",
+            ]
+        )
+    )
     n = len(data)
     pos = draw(st.integers(0, n))
     if kind == "flip" and n:
         pos = min(pos, n - 1)
-        return data[:pos] + bytes([draw(st.integers(0, 255))]) + data[pos + 1:]
+        return data[:pos] + bytes([draw(st.integers(0, 255))]) + data[pos + 1 :]
     if kind == "insert":
         return data[:pos] + draw(st.binary(min_size=1, max_size=6)) + data[pos:]
     if kind == "token":
         return data[:pos] + draw(st.sampled_from(TOKENS)) + data[pos:]
     if kind == "delete":
-        return data[:pos] + data[pos + draw(st.integers(1, 40)):]
+        return data[:pos] + data[pos + draw(st.integers(1, 40)) :]
     if kind == "truncate":
         return data[:pos]
     if kind == "empty":
@@ -67,25 +128,25 @@ def _mutation(draw, data: bytes) -> bytes:
         text = data.decode("utf-8", errors="replace")
         codec = draw(st.sampled_from(["utf-16", "utf-16-le", "cp1252", "gb18030", "utf-8-sig"]))
         return text.encode(codec, errors="replace")
-    if kind == "huge":   # a line far longer than any real one; > csv.field_size_limit() as one field
+    if kind == "huge":  # a line far longer than any real one; > csv.field_size_limit() as one field
         return data[:pos] + b"x" * draw(st.sampled_from([140_000, 300_000])) + data[pos:]
     lines = _lines(data)
     i = draw(st.integers(0, len(lines) - 1))
     if kind == "dup_line":
-        return b"".join(lines[:i + 1] + [lines[i]] + lines[i + 1:])
+        return b"".join(lines[: i + 1] + [lines[i]] + lines[i + 1 :])
     if kind == "drop_line":
-        return b"".join(lines[:i] + lines[i + 1:])
+        return b"".join(lines[:i] + lines[i + 1 :])
     if kind == "swap_lines":
         j = draw(st.integers(0, len(lines) - 1))
         lines[i], lines[j] = lines[j], lines[i]
         return b"".join(lines)
     sep = draw(st.sampled_from([b"\t", b",", b" "]))
     end = b"\r\n" if lines[i].endswith(b"\r\n") else b"\n" if lines[i].endswith(b"\n") else b""
-    fields = lines[i][:len(lines[i]) - len(end)].split(sep)
+    fields = lines[i][: len(lines[i]) - len(end)].split(sep)
     k = draw(st.integers(0, len(fields) - 1))
     if kind == "drop_field":
         del fields[k]
-    else:   # replace_field
+    else:  # replace_field
         fields[k] = draw(st.sampled_from([b"", b"nan", b"inf", b"abc", b"-5", b"3.5", b"1e400", b"<b>", b"T"]))
     lines[i] = sep.join(fields) + end
     return b"".join(lines)
@@ -146,14 +207,18 @@ PAIR_FILES = ["pairs_tab_header_crlf.txt", "pairs_comma.csv", "pairs_space.txt",
 
 
 @FUZZ
-@given(data=st.data(), name=st.sampled_from(PAIR_FILES), sep=st.sampled_from([None, "\t", ",", " "]),
-       header=st.sampled_from(["auto", True, False]), duplicates=st.sampled_from(["keep", "mean", "first"]))
+@given(
+    data=st.data(),
+    name=st.sampled_from(PAIR_FILES),
+    sep=st.sampled_from([None, "\t", ",", " "]),
+    header=st.sampled_from(["auto", True, False]),
+    duplicates=st.sampled_from(["keep", "mean", "first"]),
+)
 def test_fuzz_word_pairs(tmp_path, data, name, sep, header, duplicates):
     path = tmp_path / name
     path.write_bytes(data.draw(mutated((BENCH / name).read_bytes())))
     score_col = 3 if name == "pairs_score_col4.txt" else 2
-    out = _attempt(lambda: P.parse_word_pairs(path, sep=sep, header=header, score_col=score_col,
-                                              duplicates=duplicates))
+    out = _attempt(lambda: P.parse_word_pairs(path, sep=sep, header=header, score_col=score_col, duplicates=duplicates))
     if out is not None:
         _sound_pairs(out)
 
@@ -231,28 +296,47 @@ def test_fuzz_wic_tsv(tmp_path, data, name):
 
 
 # options a user may pass to register_dataset: every bad one is a ForgeError, at registration or load
-OPTION_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True),
-                          st.sampled_from(["", "\t", ",", " ", "auto", "mean", "utf-8", "utf-16", "base64",
-                                           "nope", "\x00"]),
-                          st.tuples(st.integers(-2, 5), st.integers(-2, 5)), st.lists(st.integers(0, 3)))
+OPTION_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=True),
+    st.sampled_from(["", "\t", ",", " ", "auto", "mean", "utf-8", "utf-16", "base64", "nope", "\x00"]),
+    st.tuples(st.integers(-2, 5), st.integers(-2, 5)),
+    st.lists(st.integers(0, 3)),
+)
 
 
 @FUZZ
-@given(fmt=st.sampled_from(sorted(D.FORMATS)),
-       options=st.dictionaries(st.sampled_from(["sep", "header", "word_cols", "score_col", "duplicates",
-                                                "symmetric", "encoding", "split", "delimiter"]),
-                               OPTION_VALUES, max_size=3),
-       sha=st.one_of(st.none(), st.sampled_from(["0" * 64, "SHA256:" + "A" * 64, "xyz", ""]), st.integers()),
-       name=st.sampled_from(["t-fuzz", "t,fuzz", "", " t-fuzz", 7]),
-       scale=st.one_of(st.none(), st.tuples(st.floats(), st.floats()), st.text(max_size=3), st.integers()))
+@given(
+    fmt=st.sampled_from(sorted(D.FORMATS)),
+    options=st.dictionaries(
+        st.sampled_from(
+            ["sep", "header", "word_cols", "score_col", "duplicates", "symmetric", "encoding", "split", "delimiter"]
+        ),
+        OPTION_VALUES,
+        max_size=3,
+    ),
+    sha=st.one_of(st.none(), st.sampled_from(["0" * 64, "SHA256:" + "A" * 64, "xyz", ""]), st.integers()),
+    name=st.sampled_from(["t-fuzz", "t,fuzz", "", " t-fuzz", 7]),
+    scale=st.one_of(st.none(), st.tuples(st.floats(), st.floats()), st.text(max_size=3), st.integers()),
+)
 def test_fuzz_register_dataset_options(fmt, options, sha, name, scale):
-    path = {"pairs": "pairs_comma.csv", "google": "analogy_google.txt", "csv-analogy": "analogy_msr.csv",
-            "bats": "bats", "scws": "scws.txt", "wic": "wic", "wic-tsv": "wic_generic_scores.tsv"}.get(fmt)
-    if path is None:   # a format added later: not covered by this table
+    path = {
+        "pairs": "pairs_comma.csv",
+        "google": "analogy_google.txt",
+        "csv-analogy": "analogy_msr.csv",
+        "bats": "bats",
+        "scws": "scws.txt",
+        "wic": "wic",
+        "wic-tsv": "wic_generic_scores.tsv",
+    }.get(fmt)
+    if path is None:  # a format added later: not covered by this table
         return
     try:
-        record = _attempt(lambda: bench.register_dataset(name, BENCH / path, fmt, sha256=sha, overwrite=True,
-                                                         scale=scale, **options))
+        record = _attempt(
+            lambda: bench.register_dataset(name, BENCH / path, fmt, sha256=sha, overwrite=True, scale=scale, **options)
+        )
         if record is not None:
             ds = _attempt(lambda: bench.load_dataset(name))
             if ds is not None:
@@ -263,25 +347,77 @@ def test_fuzz_register_dataset_options(fmt, options, sha, name, scale):
 
 
 # a scored run on fuzzed files and vectors with broken rows: only ForgeErrors, and every NaN has a note
-FILES = {"pairs": "pairs_tab_header_crlf.txt", "google": "analogy_google.txt", "csv-analogy": "analogy_msr.csv",
-         "scws": "scws.txt", "wic-tsv": "wic_generic_labels.tsv"}
-VOCAB = ["king", "queen", "man", "woman", "cat", "cats", "dog", "dogs", "car", "cars", "banana", "bank", "Athens",
-         "Greece", "Berlin", "Germany", "empress", "good", "better", "rough", "rougher", "city", "cities", "year",
-         "years", "the", "lent", "money", "we", "sat", "on", "ruled", "a", "slept", "barked", "chess", "piece"]
+FILES = {
+    "pairs": "pairs_tab_header_crlf.txt",
+    "google": "analogy_google.txt",
+    "csv-analogy": "analogy_msr.csv",
+    "scws": "scws.txt",
+    "wic-tsv": "wic_generic_labels.tsv",
+}
+VOCAB = [
+    "king",
+    "queen",
+    "man",
+    "woman",
+    "cat",
+    "cats",
+    "dog",
+    "dogs",
+    "car",
+    "cars",
+    "banana",
+    "bank",
+    "Athens",
+    "Greece",
+    "Berlin",
+    "Germany",
+    "empress",
+    "good",
+    "better",
+    "rough",
+    "rougher",
+    "city",
+    "cities",
+    "year",
+    "years",
+    "the",
+    "lent",
+    "money",
+    "we",
+    "sat",
+    "on",
+    "ruled",
+    "a",
+    "slept",
+    "barked",
+    "chess",
+    "piece",
+]
 
 
-@settings(max_examples=max(10, EXAMPLES // 3), derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
-@given(data=st.data(), fmt=st.sampled_from(sorted(FILES)), n_words=st.integers(0, len(VOCAB)),
-       broken=st.lists(st.integers(0, len(VOCAB) - 1), max_size=4), seed=st.integers(0, 100),
-       oov=st.sampled_from(["drop", "zero", "mean"]), constant=st.booleans(), all_broken=st.booleans())
+@settings(
+    max_examples=max(10, EXAMPLES // 3),
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+@given(
+    data=st.data(),
+    fmt=st.sampled_from(sorted(FILES)),
+    n_words=st.integers(0, len(VOCAB)),
+    broken=st.lists(st.integers(0, len(VOCAB) - 1), max_size=4),
+    seed=st.integers(0, 100),
+    oov=st.sampled_from(["drop", "zero", "mean"]),
+    constant=st.booleans(),
+    all_broken=st.booleans(),
+)
 def test_fuzz_run_notes_every_nan(tmp_path, data, fmt, n_words, broken, seed, oov, constant, all_broken):
     path = tmp_path / FILES[fmt]
     raw = (BENCH / FILES[fmt]).read_bytes()
     path.write_bytes(data.draw(mutated(raw)) if data.draw(st.booleans()) else raw)
     rng = np.random.default_rng(seed)
-    words = VOCAB[:max(1, n_words)]
+    words = VOCAB[: max(1, n_words)]
     mat = np.ones((len(words), 3)) if constant else rng.normal(size=(len(words), 3))
     for i in range(len(words)) if all_broken else broken:
         if i < len(words):

@@ -28,15 +28,38 @@ from forge._persist import _params_digest, file_manifest
 from forge.errors import ForgeError, PluginError, UnknownNameError
 
 EXAMPLES = int(os.environ.get("FORGE_FUZZ_EXAMPLES", "10"))
-FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                       HealthCheck.data_too_large])
-CORPUS = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"],
-          ["the", "dog", "ran"], ["a", "cat", "ran"]] * 5
-RNN = {"hidden_size": 8, "layers": 1, "epochs": 1, "batch_size": 8, "dropout": 0.0, "validation": 0.0,
-       "device": "cpu", "progress": False, "seed": 2}
-ENCODERS = {"onehot": {}, "skipgram": {"vector_size": 8, "min_count": 1, "epochs": 1, "workers": 1, "progress": False},
-            "lstm": RNN, "bigru": {**RNN, "tie_weights": True, "softmax": "full"}, "ppmi": None, "fasttext": None}
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+CORPUS = [
+    ["the", "cat", "sat", "on", "the", "mat"],
+    ["a", "dog", "sat", "on", "a", "log"],
+    ["the", "dog", "ran"],
+    ["a", "cat", "ran"],
+] * 5
+RNN = {
+    "hidden_size": 8,
+    "layers": 1,
+    "epochs": 1,
+    "batch_size": 8,
+    "dropout": 0.0,
+    "validation": 0.0,
+    "device": "cpu",
+    "progress": False,
+    "seed": 2,
+}
+ENCODERS = {
+    "onehot": {},
+    "skipgram": {"vector_size": 8, "min_count": 1, "epochs": 1, "workers": 1, "progress": False},
+    "lstm": RNN,
+    "bigru": {**RNN, "tie_weights": True, "softmax": "full"},
+    "ppmi": None,
+    "fasttext": None,
+}
 STATS = {"inputs": 0, "forge_error": 0, "loaded_same": 0, "loaded_changed": 0}
 
 
@@ -67,8 +90,7 @@ def outputs(enc) -> list[np.ndarray]:
 
 
 def _same(a: list[np.ndarray] | None, b: list[np.ndarray]) -> bool:
-    return a is not None and len(a) == len(b) and all(x.shape == y.shape and np.array_equal(x, y)
-                                                      for x, y in zip(a, b))
+    return a is not None and len(a) == len(b) and all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b))
 
 
 def attempt(path: Path) -> list[np.ndarray] | None:
@@ -157,7 +179,7 @@ def test_truncation_is_refused(saved, name, data):
     with tempfile.TemporaryDirectory() as tmp:
         path = _copy(src, tmp)
         blob = (path / fname).read_bytes()
-        (path / fname).write_bytes(blob[:data.draw(st.integers(0, len(blob) - 1), label="length")])
+        (path / fname).write_bytes(blob[: data.draw(st.integers(0, len(blob) - 1), label="length")])
         assert attempt(path) is None
 
 
@@ -179,7 +201,7 @@ def test_damage_without_checksums_is_a_forge_error_or_loads_usably(saved, name, 
         elif how == "truncate":
             del blob[i:]
         elif how == "zero-run":
-            blob[i:i + 16] = bytes(len(blob[i:i + 16]))
+            blob[i : i + 16] = bytes(len(blob[i : i + 16]))
         else:
             blob = bytearray(data.draw(st.binary(max_size=200), label="bytes"))
         (path / fname).write_bytes(bytes(blob))
@@ -189,12 +211,23 @@ def test_damage_without_checksums_is_a_forge_error_or_loads_usably(saved, name, 
 
 
 # ------------------------------------------------------------------ config.json edits
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.integers(min_value=2 ** 63, max_value=10 ** 300)
-                    | st.floats() | st.text(max_size=8),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-                    max_leaves=6)
-SPECIAL = {"deep": "[" * 100_000 + "]" * 100_000, "huge-int": "9" * 5000, "huge-float": "1e999",
-           "neg-huge": "-1e400", "nan": "NaN"}
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**63, max_value=10**300)
+    | st.floats()
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+SPECIAL = {
+    "deep": "[" * 100_000 + "]" * 100_000,
+    "huge-int": "9" * 5000,
+    "huge-float": "1e999",
+    "neg-huge": "-1e400",
+    "nan": "NaN",
+}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -278,6 +311,7 @@ def test_checkpoint_edits_with_consistent_checksums_are_forge_errors(checkpoint,
     from safetensors.torch import load_file, save_file
 
     from forge.encoders._rnn_checkpoint import trainer_digest
+
     src, _ = checkpoint
     with tempfile.TemporaryDirectory() as tmp:
         path = _copy(src, tmp)

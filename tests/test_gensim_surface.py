@@ -41,10 +41,10 @@ def planted():
             if y not in words:
                 words[y] = words[x] + offsets[section] + 0.9 * rng.standard_normal(dim)
     names = list(words)
-    names += [n.capitalize() for n in names[:40]]          # case variants of question words
+    names += [n.capitalize() for n in names[:40]]  # case variants of question words
     extra = [f"filler{i}" for i in range(300)]
     mat = np.vstack([np.stack([words[n.lower()] for n in names]), rng.standard_normal((300, dim))])
-    mat[len(words):len(names)] += 0.05 * rng.standard_normal((len(names) - len(words), dim))  # no exact ties
+    mat[len(words) : len(names)] += 0.05 * rng.standard_normal((len(names) - len(words), dim))  # no exact ties
     kv = KeyedVectors(dim)
     kv.add_vectors(names + extra, mat.astype(np.float32))
     return KeyedVectorsEncoder.from_keyed_vectors(kv), kv
@@ -54,13 +54,16 @@ def _names(result):
     return [w for w, _ in result]
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"positive": ["the", "of"], "negative": ["and"], "topn": 5},
-    {"positive": "said"},
-    {"positive": ["said"], "restrict_vocab": 200, "topn": 3},
-    {"positive": [("the", 2.0), "in"], "negative": ["he"]},
-    {"positive": ["he"], "clip_start": 10, "clip_end": 500, "topn": 4},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"positive": ["the", "of"], "negative": ["and"], "topn": 5},
+        {"positive": "said"},
+        {"positive": ["said"], "restrict_vocab": 200, "topn": 3},
+        {"positive": [("the", 2.0), "in"], "negative": ["he"]},
+        {"positive": ["he"], "clip_start": 10, "clip_end": 500, "topn": 4},
+    ],
+)
 def test_most_similar_equals_gensim(pair, kwargs):
     enc, kv = pair
     ours, theirs = enc.most_similar(**kwargs), kv.most_similar(**kwargs)
@@ -73,10 +76,11 @@ def test_most_similar_old_call_and_vectors(pair):
     assert _names(enc.most_similar("he", topn=3)) == _names(kv.most_similar("he", topn=3))
     vec = kv["he"]
     assert _names(enc.most_similar(vec, topn=3)) == _names(kv.most_similar(vec, topn=3))
-    np.testing.assert_allclose(enc.most_similar(positive=["he"], topn=None), kv.most_similar(positive=["he"], topn=None),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        enc.most_similar(positive=["he"], topn=None), kv.most_similar(positive=["he"], topn=None), rtol=1e-5, atol=1e-6
+    )
     assert enc.most_similar("he", topn=0) == []
-    assert enc.most_similar("he", 4) == enc.most_similar("he", topn=4)      # forge's positional topn still works
+    assert enc.most_similar("he", 4) == enc.most_similar("he", topn=4)  # forge's positional topn still works
 
 
 def test_cosmul_doesnt_match_n_similarity_rank_getitem(pair):
@@ -87,8 +91,9 @@ def test_cosmul_doesnt_match_n_similarity_rank_getitem(pair):
     np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], rtol=1e-5)
     words = kv.index_to_key[:8]
     assert enc.doesnt_match(words) == kv.doesnt_match(words)
-    assert enc.n_similarity(words[:3], words[3:7]) == pytest.approx(float(kv.n_similarity(words[:3], words[3:7])),
-                                                                    abs=1e-6)
+    assert enc.n_similarity(words[:3], words[3:7]) == pytest.approx(
+        float(kv.n_similarity(words[:3], words[3:7])), abs=1e-6
+    )
     for w2 in kv.index_to_key[20:25]:
         assert enc.rank("he", w2) == kv.rank("he", w2)
     np.testing.assert_array_equal(enc["he"], kv["he"])
@@ -100,8 +105,9 @@ def test_surface_on_word2vec_encoder_too():
     corpus = [["king", "queen", "man", "woman", "royal"]] * 40
     enc = forge.create("skipgram", vector_size=8, min_count=1, epochs=2, workers=1, progress=False).fit(corpus)
     kv = enc.keyed_vectors
-    assert _names(enc.most_similar(positive=["king", "woman"], negative=["man"], topn=2)) == \
-        _names(kv.most_similar(positive=["king", "woman"], negative=["man"], topn=2))
+    assert _names(enc.most_similar(positive=["king", "woman"], negative=["man"], topn=2)) == _names(
+        kv.most_similar(positive=["king", "woman"], negative=["man"], topn=2)
+    )
     assert enc.doesnt_match(["king", "queen", "royal"]) == kv.doesnt_match(["king", "queen", "royal"])
 
 
@@ -132,8 +138,10 @@ def test_evaluate_word_analogies_equals_gensim(planted, opts):
 def test_evaluators_accept_pairs_and_reject_bad_input(planted, tmp_path):
     enc, kv = planted
     words, mat = list(kv.index_to_key), kv.vectors
-    assert evaluate_word_analogies((words, mat), datapath("questions-words.txt"))[0] == \
-        evaluate_word_analogies(enc, datapath("questions-words.txt"))[0]
+    assert (
+        evaluate_word_analogies((words, mat), datapath("questions-words.txt"))[0]
+        == evaluate_word_analogies(enc, datapath("questions-words.txt"))[0]
+    )
     bad = tmp_path / "q.txt"
     bad.write_text("a b c d\n", encoding="utf-8")
     with pytest.raises(forge.errors.BadInputError, match="line 1: missing ': section'"):

@@ -25,6 +25,7 @@ def _corpus() -> list[list[str]]:
 def _one_torch_thread():
     """Tiny models: one thread is faster, and immune to other processes competing for the cores."""
     from forge.lab._threads import one_thread
+
     with one_thread():
         yield
 
@@ -33,8 +34,16 @@ def _one_torch_thread():
 def _fitted(_one_torch_thread):
     pytest.importorskip("torch", reason="the lab's recurrent encoders need the torch extra")
     corpus = _corpus()
-    small = {"hidden_size": 8, "layers": 1, "batch_size": 32, "dropout": 0.0, "validation": 0.0, "device": "cpu",
-             "progress": False, "seed": 0}
+    small = {
+        "hidden_size": 8,
+        "layers": 1,
+        "batch_size": 32,
+        "dropout": 0.0,
+        "validation": 0.0,
+        "device": "cpu",
+        "progress": False,
+        "seed": 0,
+    }
     return {
         "onehot": forge.create("onehot").fit(corpus),
         "skipgram": forge.create("skipgram", vector_size=16, epochs=1, min_count=1, workers=1, seed=1).fit(corpus),
@@ -65,7 +74,7 @@ def test_registry_lists_the_eight_claims():
 
 def test_mean_pool_ignores_summation_order():
     rng = np.random.default_rng(0)
-    rows = rng.normal(size=(30, 5)) * np.logspace(-12, 6, 30)[:, None]   # wildly different magnitudes
+    rows = rng.normal(size=(30, 5)) * np.logspace(-12, 6, 30)[:, None]  # wildly different magnitudes
     pooled = mean_pool(rows)
     for _ in range(5):
         assert np.array_equal(mean_pool(rows[rng.permutation(30)]), pooled)
@@ -97,7 +106,7 @@ def test_claim4_mean_pooling_static_vectors_is_exactly_order_blind(encoders):
     same, dist = _values(res, "identical_fraction"), _values(res, "cosine_distance_mean")
     for static in ("onehot", "skipgram"):
         assert same[static] == 1.0 and dist[static] == 0.0
-    for recurrent in ("rnn", "rnn-untrained", "birnn"):   # order-sensitive even with random weights
+    for recurrent in ("rnn", "rnn-untrained", "birnn"):  # order-sensitive even with random weights
         assert same[recurrent] == 0.0 and dist[recurrent] > 0.0
     pair = _values(res, "cosine_distance", "我打你 / 你打我")
     assert pair["skipgram"] == 0.0 and pair["rnn"] > 0.0
@@ -134,11 +143,12 @@ def test_claim2_related_pairs_and_analogies_run(encoders):
 def test_claim7_recall_task_and_vanishing_gradient():
     pytest.importorskip("torch", reason="the lab's recurrent encoders need the torch extra")
     from forge.lab._probe_memory import recall_batch, recall_curve
+
     tokens, keys = recall_batch(np.random.default_rng(0), 4, 6)
     assert tokens.shape == (4, 8) and np.array_equal(tokens[:, 0], keys + 1)
     accs, init, trained = recall_curve("rnn", (1, 20), steps=20)
     assert len(accs) == 2 and all(0.0 <= a <= 1.0 for a in accs)
-    assert len(init) == 22 and init[-1] < 1e-3 * init[0]      # the gradient from 21 steps back has vanished
+    assert len(init) == 22 and init[-1] < 1e-3 * init[0]  # the gradient from 21 steps back has vanished
 
 
 def test_claim7_skips_encoders_without_a_cell(encoders):
@@ -158,6 +168,7 @@ def test_claim8_times_embed_and_parallel_layers(encoders):
 
 def test_probes_run_through_the_harness(encoders):
     from forge.bench import expand_names, run
+
     assert expand_names("probe-order,wordsim353") == ["probe-order", "wordsim353"]
     with pytest.raises(UnknownNameError):
         expand_names("probe-nope")
@@ -169,8 +180,9 @@ def test_probes_run_through_the_harness(encoders):
 
 
 def test_report_files(encoders, tmp_path):
-    res = run_probes({"onehot": encoders["onehot"], "birnn": encoders["birnn"]},
-                     ["probe-order", "probe-left-context"], QUICK)
+    res = run_probes(
+        {"onehot": encoders["onehot"], "birnn": encoders["birnn"]}, ["probe-order", "probe-left-context"], QUICK
+    )
     out = res.save(tmp_path / "lab")
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## Claim 4" in md and "## Claim 6" in md and "我打你" in md
@@ -178,11 +190,12 @@ def test_report_files(encoders, tmp_path):
     assert "data:image/png;base64" in (out / "report.html").read_text(encoding="utf-8")
     payload = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert {r["dataset"] for r in payload["results"]} == {"probe-order", "probe-left-context"}
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]    # no temporary left behind
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left behind
 
 
 def test_cli_lists_probes(capsys):
     from forge.cli import main
+
     assert main(["lab", "--list"]) == 0
     out = capsys.readouterr().out
     assert "probe-left-context" in out and "probe-speed" in out
@@ -195,6 +208,7 @@ def test_run_lab_end_to_end(tmp_path, monkeypatch):
     from forge.corpora import ListCorpus
     from forge.errors import MissingDataError
     from forge.lab import _probe_memory, _probe_speed, _run, _sentences
+
     tiny = _corpus()[-120:]
 
     def load(name, **kw):
@@ -206,9 +220,17 @@ def test_run_lab_end_to_end(tmp_path, monkeypatch):
     monkeypatch.setattr(_sentences, "zh_training_sentences", lambda: zh_training_sentences()[:150])
     monkeypatch.setattr(_probe_memory, "_settings", lambda options: ((2,), 3))
     monkeypatch.setitem(_probe_speed.LENGTHS, "quick", (4, 8))
-    monkeypatch.setitem(_run.LAB_SIZES, "quick", {"w2v": {"vector_size": 8, "epochs": 1, "min_count": 1},
-                                                  "rnn_hidden": 4, "rnn_tokens": 300, "rnn_vocab": 200,
-                                                  "zh_epochs": 1})
+    monkeypatch.setitem(
+        _run.LAB_SIZES,
+        "quick",
+        {
+            "w2v": {"vector_size": 8, "epochs": 1, "min_count": 1},
+            "rnn_hidden": 4,
+            "rnn_tokens": 300,
+            "rnn_vocab": 200,
+            "zh_epochs": 1,
+        },
+    )
     monkeypatch.setattr(_run, "RECURRENT", ("rnn", "birnn"))
     monkeypatch.setattr(_run, "UNTRAINED", ("rnn",))
     res = _run.run_lab(quick=True, out=tmp_path / "lab", log=lambda msg: None, save_models=tmp_path / "models")
@@ -219,7 +241,7 @@ def test_run_lab_end_to_end(tmp_path, monkeypatch):
 
 
 def test_order_probes_fall_back_to_vocabulary_words():
-    enc = forge.create("onehot").fit([[f"w{i}" for i in range(12)]] * 2)    # no lab word in its vocabulary
+    enc = forge.create("onehot").fit([[f"w{i}" for i in range(12)]] * 2)  # no lab word in its vocabulary
     res = run_probes({"onehot": enc}, ["probe-order", "probe-left-context"], QUICK)
     assert _values(res, "identical_fraction", "50 sentences x 3 permutations")["onehot"] == 1.0
     assert _values(res, "cosine_distance_mean", "all pairs")["onehot"] == 0.0

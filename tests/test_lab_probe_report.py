@@ -16,21 +16,39 @@ from forge.lab._probe import _PROBES, row
 def _toy_probe() -> Probe:
     def measure(enc, options):
         n = len(enc.vocabulary)
-        return ProbeOutcome(rows=[row("vocab", n, main=True), row("half", n / 2, ci=(1.0, 2.0)),
-                                  row("per_gap", 0.25, section="gap 1"), row("per_gap", 0.75, section="gap 4")],
-                            notes=[f"{n} words."])
+        return ProbeOutcome(
+            rows=[
+                row("vocab", n, main=True),
+                row("half", n / 2, ci=(1.0, 2.0)),
+                row("per_gap", 0.25, section="gap 1"),
+                row("per_gap", 0.75, section="gap 4"),
+            ],
+            notes=[f"{n} words."],
+        )
 
-    return Probe(name="probe-toy-report", claim=42, title="Vocabularies are finite", claim_text="They are.",
-                 measure=measure, plot=lambda rows, fig: fig.add_subplot().bar([0], [1]), method="Count them.",
-                 rule="supported when it has words.", judge=lambda rows, kinds: ("supported", "has words"),
-                 columns=(Column("vocab", "words"), Column("half", "half low", field="ci_low"),
-                          Column("per_gap", "at k =", "gap *")),
-                 summarize=lambda rows: f"The toy counted {int(rows['value'].iloc[0])} words.",
-                 remark=lambda: "A remark that only this probe makes.")
+    return Probe(
+        name="probe-toy-report",
+        claim=42,
+        title="Vocabularies are finite",
+        claim_text="They are.",
+        measure=measure,
+        plot=lambda rows, fig: fig.add_subplot().bar([0], [1]),
+        method="Count them.",
+        rule="supported when it has words.",
+        judge=lambda rows, kinds: ("supported", "has words"),
+        columns=(
+            Column("vocab", "words"),
+            Column("half", "half low", field="ci_low"),
+            Column("per_gap", "at k =", "gap *"),
+        ),
+        summarize=lambda rows: f"The toy counted {int(rows['value'].iloc[0])} words.",
+        remark=lambda: "A remark that only this probe makes.",
+    )
 
 
 def test_a_new_probe_reports_through_its_own_record(tmp_path):
     from forge.bench._datasets import _REGISTRY as tasks
+
     enc = forge.create("onehot").fit([["a", "b", "c", "d"]])
     with _PROBES.isolated(), tasks.isolated():
         register_probe(_toy_probe())

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 import forge
-from forge.lab import get_probe, list_probes, run_probes
-from forge.lab import ProbeOptions
+from forge.lab import ProbeOptions, get_probe, list_probes, run_probes
 from forge.lab._verdict import (
     MIXED,
     NOT_MEASURED,
@@ -26,18 +25,33 @@ def _rows(probe: str, rows: list[tuple]) -> pd.DataFrame:
     out = []
     for r in rows:
         enc, metric, section, value, lo, hi, n = r[:7]
-        out.append({"encoder": enc, "dataset": probe, "kind": "probe", "language": r[7] if len(r) > 7 else "",
-                    "metric": metric, "section": section, "value": value, "ci_low": lo, "ci_high": hi, "n": n,
-                    "n_total": n, "coverage": float("nan"), "main": metric in ("related_minus_unrelated",)})
+        out.append(
+            {
+                "encoder": enc,
+                "dataset": probe,
+                "kind": "probe",
+                "language": r[7] if len(r) > 7 else "",
+                "metric": metric,
+                "section": section,
+                "value": value,
+                "ci_low": lo,
+                "ci_high": hi,
+                "n": n,
+                "n_total": n,
+                "coverage": float("nan"),
+                "main": metric in ("related_minus_unrelated",),
+            }
+        )
     return pd.DataFrame(out)
 
 
 def _info(cell=None, bidirectional=False, epochs=1, sparse=False, hidden=64):
     if cell is None:
         return {"tags": {"sparse": sparse, "contextual": False}, "params": {}}
-    return {"tags": {"contextual": True, "sparse": False},
-            "params": {"cell": cell, "bidirectional": bidirectional, "epochs": epochs, "hidden_size": hidden,
-                       "layers": 1}}
+    return {
+        "tags": {"contextual": True, "sparse": False},
+        "params": {"cell": cell, "bidirectional": bidirectional, "epochs": epochs, "hidden_size": hidden, "layers": 1},
+    }
 
 
 def _verdict(frame, encoders):
@@ -52,18 +66,24 @@ def test_every_probe_states_a_rule_and_a_judge():
 
 
 def _recall(rnn: list[float], lstm: list[float], gaps=(5, 10, 20, 40)) -> pd.DataFrame:
-    rows = [(enc, "recall_accuracy", f"gap {g}", v, float("nan"), float("nan"), 2000)
-            for enc, accs in (("rnn", rnn), ("lstm", lstm)) for g, v in zip(gaps, accs)]
+    rows = [
+        (enc, "recall_accuracy", f"gap {g}", v, float("nan"), float("nan"), 2000)
+        for enc, accs in (("rnn", rnn), ("lstm", lstm))
+        for g, v in zip(gaps, accs)
+    ]
     return _rows("probe-long-range", rows)
 
 
-@pytest.mark.parametrize("rnn, lstm, expected", [
-    # the numbers: the default LSTM far below the RNN at k = 10, 20
-    ([1.0, 0.79, 0.56, 0.13], [1.0, 0.19, 0.14, 0.13], NOT_SUPPORTED),
-    ([1.0, 0.60, 0.20, 0.12], [1.0, 0.99, 0.90, 0.50], SUPPORTED),
-    ([1.0, 0.50, 0.13, 0.12], [1.0, 0.51, 0.14, 0.12], MIXED),           # no detectable difference
-    ([1.0, 0.90, 0.20, 0.12], [1.0, 0.50, 0.80, 0.12], MIXED),           # above at one gap, below at another
-])
+@pytest.mark.parametrize(
+    "rnn, lstm, expected",
+    [
+        # the numbers: the default LSTM far below the RNN at k = 10, 20
+        ([1.0, 0.79, 0.56, 0.13], [1.0, 0.19, 0.14, 0.13], NOT_SUPPORTED),
+        ([1.0, 0.60, 0.20, 0.12], [1.0, 0.99, 0.90, 0.50], SUPPORTED),
+        ([1.0, 0.50, 0.13, 0.12], [1.0, 0.51, 0.14, 0.12], MIXED),  # no detectable difference
+        ([1.0, 0.90, 0.20, 0.12], [1.0, 0.50, 0.80, 0.12], MIXED),  # above at one gap, below at another
+    ],
+)
 def test_claim7_verdict_follows_the_recall_numbers(rnn, lstm, expected):
     enc = {"rnn": _info("rnn"), "lstm": _info("lstm")}
     v = _verdict(_recall(rnn, lstm), enc)
@@ -78,9 +98,11 @@ def test_claim7_needs_both_cells():
 
 
 def test_claim2_collapsed_cbow_is_not_shown_as_support():
-    rows = [("onehot", "related_minus_unrelated", "wordsim353", 0.011, 0.0, 0.02, 200, "en"),
-            ("cbow", "related_minus_unrelated", "wordsim353", -0.004, -0.021, 0.012, 200, "en"),
-            ("skipgram", "related_minus_unrelated", "wordsim353", 0.15, 0.09, 0.2, 200, "en")]
+    rows = [
+        ("onehot", "related_minus_unrelated", "wordsim353", 0.011, 0.0, 0.02, 200, "en"),
+        ("cbow", "related_minus_unrelated", "wordsim353", -0.004, -0.021, 0.012, 200, "en"),
+        ("skipgram", "related_minus_unrelated", "wordsim353", 0.15, 0.09, 0.2, 200, "en"),
+    ]
     enc = {"onehot": _info(sparse=True), "cbow": _info(), "skipgram": _info()}
     v = _verdict(_rows("probe-static-similarity", rows), enc)
     assert v.verdict == MIXED and "cbow gap -0.004" in v.evidence
@@ -92,22 +114,30 @@ def test_claim2_collapsed_cbow_is_not_shown_as_support():
 
 def test_claim5_training_must_beat_the_untrained_twin():
     def frame(trained_words: float) -> pd.DataFrame:
-        return _rows("probe-order-task", [
-            ("rnn-untrained", "accuracy_new_pairs", "test: new pairs", 0.85, 0.81, 0.88, 300),
-            ("rnn-untrained", "accuracy_new_words", "test: new words", 0.50, 0.42, 0.58, 150),
-            ("rnn", "accuracy_new_pairs", "test: new pairs", 0.86, 0.82, 0.89, 300),
-            ("rnn", "accuracy_new_words", "test: new words", trained_words, 0.0, 1.0, 150)])
+        return _rows(
+            "probe-order-task",
+            [
+                ("rnn-untrained", "accuracy_new_pairs", "test: new pairs", 0.85, 0.81, 0.88, 300),
+                ("rnn-untrained", "accuracy_new_words", "test: new words", 0.50, 0.42, 0.58, 150),
+                ("rnn", "accuracy_new_pairs", "test: new pairs", 0.86, 0.82, 0.89, 300),
+                ("rnn", "accuracy_new_words", "test: new words", trained_words, 0.0, 1.0, 150),
+            ],
+        )
+
     enc = {"rnn": _info("rnn"), "rnn-untrained": _info("rnn", epochs=0)}
     assert _verdict(frame(0.90), enc).verdict == SUPPORTED
-    weak = _verdict(frame(0.52), enc)          # trained == untrained on new words: training not shown
+    weak = _verdict(frame(0.52), enc)  # trained == untrained on new words: training not shown
     assert weak.verdict == MIXED and "difference" in weak.evidence
 
 
 def test_lab_result_verdicts_report_and_json(tmp_path):
     corpus = [["the", "dog", "bit", "the", "man"], ["the", "man", "saw", "a", "cat"]] * 3
-    enc = {"onehot": forge.create("onehot").fit(corpus),
-           "skipgram": forge.create("skipgram", vector_size=8, epochs=1, min_count=1, workers=1, seed=1,
-                                    progress=False).fit(corpus)}
+    enc = {
+        "onehot": forge.create("onehot").fit(corpus),
+        "skipgram": forge.create(
+            "skipgram", vector_size=8, epochs=1, min_count=1, workers=1, seed=1, progress=False
+        ).fit(corpus),
+    }
     res = run_probes(enc, ["probe-onehot", "probe-order"], QUICK)
     table = res.verdicts()
     assert list(table["claim"]) == [1, 4]
@@ -135,11 +165,12 @@ def test_cli_prints_the_verdicts(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(_run, "run_lab", fake_run_lab)
     monkeypatch.setattr("forge.lab.run_lab", fake_run_lab)
     from forge.cli import main
+
     assert main(["lab", "--probes", "probe-order", "--out", str(tmp_path / "x")]) == 0
     out = capsys.readouterr().out
     assert "Verdicts" in out and "supported" in out and "Averaging static vectors loses word order" in out
     assert cli is not None
-    assert main(["lab", "--probes", "probe-ordr"]) == 2      # an unknown probe: a clear error
+    assert main(["lab", "--probes", "probe-ordr"]) == 2  # an unknown probe: a clear error
     assert "Did you mean 'probe-order'" in capsys.readouterr().err
 
 
@@ -148,11 +179,16 @@ def _figure_rows(probe: str, encoders: list[str]) -> pd.DataFrame:
     rows = []
     for k, enc in enumerate(encoders):
         if probe == "probe-order":
-            rows += [(enc, "identical_fraction", "s", float(k % 2), 0, 0, 10),
-                     (enc, "cosine_distance_mean", "s", 0.01 * (k % 3), 0, 0, 10)]
+            rows += [
+                (enc, "identical_fraction", "s", float(k % 2), 0, 0, 10),
+                (enc, "cosine_distance_mean", "s", 0.01 * (k % 3), 0, 0, 10),
+            ]
         else:
-            cos = {"q05": -0.9, "q25": -0.2, "q50": 0.0, "q75": 0.3, "q95": 1.0} if k == 1 else \
-                  {"q05": 0.0, "q25": 0.0, "q50": 0.0, "q75": 0.0, "q95": 0.0}
+            cos = (
+                {"q05": -0.9, "q25": -0.2, "q50": 0.0, "q75": 0.3, "q95": 1.0}
+                if k == 1
+                else {"q05": 0.0, "q25": 0.0, "q50": 0.0, "q75": 0.0, "q95": 0.0}
+            )
             rows += [(enc, f"cosine_{q}", "random pairs of distinct words", v, 0, 0, 10) for q, v in cos.items()]
             rows += [(enc, "bytes_per_token_stored", "memory", 12.0 + k, 0, 0, 10)]
     return _rows(probe, rows)
@@ -162,10 +198,29 @@ def _figure_rows(probe: str, encoders: list[str]) -> pd.DataFrame:
 def test_figure_tick_labels_do_not_overlap_and_whiskers_fit(probe):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    names = ["onehot", "cbow", "skipgram", "rnn", "birnn", "lstm", "bilstm", "gru", "bigru", "rnn-untrained",
-             "lstm-untrained", "bilstm-untrained", "zh-onehot", "zh-skipgram", "zh-rnn", "zh-birnn", "zh-lstm",
-             "zh-bilstm", "zh-rnn-untrained"]
-    fig = Figure(figsize=(11, 4.4))          # the lab's figure size (forge.lab._report.render_figure)
+
+    names = [
+        "onehot",
+        "cbow",
+        "skipgram",
+        "rnn",
+        "birnn",
+        "lstm",
+        "bilstm",
+        "gru",
+        "bigru",
+        "rnn-untrained",
+        "lstm-untrained",
+        "bilstm-untrained",
+        "zh-onehot",
+        "zh-skipgram",
+        "zh-rnn",
+        "zh-birnn",
+        "zh-lstm",
+        "zh-bilstm",
+        "zh-rnn-untrained",
+    ]
+    fig = Figure(figsize=(11, 4.4))  # the lab's figure size (forge.lab._report.render_figure)
     get_probe(probe).plot(_figure_rows(probe, names), fig)
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
@@ -175,6 +230,6 @@ def test_figure_tick_labels_do_not_overlap_and_whiskers_fit(probe):
         assert len(boxes) == len(names)
         for a, b in zip(boxes, boxes[1:]):
             assert a.x1 <= b.x0 + 0.5, f"{probe}: x labels overlap"
-    if probe == "probe-onehot":                 # the box plot: the whiskers (cosine -0.9 and 1.0) inside the axes
+    if probe == "probe-onehot":  # the box plot: the whiskers (cosine -0.9 and 1.0) inside the axes
         low, high = fig.axes[1].get_ylim()
         assert low < -0.9 and high > 1.0

@@ -114,9 +114,22 @@ def test_cli_train_refuses_a_foreign_folder_before_training(tmp_path, fixtures, 
 # ------------------------------------------------------------------ reports (items 1 and 9)
 def _tiny_report(encoder: str = "e") -> Report:
     import pandas as pd
-    row = {"encoder": encoder, "dataset": "d", "kind": "similarity", "language": "en", "metric": "spearman",
-           "section": "", "value": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n": 10, "n_total": 10, "coverage": 1.0,
-           "main": True}
+
+    row = {
+        "encoder": encoder,
+        "dataset": "d",
+        "kind": "similarity",
+        "language": "en",
+        "metric": "spearman",
+        "section": "",
+        "value": 0.5,
+        "ci_low": 0.4,
+        "ci_high": 0.6,
+        "n": 10,
+        "n_total": 10,
+        "coverage": 1.0,
+        "main": True,
+    }
     return Report(pd.DataFrame([row]), {"seed": 0}, {(encoder, "d"): {"gold": np.arange(3.0), "pred": np.ones(3)}})
 
 
@@ -181,9 +194,23 @@ def _damage_results(path: Path, case: str) -> None:
         js.write_text(json.dumps(payload))
 
 
-@pytest.mark.parametrize("case", ["list", "results_not_list", "row_not_object", "value_text", "encoder_number",
-                                  "index_bad", "index_missing_key", "npz_garbage", "utf8", "deep", "truncated",
-                                  "protocol_list"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "list",
+        "results_not_list",
+        "row_not_object",
+        "value_text",
+        "encoder_number",
+        "index_bad",
+        "index_missing_key",
+        "npz_garbage",
+        "utf8",
+        "deep",
+        "truncated",
+        "protocol_list",
+    ],
+)
 def test_report_load_of_a_damaged_folder_is_a_forge_error(tmp_path, case):
     path = _tiny_report().save(tmp_path / "r")
     _damage_results(path, case)
@@ -239,8 +266,16 @@ _RACE = textwrap.dedent("""
 def test_racing_saves_from_processes_give_forge_errors_only(tmp_path):
     target = tmp_path / "m"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    procs = [subprocess.Popen([sys.executable, "-c", _RACE, str(target), f"w{i}"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env) for i in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RACE, str(target), f"w{i}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for i in range(3)
+    ]
     results = [p.communicate(timeout=120) for p in procs]
     for proc, (out, err) in zip(procs, results):
         assert proc.returncode == 0, err  # a bare OSError/traceback would end the process with 1
@@ -264,8 +299,13 @@ _KILL_IN_WINDOW = textwrap.dedent("""
 
 def _run_killed(action: str) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-c", _KILL_IN_WINDOW.format(action=action)], env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILL_IN_WINDOW.format(action=action)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == -9, proc.stderr  # killed by SIGKILL inside the window
 
 
@@ -308,21 +348,33 @@ _KILL_ON_DELETE = textwrap.dedent("""
 
 def _run_killed_on_delete(action: str) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-c", _KILL_ON_DELETE.format(action=action)], env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILL_ON_DELETE.format(action=action)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == -9, proc.stderr
 
 
-RNN = {"hidden_size": 8, "layers": 1, "batch_size": 8, "dropout": 0.0, "validation": 0.0, "device": "cpu",
-       "progress": False, "seed": 3}
+RNN = {
+    "hidden_size": 8,
+    "layers": 1,
+    "batch_size": 8,
+    "dropout": 0.0,
+    "validation": 0.0,
+    "device": "cpu",
+    "progress": False,
+    "seed": 3,
+}
 
 
 def test_sigkill_in_the_checkpoint_rename_window_then_resume_recovers(tmp_path):
     pytest.importorskip("torch", reason="recurrent checkpoints need the torch extra")
     ckpt = tmp_path / "ckpt"
     forge.create("lstm", epochs=1, checkpoint_dir=str(ckpt), **RNN).fit(CORPUS)
-    action = (f"forge.create('lstm', epochs=2, resume=True, checkpoint_dir={str(ckpt)!r}, **{RNN!r})"
-              f".fit({CORPUS!r})")
+    action = f"forge.create('lstm', epochs=2, resume=True, checkpoint_dir={str(ckpt)!r}, **{RNN!r}).fit({CORPUS!r})"
     _run_killed("import forge.encoders.recurrent\n" + action)
     assert not ckpt.exists()
     with pytest.warns(RecoveredWarning, match="previous checkpoint"):
@@ -362,16 +414,20 @@ def lstm_dir(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("edit, message", [
-    ({"tie_weights": True}, "unexpected.*decoder"),
-    ({"impl": "x"}, "impl='x' is not valid"),
-    ({"batch_size": 0}, "batch_size=0 is not valid"),
-    ({"hidden_size": 10 ** 12}, "hidden_size|shape|built"),
-    ({"layers": 2}, "missing"),
-    ({"unknown_param": 1}, "do not fit encoder"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        ({"tie_weights": True}, "unexpected.*decoder"),
+        ({"impl": "x"}, "impl='x' is not valid"),
+        ({"batch_size": 0}, "batch_size=0 is not valid"),
+        ({"hidden_size": 10**12}, "hidden_size|shape|built"),
+        ({"layers": 2}, "missing"),
+        ({"unknown_param": 1}, "do not fit encoder"),
+    ],
+)
 def test_recurrent_config_edits_are_refused(lstm_dir, tmp_path, edit, message):
     import shutil
+
     path = tmp_path / "m"
     shutil.copytree(lstm_dir, path)
     _edit_config(path, lambda c: c["params"].update(edit))
@@ -379,14 +435,20 @@ def test_recurrent_config_edits_are_refused(lstm_dir, tmp_path, edit, message):
         forge.load(path)
 
 
-@pytest.mark.parametrize("text", ['{"encoder": "onehot", "params": ' + "[" * 50000 + "]" * 50000 + "}",
-                                  '{"encoder": "onehot", "params": {"min_count": ' + "9" * 5000 + "}}",
-                                  '{"encoder": "onehot", "params": {"min_count": 1e999}}',
-                                  '{"encoder": ["onehot"], "params": {}}',
-                                  '{"encoder": "onehot", "params": []}',
-                                  '{"encoder": "onehot", "params": {}, "format_version": "2"}',
-                                  '{"encoder": "onehot", "params": {}, "format_version": 2, "files": {"../x": 1}}',
-                                  '[]', '"model"'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"encoder": "onehot", "params": ' + "[" * 50000 + "]" * 50000 + "}",
+        '{"encoder": "onehot", "params": {"min_count": ' + "9" * 5000 + "}}",
+        '{"encoder": "onehot", "params": {"min_count": 1e999}}',
+        '{"encoder": ["onehot"], "params": {}}',
+        '{"encoder": "onehot", "params": []}',
+        '{"encoder": "onehot", "params": {}, "format_version": "2"}',
+        '{"encoder": "onehot", "params": {}, "format_version": 2, "files": {"../x": 1}}',
+        "[]",
+        '"model"',
+    ],
+)
 def test_config_of_wrong_types_nesting_or_huge_numbers_is_corrupt(tmp_path, text):
     path = forge.create("onehot").fit([["a"]]).save(tmp_path / "m")
     (path / "config.json").write_text(text)

@@ -49,22 +49,24 @@ py-modules = ["forge_broken_import", "forge_wrong_interface", "forge_exits", "fo
 """
 BROKEN_IMPORT = "import forge_no_such_dependency_xyz  # the plugin forgot a dependency\n"
 EXITS = "import sys\nsys.exit(3)  # a plugin that ends the process on import\n"
-HIJACK = textwrap.dedent('''\
+HIJACK = textwrap.dedent("""\
     import forge
 
 
     @forge.register_encoder("onehot")   # tries to take over a built-in name
     class Hijack(forge.BaseEncoder):
         pass
-    ''')
+    """)
 # distributions written by hand (a dist-info folder is all importlib.metadata reads): two that declare the
 # same encoder name, and one whose entry point is not "module:attr"
 HAND_MADE = {
     "forge_twin_a-1.0": "[forge.encoders]\ntwin = forge_wrong_interface:NotAnEncoder\n",
     "forge_twin_b-1.0": "[forge.encoders]\ntwin = forge_broken_import:Encoder\n",
     "forge_malformed-1.0": "[forge.encoders]\nmalformed = not a valid reference!\n",
-    "forge_toys-1.0": ("[forge.corpora]\ntoy-corpus = forge_toys:toy_corpus\n[forge.tokenizers]\n"
-                       "backwards = forge_toys:backwards\n[forge.tasks]\ntoy-task = forge_toys:TASK\n"),
+    "forge_toys-1.0": (
+        "[forge.corpora]\ntoy-corpus = forge_toys:toy_corpus\n[forge.tokenizers]\n"
+        "backwards = forge_toys:backwards\n[forge.tasks]\ntoy-task = forge_toys:TASK\n"
+    ),
 }
 # the other plugin kinds: a corpus, a tokenizer and a benchmark task of a new kind
 TOYS = textwrap.dedent('''\
@@ -104,7 +106,8 @@ WRONG_INTERFACE = textwrap.dedent('''\
 
 def _load_random_plugin_module():
     spec = importlib.util.spec_from_file_location(
-        "forge_random_from_source", RANDOM_PLUGIN / "src" / "forge_random" / "__init__.py")
+        "forge_random_from_source", RANDOM_PLUGIN / "src" / "forge_random" / "__init__.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -131,13 +134,18 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 def plugin_venv(tmp_path_factory) -> Path:
     """A fresh venv that sees this environment's packages and has the example plugins installed."""
     from importlib.metadata import version
+
     if importlib.util.find_spec("setuptools") is None:
         pytest.skip("building the example plugins offline (--no-build-isolation) needs setuptools here")
     # setuptools before 70.1 builds wheels only with the separate `wheel` package (bdist_wheel)
-    if (tuple(int(x) for x in version("setuptools").split(".")[:2]) < (70, 1)
-            and importlib.util.find_spec("wheel") is None):
-        pytest.skip(f"setuptools {version('setuptools')} needs the wheel package to build the example plugins "
-                    "offline; pip install 'setuptools>=70.1' (or wheel)")
+    if (
+        tuple(int(x) for x in version("setuptools").split(".")[:2]) < (70, 1)
+        and importlib.util.find_spec("wheel") is None
+    ):
+        pytest.skip(
+            f"setuptools {version('setuptools')} needs the wheel package to build the example plugins "
+            "offline; pip install 'setuptools>=70.1' (or wheel)"
+        )
     # pip >= 22.3 installs into another interpreter (--python): the venv then needs no pip of its own
     own_pip = tuple(int(x) for x in version("pip").split(".")[:2]) >= (22, 3)
     root = tmp_path_factory.mktemp("plugin-venv")
@@ -160,9 +168,19 @@ def plugin_venv(tmp_path_factory) -> Path:
     (broken / "forge_exits.py").write_text(EXITS)
     (broken / "forge_hijack.py").write_text(HIJACK)
     pip_cmd = [sys.executable, "-m", "pip", "--python", str(python)] if own_pip else [str(python), "-m", "pip"]
-    _run([*pip_cmd, "install", "--quiet", "--no-deps",
-          "--no-build-isolation", "--no-index", str(src / "forge-random"), str(broken)],
-         env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    _run(
+        [
+            *pip_cmd,
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            str(src / "forge-random"),
+            str(broken),
+        ],
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
     site = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
     for folder, entry_points in HAND_MADE.items():
         dist = Path(site, folder + ".dist-info")
@@ -183,13 +201,16 @@ def test_installed_plugin_is_listed_and_conforms(plugin_venv):
     lines = {line.split()[0]: line for line in listing.splitlines() if line.startswith("  ")}
     assert "random" in lines and "chance" in lines["random"] and "BROKEN" not in lines["random"]
     assert "onehot" in lines and "skipgram" in lines, "the built-ins are still listed"
-    out = _in_venv(plugin_venv, """
+    out = _in_venv(
+        plugin_venv,
+        """
         import forge
         from forge.testing import check_encoder
         cls = forge.get_encoder_class("random")
         check_encoder(lambda: forge.create("random", **cls._test_params))
         print(cls.__module__, forge._registry.encoder_source("random"))
-    """)
+    """,
+    )
     assert out.split() == ["forge_random", "plugin", "forge-random"]
 
 
@@ -198,9 +219,11 @@ def test_broken_plugins_are_reported_and_do_not_hide_others(plugin_venv):
     assert "random" in listing and "onehot" in listing
     broken_lines = [line for line in listing.splitlines() if "BROKEN" in line]
     assert any(line.split()[0] == "brokenimport" and "forge_no_such_dependency_xyz" in line for line in broken_lines)
-    assert any(line.split()[0] == "wronginterface" and "missing:" in line and "vector" in line
-               for line in broken_lines)
-    report = json.loads(_in_venv(plugin_venv, """
+    assert any(line.split()[0] == "wronginterface" and "missing:" in line and "vector" in line for line in broken_lines)
+    report = json.loads(
+        _in_venv(
+            plugin_venv,
+            """
         import json, forge
         from forge.errors import PluginError
         errors = {}
@@ -211,7 +234,9 @@ def test_broken_plugins_are_reported_and_do_not_hide_others(plugin_venv):
                 errors[name] = str(exc)
         print(json.dumps({"broken": forge.broken_plugins(), "create": errors,
                           "onehot": forge.get_encoder_class("onehot").__module__}))
-    """))
+    """,
+        )
+    )
     broken = report["broken"]
     assert "ModuleNotFoundError" in broken["brokenimport"] and "forge_no_such_dependency_xyz" in broken["brokenimport"]
     assert "forge_wrong_interface.NotAnEncoder" in broken["wronginterface"]
@@ -231,8 +256,9 @@ def test_nothing_leaks_into_this_environment(plugin_venv):
 def test_plugins_cannot_end_or_hijack_forge(plugin_venv):
     """sys.exit at import, a decorator taking a built-in name, two distributions claiming one name and a
     malformed entry point: each is listed as BROKEN, in words, and `forge list` still lists everything else."""
-    proc = subprocess.run([str(plugin_venv), "-m", "forge", "list"], cwd=plugin_venv.parent, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [str(plugin_venv), "-m", "forge", "list"], cwd=plugin_venv.parent, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     broken = {line.split()[0]: line for line in proc.stdout.splitlines() if "BROKEN" in line}
     assert "SystemExit" in broken["exits"]
@@ -242,7 +268,10 @@ def test_plugins_cannot_end_or_hijack_forge(plugin_venv):
     assert "malformed entry point" in broken["malformed"] and "'module:attr'" in broken["malformed"]
     assert "NoneType" not in proc.stdout
     assert "random" in proc.stdout and "skipgram" in proc.stdout
-    report = json.loads(_in_venv(plugin_venv, """
+    report = json.loads(
+        _in_venv(
+            plugin_venv,
+            """
         import json, forge
         from forge.errors import PluginError
         errors = {}
@@ -253,7 +282,9 @@ def test_plugins_cannot_end_or_hijack_forge(plugin_venv):
                 errors[name] = str(exc)
         enc = forge.create("onehot").fit([["a", "b"]])
         print(json.dumps({"errors": errors, "onehot": type(enc).__module__}))
-    """))
+    """,
+        )
+    )
     assert report["onehot"] == "forge.encoders.onehot"
     assert set(report["errors"]) == {"exits", "hijack", "twin", "malformed"}
     assert "forge-twin-a" in report["errors"]["twin"] and "forge-twin-b" in report["errors"]["twin"]
@@ -264,15 +295,17 @@ def test_the_guides_conformance_test_passes_run_alone(plugin_venv, tmp_path):
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     start = readme.index("# tests/test_random.py")
     test_file = tmp_path / "test_random.py"
-    test_file.write_text(readme[start:readme.index("```", start)])
-    out = _run([str(plugin_venv), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
-               cwd=tmp_path).stdout
+    test_file.write_text(readme[start : readme.index("```", start)])
+    out = _run([str(plugin_venv), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)], cwd=tmp_path).stdout
     assert " passed" in out and "failed" not in out, out
     assert int(out.strip().splitlines()[-1].split()[0]) >= 16, out
 
 
 def test_corpora_tokenizers_and_tasks_come_from_plugins_too(plugin_venv):
-    out = json.loads(_in_venv(plugin_venv, """
+    out = json.loads(
+        _in_venv(
+            plugin_venv,
+            """
         import json, sys, forge, forge.bench
         corpus = forge.corpora.load("toy-corpus")
         enc = forge.create("onehot").fit(corpus)
@@ -281,6 +314,8 @@ def test_corpora_tokenizers_and_tasks_come_from_plugins_too(plugin_venv):
                           "tokenize": forge.corpora.get_tokenizer("backwards")("a b c"),
                           "value": float(frame["value"].iloc[0]), "kind": frame["kind"].iloc[0],
                           "lab": any(m.startswith("forge.lab") for m in sys.modules)}))
-    """))
+    """,
+        )
+    )
     assert "toy-corpus" in out["corpora"] and out["tokenize"] == ["c", "b", "a"]
     assert (out["value"], out["kind"], out["lab"]) == (3.0, "toy", False)

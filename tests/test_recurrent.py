@@ -44,9 +44,14 @@ def test_registered_names_set_cell_and_direction(name):
     assert enc.name == name
 
 
-@pytest.mark.parametrize("param,value,valid", [("cell", "lstn", "'rnn', 'gru', 'lstm'"),
-                                               ("impl", "cudnn", "'fused', 'scratch'"),
-                                               ("softmax", "nce", "'auto', 'full', 'adaptive', 'sampled'")])
+@pytest.mark.parametrize(
+    "param,value,valid",
+    [
+        ("cell", "lstn", "'rnn', 'gru', 'lstm'"),
+        ("impl", "cudnn", "'fused', 'scratch'"),
+        ("softmax", "nce", "'auto', 'full', 'adaptive', 'sampled'"),
+    ],
+)
 def test_unknown_choice_lists_the_valid_ones(param, value, valid, corpus):
     with pytest.raises(BadInputError, match=f"{param}='{value}'.*{valid}"):
         forge.create("lstm", **{**FAST, param: value}).fit(corpus)
@@ -74,7 +79,7 @@ def test_unidirectional_state_depends_only_on_the_left(fitted):
     enc = fitted["lstm"]
     a = enc.embed([["the", "cat", "sees", "the", "ball"]])[0]
     b = enc.embed([["the", "cat", "likes", "a", "song"]])[0]
-    np.testing.assert_array_equal(a[:2], b[:2])          # same left context: identical vectors
+    np.testing.assert_array_equal(a[:2], b[:2])  # same left context: identical vectors
     assert np.abs(a[2:] - b[2:]).max() > 0
 
 
@@ -82,10 +87,10 @@ def test_bidirectional_halves_see_their_side_only(fitted):
     enc = fitted["bilstm"]
     h = enc.hidden_size
     a = enc.embed([["the", "cat", "sees", "the", "ball"]])[0]
-    b = enc.embed([["the", "cat", "sees", "a", "song"]])[0]   # words 3, 4 differ
-    np.testing.assert_array_equal(a[:3, :h], b[:3, :h])        # forward half: left context only
-    assert np.abs(a[:3, h:] - b[:3, h:]).max() > 0              # backward half sees the changed right
-    c = enc.embed([["a", "dog", "sees", "the", "ball"]])[0]     # words 0, 1 differ
+    b = enc.embed([["the", "cat", "sees", "a", "song"]])[0]  # words 3, 4 differ
+    np.testing.assert_array_equal(a[:3, :h], b[:3, :h])  # forward half: left context only
+    assert np.abs(a[:3, h:] - b[:3, h:]).max() > 0  # backward half sees the changed right
+    c = enc.embed([["a", "dog", "sees", "the", "ball"]])[0]  # words 0, 1 differ
     np.testing.assert_array_equal(a[2:, h:], c[2:, h:])
     # "apple pie" vs "apple phone": the unidirectional vector of the first word is the same, bi differs
     assert np.abs(enc.embed([["the", "cat"]])[0][0] - enc.embed([["the", "dog"]])[0][0]).max() > 0
@@ -99,7 +104,7 @@ def test_layer_selection(corpus):
         assert enc.embed([["the", "cat"]])[0].shape == (2, dim)
     enc.layer = 0
     emb = enc.embed([["the", "cat"]])[0]
-    np.testing.assert_allclose(emb[0], enc.vector("the"))             # ELMo's layer 0: [e, e]
+    np.testing.assert_allclose(emb[0], enc.vector("the"))  # ELMo's layer 0: [e, e]
     assert enc.static_dim == enc.dim == 16
     enc.layer = [0.0, 0.0, 1.0]
     np.testing.assert_allclose(enc.embed([["the", "cat"]])[0], top, atol=1e-6)
@@ -112,9 +117,10 @@ def test_layer_selection(corpus):
 
 def test_learns_a_deterministic_sequence():
     corpus = [["a", "b", "c", "d", "e", "f"]] * 40
-    enc = forge.create("lstm", hidden_size=16, layers=1, epochs=15, lr=0.02, dropout=0.0, validation=0,
-                       progress=False).fit(corpus)
-    assert enc.perplexity(corpus) < 1.5     # every next word (and </s>) is certain
+    enc = forge.create(
+        "lstm", hidden_size=16, layers=1, epochs=15, lr=0.02, dropout=0.0, validation=0, progress=False
+    ).fit(corpus)
+    assert enc.perplexity(corpus) < 1.5  # every next word (and </s>) is certain
 
 
 @pytest.mark.parametrize("name", ["bilstm", "birnn"])
@@ -124,9 +130,10 @@ def test_bidirectional_lm_never_sees_its_target(name):
     words = [f"w{i}" for i in range(12)]
     train = [list(rng.choice(words, 8)) for _ in range(200)]
     test = [list(rng.choice(words, 8)) for _ in range(50)]
-    enc = forge.create(name, hidden_size=16, layers=1, epochs=3, lr=0.01, dropout=0.0, validation=0,
-                       progress=False).fit(train)
-    assert enc.perplexity(test) > 8.0        # close to the 12 equally likely words (+ </s>)
+    enc = forge.create(
+        name, hidden_size=16, layers=1, epochs=3, lr=0.01, dropout=0.0, validation=0, progress=False
+    ).fit(train)
+    assert enc.perplexity(test) > 8.0  # close to the 12 equally likely words (+ </s>)
 
 
 def test_oov_policies(corpus):
@@ -157,7 +164,7 @@ def test_sentence_longer_than_any_seen(fitted, corpus):
     longest = max(map(len, corpus))
     sent = (["the", "cat", "sees", "the", "ball", "and"] * 100)[: 20 * longest]
     out = enc.embed([sent])[0]
-    assert out.shape == (len(sent), 8) and np.isfinite(out).all()   # a recurrent model has no length limit
+    assert out.shape == (len(sent), 8) and np.isfinite(out).all()  # a recurrent model has no length limit
     assert enc.perplexity([sent]) > 1.0
 
 
@@ -194,7 +201,7 @@ def test_save_load_roundtrip_safetensors_no_pickle(fitted, tmp_path):
     files = sorted(p.name for p in path.iterdir() if not p.name.startswith(".forge-"))
     assert files == ["config.json", "model.safetensors", "recurrent.json", "vocab.json"]
     for name in files:
-        assert not (path / name).read_bytes().startswith(b"\x80")      # no pickle protocol header
+        assert not (path / name).read_bytes().startswith(b"\x80")  # no pickle protocol header
     config = json.loads((path / "config.json").read_text())
     assert config["encoder"] == "bilstm" and config["params"]["hidden_size"] == 8
     loaded = forge.load(path)
@@ -261,8 +268,10 @@ def test_deterministic_for_a_fixed_seed(corpus):
     c = forge.create("bigru", **{**params, "seed": 1}).fit(corpus)
     sent = [["the", "cat", "sees", "a", "book"]]
     np.testing.assert_array_equal(a.embed(sent)[0], b.embed(sent)[0])
-    assert a.history_ == [{**h, "tokens_per_s": a.history_[i]["tokens_per_s"], "seconds": a.history_[i]["seconds"]}
-                          for i, h in enumerate(b.history_)]
+    assert a.history_ == [
+        {**h, "tokens_per_s": a.history_[i]["tokens_per_s"], "seconds": a.history_[i]["seconds"]}
+        for i, h in enumerate(b.history_)
+    ]
     assert not np.array_equal(a.embed(sent)[0], c.embed(sent)[0])
 
 
@@ -280,8 +289,12 @@ def test_most_similar_and_similarity_use_the_input_embedding(fitted):
     assert top[0][0] == "cat" and top[0][1] == pytest.approx(1.0, abs=1e-5)
     assert bi.most_similar("cat", topn=1)[0][0] == top[1][0]
     assert bi.similarity("cat", "dog") == pytest.approx(
-        float(np.dot(bi.vector("cat"), bi.vector("dog")) /
-              (np.linalg.norm(bi.vector("cat")) * np.linalg.norm(bi.vector("dog")))), abs=1e-6)
+        float(
+            np.dot(bi.vector("cat"), bi.vector("dog"))
+            / (np.linalg.norm(bi.vector("cat")) * np.linalg.norm(bi.vector("dog")))
+        ),
+        abs=1e-6,
+    )
 
 
 def test_fit_leaves_the_global_rng_alone(corpus):
@@ -294,9 +307,29 @@ def test_fit_leaves_the_global_rng_alone(corpus):
 
 def test_cli_train_and_load(tmp_path, capsys):
     from forge.cli import main
+
     out = tmp_path / "model"
-    assert main(["train", "bigru", "--corpus", str(DATA), "--param", "hidden_size=8", "--param", "epochs=1",
-                 "--param", "progress=false", "--device", "cpu", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "bigru",
+                "--corpus",
+                str(DATA),
+                "--param",
+                "hidden_size=8",
+                "--param",
+                "epochs=1",
+                "--param",
+                "progress=false",
+                "--device",
+                "cpu",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "Trained bigru" in capsys.readouterr().out
     assert forge.load(out).embed([["the", "cat"]])[0].shape == (2, 16)
     if not torch.cuda.is_available():

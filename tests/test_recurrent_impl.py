@@ -17,7 +17,7 @@ def test_layers_same_outputs_and_gradients_with_shared_weights(cell):
     torch.manual_seed(0)
     fused = make_layer("fused", cell, 5, 7).double()
     scratch = make_layer("scratch", cell, 5, 7).double()
-    scratch.load_state_dict(fused.state_dict())           # same names, same shapes
+    scratch.load_state_dict(fused.state_dict())  # same names, same shapes
     x = torch.randn(3, 9, 5, dtype=torch.float64, requires_grad=True)
     x2 = x.detach().clone().requires_grad_(True)
     out_f, out_s = fused(x), scratch(x2)
@@ -44,8 +44,17 @@ def test_same_seed_same_initial_weights(cell):
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_bidirectional_lm_loss_and_gradients_match(cell):
-    kwargs = dict(vocab_size=30, cell=cell, bidirectional=True, embedding_dim=6, hidden_size=6, layers=2,
-                  dropout=0.0, tie_weights=True, softmax="full")
+    kwargs = dict(
+        vocab_size=30,
+        cell=cell,
+        bidirectional=True,
+        embedding_dim=6,
+        hidden_size=6,
+        layers=2,
+        dropout=0.0,
+        tie_weights=True,
+        softmax="full",
+    )
     torch.manual_seed(1)
     fused = RecurrentLM(impl="fused", **kwargs).double()
     scratch = RecurrentLM(impl="scratch", **kwargs).double()
@@ -67,8 +76,18 @@ def test_bidirectional_lm_loss_and_gradients_match(cell):
 
 def test_padding_never_changes_real_positions():
     torch.manual_seed(0)
-    model = RecurrentLM(vocab_size=20, cell="lstm", impl="fused", bidirectional=True, embedding_dim=4,
-                        hidden_size=4, layers=1, dropout=0.0, tie_weights=False, softmax="full").eval()
+    model = RecurrentLM(
+        vocab_size=20,
+        cell="lstm",
+        impl="fused",
+        bidirectional=True,
+        embedding_dim=4,
+        hidden_size=4,
+        layers=1,
+        dropout=0.0,
+        tie_weights=False,
+        softmax="full",
+    ).eval()
     short = torch.tensor([[2, 5, 6, 3]])
     padded = torch.tensor([[2, 5, 6, 3, 0, 0, 0]])
     a = model.layer_outputs(short, torch.tensor([4]))[1]
@@ -81,8 +100,9 @@ def test_padding_never_changes_real_positions():
 def test_encoders_trained_fused_and_scratch_agree():
     corpus = [["the", "cat", "sat", "down"], ["a", "dog", "ran"], ["the", "dog", "sat"]] * 8
     # SGD: Adam divides by tiny second moments and would amplify float32 rounding differences
-    params = dict(hidden_size=8, layers=2, epochs=2, batch_size=8, dropout=0.2, progress=False, seed=5,
-                  optimizer="sgd", lr=0.5)
+    params = dict(
+        hidden_size=8, layers=2, epochs=2, batch_size=8, dropout=0.2, progress=False, seed=5, optimizer="sgd", lr=0.5
+    )
     fused = forge.create("bilstm", impl="fused", **params).fit(corpus)
     scratch = forge.create("bilstm", impl="scratch", **params).fit(corpus)
     sent = [["the", "cat", "ran"]]

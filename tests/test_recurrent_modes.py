@@ -52,33 +52,49 @@ def test_config_fields_are_the_constructor_parameters():
 
 def test_resumable_parameters_are_derived_from_the_field_metadata():
     derived = resumable_params()
-    assert set(derived) == {"epochs", "resume", "checkpoint_dir", "device", "impl", "progress", "patience",
-                            "layer", "oov"}
+    assert set(derived) == {
+        "epochs",
+        "resume",
+        "checkpoint_dir",
+        "device",
+        "impl",
+        "progress",
+        "patience",
+        "layer",
+        "oov",
+    }
     from forge.encoders import recurrent
+
     assert recurrent.RESUMABLE == derived
 
 
-@pytest.mark.parametrize("param,value,allowed", [
-    ("context", "doc", r"one of 'sentence', 'stream'"),
-    ("hidden_size", 0, r"an integer >= 1"),
-    ("hidden_size", 2.5, r"an integer >= 1"),
-    ("bidirectional", "yes", r"True or False"),
-    ("dropout", 1.0, r"a number in \[0, 1\)"),
-    ("lr", 0, r"a number > 0"),
-    ("bptt", 1, r"an integer >= 2"),
-    ("clip_grad", -1.0, r"a number > 0 or None"),
-    ("cutoffs", [30, 10], r"an increasing list of positive integers or None"),
-    ("forget_bias", "open", r"'chrono' or None"),
-    ("layer", "bottom", r"'top', 'mean', 'mix'"),
-    ("num_sampled", True, r"an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "param,value,allowed",
+    [
+        ("context", "doc", r"one of 'sentence', 'stream'"),
+        ("hidden_size", 0, r"an integer >= 1"),
+        ("hidden_size", 2.5, r"an integer >= 1"),
+        ("bidirectional", "yes", r"True or False"),
+        ("dropout", 1.0, r"a number in \[0, 1\)"),
+        ("lr", 0, r"a number > 0"),
+        ("bptt", 1, r"an integer >= 2"),
+        ("clip_grad", -1.0, r"a number > 0 or None"),
+        ("cutoffs", [30, 10], r"an increasing list of positive integers or None"),
+        ("forget_bias", "open", r"'chrono' or None"),
+        ("layer", "bottom", r"'top', 'mean', 'mix'"),
+        ("num_sampled", True, r"an integer >= 1"),
+    ],
+)
 def test_validation_message_names_parameter_value_and_what_is_allowed(param, value, allowed):
     enc = forge.create("lstm", **{param: value})
-    with pytest.raises(BadInputError, match=rf"{param}={value!r}".replace("[", r"\[").replace("]", r"\]")
-                       + rf" is not valid for RecurrentEncoder; expected .*{allowed}"):
+    with pytest.raises(
+        BadInputError,
+        match=rf"{param}={value!r}".replace("[", r"\[").replace("]", r"\]")
+        + rf" is not valid for RecurrentEncoder; expected .*{allowed}",
+    ):
         enc._validate_params()
     with pytest.raises(BadInputError, match=param):
-        enc.fit([["a", "b"]])     # fit validates through the same method
+        enc.fit([["a", "b"]])  # fit validates through the same method
 
 
 def test_cross_parameter_rules():
@@ -88,17 +104,17 @@ def test_cross_parameter_rules():
         forge.create("lstm", layer=[0.5, 0.5])._validate_params()
     with pytest.raises(BadInputError, match="tie_weights=True needs softmax="):
         forge.create("lstm", tie_weights=True, softmax="adaptive")._validate_params()
-    forge.create("lstm", tie_weights=True, softmax="sampled")._validate_params()   # allowed
+    forge.create("lstm", tie_weights=True, softmax="sampled")._validate_params()  # allowed
 
 
 # ------------------------------------------------------------------ stream mode
 def test_stream_encoding_and_chunks():
     index = {w: i for i, w in enumerate(SPECIALS + ["a", "b", "c"])}
     stream = to_stream(encode_corpus([["a", "b"], ["c"]], index, 100))
-    assert stream.tolist() == [3, 4, 5, 3, 6, 3]               # </s> a b </s> c </s>
+    assert stream.tolist() == [3, 4, 5, 3, 6, 3]  # </s> a b </s> c </s>
     rows = batchify(np.arange(11), 3)
     assert rows.tolist() == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
-    assert stream_chunks(10, 4) == [(0, 4), (4, 4), (8, 1)]   # the last input is position 8, its target 9
+    assert stream_chunks(10, 4) == [(0, 4), (4, 4), (8, 1)]  # the last input is position 8, its target 9
 
 
 def test_stream_mode_trains_carries_state_and_reports_its_mode(corpus, tmp_path):
@@ -120,15 +136,25 @@ def test_stream_mode_trains_carries_state_and_reports_its_mode(corpus, tmp_path)
 
 def test_stream_state_is_carried_across_chunks():
     torch.manual_seed(0)
-    model = RecurrentLM(vocab_size=20, cell="lstm", impl="fused", bidirectional=False, embedding_dim=4,
-                        hidden_size=4, layers=2, dropout=0.0, tie_weights=False, softmax="full").eval()
+    model = RecurrentLM(
+        vocab_size=20,
+        cell="lstm",
+        impl="fused",
+        bidirectional=False,
+        embedding_dim=4,
+        hidden_size=4,
+        layers=2,
+        dropout=0.0,
+        tie_weights=False,
+        softmax="full",
+    ).eval()
     tokens = torch.randint(1, 20, (2, 9))
     whole, _, _ = model(tokens, None)
     first, _, states = model(tokens[:, :5], None)
     second, _, _ = model(tokens[:, 4:], None, states=states)
-    torch.testing.assert_close(first + second, whole)                 # carried: the same as reading it at once
+    torch.testing.assert_close(first + second, whole)  # carried: the same as reading it at once
     fresh, _, _ = model(tokens[:, 4:], None)
-    assert not torch.allclose(fresh, second)                          # from zeros it differs
+    assert not torch.allclose(fresh, second)  # from zeros it differs
 
 
 def test_bidirectional_stream_resume_equals_uninterrupted(corpus, tmp_path):
@@ -141,8 +167,9 @@ def test_bidirectional_stream_resume_equals_uninterrupted(corpus, tmp_path):
     for key, value in _weights(straight).items():
         np.testing.assert_array_equal(_weights(resumed)[key], value, err_msg=key)
     with pytest.raises(BadInputError, match=r"context: checkpoint 'stream' -> now 'sentence'"):
-        forge.create("bilstm", epochs=3, checkpoint_dir=str(ckpt), resume=True,
-                     **{**params, "context": "sentence"}).fit(corpus)
+        forge.create(
+            "bilstm", epochs=3, checkpoint_dir=str(ckpt), resume=True, **{**params, "context": "sentence"}
+        ).fit(corpus)
 
 
 def test_loaded_model_resume_never_silently_does_nothing(corpus, tmp_path):
@@ -168,7 +195,7 @@ def test_sampled_softmax_trains_and_evaluates_exactly(corpus):
     tokens = torch.tensor([[2, 5, 6, 7, 3]])
     lengths = torch.tensor([5])
     model.eval()
-    nll, count = model(tokens, lengths)   # eval: the full softmax, exact
+    nll, count = model(tokens, lengths)  # eval: the full softmax, exact
     logits = model.decoder(model._stack(model.fwd, model.embedding(tokens[:, :-1]))[-1][0])
     exact = torch.nn.functional.cross_entropy(logits, tokens[0, 1:], reduction="sum")
     torch.testing.assert_close(nll, exact)
@@ -178,8 +205,19 @@ def test_sampled_softmax_trains_and_evaluates_exactly(corpus):
 
 def test_sampled_loss_matches_its_formula():
     torch.manual_seed(0)
-    model = RecurrentLM(vocab_size=12, cell="rnn", impl="fused", bidirectional=False, embedding_dim=3,
-                        hidden_size=3, layers=1, dropout=0.0, tie_weights=False, softmax="sampled", num_sampled=5)
+    model = RecurrentLM(
+        vocab_size=12,
+        cell="rnn",
+        impl="fused",
+        bidirectional=False,
+        embedding_dim=3,
+        hidden_size=3,
+        layers=1,
+        dropout=0.0,
+        tie_weights=False,
+        softmax="sampled",
+        num_sampled=5,
+    )
     model.set_proposal(np.arange(12.0))
     hidden, targets = torch.randn(4, 3), torch.tensor([1, 2, 3, 11])
     state = torch.get_rng_state()
@@ -187,7 +225,7 @@ def test_sampled_loss_matches_its_formula():
     torch.set_rng_state(state)
     q = model.log_q.exp()
     samples = torch.multinomial(q, 5, replacement=True)
-    assert q[0] == 0 and not (samples == 0).any()            # padding is never drawn
+    assert q[0] == 0 and not (samples == 0).any()  # padding is never drawn
     w, b = model.decoder.weight, model.decoder.bias
     expected = 0.0
     for h, t in zip(hidden, targets):
@@ -199,13 +237,25 @@ def test_sampled_loss_matches_its_formula():
 
 @pytest.mark.parametrize("softmax", ["full", "adaptive", "sampled"])
 def test_fused_equals_scratch_under_each_output_layer(softmax):
-    kwargs = dict(vocab_size=30, cell="lstm", bidirectional=True, embedding_dim=6, hidden_size=6, layers=2,
-                  dropout=0.0, tie_weights=False, softmax=softmax, cutoffs=[10, 20], num_sampled=7, forget_bias=1.0)
+    kwargs = dict(
+        vocab_size=30,
+        cell="lstm",
+        bidirectional=True,
+        embedding_dim=6,
+        hidden_size=6,
+        layers=2,
+        dropout=0.0,
+        tie_weights=False,
+        softmax=softmax,
+        cutoffs=[10, 20],
+        num_sampled=7,
+        forget_bias=1.0,
+    )
     torch.manual_seed(1)
     fused = RecurrentLM(impl="fused", **kwargs).double()
     torch.manual_seed(1)
     scratch = RecurrentLM(impl="scratch", **kwargs).double()
-    for key, value in fused.state_dict().items():             # same seed, same weights
+    for key, value in fused.state_dict().items():  # same seed, same weights
         torch.testing.assert_close(scratch.state_dict()[key], value, rtol=0, atol=0)
     counts = np.arange(30.0)
     fused.set_proposal(counts)
@@ -213,11 +263,10 @@ def test_fused_equals_scratch_under_each_output_layer(softmax):
     tokens = torch.tensor([[2, 5, 6, 7, 9, 3], [2, 8, 11, 3, 0, 0]])
     lengths = torch.tensor([6, 4])
     for stream in (False, True):
-        torch.manual_seed(7)   # the same negatives for both
+        torch.manual_seed(7)  # the same negatives for both
         out_f = fused(tokens, lengths) if not stream else fused(tokens[:, :4] + 1, None, reverse=tokens[:, 2:] + 1)
         torch.manual_seed(7)
-        out_s = scratch(tokens, lengths) if not stream else scratch(tokens[:, :4] + 1, None,
-                                                                    reverse=tokens[:, 2:] + 1)
+        out_s = scratch(tokens, lengths) if not stream else scratch(tokens[:, :4] + 1, None, reverse=tokens[:, 2:] + 1)
         torch.testing.assert_close(out_s[0], out_f[0], rtol=1e-10, atol=1e-10)
         fused.zero_grad()
         scratch.zero_grad()
@@ -255,8 +304,9 @@ def test_forget_gate_bias_is_initialised_in_both_impls():
 
 def test_mix_layer_keeps_the_static_signal(corpus):
     w2v = forge.create("onehot").fit(corpus)
-    enc = forge.create("bilstm", init_from=w2v, freeze_embedding=True, layer="mix", epochs=1,
-                       **{**TINY, "layers": 2}).fit(corpus)
+    enc = forge.create(
+        "bilstm", init_from=w2v, freeze_embedding=True, layer="mix", epochs=1, **{**TINY, "layers": 2}
+    ).fit(corpus)
     static, hidden = enc.embedding_dim_, enc.hidden_size
     assert enc.dim == 2 * (static + 2 * hidden)
     sents = [["the", "cat", "sees", "a", "book"], ["a", "cat", "likes", "the", "garden"]]
@@ -271,7 +321,7 @@ def test_mix_layer_keeps_the_static_signal(corpus):
         per_layer.append(float(a[1] @ b[1] / (np.linalg.norm(a[1]) * np.linalg.norm(b[1]))))
     expected = 0.5 * per_layer[0] + 0.25 * per_layer[1] + 0.25 * per_layer[2]
     assert float(mixed[0][1] @ mixed[1][1]) == pytest.approx(expected, abs=1e-5)
-    assert per_layer[0] == pytest.approx(1.0)     # layer 0 of "cat" is context-free
+    assert per_layer[0] == pytest.approx(1.0)  # layer 0 of "cat" is context-free
 
 
 def test_init_from_a_static_encoder_name(corpus, caplog):
@@ -280,8 +330,9 @@ def test_init_from_a_static_encoder_name(corpus, caplog):
     except forge.errors.ForgeError as exc:
         pytest.skip(f"skipgram unavailable: {exc}")
     with caplog.at_level(logging.INFO, logger="forge.encoders.recurrent"):
-        enc = forge.create("lstm", init_from="skipgram", embedding_dim=8, freeze_embedding=True, epochs=1,
-                           **TINY).fit(corpus)
+        enc = forge.create("lstm", init_from="skipgram", embedding_dim=8, freeze_embedding=True, epochs=1, **TINY).fit(
+            corpus
+        )
     static = enc.init_encoder_
     np.testing.assert_allclose(enc.vector("cat"), static.vector("cat"), rtol=1e-6)
     assert "fitting skipgram" in caplog.text and enc.init_note_.startswith("skipgram (8-d")
@@ -292,8 +343,16 @@ def test_init_from_a_static_encoder_name(corpus, caplog):
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_stream_mode_with_sampled_softmax_bf16(corpus, tmp_path):
-    enc = forge.create("bilstm", context="stream", bptt=8, softmax="sampled", num_sampled=16, epochs=2, lr=0.01,
-                       **{**TINY, "device": "cuda"}).fit(corpus)
+    enc = forge.create(
+        "bilstm",
+        context="stream",
+        bptt=8,
+        softmax="sampled",
+        num_sampled=16,
+        epochs=2,
+        lr=0.01,
+        **{**TINY, "device": "cuda"},
+    ).fit(corpus)
     assert enc.tags["device"] == "cuda" and enc.history_[-1]["context"] == "stream"
     ppl = enc.perplexity(corpus)
     assert 1.0 < ppl < len(enc.vocabulary)
@@ -303,6 +362,7 @@ def test_cuda_stream_mode_with_sampled_softmax_bf16(corpus, tmp_path):
 
 def test_gpu_suite_dry_run_lists_every_step():
     import subprocess
+
     script = Path(__file__).parent.parent / "benchmarks" / "gpu_suite.sh"
     out = subprocess.run(["bash", str(script), "--dry"], capture_output=True, text=True, check=True).stdout
     assert "-m cuda" in out and "--devices cuda --precision fp32" in out
@@ -313,6 +373,8 @@ def test_gpu_suite_dry_run_lists_every_step():
 def test_bench_trains_recurrent_encoders_with_the_recipe():
     from forge.bench.cli import _param_names, _recipe
     from forge.encoders.recurrent import RECIPE
-    assert _recipe(_param_names(forge.get_encoder_class("bilstm"))) == RECIPE == {"init_from": "skipgram",
-                                                                                   "layer": "mix"}
+
+    assert (
+        _recipe(_param_names(forge.get_encoder_class("bilstm"))) == RECIPE == {"init_from": "skipgram", "layer": "mix"}
+    )
     assert _recipe(_param_names(forge.get_encoder_class("onehot"))) == {}

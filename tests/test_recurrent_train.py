@@ -38,8 +38,12 @@ def test_checkpoint_each_epoch_and_resume_matches_uninterrupted(corpus, tmp_path
     straight = forge.create("lstm", epochs=3, **PARAMS).fit(corpus)
     ckpt = tmp_path / "ckpt"
     first = forge.create("lstm", epochs=1, checkpoint_dir=str(ckpt), **PARAMS).fit(corpus)
-    assert sorted(p.name for p in ckpt.iterdir()) == [".forge-checkpoint", "checkpoint.safetensors", "trainer.json",
-                                                      "vocab.json"]
+    assert sorted(p.name for p in ckpt.iterdir()) == [
+        ".forge-checkpoint",
+        "checkpoint.safetensors",
+        "trainer.json",
+        "vocab.json",
+    ]
     assert json.loads((ckpt / "trainer.json").read_text())["epoch"] == 1
     assert len(first.history_) == 1
     # "interrupted" after epoch 1: resuming with more epochs continues from the checkpoint
@@ -64,8 +68,7 @@ def test_resume_with_changed_params_is_a_clear_error(corpus, tmp_path):
     with pytest.raises(BadInputError, match="checkpoint_dir"):
         forge.create("lstm", epochs=2, resume=True, **PARAMS).fit(corpus)
     # changing what does not alter the trained weights is allowed
-    forge.create("lstm", epochs=2, checkpoint_dir=str(ckpt), resume=True, impl="scratch", layer=0,
-                 **PARAMS).fit(corpus)
+    forge.create("lstm", epochs=2, checkpoint_dir=str(ckpt), resume=True, impl="scratch", layer=0, **PARAMS).fit(corpus)
 
 
 def test_corrupt_checkpoint_is_a_clear_error(corpus, tmp_path):
@@ -111,12 +114,20 @@ def test_diverging_learning_rate_without_checkpoint_dir(corpus):
 
 def test_early_stopping_keeps_the_best_epoch(corpus):
     # PyTorch's initialisation (forget_bias=None): this learning rate then overfits within 8 epochs
-    enc = forge.create("lstm", epochs=8, patience=1, lr=0.3, optimizer="adam", validation=0.2, forget_bias=None,
-                       **{**PARAMS, "dropout": 0.0}).fit(corpus)
+    enc = forge.create(
+        "lstm",
+        epochs=8,
+        patience=1,
+        lr=0.3,
+        optimizer="adam",
+        validation=0.2,
+        forget_bias=None,
+        **{**PARAMS, "dropout": 0.0},
+    ).fit(corpus)
     history = enc.history_
     assert all("valid_ppl" in h for h in history)
     best = min(h["valid_ppl"] for h in history)
-    assert len(history) < 8 and history[-1]["valid_ppl"] > best      # it stopped after getting worse
+    assert len(history) < 8 and history[-1]["valid_ppl"] > best  # it stopped after getting worse
     # the weights kept are those of the best epoch: their perplexity on the held-out split is the best one
     _, valid_idx = split_validation(len(corpus), 0.2, PARAMS["seed"])
     assert enc.perplexity([corpus[i] for i in valid_idx]) == pytest.approx(best, rel=1e-5)
@@ -128,7 +139,7 @@ def test_adaptive_softmax(corpus, name):
     assert enc.softmax_ == "adaptive"
     assert isinstance(enc.model_.decoder, torch.nn.AdaptiveLogSoftmaxWithLoss)
     assert 1.0 < enc.perplexity(corpus) < len(enc.vocabulary)
-    assert forge.create(name, epochs=1, **PARAMS).fit(corpus).softmax_ == "full"   # auto, small vocabulary
+    assert forge.create(name, epochs=1, **PARAMS).fit(corpus).softmax_ == "full"  # auto, small vocabulary
 
 
 def test_tied_weights_share_the_embedding(corpus, tmp_path):
@@ -169,18 +180,41 @@ if int(__import__("os").environ["RANK"]) == 0:
 
 @pytest.mark.slow
 def test_ddp_two_cpu_processes_match_one_process(corpus, tmp_path):
-    params = dict(hidden_size=8, layers=1, epochs=2, batch_size=8, dropout=0.0, validation=0.1, seed=4,
-                  device="cpu", progress=False)
+    params = dict(
+        hidden_size=8,
+        layers=1,
+        epochs=2,
+        batch_size=8,
+        dropout=0.0,
+        validation=0.1,
+        seed=4,
+        device="cpu",
+        progress=False,
+    )
     single = forge.create("bilstm", **params).fit(corpus)
     script = tmp_path / "ddp.py"
     script.write_text(DDP_SCRIPT.replace("{params}", repr(params)))
     port = str(_free_port())
     procs = []
     for rank in range(2):
-        env = {**os.environ, "RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": "2",
-               "LOCAL_WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port, "OMP_NUM_THREADS": "1"}
-        procs.append(subprocess.Popen([sys.executable, str(script), str(DATA), str(tmp_path / "ddp_model")],
-                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        env = {
+            **os.environ,
+            "RANK": str(rank),
+            "LOCAL_RANK": str(rank),
+            "WORLD_SIZE": "2",
+            "LOCAL_WORLD_SIZE": "2",
+            "MASTER_ADDR": "127.0.0.1",
+            "MASTER_PORT": port,
+            "OMP_NUM_THREADS": "1",
+        }
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(script), str(DATA), str(tmp_path / "ddp_model")],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        )
     for proc in procs:
         out, _ = proc.communicate(timeout=120)
         assert proc.returncode == 0, out.decode()[-3000:]
@@ -207,15 +241,24 @@ def test_cuda_bf16_training_and_fused_equals_scratch_on_gpu(corpus, tmp_path):
     assert out.shape == (6, 16) and np.isfinite(out).all()
     assert np.isfinite(enc.perplexity(corpus))
     np.testing.assert_allclose(forge.load(enc.save(tmp_path / "m")).embed(SENT)[0], out, rtol=1e-5, atol=1e-6)
-    kwargs = dict(vocab_size=30, cell="lstm", bidirectional=True, embedding_dim=6, hidden_size=6, layers=2,
-                  dropout=0.0, tie_weights=False, softmax="full")
+    kwargs = dict(
+        vocab_size=30,
+        cell="lstm",
+        bidirectional=True,
+        embedding_dim=6,
+        hidden_size=6,
+        layers=2,
+        dropout=0.0,
+        tie_weights=False,
+        softmax="full",
+    )
     fused = RecurrentLM(impl="fused", **kwargs).cuda()
     scratch = RecurrentLM(impl="scratch", **kwargs).cuda()
     scratch.load_state_dict(fused.state_dict())
     tokens = torch.tensor([[2, 5, 6, 7, 9, 3], [2, 8, 11, 3, 0, 0]], device="cuda")
     lengths = torch.tensor([6, 4], device="cuda")
     cudnn_tf32 = torch.backends.cudnn.allow_tf32
-    torch.backends.cudnn.allow_tf32 = False   # compare in true fp32
+    torch.backends.cudnn.allow_tf32 = False  # compare in true fp32
     try:
         for a, b in zip(fused.layer_outputs(tokens, lengths), scratch.layer_outputs(tokens, lengths)):
             torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)

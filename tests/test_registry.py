@@ -31,25 +31,31 @@ def test_aliases_carry_their_defaults_and_name():
 
 
 def test_import_forge_does_not_import_torch_or_gensim():
-    code = ("import sys, forge; forge.list_encoders(); forge.create('onehot').fit([['a']]);"
-            "print('torch' in sys.modules, 'gensim' in sys.modules)")
+    code = (
+        "import sys, forge; forge.list_encoders(); forge.create('onehot').fit([['a']]);"
+        "print('torch' in sys.modules, 'gensim' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 
 
 def test_register_user_encoder_and_reject_broken_interface():
     with _registry.ENCODERS.isolated():
+
         @forge.register_encoder("test-onehot-copy", description="a copy")
         class Copy(forge.encoders.OneHotEncoder):
             pass
+
         assert forge.list_encoders()["test-onehot-copy"] == "a copy"
         assert isinstance(forge.create("test-onehot-copy"), Copy)
         assert Copy.name == "test-onehot-copy", "a subclass does not save under its parent's name"
         with pytest.raises(PluginError, match="test-broken.*missing: .*embed"):
+
             @forge.register_encoder("test-broken")
             class Broken:
                 def fit(self, corpus):
                     return self
+
     assert "test-onehot-copy" not in forge.list_encoders()
 
 
@@ -89,6 +95,7 @@ def test_unknown_parameter_lists_the_valid_ones():
 
 def test_saved_models_get_ordinary_permissions(tmp_path):
     import os
+
     mask = os.umask(0o022)
     try:
         path = forge.create("onehot").fit([["a"]]).save(tmp_path / "m")

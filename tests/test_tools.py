@@ -57,19 +57,38 @@ def test_list_says_which_corpora_are_available(capsys, monkeypatch):
 # ------------------------------------------------------------------ paired tests
 def test_mcnemar_without_paired_items_is_nan():
     from forge.bench._stats import mcnemar
+
     assert math.isnan(mcnemar(np.array([], bool), np.array([], bool))[2])
-    assert mcnemar(np.array([1, 0], bool), np.array([1, 0], bool))[2] == 1.0     # paired, no discordance
+    assert mcnemar(np.array([1, 0], bool), np.array([1, 0], bool))[2] == 1.0  # paired, no discordance
 
 
 def _analogy_report() -> forge.bench.Report:
     from forge.bench import Report
     from forge.bench._report import COLUMNS
-    rows = [{"encoder": e, "dataset": "toy-analogy", "kind": "analogy", "language": "en", "metric": "accuracy_3cosadd",
-             "section": "", "value": v, "ci_low": v - 0.2, "ci_high": v + 0.2, "n": 4, "n_total": 4, "coverage": 1.0,
-             "main": True} for e, v in (("a", 0.5), ("b", 0.25))]
+
+    rows = [
+        {
+            "encoder": e,
+            "dataset": "toy-analogy",
+            "kind": "analogy",
+            "language": "en",
+            "metric": "accuracy_3cosadd",
+            "section": "",
+            "value": v,
+            "ci_low": v - 0.2,
+            "ci_high": v + 0.2,
+            "n": 4,
+            "n_total": 4,
+            "coverage": 1.0,
+            "main": True,
+        }
+        for e, v in (("a", 0.5), ("b", 0.25))
+    ]
     nan = np.full(4, np.nan)
-    items = {("a", "toy-analogy"): {"correct_3cosadd": np.array([1, 1, np.nan, np.nan])},
-             ("b", "toy-analogy"): {"correct_3cosadd": np.array([np.nan, np.nan, 0, 1.0])}}
+    items = {
+        ("a", "toy-analogy"): {"correct_3cosadd": np.array([1, 1, np.nan, np.nan])},
+        ("b", "toy-analogy"): {"correct_3cosadd": np.array([np.nan, np.nan, 0, 1.0])},
+    }
     assert nan.shape == (4,)
     return Report(pd.DataFrame(rows, columns=COLUMNS), {"seed": 0}, items)
 
@@ -91,18 +110,36 @@ def test_compare_with_no_common_item_gives_nan_and_a_note(tmp_path):
 def test_html_page_fits_and_lists_uncovered_datasets_apart():
     from forge.bench import Report
     from forge.bench._report import COLUMNS
+
     rows = []
     for enc in ("x", "y"):
-        for ds, kind, metric, value in (("sim-a", "similarity", "spearman", 0.3), ("sim-nobody", "similarity",
-                                        "spearman", np.nan), ("wic", "polysemy", "accuracy_test", 0.6),
-                                        ("scws", "polysemy", "spearman", 0.4)):
-            rows.append({"encoder": enc, "dataset": ds, "kind": kind, "language": "en", "metric": metric,
-                         "section": "", "value": value, "ci_low": np.nan, "ci_high": np.nan, "n": 10,
-                         "n_total": 10, "coverage": 0.0 if np.isnan(value) else 1.0, "main": True})
+        for ds, kind, metric, value in (
+            ("sim-a", "similarity", "spearman", 0.3),
+            ("sim-nobody", "similarity", "spearman", np.nan),
+            ("wic", "polysemy", "accuracy_test", 0.6),
+            ("scws", "polysemy", "spearman", 0.4),
+        ):
+            rows.append(
+                {
+                    "encoder": enc,
+                    "dataset": ds,
+                    "kind": kind,
+                    "language": "en",
+                    "metric": metric,
+                    "section": "",
+                    "value": value,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "n": 10,
+                    "n_total": 10,
+                    "coverage": 0.0 if np.isnan(value) else 1.0,
+                    "main": True,
+                }
+            )
     report = Report(pd.DataFrame(rows, columns=COLUMNS), {"seed": 0, "encoders": {"x": {}, "y": {}}})
     assert report.uncovered() == ["sim-nobody"]
     groups = report._chart_groups()
-    assert all(g["metric"].nunique() == 1 for g in groups.values())          # one metric per y-axis
+    assert all(g["metric"].nunique() == 1 for g in groups.values())  # one metric per y-axis
     assert set(groups) == {"similarity", "polysemy_accuracy_test", "polysemy_spearman"}
     assert "sim-nobody" not in set(pd.concat(groups.values())["dataset"])
     page = report.to_html()
@@ -152,6 +189,7 @@ def test_cuda_environments_skip_with_a_message(capsys):
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is present: nothing is skipped")
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("device_gate", ROOT / "benchmarks" / "device_gate.py")
     gate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gate)
@@ -161,9 +199,10 @@ def test_cuda_environments_skip_with_a_message(capsys):
 
 def test_report_merges_only_bench_directories(tmp_path, capsys):
     from forge.bench import Report
+
     rep = _analogy_report()
     Report(rep.frame[rep.frame["encoder"] == "a"], {"seed": 0}).save(tmp_path / "results" / "bench-a-cpu")
-    Report(rep.frame[rep.frame["encoder"] == "a"], {"seed": 0}).save(tmp_path / "results" / "run1")   # same name
+    Report(rep.frame[rep.frame["encoder"] == "a"], {"seed": 0}).save(tmp_path / "results" / "run1")  # same name
     assert main(["report", str(tmp_path / "results" / "bench-*"), "--out", str(tmp_path / "merged")]) == 0
     assert "merged 1 result directory" in capsys.readouterr().out
     assert main(["report", str(tmp_path / "nothing-*")]) == 2
@@ -174,7 +213,8 @@ def test_script_mismatch_warns_and_names_the_opencc_transform(tmp_path):
     pytest.importorskip("opencc")
     from forge.bench import register_dataset, run
     from forge.bench._script import ScriptMismatchWarning, chinese_script
-    words = ["蘋果", "電腦", "學習", "國家", "經濟", "語言", "時間", "問題"]     # Traditional
+
+    words = ["蘋果", "電腦", "學習", "國家", "經濟", "語言", "時間", "問題"]  # Traditional
     path = tmp_path / "simp.txt"
     path.write_text("苹果 电脑 5.0\n学习 语言 6.0\n国家 经济 7.0\n时间 问题 2.0\n", encoding="utf-8")
     register_dataset("toy-zh-simplified", path, language="zh", overwrite=True)
@@ -184,6 +224,7 @@ def test_script_mismatch_warns_and_names_the_opencc_transform(tmp_path):
         report = run({"trad": vectors}, ["toy-zh-simplified"], progress=False)
     assert "s2t" in report.protocol["errors"]["trad/toy-zh-simplified"]
     from forge.corpora._zh import to_traditional
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fixed = run({"trad": vectors}, ["toy-zh-simplified"], progress=False, transform=to_traditional)
@@ -193,16 +234,29 @@ def test_script_mismatch_warns_and_names_the_opencc_transform(tmp_path):
 # ------------------------------------------------------------------ the demo
 def test_demo_is_reproducible_and_explains(fixtures):
     from forge._demo import run_demo
+
     corpus = forge.corpora.TextCorpus(fixtures / "corpora" / "text8_style.txt", tokenizer="whitespace")
     outputs = []
     for _ in range(2):
         lines: list[str] = []
-        run_demo(corpus=corpus, words=("the", "of"), datasets=("wordsim353",), print_fn=lines.append,
-                 params={"cbow": {"vector_size": 16, "epochs": 3, "min_count": 1, "workers": 1, "seed": 1,
-                                  "progress": False},
-                         "skipgram": {"vector_size": 16, "epochs": 2, "min_count": 1, "workers": 1, "seed": 1,
-                                      "progress": False}})
-        outputs.append([re.sub(r"\d+\.\d s", "", line) for line in lines])   # training times differ
+        run_demo(
+            corpus=corpus,
+            words=("the", "of"),
+            datasets=("wordsim353",),
+            print_fn=lines.append,
+            params={
+                "cbow": {"vector_size": 16, "epochs": 3, "min_count": 1, "workers": 1, "seed": 1, "progress": False},
+                "skipgram": {
+                    "vector_size": 16,
+                    "epochs": 2,
+                    "min_count": 1,
+                    "workers": 1,
+                    "seed": 1,
+                    "progress": False,
+                },
+            },
+        )
+        outputs.append([re.sub(r"\d+\.\d s", "", line) for line in lines])  # training times differ
     assert outputs[0] == outputs[1]
     text = "\n".join(outputs[0])
     assert "Mean cosine of 500 random pairs" in text and "What the scores mean here" in text
@@ -211,6 +265,7 @@ def test_demo_is_reproducible_and_explains(fixtures):
 
 def test_collect_puts_the_benchmark_tables_on_the_report_page(tmp_path):
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("collect", ROOT / "benchmarks" / "collect.py")
     collect = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(collect)

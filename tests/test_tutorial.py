@@ -19,14 +19,16 @@ def _code(name: str) -> list[str]:
 def test_both_editions_share_the_code_and_are_built_from_the_generator():
     nbformat = pytest.importorskip("nbformat")
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("make_tutorial", DOCS / "make_tutorial.py")
     make = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make)
     assert _code("tutorial.ipynb") == _code("tutorial.zh.ipynb") == [c[2] for c in make.CELLS]
     for lang, name in ((0, "tutorial.ipynb"), (1, "tutorial.zh.ipynb")):
         on_disk = nbformat.read(DOCS / name, as_version=4)
-        assert [c.source for c in on_disk.cells] == [c.source for c in make.build(lang).cells], \
+        assert [c.source for c in on_disk.cells] == [c.source for c in make.build(lang).cells], (
             f"docs/{name} is out of date: run python docs/make_tutorial.py"
+        )
 
 
 @pytest.mark.slow
@@ -38,10 +40,11 @@ def test_tutorial_runs_in_the_quick_setting(tmp_path):
     nb = nbformat.read(DOCS / "tutorial.ipynb", as_version=4)
     env = {"FORGE_TUTORIAL_QUICK": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
     old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)            # the kernel inherits this process's environment
+    os.environ.update(env)  # the kernel inherits this process's environment
     try:
-        client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                         resources={"metadata": {"path": str(tmp_path)}})
+        client = nbclient.NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        )
         client.execute()
     finally:
         for k, v in old.items():
@@ -53,4 +56,4 @@ def test_tutorial_runs_in_the_quick_setting(tmp_path):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert "Claim 1: SUPPORTED" in text and "Claim 7:" in text and "quick setting" in text
-    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 7      # the figures are inline
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 7  # the figures are inline

@@ -34,12 +34,15 @@ def _gz(src: Path, tmp_path: Path) -> Path:
 # gensim's no_header=True path leaves its file handle open (a ResourceWarning, not ours)
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("gz", [False, True])
-@pytest.mark.parametrize("name,binary,no_header,fmt", [
-    ("word2vec_pre_kv_c", False, False, "word2vec"),         # word2vec text, header
-    ("euclidean_vectors.bin", True, False, "word2vec-binary"),
-    ("test_glove.txt", False, True, "glove"),                # GloVe: no header
-    ("lee_fasttext.vec", False, False, "word2vec"),          # fastText .vec
-])
+@pytest.mark.parametrize(
+    "name,binary,no_header,fmt",
+    [
+        ("word2vec_pre_kv_c", False, False, "word2vec"),  # word2vec text, header
+        ("euclidean_vectors.bin", True, False, "word2vec-binary"),
+        ("test_glove.txt", False, True, "glove"),  # GloVe: no header
+        ("lee_fasttext.vec", False, False, "word2vec"),  # fastText .vec
+    ],
+)
 def test_real_files_equal_gensim(tmp_path, name, binary, no_header, fmt, gz):
     path = Path(datapath(name))
     if gz:
@@ -119,6 +122,7 @@ def test_other_argument_errors(tmp_path):
 
 def test_word2vec_encoder_hint_is_right_for_glove():
     from forge.encoders import Word2VecEncoder
+
     with pytest.raises(BadInputError, match="no 'COUNT DIM' header line, like a GloVe file") as info:
         Word2VecEncoder.load_word2vec_format(datapath("test_glove.txt"))
     assert "binary=True" not in str(info.value)

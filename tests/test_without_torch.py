@@ -56,8 +56,7 @@ SCRIPT = BLOCK_TORCH + textwrap.dedent("""
 
 
 def test_core_encoders_and_harness_run_with_torch_blocked(tmp_path):
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300,
-                          cwd=tmp_path)
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.split()[0] == "ok"
 

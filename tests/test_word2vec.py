@@ -16,8 +16,16 @@ FAST = dict(vector_size=20, min_count=1, epochs=3, workers=1, seed=3, progress=F
 
 def test_every_gensim_constructor_parameter_passes_through():
     import inspect
+
     gensim_params = set(inspect.signature(Word2Vec.__init__).parameters) - {
-        "self", "sentences", "corpus_file", "callbacks", "comment", "trim_rule", "hashfxn"}
+        "self",
+        "sentences",
+        "corpus_file",
+        "callbacks",
+        "comment",
+        "trim_rule",
+        "hashfxn",
+    }
     assert gensim_params <= set(Word2VecEncoder().get_params())
 
 
@@ -45,6 +53,7 @@ def test_file_corpus_uses_gensim_corpus_file_mode(tmp_path, monkeypatch):
     def spy(self, *args, **kwargs):
         seen.update(kwargs)
         return original(self, *args, **kwargs)
+
     monkeypatch.setattr(Word2Vec, "build_vocab", spy)
     enc = forge.create("cbow", **FAST).fit(forge.corpora.TextCorpus(path, tokenizer="whitespace"))
     assert seen.get("corpus_file") == str(path)
@@ -54,6 +63,7 @@ def test_file_corpus_uses_gensim_corpus_file_mode(tmp_path, monkeypatch):
 def test_regex_tokenised_file_goes_through_a_temporary_corpus_file(tmp_path):
     path = tmp_path / "c.txt.gz"
     import gzip
+
     with gzip.open(path, "wt") as f:
         f.write("The King SAW the Queen.\n" * 30)
     enc = forge.create("cbow", **FAST).fit(forge.corpora.TextCorpus(path))

@@ -21,7 +21,10 @@ def test_history_is_one_dict_per_epoch_and_loss_history_is_its_alias():
     assert [h["epoch"] for h in enc.history_] == [1, 2, 3]
     for record in enc.history_:
         assert {"epoch", "loss", "seconds", "words_per_s", "raw_words", "effective_words"} <= set(record)
-        assert record["raw_words"] == enc.model_.corpus_total_words and 0 < record["effective_words"] <= record["raw_words"]
+        assert (
+            record["raw_words"] == enc.model_.corpus_total_words
+            and 0 < record["effective_words"] <= record["raw_words"]
+        )
     assert enc.loss_history_ == [h["loss"] for h in enc.history_]
     quiet = forge.create("skipgram", **FAST, compute_loss=False).fit(TINY_CORPUS)
     assert quiet.loss_history_ == [] and all("loss" not in h for h in quiet.history_)
@@ -55,6 +58,7 @@ def test_training_is_logged_to_forge_loggers_only(caplog):
 
 def test_progress_bar_moves_within_an_epoch(monkeypatch, capsys, caplog):
     import gensim.models.word2vec as gensim_w2v
+
     clock = itertools.count(0, 0.6)  # each reading of gensim's timer is 0.6 s later: a report every 2 jobs
     monkeypatch.setattr(gensim_w2v, "default_timer", lambda: next(clock))
     with caplog.at_level(logging.DEBUG, logger="forge.encoders.word2vec"):

@@ -24,7 +24,7 @@ def long_line_corpus(tmp_path_factory) -> TextCorpus:
     path = tmp_path_factory.mktemp("w2v-quality") / "long_lines.txt"
     with open(path, "w", encoding="utf-8") as handle:
         for start in range(0, len(words), 20000):
-            handle.write(" ".join(words[start:start + 20000]) + "\n")
+            handle.write(" ".join(words[start : start + 20000]) + "\n")
     return TextCorpus(path, tokenizer="whitespace")  # sentences of 10,000 words, as gensim's own cut
 
 
@@ -49,8 +49,8 @@ def test_forge_scores_within_seed_noise_of_raw_gensim(long_line_corpus):
     settings = {"vector_size": 24, "epochs": 1, "workers": 2, "min_count": 5, "window": 5}
     sentences = list(long_line_corpus)
     gensim_scores = [_wordsim(Word2Vec(sentences, sg=1, seed=seed, **settings).wv) for seed in (1, 2)]
-    forge_score = _wordsim(forge.create("skipgram", seed=1, progress=False, **settings).fit(long_line_corpus)
-                           .keyed_vectors)
+    forge_score = _wordsim(
+        forge.create("skipgram", seed=1, progress=False, **settings).fit(long_line_corpus).keyed_vectors
+    )
     noise = max(0.03, 2 * abs(gensim_scores[0] - gensim_scores[1]))
     assert forge_score >= min(gensim_scores) - noise, (forge_score, gensim_scores)
-

@@ -32,5 +32,6 @@ def test_punctuation_can_be_kept():
 
 def test_punctuation_never_becomes_vocabulary():
     import forge
+
     enc = forge.create("onehot").fit(ListCorpus(["我爱北京，北京爱我。"] * 3, tokenizer="jieba"))
     assert set(enc.vocabulary) == {"我", "爱", "北京"}

@@ -16,9 +16,23 @@ a :class:`DatasetTask` subclass registered with :func:`register_task_kind`, and 
 """
 
 from forge.bench._analogy import evaluate_analogy
-from forge.bench._datasets import (DEFAULT_DATASETS, FORMATS, GROUPS, Dataset, DatasetRecord, available_datasets,
-                                   expand_names, get_record, get_task, list_datasets, list_tasks, load_dataset,
-                                   register_dataset, register_task, unregister_dataset)
+from forge.bench._datasets import (
+    DEFAULT_DATASETS,
+    FORMATS,
+    GROUPS,
+    Dataset,
+    DatasetRecord,
+    available_datasets,
+    expand_names,
+    get_record,
+    get_task,
+    list_datasets,
+    list_tasks,
+    load_dataset,
+    register_dataset,
+    register_task,
+    unregister_dataset,
+)
 from forge.bench._formats import Format, register_format
 from forge.bench._gensim_eval import evaluate_word_analogies, evaluate_word_pairs
 from forge.bench._polysemy import evaluate_polysemy
@@ -31,10 +45,44 @@ from forge.bench._stats import wilson_ci
 from forge.bench._tasks import DatasetTask, RunOptions, Task, get_task_kind, list_task_kinds, register_task_kind
 from forge.bench._vectors import VectorView
 
-__all__ = ["run", "Report", "Dataset", "DatasetRecord", "DEFAULT_DATASETS", "FORMATS", "GROUPS",
-           "available_datasets", "expand_names", "get_record", "get_task", "list_datasets", "list_tasks",
-           "load_dataset", "register_dataset", "register_task", "unregister_dataset", "evaluate_similarity",
-           "evaluate_analogy", "evaluate_polysemy", "VectorView", "Task", "evaluate_word_pairs",
-           "evaluate_word_analogies", "COLUMNS", "wilson_ci", "Page", "format_number", "markdown_table",
-           "html_table", "DatasetTask", "RunOptions", "register_task_kind", "get_task_kind",
-           "list_task_kinds", "Format", "register_format", "TaskResult", "metric_row"]
+__all__ = [
+    "run",
+    "Report",
+    "Dataset",
+    "DatasetRecord",
+    "DEFAULT_DATASETS",
+    "FORMATS",
+    "GROUPS",
+    "available_datasets",
+    "expand_names",
+    "get_record",
+    "get_task",
+    "list_datasets",
+    "list_tasks",
+    "load_dataset",
+    "register_dataset",
+    "register_task",
+    "unregister_dataset",
+    "evaluate_similarity",
+    "evaluate_analogy",
+    "evaluate_polysemy",
+    "VectorView",
+    "Task",
+    "evaluate_word_pairs",
+    "evaluate_word_analogies",
+    "COLUMNS",
+    "wilson_ci",
+    "Page",
+    "format_number",
+    "markdown_table",
+    "html_table",
+    "DatasetTask",
+    "RunOptions",
+    "register_task_kind",
+    "get_task_kind",
+    "list_task_kinds",
+    "Format",
+    "register_format",
+    "TaskResult",
+    "metric_row",
+]

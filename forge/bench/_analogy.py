@@ -47,6 +47,7 @@ class _Backend:
         if device != "cpu" and not sp.issparse(unit):
             try:
                 import torch
+
                 if torch.cuda.is_available():
                     self.torch = torch
                     self.W = torch.as_tensor(unit, device="cuda")  # (vocab, dim)
@@ -54,8 +55,10 @@ class _Backend:
                 pass
             if device == "cuda" and self.torch is None:
                 from forge.errors import DeviceError
-                raise DeviceError("device='cuda' was asked for analogies but no CUDA device is available; "
-                                  "use device='auto' or 'cpu'.")
+
+                raise DeviceError(
+                    "device='cuda' was asked for analogies but no CUDA device is available; use device='auto' or 'cpu'."
+                )
         if self.torch is None:
             self.W = unit
 
@@ -71,8 +74,8 @@ class _Backend:
         if self.torch is not None:
             t = [self.torch.as_tensor(x, device="cuda") for x in (ia, ib, ic)]
             return (self.W[t[1]] - self.W[t[0]] + self.W[t[2]]) @ self.W.T
-        q = self.W[ib] - self.W[ia] + self.W[ic]          # (batch, dim)
-        out = q @ self.W.T                                 # (batch, vocab)
+        q = self.W[ib] - self.W[ia] + self.W[ic]  # (batch, dim)
+        out = q @ self.W.T  # (batch, vocab)
         return out.toarray() if sp.issparse(out) else np.asarray(out)
 
     def finish(self, scores, banned_rows, banned_cols) -> np.ndarray:
@@ -86,8 +89,14 @@ class _Backend:
         return scores.argmax(axis=1)
 
 
-def evaluate_analogy(view: VectorView, questions: AnalogySet, methods: tuple[str, ...] = METHODS,
-                     batch_size: int | None = None, device: str = "auto", progress=None) -> TaskResult:
+def evaluate_analogy(
+    view: VectorView,
+    questions: AnalogySet,
+    methods: tuple[str, ...] = METHODS,
+    batch_size: int | None = None,
+    device: str = "auto",
+    progress=None,
+) -> TaskResult:
     """Answer every analogy question with each method in ``methods`` (see the module docstring).
 
     Examples
@@ -107,23 +116,30 @@ def evaluate_analogy(view: VectorView, questions: AnalogySet, methods: tuple[str
     if not methods:
         raise BadInputError("methods is empty; give at least one of " + ", ".join(METHODS) + ".")
     n = len(questions)
-    view.screen()   # words with NaN/inf vectors are out of vocabulary and never a candidate
+    view.screen()  # words with NaN/inf vectors are out of vocabulary and never a candidate
     ia, ib, ic = view.lookups(questions.a), view.lookups(questions.b), view.lookups(questions.c)
-    answer_groups = [{view.index[g] for g in {fold(w) if view.case_insensitive else w for w in ans}
-                      if g in view.index} for ans in questions.answers]
+    answer_groups = [
+        {view.index[g] for g in {fold(w) if view.case_insensitive else w for w in ans} if g in view.index}
+        for ans in questions.answers
+    ]
     covered = (ia >= 0) & (ib >= 0) & (ic >= 0) & np.array([bool(g) for g in answer_groups], dtype=bool)
     cov_idx = np.flatnonzero(covered)
     correct = {m: np.full(n, np.nan) for m in methods}
     if len(cov_idx):
-        unit = view.unit()[:view.restrict]
+        unit = view.unit()[: view.restrict]
         backend = _Backend(unit, device)
         qa, qb, qc = ia[cov_idx], ib[cov_idx], ic[cov_idx]
         n_unique = len(np.unique(np.concatenate([qa, qb, qc])))
         if backend.torch is None and not sp.issparse(unit) and 2 * n_unique < len(cov_idx):
-            from forge.bench._analogy_kernel import solve_analogies   # exact, grouped by (a, b) pair
+            from forge.bench._analogy_kernel import solve_analogies  # exact, grouped by (a, b) pair
+
             rows, cols = _banned(view, qa, qb, qc, np.flatnonzero(view.group < 0))
-            best = {m: solve_analogies(unit, qa, qb, qc, rows, cols, method=m, runner_up=False,
-                                       progress=progress if j == 0 else None)[0] for j, m in enumerate(methods)}
+            best = {
+                m: solve_analogies(
+                    unit, qa, qb, qc, rows, cols, method=m, runner_up=False, progress=progress if j == 0 else None
+                )[0]
+                for j, m in enumerate(methods)
+            }
         else:
             best = _solve_batched(view, backend, qa, qb, qc, methods, batch_size, progress)
         for m in methods:
@@ -141,8 +157,9 @@ def evaluate_analogy(view: VectorView, questions: AnalogySet, methods: tuple[str
         for s in sections:
             mask = (sec_arr == s) & covered
             ks, ns = int(np.nansum(c[mask])), int(mask.sum())
-            rows_out.append(metric_row(f"accuracy_{m}", ks / ns if ns else float("nan"), wilson_ci(ks, ns), ns,
-                                       section=s))
+            rows_out.append(
+                metric_row(f"accuracy_{m}", ks / ns if ns else float("nan"), wilson_ci(ks, ns), ns, section=s)
+            )
     items = {f"correct_{m}": correct[m] for m in methods}
     return TaskResult(rows_out, items, n, int(covered.sum()), _nan_notes(questions, covered, sections, sec_arr))
 
@@ -156,15 +173,26 @@ def _nan_notes(questions: AnalogySet, covered: np.ndarray, sections: list, sec_a
     empty = [s for s in sections if not (covered & (sec_arr == s)).any()]
     if not empty:
         return []
-    return [f"{len(empty)} section(s) have no covered question and a NaN accuracy: "
-            + ", ".join(map(str, empty[:10])) + (" ..." if len(empty) > 10 else "")]
+    return [
+        f"{len(empty)} section(s) have no covered question and a NaN accuracy: "
+        + ", ".join(map(str, empty[:10]))
+        + (" ..." if len(empty) > 10 else "")
+    ]
 
 
-def _solve_batched(view: VectorView, backend: _Backend, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
-                   methods: tuple[str, ...], batch_size: int | None, progress) -> dict[str, np.ndarray]:
+def _solve_batched(
+    view: VectorView,
+    backend: _Backend,
+    ia: np.ndarray,
+    ib: np.ndarray,
+    ic: np.ndarray,
+    methods: tuple[str, ...],
+    batch_size: int | None,
+    progress,
+) -> dict[str, np.ndarray]:
     """One (batch, dim) @ (dim, vocab) product per batch of questions (GPU, sparse, or few repeats)."""
     R = view.restrict
-    bs = batch_size or max(1, min(4096, (32 << 20) // max(R, 1)))   # ~128 MB of float32 scores
+    bs = batch_size or max(1, min(4096, (32 << 20) // max(R, 1)))  # ~128 MB of float32 scores
     always = np.flatnonzero(view.group < 0)
     best = {m: np.zeros(len(ia), dtype=np.int64) for m in methods}
     for start in range(0, len(ia), bs):
@@ -193,8 +221,17 @@ def _solve_batched(view: VectorView, backend: _Backend, ia: np.ndarray, ib: np.n
     return best
 
 
-def _solve_tiled(view: VectorView, unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
-                 methods: tuple[str, ...], progress, chunk: int = 4096, block: int | None = None) -> dict[str, np.ndarray]:
+def _solve_tiled(
+    view: VectorView,
+    unit: np.ndarray,
+    ia: np.ndarray,
+    ib: np.ndarray,
+    ic: np.ndarray,
+    methods: tuple[str, ...],
+    progress,
+    chunk: int = 4096,
+    block: int | None = None,
+) -> dict[str, np.ndarray]:
     """CPU path when questions reuse words (the usual case: 19,544 Google questions use ~900 words).
 
     Cosines of the U distinct question words with a chunk of the vocabulary, ``S = W[U] @ W[chunk].T``
@@ -205,18 +242,18 @@ def _solve_tiled(view: VectorView, unit: np.ndarray, ia: np.ndarray, ib: np.ndar
     R = unit.shape[0]
     uniq, inv = np.unique(np.concatenate([ia, ib, ic]), return_inverse=True)
     nq = len(ia)
-    ua, ub, uc = inv[:nq], inv[nq:2 * nq], inv[2 * nq:]
-    wu = np.ascontiguousarray(unit[uniq])                              # (U, dim)
+    ua, ub, uc = inv[:nq], inv[nq : 2 * nq], inv[2 * nq :]
+    wu = np.ascontiguousarray(unit[uniq])  # (U, dim)
     rows, cols = _banned(view, ia, ib, ic, np.zeros(0, dtype=np.int64))  # question words + case variants
     order = np.argsort(cols, kind="stable")
     rows, cols = rows[order], cols[order]
-    never = view.group < 0                                            # special tokens
+    never = view.group < 0  # special tokens
     best = {m: np.zeros(nq, dtype=np.int64) for m in methods}
     best_val = {m: np.full(nq, -np.inf, dtype=np.float32) for m in methods}
-    bs = block or 48                                                  # (bs, chunk) blocks stay in cache
+    bs = block or 48  # (bs, chunk) blocks stay in cache
     for c0 in range(0, R, chunk):
         c1 = min(R, c0 + chunk)
-        s = wu @ unit[c0:c1].T                                        # (U, width) cosines
+        s = wu @ unit[c0:c1].T  # (U, width) cosines
         lo, hi = np.searchsorted(cols, [c0, c1])
         b_rows, b_cols = rows[lo:hi], cols[lo:hi] - c0
         never_here = np.flatnonzero(never[c0:c1])
@@ -224,7 +261,7 @@ def _solve_tiled(view: VectorView, unit: np.ndarray, ia: np.ndarray, ib: np.ndar
             src = s if m == "3cosadd" else (s + 1) * 0.5
             for q0 in range(0, nq, bs):
                 q1 = min(nq, q0 + bs)
-                x = src[ub[q0:q1]]                                    # (block, width)
+                x = src[ub[q0:q1]]  # (block, width)
                 if m == "3cosadd":
                     x += src[uc[q0:q1]]
                     x -= src[ua[q0:q1]]
@@ -236,7 +273,7 @@ def _solve_tiled(view: VectorView, unit: np.ndarray, ia: np.ndarray, ib: np.ndar
                 x[:, never_here] = -np.inf
                 arg = x.argmax(axis=1)
                 val = x[np.arange(q1 - q0), arg]
-                better = val > best_val[m][q0:q1]                     # strict: earlier columns win ties
+                better = val > best_val[m][q0:q1]  # strict: earlier columns win ties
                 best_val[m][q0:q1][better] = val[better]
                 best[m][q0:q1][better] = arg[better] + c0
         if progress is not None:
@@ -244,8 +281,9 @@ def _solve_tiled(view: VectorView, unit: np.ndarray, ia: np.ndarray, ib: np.ndar
     return best
 
 
-def _banned(view: VectorView, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
-            always: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _banned(
+    view: VectorView, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray, always: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(row-in-batch, column) pairs to exclude: the question words with all their case variants,
     plus columns that are never candidates (special tokens)."""
     b = len(ia)

@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = ["solve_analogies", "EPS_COSMUL"]
 
-EPS_COSMUL = 1e-3     # Levy & Goldberg's epsilon for 3CosMul
+EPS_COSMUL = 1e-3  # Levy & Goldberg's epsilon for 3CosMul
 
 
 def _torch():
@@ -33,10 +33,20 @@ def _torch():
     return torch
 
 
-def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray, banned_rows: np.ndarray,
-                    banned_cols: np.ndarray, method: str = "3cosadd", chunk: int | None = None, block: int = 128,
-                    use_torch: bool = False, runner_up: bool = True,
-                    progress=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def solve_analogies(
+    unit: np.ndarray,
+    ia: np.ndarray,
+    ib: np.ndarray,
+    ic: np.ndarray,
+    banned_rows: np.ndarray,
+    banned_cols: np.ndarray,
+    method: str = "3cosadd",
+    chunk: int | None = None,
+    block: int = 128,
+    use_torch: bool = False,
+    runner_up: bool = True,
+    progress=None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best candidate row per question, its score and the runner-up's score.
 
     Parameters
@@ -87,10 +97,10 @@ def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.nda
     # each block one gather of S[c] plus one broadcast add of D instead of three gathers and two adds
     pairs, pair_of = np.unique(np.stack([ia, ib], axis=1), axis=0, return_inverse=True)
     pair_of = pair_of.ravel()
-    order = np.lexsort((np.arange(n), pair_of))                      # questions grouped by pair
+    order = np.lexsort((np.arange(n), pair_of))  # questions grouped by pair
     words, inv = np.unique(np.concatenate([pairs[:, 0], pairs[:, 1], ic]), return_inverse=True)
     P = len(pairs)
-    pa, pb, uc = inv[:P], inv[P:2 * P], inv[2 * P:]
+    pa, pb, uc = inv[:P], inv[P : 2 * P], inv[2 * P :]
     # banned (question, row) pairs, re-indexed to the grouped order and sorted by column
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
@@ -105,26 +115,26 @@ def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.nda
     gbest = np.zeros(n, dtype=np.int64)
     g1 = np.full(n, -np.inf, dtype=np.float32)
     g2 = np.full(n, -np.inf, dtype=np.float32)
-    wu = unit[words]                                                 # (U, dim)
+    wu = unit[words]  # (U, dim)
     for c0 in range(0, R, chunk):
         c1 = min(R, c0 + chunk)
         if torch is not None:
             S = (torch.from_numpy(wu) @ torch.from_numpy(unit[c0:c1]).T).numpy()
         else:
-            S = wu @ unit[c0:c1].T                                   # (U, width) cosines
+            S = wu @ unit[c0:c1].T  # (U, width) cosines
         if method == "3cosmul":
             S += 1
             S *= 0.5
-            D = S[pb] / (S[pa] + EPS_COSMUL)                         # (P, width)
+            D = S[pb] / (S[pa] + EPS_COSMUL)  # (P, width)
         else:
             D = S[pb] - S[pa]
         lo, hi = np.searchsorted(b_c, [c0, c1])
         bq, bc = b_q[lo:hi], b_c[lo:hi] - c0
         q_order = np.argsort(bq, kind="stable")
         bq, bc = bq[q_order], bc[q_order]
-        buf = np.empty((block, c1 - c0), dtype=np.float32)          # reused: no fresh pages per block
+        buf = np.empty((block, c1 - c0), dtype=np.float32)  # reused: no fresh pages per block
         for q0, q1 in bounds:
-            X = np.take(S, g_c[q0:q1], axis=0, out=buf[:q1 - q0])    # (block, width), one gather
+            X = np.take(S, g_c[q0:q1], axis=0, out=buf[: q1 - q0])  # (block, width), one gather
             if method == "3cosmul":
                 X *= D[g_pair[q0]]
             else:
@@ -133,7 +143,7 @@ def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.nda
             if k1 > k0:
                 X[bq[k0:k1] - q0, bc[k0:k1]] = -np.inf
             rows = np.arange(q1 - q0)
-            i0 = X.argmax(axis=1)                                    # first maximum: the lowest row
+            i0 = X.argmax(axis=1)  # first maximum: the lowest row
             v0 = X[rows, i0]
             if runner_up:
                 X[rows, i0] = -np.inf
@@ -149,8 +159,16 @@ def solve_analogies(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.nda
     return best, top1, top2
 
 
-def _merge(best: np.ndarray, top1: np.ndarray, top2: np.ndarray, q0: int, q1: int, v0: np.ndarray,
-           i0: np.ndarray, v1: np.ndarray) -> None:
+def _merge(
+    best: np.ndarray,
+    top1: np.ndarray,
+    top2: np.ndarray,
+    q0: int,
+    q1: int,
+    v0: np.ndarray,
+    i0: np.ndarray,
+    v1: np.ndarray,
+) -> None:
     """Fold a chunk's best two into the running best two; strict > keeps the earlier (lower) row on ties."""
     b1, b2 = top1[q0:q1], top2[q0:q1]
     better = v0 > b1

@@ -71,11 +71,11 @@ def split_marked(text: str) -> tuple[list[str], list[int]]:
     marks: list[int] = []
     pos = 0
     for m in _MARK.finditer(text):
-        tokens += text[pos:m.start()].split()
+        tokens += text[pos : m.start()].split()
         span = m.group(2).split()
         if span:
             tokens += span
-            marks.append(len(tokens) - 1)    # a multi-token span stands for its last token
+            marks.append(len(tokens) - 1)  # a multi-token span stands for its last token
         pos = m.end()
     tokens += text[pos:].split()
     return tokens, marks
@@ -84,11 +84,13 @@ def split_marked(text: str) -> tuple[list[str], list[int]]:
 @dataclass
 class MarkedPairs(ContextPairs):
     """Items of :func:`parse_marked_pairs`: ``context1 == context2`` per item, plus the row and context number."""
+
     row: list[int] = field(default_factory=list)
     slot: list[int] = field(default_factory=list)
 
-    def change_rows(self, cos: np.ndarray, ci: str = "fisher", n_boot: int = 1000, seed: int = 0,
-                    contextual: bool = True) -> list[dict]:
+    def change_rows(
+        self, cos: np.ndarray, ci: str = "fisher", n_boot: int = 1000, seed: int = 0, contextual: bool = True
+    ) -> list[dict]:
         """``pearson_change`` (uncentred) and ``spearman_change`` over rows with two scored, covered contexts.
 
         NaN for a static (``contextual=False``) encoder: its vectors do not depend on the context, so any
@@ -109,15 +111,19 @@ class MarkedPairs(ContextPairs):
             return []
         p, g = np.asarray(pred, dtype=np.float64), np.asarray(gold, dtype=np.float64)
         if not contextual:
-            return [metric_row("pearson_change", float("nan"), n=len(p)),
-                    metric_row("spearman_change", float("nan"), n=len(p))]
+            return [
+                metric_row("pearson_change", float("nan"), n=len(p)),
+                metric_row("spearman_change", float("nan"), n=len(p)),
+            ]
         denom = float(np.sqrt((p @ p) * (g @ g))) if len(p) else 0.0
         unc = float(p @ g) / denom if denom > 0 else float("nan")
         rho = spearman(g, p) if len(p) > 2 else float("nan")
-        rho_ci = bootstrap_ci(g, p, spearman, n_boot, seed=seed) if ci == "bootstrap" and len(p) > 2 else \
-            fisher_ci(rho, len(p), method="spearman")
-        return [metric_row("pearson_change", unc, n=len(p)),
-                metric_row("spearman_change", rho, rho_ci, len(p))]
+        rho_ci = (
+            bootstrap_ci(g, p, spearman, n_boot, seed=seed)
+            if ci == "bootstrap" and len(p) > 2
+            else fisher_ci(rho, len(p), method="spearman")
+        )
+        return [metric_row("pearson_change", unc, n=len(p)), metric_row("spearman_change", rho, rho_ci, len(p))]
 
 
 def _columns(head: list[str], path, number: int, line: str) -> tuple[dict[int, int], dict[int, int]]:
@@ -129,8 +135,13 @@ def _columns(head: list[str], path, number: int, line: str) -> tuple[dict[int, i
         elif m := re.fullmatch(r"(?:score|sim|similarity|mean)(\d*)", name):
             scores[int(m.group(1) or 1)] = i
     if not contexts or not (set(contexts) & set(scores)):
-        raise _bad(path, number, "the header must name context (or context1, context2...) and score (or "
-                   "score1/sim1, score2/sim2...) columns, TAB-separated", line)
+        raise _bad(
+            path,
+            number,
+            "the header must name context (or context1, context2...) and score (or "
+            "score1/sim1, score2/sim2...) columns, TAB-separated",
+            line,
+        )
     return contexts, scores
 
 
@@ -159,21 +170,28 @@ def parse_marked_pairs(path: str | Path, encoding: str = "utf-8") -> MarkedPairs
     for row, (number, line) in enumerate(lines[1:]):
         fields = line.split("\t")
         if len(fields) > len(head):
-            raise _bad(path, number, f"expected {len(head)} TAB-separated fields like the header, got "
-                       f"{len(fields)}", line)
-        fields += [""] * (len(head) - len(fields))       # trailing empty fields (lines are stripped)
+            raise _bad(
+                path, number, f"expected {len(head)} TAB-separated fields like the header, got {len(fields)}", line
+            )
+        fields += [""] * (len(head) - len(fields))  # trailing empty fields (lines are stripped)
         before = len(values)
         for slot, col in sorted(contexts.items()):
             if slot not in score_cols or not fields[score_cols[slot]].strip():
                 continue
             value = _float(fields[score_cols[slot]])
             if value is None:
-                raise _bad(path, number, f"{head[score_cols[slot]]} must be a number, not "
-                           f"{fields[score_cols[slot]]!r}", line)
+                raise _bad(
+                    path, number, f"{head[score_cols[slot]]} must be a number, not {fields[score_cols[slot]]!r}", line
+                )
             tokens, marks = split_marked(fields[col])
             if len(marks) != 2:
-                raise _bad(path, number, f"{head[col]} must mark exactly two target words (e.g. "
-                           f"'<strong>w</strong>' or '<b>w</b>'), found {len(marks)}", line)
+                raise _bad(
+                    path,
+                    number,
+                    f"{head[col]} must mark exactly two target words (e.g. "
+                    f"'<strong>w</strong>' or '<b>w</b>'), found {len(marks)}",
+                    line,
+                )
             for target in marks:
                 tokens[target] = tokens[target].strip(_PUNCT) or tokens[target]
             out.word1.append(tokens[marks[0]])
@@ -195,12 +213,14 @@ def parse_marked_pairs(path: str | Path, encoding: str = "utf-8") -> MarkedPairs
 
 def _index_base(pairs: list[tuple[list[str], list[str], int, int]]) -> int:
     """0 or 1: the index base under which every index is in range and most pairs name the same word."""
+
     def fits(base: int) -> bool:
         return all(base <= i1 < len(t1) + base and base <= i2 < len(t2) + base for t1, t2, i1, i2 in pairs)
 
     def agree(base: int) -> int:
         def key(tok: str) -> str:
             return tok.strip(_PUNCT).lower()[:4]
+
         return sum(key(t1[i1 - base]) == key(t2[i2 - base]) for t1, t2, i1, i2 in pairs)
 
     ok = [b for b in (0, 1) if fits(b)]
@@ -226,8 +246,10 @@ def parse_sentence_pairs(path: str | Path, encoding: str = "utf-8", index_base: 
     if not lines:
         raise _empty(path, "sentence pairs")
     if len(lines) % 2:
-        raise BadInputError(f"{path} has {len(lines)} non-blank lines; sentence pairs take two consecutive lines "
-                            f"each, so the count must be even (line {lines[-1][0]} has no partner).")
+        raise BadInputError(
+            f"{path} has {len(lines)} non-blank lines; sentence pairs take two consecutive lines "
+            f"each, so the count must be even (line {lines[-1][0]} has no partner)."
+        )
     parsed = []
     for number, line in lines:
         fields = line.split("\t")
@@ -263,11 +285,15 @@ def parse_sentence_pairs(path: str | Path, encoding: str = "utf-8", index_base: 
     values = []
     for k in range(0, len(parsed), 2):
         items = []
-        for number, line, tokens, index, _, _ in parsed[k:k + 2]:
+        for number, line, tokens, index, _, _ in parsed[k : k + 2]:
             i = index - base
             if not 0 <= i < len(tokens):
-                raise _bad(path, number, f"target_index {index} is outside the sentence ({len(tokens)} tokens, "
-                           f"{base}-based indices)", line)
+                raise _bad(
+                    path,
+                    number,
+                    f"target_index {index} is outside the sentence ({len(tokens)} tokens, {base}-based indices)",
+                    line,
+                )
             tokens = list(tokens)
             tokens[i] = tokens[i].strip(_PUNCT) or tokens[i]
             items.append((tokens, i))

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -37,11 +37,25 @@ from forge.bench._formats import FORMATS, get_format
 from forge.bench._tasks import _KINDS, DatasetTask, get_task_kind, set_record_loader
 from forge.errors import BadInputError, MissingDataError, PluginError, UnknownNameError
 
-__all__ = ["DatasetRecord", "Dataset", "FORMATS", "KINDS", "register_dataset", "get_record", "get_task",
-           "register_task", "list_tasks", "list_datasets", "load_dataset", "load_record", "available_datasets",
-           "expand_names", "GROUPS"]
+__all__ = [
+    "DatasetRecord",
+    "Dataset",
+    "FORMATS",
+    "KINDS",
+    "register_dataset",
+    "get_record",
+    "get_task",
+    "register_task",
+    "list_tasks",
+    "list_datasets",
+    "load_dataset",
+    "load_record",
+    "available_datasets",
+    "expand_names",
+    "GROUPS",
+]
 
-KINDS = ("similarity", "analogy", "polysemy")   # the built-in task kinds (forge.bench._tasks)
+KINDS = ("similarity", "analogy", "polysemy")  # the built-in task kinds (forge.bench._tasks)
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,7 @@ class DatasetRecord:
     is checked against the whole dataset's digest (:attr:`Dataset.sha256`),
     as ``register_dataset(..., sha256=...)`` gives it for a ``wic`` folder.
     """
+
     name: str
     kind: str
     language: str
@@ -66,23 +81,24 @@ class DatasetRecord:
     licence: str = "not stated; research use, cite the paper"
     description: str = ""
     urls: dict[str, str] = field(default_factory=dict)
-    gensim_file: str | None = None            # name in gensim.test.utils.datapath
+    gensim_file: str | None = None  # name in gensim.test.utils.datapath
     gensim_sha256: str | None = None
     gensim_options: dict[str, Any] = field(default_factory=dict)
-    script: str | None = None                 # "simplified" / "traditional" for Chinese
+    script: str | None = None  # "simplified" / "traditional" for Chinese
     transform: Callable[[str], str] | None = None
     user: bool = False
-    digest: str | None = None                 # sha256 of the whole dataset (Dataset.sha256), multi-file sets
+    digest: str | None = None  # sha256 of the whole dataset (Dataset.sha256), multi-file sets
 
 
 @dataclass
 class Dataset:
     """A loaded dataset: its record, parsed items, checksum and origin."""
+
     record: DatasetRecord
-    data: Any                                 # WordPairs | AnalogySet | ContextPairs
+    data: Any  # WordPairs | AnalogySet | ContextPairs
     sha256: str
     files: list[Path]
-    origin: str                               # data_dir | cache | gensim | download | user
+    origin: str  # data_dir | cache | gensim | download | user
 
     @property
     def name(self) -> str:
@@ -101,15 +117,18 @@ def _validate_task(name: str, task: Any, where: str) -> Any:
     kind) or an object with ``evaluate`` (:class:`forge.bench.Task`)."""
     if isinstance(task, DatasetTask):
         if getattr(task.record, "kind", None) != task.kind:
-            raise PluginError(f"{where}: its record says kind={getattr(task.record, 'kind', None)!r} but it is a "
-                              f"{type(task).__name__} (kind {task.kind!r}); make them agree.")
-        if task.kind not in _KINDS:     # so that Report.compare finds the kind's paired test
+            raise PluginError(
+                f"{where}: its record says kind={getattr(task.record, 'kind', None)!r} but it is a "
+                f"{type(task).__name__} (kind {task.kind!r}); make them agree."
+            )
+        if task.kind not in _KINDS:  # so that Report.compare finds the kind's paired test
             _KINDS.register(task.kind, type(task))
         return task
     if isinstance(task, DatasetRecord) or callable(getattr(task, "evaluate", None)):
         return task
-    raise PluginError(f"{where} must be a forge.bench.DatasetRecord or a task with an evaluate(encoders, seed=) "
-                      f"method, got {task!r}.")
+    raise PluginError(
+        f"{where} must be a forge.bench.DatasetRecord or a task with an evaluate(encoders, seed=) method, got {task!r}."
+    )
 
 
 # every benchmark task by name: the dataset records below, the user's, plugins' and the lab's probes
@@ -119,8 +138,12 @@ _REGISTRY = Registry("dataset", group="forge.tasks", validate=_validate_task)
 
 def _records() -> dict[str, DatasetRecord]:
     """The registered dataset records (tasks that are data files), in registration order."""
-    return {e.name: e.target.record if isinstance(e.target, DatasetTask) else e.target for e in _REGISTRY.entries()
-            if e.resolved and isinstance(e.target, (DatasetRecord, DatasetTask))}
+    return {
+        e.name: e.target.record if isinstance(e.target, DatasetTask) else e.target
+        for e in _REGISTRY.entries()
+        if e.resolved and isinstance(e.target, (DatasetRecord, DatasetTask))
+    }
+
 
 _GH = "https://raw.githubusercontent.com/"
 _W2GM = _GH + "benathi/word2gm/56bda7d964b2eede9b0280e7b9a3b9cdbb06fa38/evaluation_data/"
@@ -178,121 +201,314 @@ _SHA = {
 }
 
 
-def _builtin(name: str, format: str, files: tuple[str, ...] | str, urls: tuple[str, ...] | str = (), *,
-             language: str = "en", **kw: Any) -> None:
+def _builtin(
+    name: str,
+    format: str,
+    files: tuple[str, ...] | str,
+    urls: tuple[str, ...] | str = (),
+    *,
+    language: str = "en",
+    **kw: Any,
+) -> None:
     files = (files,) if isinstance(files, str) else files
     urls = (urls,) if isinstance(urls, str) else urls
-    _REGISTRY.register(name, DatasetRecord(name=name, kind=FORMATS[format], language=language, format=format,
-                                           files=files, sha256={f: _SHA.get(f) for f in files},
-                                           urls=dict(zip(files, urls)), **kw), builtin=True)
+    _REGISTRY.register(
+        name,
+        DatasetRecord(
+            name=name,
+            kind=FORMATS[format],
+            language=language,
+            format=format,
+            files=files,
+            sha256={f: _SHA.get(f) for f in files},
+            urls=dict(zip(files, urls)),
+            **kw,
+        ),
+        builtin=True,
+    )
 
 
-_WS_CITE = ("Finkelstein et al. (2002) Placing Search in Context: The Concept Revisited, ACM TOIS 20(1)")
-_AGIRRE = ("Agirre et al. (2009) A Study on Similarity and Relatedness Using Distributional and "
-           "WordNet-based Approaches, NAACL-HLT")
+_WS_CITE = "Finkelstein et al. (2002) Placing Search in Context: The Concept Revisited, ACM TOIS 20(1)"
+_AGIRRE = (
+    "Agirre et al. (2009) A Study on Similarity and Relatedness Using Distributional and "
+    "WordNet-based Approaches, NAACL-HLT"
+)
 _SIMLEX = "Hill, Reichart, Korhonen (2015) SimLex-999, Computational Linguistics 41(4)"
 _MEN = "Bruni, Tran, Baroni (2014) Multimodal Distributional Semantics, JAIR 49"
 _MTURK = "Radinsky et al. (2011) A Word at a Time, WWW"
 _GOOGLE = "Mikolov, Chen, Corrado, Dean (2013) Efficient Estimation of Word Representations in Vector Space"
 _CHEN15 = "Chen, Xu, Liu, Sun, Luan (2015) Joint Learning of Character and Word Embeddings, IJCAI"
 _GWE_C = "Su, Lee (2017) Learning Chinese Word Representations From Glyphs Of Characters, EMNLP"
-_TW_C = ("Chen, Ma (2018) Word Embedding Evaluation Datasets and Wikipedia Title Embedding for Chinese, LREC")
+_TW_C = "Chen, Ma (2018) Word Embedding Evaluation Datasets and Wikipedia Title Embedding for Chinese, LREC"
 
-_builtin("wordsim353", "pairs", "wordsim353/combined.tab", _W2GM + "wordsim353/combined.tab", scale=(0, 10),
-         citation=_WS_CITE, description="WordSim-353 combined, 353 pairs (relatedness and similarity mixed)",
-         gensim_file="wordsim353.tsv",
-         gensim_sha256="f92a022fc2537793a15bc3a8c162ebcd74990e033a228bb6388cb71e4c0b1e1d")
-_builtin("wordsim353-sim", "pairs", "wordsim353_sim_rel/EN-WS-353-SIM.txt", _FARUQUI + "EN-WS-353-SIM.txt",
-         scale=(0, 10), citation=_AGIRRE, description="WordSim-353 similarity split, 203 pairs")
-_builtin("wordsim353-rel", "pairs", "wordsim353_sim_rel/EN-WS-353-REL.txt", _FARUQUI + "EN-WS-353-REL.txt",
-         scale=(0, 10), citation=_AGIRRE, description="WordSim-353 relatedness split, 252 pairs")
-_builtin("simlex999", "pairs", "simlex999/SimLex-999.txt", _W2GM + "SimLex-999/SimLex-999.txt",
-         options={"score_col": 3}, scale=(0, 10), citation=_SIMLEX, description="SimLex-999, 999 pairs",
-         gensim_file="simlex999.txt",
-         gensim_sha256="d5e0501971478a511430ee880bd0121e94ac701ba86d90544d83e6d2ba3db05d",
-         gensim_options={"score_col": 2})
-_builtin("men", "pairs", "men/MEN_dataset_natural_form_full", _W2GM + "MEN/MEN_dataset_natural_form_full",
-         scale=(0, 50), citation=_MEN, licence="CC BY 2.0 (licence.txt)", description="MEN natural form, 3000 pairs")
-_builtin("rw", "pairs", "rw/EN-RW-STANFORD.txt", _FARUQUI + "EN-RW-STANFORD.txt", scale=(0, 10),
-         citation="Luong, Socher, Manning (2013) Better Word Representations with Recursive Neural Networks "
-                  "for Morphology, CoNLL", description="Stanford Rare Words, 2034 pairs")
-_builtin("mturk287", "pairs", "mturk287/Mtruk.csv", _SEMATCH + "Mtruk.csv", scale=(1, 5), citation=_MTURK,
-         description="MTurk-287, 287 pairs")
-_builtin("rg65", "pairs", "rg65/EN-RG-65.txt", _FARUQUI + "EN-RG-65.txt", scale=(0, 4),
-         citation="Rubenstein, Goodenough (1965) Contextual Correlates of Synonymy, CACM 8(10)",
-         description="RG-65, 65 pairs (this copy has 'chord smile' for the paper's 'cord smile')")
-_builtin("mc30", "pairs", "mc30/EN-MC-30.txt", _FARUQUI + "EN-MC-30.txt", scale=(0, 4),
-         citation="Miller, Charles (1991) Contextual Correlates of Semantic Similarity", description="MC-30, 30 pairs")
-_builtin("simverb3500", "pairs", "simverb3500/SimVerb-3500.txt", _W2GM + "simverb/data/SimVerb-3500.txt",
-         options={"score_col": 3}, scale=(0, 10),
-         citation="Gerz et al. (2016) SimVerb-3500: A Large-Scale Evaluation Set of Verb Similarity, EMNLP",
-         description="SimVerb-3500, 3500 verb pairs")
-_builtin("google-analogy", "google", "google_analogy/questions-words.txt",
-         _GH + "tmikolov/word2vec/20c129af10659f7c50e86e3be406df663beff438/questions-words.txt",
-         citation=_GOOGLE, licence="host repo Apache-2.0", gensim_file="questions-words.txt",
-         gensim_sha256=_SHA["google_analogy/questions-words.txt"],
-         description="Google analogy, 19544 questions in 14 sections")
-_builtin("google-phrases", "google", "google_analogy/questions-phrases.txt",
-         _GH + "tmikolov/word2vec/20c129af10659f7c50e86e3be406df663beff438/questions-phrases.txt",
-         citation="Mikolov et al. (2013) Distributed Representations of Words and Phrases, NIPS",
-         licence="host repo Apache-2.0", description="Google phrase analogies (words joined by _), 3218 questions")
-_builtin("msr-analogy", "csv-analogy", "msr_analogy/msr.csv", _VECTO + "msr.csv",
-         citation="Mikolov, Yih, Zweig (2013) Linguistic Regularities in Continuous Space Word Representations",
-         description="MSR syntactic analogies (vecto CSV conversion), 8000 questions")
-_builtin("bats", "bats", "bats_3.0",
-         citation="Gladkova, Drozd, Matsuoka (2016) Analogy-based detection of morphological and semantic "
-                  "relations with word embeddings, NAACL-HLT SRW",
-         description="BATS 3.0, 40 relations x 50 pairs, every pair of pairs within a relation (98000 questions); "
-                     "no download source: put the folder in the data directory")
-_builtin("semeval2012", "csv-analogy", "semeval2012_task2/semeval.csv", _VECTO + "semeval.csv",
-         citation="Jurgens, Mohammad, Turney, Holyoak (2012) SemEval-2012 Task 2: Measuring Degrees of "
-                  "Relational Similarity",
-         description="SemEval-2012 task 2 as analogy questions (vecto conversion, 10014 questions, 79 "
-                     "subcategories); NOT the original MaxDiff protocol, whose ratings are not in this file")
-_builtin("scws", "scws", "scws/ratings.txt", _W2GM + "ehuang_sim_wcontext/SCWS/ratings.txt", scale=(0, 10),
-         citation="Huang, Socher, Manning, Ng (2012) Improving Word Representations via Global Context and "
-                  "Multiple Word Prototypes, ACL", description="SCWS, 2003 word pairs in context")
+_builtin(
+    "wordsim353",
+    "pairs",
+    "wordsim353/combined.tab",
+    _W2GM + "wordsim353/combined.tab",
+    scale=(0, 10),
+    citation=_WS_CITE,
+    description="WordSim-353 combined, 353 pairs (relatedness and similarity mixed)",
+    gensim_file="wordsim353.tsv",
+    gensim_sha256="f92a022fc2537793a15bc3a8c162ebcd74990e033a228bb6388cb71e4c0b1e1d",
+)
+_builtin(
+    "wordsim353-sim",
+    "pairs",
+    "wordsim353_sim_rel/EN-WS-353-SIM.txt",
+    _FARUQUI + "EN-WS-353-SIM.txt",
+    scale=(0, 10),
+    citation=_AGIRRE,
+    description="WordSim-353 similarity split, 203 pairs",
+)
+_builtin(
+    "wordsim353-rel",
+    "pairs",
+    "wordsim353_sim_rel/EN-WS-353-REL.txt",
+    _FARUQUI + "EN-WS-353-REL.txt",
+    scale=(0, 10),
+    citation=_AGIRRE,
+    description="WordSim-353 relatedness split, 252 pairs",
+)
+_builtin(
+    "simlex999",
+    "pairs",
+    "simlex999/SimLex-999.txt",
+    _W2GM + "SimLex-999/SimLex-999.txt",
+    options={"score_col": 3},
+    scale=(0, 10),
+    citation=_SIMLEX,
+    description="SimLex-999, 999 pairs",
+    gensim_file="simlex999.txt",
+    gensim_sha256="d5e0501971478a511430ee880bd0121e94ac701ba86d90544d83e6d2ba3db05d",
+    gensim_options={"score_col": 2},
+)
+_builtin(
+    "men",
+    "pairs",
+    "men/MEN_dataset_natural_form_full",
+    _W2GM + "MEN/MEN_dataset_natural_form_full",
+    scale=(0, 50),
+    citation=_MEN,
+    licence="CC BY 2.0 (licence.txt)",
+    description="MEN natural form, 3000 pairs",
+)
+_builtin(
+    "rw",
+    "pairs",
+    "rw/EN-RW-STANFORD.txt",
+    _FARUQUI + "EN-RW-STANFORD.txt",
+    scale=(0, 10),
+    citation="Luong, Socher, Manning (2013) Better Word Representations with Recursive Neural Networks "
+    "for Morphology, CoNLL",
+    description="Stanford Rare Words, 2034 pairs",
+)
+_builtin(
+    "mturk287",
+    "pairs",
+    "mturk287/Mtruk.csv",
+    _SEMATCH + "Mtruk.csv",
+    scale=(1, 5),
+    citation=_MTURK,
+    description="MTurk-287, 287 pairs",
+)
+_builtin(
+    "rg65",
+    "pairs",
+    "rg65/EN-RG-65.txt",
+    _FARUQUI + "EN-RG-65.txt",
+    scale=(0, 4),
+    citation="Rubenstein, Goodenough (1965) Contextual Correlates of Synonymy, CACM 8(10)",
+    description="RG-65, 65 pairs (this copy has 'chord smile' for the paper's 'cord smile')",
+)
+_builtin(
+    "mc30",
+    "pairs",
+    "mc30/EN-MC-30.txt",
+    _FARUQUI + "EN-MC-30.txt",
+    scale=(0, 4),
+    citation="Miller, Charles (1991) Contextual Correlates of Semantic Similarity",
+    description="MC-30, 30 pairs",
+)
+_builtin(
+    "simverb3500",
+    "pairs",
+    "simverb3500/SimVerb-3500.txt",
+    _W2GM + "simverb/data/SimVerb-3500.txt",
+    options={"score_col": 3},
+    scale=(0, 10),
+    citation="Gerz et al. (2016) SimVerb-3500: A Large-Scale Evaluation Set of Verb Similarity, EMNLP",
+    description="SimVerb-3500, 3500 verb pairs",
+)
+_builtin(
+    "google-analogy",
+    "google",
+    "google_analogy/questions-words.txt",
+    _GH + "tmikolov/word2vec/20c129af10659f7c50e86e3be406df663beff438/questions-words.txt",
+    citation=_GOOGLE,
+    licence="host repo Apache-2.0",
+    gensim_file="questions-words.txt",
+    gensim_sha256=_SHA["google_analogy/questions-words.txt"],
+    description="Google analogy, 19544 questions in 14 sections",
+)
+_builtin(
+    "google-phrases",
+    "google",
+    "google_analogy/questions-phrases.txt",
+    _GH + "tmikolov/word2vec/20c129af10659f7c50e86e3be406df663beff438/questions-phrases.txt",
+    citation="Mikolov et al. (2013) Distributed Representations of Words and Phrases, NIPS",
+    licence="host repo Apache-2.0",
+    description="Google phrase analogies (words joined by _), 3218 questions",
+)
+_builtin(
+    "msr-analogy",
+    "csv-analogy",
+    "msr_analogy/msr.csv",
+    _VECTO + "msr.csv",
+    citation="Mikolov, Yih, Zweig (2013) Linguistic Regularities in Continuous Space Word Representations",
+    description="MSR syntactic analogies (vecto CSV conversion), 8000 questions",
+)
+_builtin(
+    "bats",
+    "bats",
+    "bats_3.0",
+    citation="Gladkova, Drozd, Matsuoka (2016) Analogy-based detection of morphological and semantic "
+    "relations with word embeddings, NAACL-HLT SRW",
+    description="BATS 3.0, 40 relations x 50 pairs, every pair of pairs within a relation (98000 questions); "
+    "no download source: put the folder in the data directory",
+)
+_builtin(
+    "semeval2012",
+    "csv-analogy",
+    "semeval2012_task2/semeval.csv",
+    _VECTO + "semeval.csv",
+    citation="Jurgens, Mohammad, Turney, Holyoak (2012) SemEval-2012 Task 2: Measuring Degrees of "
+    "Relational Similarity",
+    description="SemEval-2012 task 2 as analogy questions (vecto conversion, 10014 questions, 79 "
+    "subcategories); NOT the original MaxDiff protocol, whose ratings are not in this file",
+)
+_builtin(
+    "scws",
+    "scws",
+    "scws/ratings.txt",
+    _W2GM + "ehuang_sim_wcontext/SCWS/ratings.txt",
+    scale=(0, 10),
+    citation="Huang, Socher, Manning, Ng (2012) Improving Word Representations via Global Context and "
+    "Multiple Word Prototypes, ACL",
+    description="SCWS, 2003 word pairs in context",
+)
 _WIC_FILES = tuple(f"wic/{s}/{s}.{part}.txt" for s in ("train", "dev", "test") for part in ("data", "gold"))
-_builtin("wic", "wic", _WIC_FILES, tuple(_WIC + f[4:] for f in _WIC_FILES),
-         citation="Pilehvar, Camacho-Collados (2019) WiC: the Word-in-Context Dataset, NAACL",
-         licence="not stated in the package (CC BY-NC 4.0 reported for the official site)",
-         description="WiC, train 5428 / dev 638 / test 1400")
-_builtin("zh_wordsim240", "pairs", "zh_wordsim240/wordsim-240.txt", _SEWRL + "wordsim-240.txt", language="zh",
-         script="simplified", scale=(0, 10), citation="Wang Xiang et al. (2011); used by " + _CHEN15,
-         description="Chinese wordsim-240 (relatedness)")
-_builtin("zh_wordsim297", "pairs", "zh_wordsim297/wordsim-297.txt", _SEWRL + "wordsim-297.txt", language="zh",
-         script="simplified", scale=(0, 5), citation="Jin, Wu (2012) SemEval-2012 Task 4: Evaluating Chinese "
-         "Word Similarity", description="Chinese wordsim-297")
-_builtin("zh_analogy_chen2015", "google", "zh_analogy_chen2015/analogy.txt", _SEWRL + "analogy.txt",
-         language="zh", script="simplified", citation=_CHEN15, description="Chinese analogy, 1124 questions")
-_builtin("zh_ca8", "google", ("zh_ca8/CA8/morphological.txt", "zh_ca8/CA8/semantic.txt"),
-         (_CWV + "CA8/morphological.txt", _CWV + "CA8/semantic.txt"), language="zh", script="simplified",
-         licence="host repo Apache-2.0",
-         citation="Li et al. (2018) Analogical Reasoning on Chinese Morphological and Semantic Relations, ACL",
-         description="CA8 morphological (10177) + semantic (7636) analogies")
-_builtin("zh_ca_translated", "google", "zh_ca8/CA_translated/ca_translated.txt",
-         _CWV + "CA_translated/ca_translated.txt", language="zh", script="simplified", citation=_CHEN15,
-         licence="host repo Apache-2.0", description="CA_translated, 953-question subset of Chen et al. (2015)")
+_builtin(
+    "wic",
+    "wic",
+    _WIC_FILES,
+    tuple(_WIC + f[4:] for f in _WIC_FILES),
+    citation="Pilehvar, Camacho-Collados (2019) WiC: the Word-in-Context Dataset, NAACL",
+    licence="not stated in the package (CC BY-NC 4.0 reported for the official site)",
+    description="WiC, train 5428 / dev 638 / test 1400",
+)
+_builtin(
+    "zh_wordsim240",
+    "pairs",
+    "zh_wordsim240/wordsim-240.txt",
+    _SEWRL + "wordsim-240.txt",
+    language="zh",
+    script="simplified",
+    scale=(0, 10),
+    citation="Wang Xiang et al. (2011); used by " + _CHEN15,
+    description="Chinese wordsim-240 (relatedness)",
+)
+_builtin(
+    "zh_wordsim297",
+    "pairs",
+    "zh_wordsim297/wordsim-297.txt",
+    _SEWRL + "wordsim-297.txt",
+    language="zh",
+    script="simplified",
+    scale=(0, 5),
+    citation="Jin, Wu (2012) SemEval-2012 Task 4: Evaluating Chinese Word Similarity",
+    description="Chinese wordsim-297",
+)
+_builtin(
+    "zh_analogy_chen2015",
+    "google",
+    "zh_analogy_chen2015/analogy.txt",
+    _SEWRL + "analogy.txt",
+    language="zh",
+    script="simplified",
+    citation=_CHEN15,
+    description="Chinese analogy, 1124 questions",
+)
+_builtin(
+    "zh_ca8",
+    "google",
+    ("zh_ca8/CA8/morphological.txt", "zh_ca8/CA8/semantic.txt"),
+    (_CWV + "CA8/morphological.txt", _CWV + "CA8/semantic.txt"),
+    language="zh",
+    script="simplified",
+    licence="host repo Apache-2.0",
+    citation="Li et al. (2018) Analogical Reasoning on Chinese Morphological and Semantic Relations, ACL",
+    description="CA8 morphological (10177) + semantic (7636) analogies",
+)
+_builtin(
+    "zh_ca_translated",
+    "google",
+    "zh_ca8/CA_translated/ca_translated.txt",
+    _CWV + "CA_translated/ca_translated.txt",
+    language="zh",
+    script="simplified",
+    citation=_CHEN15,
+    licence="host repo Apache-2.0",
+    description="CA_translated, 953-question subset of Chen et al. (2015)",
+)
 for _name, _file, _scale, _desc in [
-        ("zh_trad_gwe_simlex999", "SimLex-999_translated.txt", (0, 10), "SimLex-999 in Traditional Chinese"),
-        ("zh_trad_gwe_wordsim240", "240_trad.txt", (0, 10), "wordsim-240 in Traditional Chinese"),
-        ("zh_trad_gwe_wordsim297", "297_trad.txt", (0, 5), "wordsim-297 in Traditional Chinese")]:
-    _builtin(_name, "pairs", "zh_trad_gwe/" + _file, _GWE + _file, language="zh", script="traditional",
-             scale=_scale, citation=_GWE_C, description=_desc + " (GWE)")
-_builtin("zh_trad_gwe_analogy", "google", "zh_trad_gwe/analogy_trad.txt", _GWE + "analogy_trad.txt",
-         language="zh", script="traditional", citation=_GWE_C,
-         description="Chen et al. (2015) analogies in Traditional Chinese (GWE), 1124 questions")
-for _name, _file, _scale in [("zh_tw_pku500", "zh_tw_PKU500.txt", (1, 10)),
-                             ("zh_tw_simlex999", "zh_tw_SimLex-999.txt", (0, 10)),
-                             ("zh_tw_men", "zh_tw_bruni_men.txt", (0, 50)),
-                             ("zh_tw_mturk287", "zh_tw_radinsky_mturk.txt", (1, 5)),
-                             ("zh_tw_wordsim353", "zh_tw_ws353.txt", (0, 10)),
-                             ("zh_tw_wordsim353_rel", "zh_tw_ws353_relatedness.txt", (0, 10)),
-                             ("zh_tw_wordsim353_sim", "zh_tw_ws353_similarity.txt", (0, 10)),
-                             ("zh_tw_wordsim240", "zh_wordsim240.txt", (0, 10))]:
-    _builtin(_name, "pairs", "zh_tw_chen_ma_2018/" + _file, _TW + _file, language="zh", script="traditional",
-             scale=_scale, citation=_TW_C, licence="host repo CC BY-SA 4.0",
-             description=f"{_file} (Chen & Ma 2018, Traditional Chinese)")
+    ("zh_trad_gwe_simlex999", "SimLex-999_translated.txt", (0, 10), "SimLex-999 in Traditional Chinese"),
+    ("zh_trad_gwe_wordsim240", "240_trad.txt", (0, 10), "wordsim-240 in Traditional Chinese"),
+    ("zh_trad_gwe_wordsim297", "297_trad.txt", (0, 5), "wordsim-297 in Traditional Chinese"),
+]:
+    _builtin(
+        _name,
+        "pairs",
+        "zh_trad_gwe/" + _file,
+        _GWE + _file,
+        language="zh",
+        script="traditional",
+        scale=_scale,
+        citation=_GWE_C,
+        description=_desc + " (GWE)",
+    )
+_builtin(
+    "zh_trad_gwe_analogy",
+    "google",
+    "zh_trad_gwe/analogy_trad.txt",
+    _GWE + "analogy_trad.txt",
+    language="zh",
+    script="traditional",
+    citation=_GWE_C,
+    description="Chen et al. (2015) analogies in Traditional Chinese (GWE), 1124 questions",
+)
+for _name, _file, _scale in [
+    ("zh_tw_pku500", "zh_tw_PKU500.txt", (1, 10)),
+    ("zh_tw_simlex999", "zh_tw_SimLex-999.txt", (0, 10)),
+    ("zh_tw_men", "zh_tw_bruni_men.txt", (0, 50)),
+    ("zh_tw_mturk287", "zh_tw_radinsky_mturk.txt", (1, 5)),
+    ("zh_tw_wordsim353", "zh_tw_ws353.txt", (0, 10)),
+    ("zh_tw_wordsim353_rel", "zh_tw_ws353_relatedness.txt", (0, 10)),
+    ("zh_tw_wordsim353_sim", "zh_tw_ws353_similarity.txt", (0, 10)),
+    ("zh_tw_wordsim240", "zh_wordsim240.txt", (0, 10)),
+]:
+    _builtin(
+        _name,
+        "pairs",
+        "zh_tw_chen_ma_2018/" + _file,
+        _TW + _file,
+        language="zh",
+        script="traditional",
+        scale=_scale,
+        citation=_TW_C,
+        licence="host repo CC BY-SA 4.0",
+        description=f"{_file} (Chen & Ma 2018, Traditional Chinese)",
+    )
 
 # groups usable in place of a name
 GROUPS = {
@@ -313,8 +529,11 @@ def list_datasets(kind: str | None = None, language: str | None = None) -> dict[
     >>> "simlex999" in list_datasets(kind="similarity")
     True
     """
-    return {n: r.description for n, r in sorted(_records().items())
-            if (kind is None or r.kind == kind) and (language is None or r.language == language)}
+    return {
+        n: r.description
+        for n, r in sorted(_records().items())
+        if (kind is None or r.kind == kind) and (language is None or r.language == language)
+    }
 
 
 def get_task(name: str) -> Any:
@@ -348,8 +567,10 @@ def get_record(name: str) -> DatasetRecord:
     if isinstance(record, DatasetTask):
         return record.record
     if not isinstance(record, DatasetRecord):
-        raise BadInputError(f"{name!r} is a {getattr(record, 'kind', 'task')} task, not a dataset file; "
-                            f"run it with forge.bench.run(encoders, [{name!r}]).")
+        raise BadInputError(
+            f"{name!r} is a {getattr(record, 'kind', 'task')} task, not a dataset file; "
+            f"run it with forge.bench.run(encoders, [{name!r}])."
+        )
     return record
 
 
@@ -367,12 +588,22 @@ def expand_names(names: str | list[str]) -> list[str]:
     return out
 
 
-def register_dataset(name: str, path: str | Path, format: str = "pairs", *, language: str = "en",
-                     sha256: str | Mapping[str, str] | None = None, scale: tuple[float, float] | None = None,
-                     citation: str = "",
-                     licence: str = "user data", description: str = "", script: str | None = None,
-                     transform: Callable[[str], str] | None = None, overwrite: bool = False,
-                     **options: Any) -> DatasetRecord:
+def register_dataset(
+    name: str,
+    path: str | Path,
+    format: str = "pairs",
+    *,
+    language: str = "en",
+    sha256: str | Mapping[str, str] | None = None,
+    scale: tuple[float, float] | None = None,
+    citation: str = "",
+    licence: str = "user data",
+    description: str = "",
+    script: str | None = None,
+    transform: Callable[[str], str] | None = None,
+    overwrite: bool = False,
+    **options: Any,
+) -> DatasetRecord:
     """Register your own dataset file (or directory, for ``bats`` and ``wic``) in one call.
 
     ``format`` is one of :data:`FORMATS`; ``options`` go to the parser (e.g.
@@ -402,8 +633,9 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
         raise UnknownNameError("dataset format", format, FORMATS)
     _check_user_record(name, path, scale, transform)
     if name in _REGISTRY and not overwrite:
-        raise BadInputError(f"A dataset named {name!r} is already registered; pick another name or pass "
-                            f"overwrite=True.")
+        raise BadInputError(
+            f"A dataset named {name!r} is already registered; pick another name or pass overwrite=True."
+        )
     if name in _REGISTRY and _REGISTRY.entry(name).builtin:
         raise BadInputError(f"{name!r} is a built-in dataset and cannot be replaced; pick another name.")
     if name in GROUPS or name == "all":
@@ -412,17 +644,32 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
     try:
         path = Path(path).expanduser().resolve()
         exists = path.exists()
-    except (OSError, RuntimeError) as exc:   # RuntimeError: a symlink loop (Python 3.11-3.12)
-        raise BadInputError(f"Cannot register dataset {name!r}: {path} cannot be resolved ({exc}); "
-                            f"check for a symlink loop or a broken link.") from None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11-3.12)
+        raise BadInputError(
+            f"Cannot register dataset {name!r}: {path} cannot be resolved ({exc}); "
+            f"check for a symlink loop or a broken link."
+        ) from None
     if not exists:
         raise BadInputError(f"Cannot register dataset {name!r}: {path} does not exist.")
     files = get_format(format).files_of(path)
     shas, digest = _user_checksums(format, path, files, sha256)
-    record = DatasetRecord(name=name, kind=FORMATS[format], language=language, format=format, files=files,
-                           sha256=shas, options=options, digest=digest,
-                           scale=scale, citation=citation, licence=licence, description=description or str(path),
-                           script=script, transform=transform, user=True)
+    record = DatasetRecord(
+        name=name,
+        kind=FORMATS[format],
+        language=language,
+        format=format,
+        files=files,
+        sha256=shas,
+        options=options,
+        digest=digest,
+        scale=scale,
+        citation=citation,
+        licence=licence,
+        description=description or str(path),
+        script=script,
+        transform=transform,
+        user=True,
+    )
     _REGISTRY.register(name, record, overwrite=overwrite)
     return record
 
@@ -430,14 +677,18 @@ def register_dataset(name: str, path: str | Path, format: str = "pairs", *, lang
 def _check_user_record(name: object, path: object, scale: object, transform: object) -> None:
     """The arguments of :func:`register_dataset` that are not parser options."""
     if not isinstance(name, str) or not name.strip() or name != name.strip() or "," in name:
-        raise BadInputError(f"Dataset name {name!r} is not valid; give a non-empty str without commas or "
-                            f"surrounding spaces (names are listed comma-separated, e.g. 'men,my-set').")
+        raise BadInputError(
+            f"Dataset name {name!r} is not valid; give a non-empty str without commas or "
+            f"surrounding spaces (names are listed comma-separated, e.g. 'men,my-set')."
+        )
     if not isinstance(path, (str, Path)) or not str(path).strip():
         raise BadInputError(f"Cannot register dataset {name!r}: path={path!r} is not a file or folder path.")
     if scale is not None:
         low, high = scale if isinstance(scale, (tuple, list)) and len(scale) == 2 else (np.nan, np.nan)
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
-                   for v in (low, high)) or low >= high:
+        if (
+            not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in (low, high))
+            or low >= high
+        ):
             raise BadInputError(f"scale={scale!r} is not valid; give (low, high) with low < high, e.g. (0, 10).")
     if transform is not None and not callable(transform):
         raise BadInputError(f"transform={transform!r} is not callable; give a str -> str function or None.")
@@ -450,15 +701,18 @@ def _check_options(format: str, options: dict[str, Any]) -> None:
         allowed = [p for p in inspect.signature(fmt.parser).parameters if p not in fmt.fixed]
         unknown = sorted(set(options) - set(allowed))
         if unknown:
-            raise BadInputError(f"Unknown option(s) {', '.join(map(repr, unknown))} for format {format!r}; "
-                                f"its parser accepts {', '.join(allowed)}.")
+            raise BadInputError(
+                f"Unknown option(s) {', '.join(map(repr, unknown))} for format {format!r}; "
+                f"its parser accepts {', '.join(allowed)}."
+            )
     P.check_encoding(options.get("encoding", "utf-8"))
     if fmt.check is not None:
         fmt.check(options)
 
 
-def _user_checksums(format: str, path: Path, files: tuple[str, ...],
-                    sha256: str | Mapping[str, str] | None) -> tuple[dict[str, str | None], str | None]:
+def _user_checksums(
+    format: str, path: Path, files: tuple[str, ...], sha256: str | Mapping[str, str] | None
+) -> tuple[dict[str, str | None], str | None]:
     """``(per-file sha256, whole-dataset digest)`` for a user record from ``register_dataset(sha256=...)``."""
     if sha256 is None:
         return {}, None
@@ -469,8 +723,10 @@ def _user_checksums(format: str, path: Path, files: tuple[str, ...],
             rels = [Path(f).relative_to(path).as_posix() for f in files]
             given = {Path(str(k)).as_posix(): v for k, v in sha256.items()}
             if set(given) != set(rels):
-                raise BadInputError(f"sha256 for a {format} folder must give exactly the files {', '.join(rels)}; "
-                                    f"got {', '.join(sorted(given)) or 'none'}.")
+                raise BadInputError(
+                    f"sha256 for a {format} folder must give exactly the files {', '.join(rels)}; "
+                    f"got {', '.join(sorted(given)) or 'none'}."
+                )
             return {f: C.normalise_sha256(given[rel], f"sha256[{rel!r}]") for f, rel in zip(files, rels)}, None
         raise BadInputError(f"sha256 for a single-file dataset ({format!r}) must be one digest, not a mapping.")
     digest = C.normalise_sha256(sha256)
@@ -514,8 +770,9 @@ def load_dataset(name: str, download: bool = False, transform: Callable[[str], s
     return load_record(get_record(name), download=download, transform=transform)
 
 
-def load_record(record: DatasetRecord, download: bool = False,
-                transform: Callable[[str], str] | None = None) -> Dataset:
+def load_record(
+    record: DatasetRecord, download: bool = False, transform: Callable[[str], str] | None = None
+) -> Dataset:
     """Load, verify and parse the files of ``record`` (what :func:`load_dataset` does for a name)."""
     where = _locate(record)
     if where is None:
@@ -530,7 +787,8 @@ def load_record(record: DatasetRecord, download: bool = False,
             f"dataset digest {digest}, expected {record.digest}. Their current sha256: "
             + "; ".join(f"{p.name} {_digest(p)}" for p in paths)
             + ". Restore the original files, or register the dataset again with the new digest (or a "
-              "per-file mapping, to be told which file changed).")
+            "per-file mapping, to be told which file changed)."
+        )
     data = get_format(record.format).parse(paths, {**record.options, **options})
     fn = transform or record.transform
     if fn is not None:
@@ -558,6 +816,7 @@ def _locate(record: DatasetRecord):
             return paths, origin, [record.sha256.get(f) for f in record.files], {}
     if record.gensim_file:
         from gensim.test.utils import datapath
+
         path = Path(datapath(record.gensim_file))
         if path.exists():
             return [path], "gensim", [record.gensim_sha256], record.gensim_options
@@ -566,11 +825,13 @@ def _locate(record: DatasetRecord):
 
 def _missing_message(record: DatasetRecord) -> str:
     where = data_dir()
-    hint = (f"FORGE_DATA_DIR={where} has no {record.files[0]}" if where else "FORGE_DATA_DIR is not set")
+    hint = f"FORGE_DATA_DIR={where} has no {record.files[0]}" if where else "FORGE_DATA_DIR is not set"
     dl = " or pass download=True (forge bench --download) to fetch it" if record.urls else ""
-    return (f"Dataset {record.name!r} is not available offline: {hint}, and the cache "
-            f"{cache_dir() / 'datasets'} does not hold it. Put {', '.join(record.files)} under the data "
-            f"directory (layout of shared/datasets){dl}.")
+    return (
+        f"Dataset {record.name!r} is not available offline: {hint}, and the cache "
+        f"{cache_dir() / 'datasets'} does not hold it. Put {', '.join(record.files)} under the data "
+        f"directory (layout of shared/datasets){dl}."
+    )
 
 
 def _digest(path: Path) -> str:
@@ -593,7 +854,8 @@ def _verify(record: DatasetRecord, paths: list[Path], expected: list[str | None]
                 f"Checksum mismatch for dataset {record.name!r}: {path} has sha256 {got}, expected {want}.{which} "
                 f"The {'folder' if path.is_dir() else 'file'} is corrupt, truncated or a different version; "
                 f"replace it with the original (see the dataset manifest) or delete it so that it can be "
-                f"downloaded again.")
+                f"downloaded again."
+            )
         actual.append(got)
     if len(actual) == 1:
         return actual[0]
@@ -602,19 +864,28 @@ def _verify(record: DatasetRecord, paths: list[Path], expected: list[str | None]
 
 def _download(record: DatasetRecord):
     import pooch
+
     root = cache_dir() / "datasets"
     paths = []
     for rel in record.files:
         target = root / rel
         sha = record.sha256.get(rel)
         try:
-            pooch.retrieve(record.urls[rel], known_hash=f"sha256:{sha}" if sha else None,
-                           path=target.parent, fname=target.name, progressbar=False)
+            pooch.retrieve(
+                record.urls[rel],
+                known_hash=f"sha256:{sha}" if sha else None,
+                path=target.parent,
+                fname=target.name,
+                progressbar=False,
+            )
         except ValueError as exc:  # pooch's hash mismatch
-            raise BadInputError(f"Download of {record.urls[rel]} for dataset {record.name!r} was refused: "
-                                f"{exc}") from None
+            raise BadInputError(
+                f"Download of {record.urls[rel]} for dataset {record.name!r} was refused: {exc}"
+            ) from None
         except Exception as exc:
-            raise MissingDataError(f"Could not download {record.urls[rel]} for dataset {record.name!r} "
-                                   f"({type(exc).__name__}: {exc}). {_missing_message(record)}") from None
+            raise MissingDataError(
+                f"Could not download {record.urls[rel]} for dataset {record.name!r} "
+                f"({type(exc).__name__}: {exc}). {_missing_message(record)}"
+            ) from None
         paths.append(target)
     return paths, "download", [record.sha256.get(f) for f in record.files], {}

@@ -58,6 +58,7 @@ class Format:
         The path is a folder parsed as a whole, checked as one digest of its
         files (``bats``).
     """
+
     name: str
     kind: str
     parse: Callable[[list[Path], dict[str, Any]], Any]
@@ -74,8 +75,9 @@ class Format:
 
 def _validate(name: str, fmt: Any, where: str) -> Format:
     if not isinstance(fmt, Format) or not callable(fmt.parse) or not isinstance(fmt.kind, str) or not fmt.kind:
-        raise PluginError(f"{where} must be a forge.bench._formats.Format with a parse callable and a task kind, "
-                          f"got {fmt!r}.")
+        raise PluginError(
+            f"{where} must be a forge.bench._formats.Format with a parse callable and a task kind, got {fmt!r}."
+        )
     return fmt
 
 
@@ -103,10 +105,19 @@ class _FormatKinds(Mapping[str, str]):
 FORMATS: Mapping[str, str] = _FormatKinds()
 
 
-def register_format(name: str, parse: Callable[..., Any], kind: str, *, parser: Callable[..., Any] | None = None,
-                    fixed: tuple[str, ...] = ("path",), check: Callable[[dict[str, Any]], None] | None = None,
-                    files: Callable[[Path], tuple[str, ...]] | None = None, folder: bool = False,
-                    overwrite: bool = False, builtin: bool = False) -> Format:
+def register_format(
+    name: str,
+    parse: Callable[..., Any],
+    kind: str,
+    *,
+    parser: Callable[..., Any] | None = None,
+    fixed: tuple[str, ...] = ("path",),
+    check: Callable[[dict[str, Any]], None] | None = None,
+    files: Callable[[Path], tuple[str, ...]] | None = None,
+    folder: bool = False,
+    overwrite: bool = False,
+    builtin: bool = False,
+) -> Format:
     """Register a dataset format: its parser and the task kind that scores its items.
 
     ``parse`` is either ``parse(paths, options)`` (set ``parser=None``) or, more
@@ -134,14 +145,17 @@ def get_format(name: str) -> Format:
 
 def one_file(fn: Callable[..., Any]) -> Callable[[list[Path], dict[str, Any]], Any]:
     """``parse(paths, options)`` for a parser of one file ``fn(path, **options)``."""
+
     def parse(paths: list[Path], options: dict[str, Any]) -> Any:
         return fn(paths[0], **options)
+
     parse.__qualname__ = f"one_file({getattr(fn, '__qualname__', fn)})"
     return parse
 
 
 def _analogy_files(fn: Callable[..., P.AnalogySet]) -> Callable[[list[Path], dict[str, Any]], P.AnalogySet]:
     """Analogy files read one by one and joined; sections are prefixed with their file's stem."""
+
     def parse(paths: list[Path], options: dict[str, Any]) -> P.AnalogySet:
         parts = [fn(p, **options) for p in paths]
         if len(parts) == 1:
@@ -154,13 +168,16 @@ def _analogy_files(fn: Callable[..., P.AnalogySet]) -> Callable[[list[Path], dic
             out.answers += part.answers
             out.sections += [f"{path.stem}/{s}" for s in part.sections]
         return out
+
     return parse
 
 
 def _parse_wic(paths: list[Path], options: dict[str, Any]) -> P.ContextPairs:
     """The WiC folder: train, dev and test, each a data and a gold file, as one set with splits."""
-    parts = [P.parse_wic(paths[i], paths[i + 1], split=s, **options)
-             for i, s in zip((0, 2, 4), ("train", "dev", "test"), strict=True)]
+    parts = [
+        P.parse_wic(paths[i], paths[i + 1], split=s, **options)
+        for i, s in zip((0, 2, 4), ("train", "dev", "test"), strict=True)
+    ]
     out = P.ContextPairs([], [], [], [], [], [], labels=None, splits=[], source=str(paths[0].parent.parent))
     for part in parts:
         for attr in ("word1", "word2", "context1", "context2", "index1", "index2", "splits"):
@@ -179,16 +196,25 @@ def _check_pairs(options: dict[str, Any]) -> None:
 
 _Row = tuple[str, Callable[[list[Path], dict[str, Any]], Any], Callable[..., Any] | None, str, tuple[str, ...]]
 _BUILTIN: list[_Row] = [
-        ("pairs", one_file(P.parse_word_pairs), P.parse_word_pairs, "similarity", ("path",)),
-        ("google", _analogy_files(P.parse_google_analogy), P.parse_google_analogy, "analogy", ("path",)),
-        ("csv-analogy", _analogy_files(P.parse_csv_analogy), P.parse_csv_analogy, "analogy", ("path",)),
-        ("bats", one_file(P.parse_bats), P.parse_bats, "analogy", ("directory",)),
-        ("scws", one_file(P.parse_scws), P.parse_scws, "polysemy", ("path",)),
-        ("wic", _parse_wic, P.parse_wic, "polysemy", ("data_path", "gold_path", "split")),
-        ("wic-tsv", one_file(P.parse_wic_tsv), P.parse_wic_tsv, "polysemy", ("path",)),
-        ("marked-pairs", one_file(CF.parse_marked_pairs), None, "polysemy", ("path",)),
-        ("sentence-pairs", one_file(CF.parse_sentence_pairs), None, "polysemy", ("path",))]
+    ("pairs", one_file(P.parse_word_pairs), P.parse_word_pairs, "similarity", ("path",)),
+    ("google", _analogy_files(P.parse_google_analogy), P.parse_google_analogy, "analogy", ("path",)),
+    ("csv-analogy", _analogy_files(P.parse_csv_analogy), P.parse_csv_analogy, "analogy", ("path",)),
+    ("bats", one_file(P.parse_bats), P.parse_bats, "analogy", ("directory",)),
+    ("scws", one_file(P.parse_scws), P.parse_scws, "polysemy", ("path",)),
+    ("wic", _parse_wic, P.parse_wic, "polysemy", ("data_path", "gold_path", "split")),
+    ("wic-tsv", one_file(P.parse_wic_tsv), P.parse_wic_tsv, "polysemy", ("path",)),
+    ("marked-pairs", one_file(CF.parse_marked_pairs), None, "polysemy", ("path",)),
+    ("sentence-pairs", one_file(CF.parse_sentence_pairs), None, "polysemy", ("path",)),
+]
 for _name, _parse, _parser, _kind, _fixed in _BUILTIN:
-    register_format(_name, _parse, _kind, parser=_parser, fixed=_fixed, builtin=True,
-                    check=_check_pairs if _name == "pairs" else None, files=_wic_files if _name == "wic" else None,
-                    folder=_name == "bats")
+    register_format(
+        _name,
+        _parse,
+        _kind,
+        parser=_parser,
+        fixed=_fixed,
+        builtin=True,
+        check=_check_pairs if _name == "pairs" else None,
+        files=_wic_files if _name == "wic" else None,
+        folder=_name == "bats",
+    )

@@ -30,22 +30,24 @@ def _words_and_unit(model: Any, restrict_vocab: int | None) -> tuple[list[str], 
     """The first ``restrict_vocab`` words and their unit-length float32 vectors."""
     if isinstance(model, tuple) and len(model) == 2:
         words, mat = list(model[0]), model[1]
-    elif hasattr(model, "index_to_key") and hasattr(model, "vectors"):      # gensim KeyedVectors
+    elif hasattr(model, "index_to_key") and hasattr(model, "vectors"):  # gensim KeyedVectors
         words, mat = model.index_to_key, model.vectors
     else:
         view = VectorView(model, case_insensitive=False, restrict_vocab=None)
         if view.contextual:
-            raise BadInputError(f"{type(model).__name__} is contextual; gensim's evaluators score static vectors. "
-                                f"Use forge.bench.run for contextual encoders.")
+            raise BadInputError(
+                f"{type(model).__name__} is contextual; gensim's evaluators score static vectors. "
+                f"Use forge.bench.run for contextual encoders."
+            )
         words, mat = view.words, view.matrix()
     if not len(words):
         raise BadInputError(f"{type(model).__name__} has no words to evaluate.")
     words = words[:restrict_vocab] if restrict_vocab else words
-    mat = mat[:len(words)]
+    mat = mat[: len(words)]
     if hasattr(mat, "toarray"):
         mat = mat.toarray()
     mat = np.asarray(mat, dtype=np.float32)
-    norms = np.sqrt(np.einsum("ij,ij->i", mat, mat))       # no (vocab, dim) temporary
+    norms = np.sqrt(np.einsum("ij,ij->i", mat, mat))  # no (vocab, dim) temporary
     norms[norms == 0] = 1
     return words, mat / norms[:, None]
 
@@ -56,9 +58,15 @@ def _ok_vocab(words: list[str], case_insensitive: bool) -> dict[str, int]:
     return {k: i for i, k in zip(range(len(keys) - 1, -1, -1), reversed(keys))}
 
 
-def evaluate_word_pairs(model: Any, pairs: str | Path, delimiter: str = "\t", encoding: str = "utf8",
-                        restrict_vocab: int = 300000, case_insensitive: bool = True,
-                        dummy4unknown: bool = False) -> tuple[Any, Any, float]:
+def evaluate_word_pairs(
+    model: Any,
+    pairs: str | Path,
+    delimiter: str = "\t",
+    encoding: str = "utf8",
+    restrict_vocab: int = 300000,
+    case_insensitive: bool = True,
+    dummy4unknown: bool = False,
+) -> tuple[Any, Any, float]:
     """Correlation of the model's cosines with human similarity judgements (gensim's call).
 
     Parameters
@@ -90,6 +98,7 @@ def evaluate_word_pairs(model: Any, pairs: str | Path, delimiter: str = "\t", en
     (1.0, 25.0)
     """
     from scipy import stats
+
     words, unit = _words_and_unit(model, restrict_vocab)
     ok_vocab = _ok_vocab(words, case_insensitive)
     gold, i1, i2, oov = [], [], [], 0
@@ -104,7 +113,7 @@ def evaluate_word_pairs(model: Any, pairs: str | Path, delimiter: str = "\t", en
                 a, b, sim = fields
                 sim = float(sim)
             except (ValueError, TypeError):
-                continue                                   # gensim skips lines that do not parse
+                continue  # gensim skips lines that do not parse
             if a not in ok_vocab or b not in ok_vocab:
                 oov += 1
                 if dummy4unknown:
@@ -116,8 +125,10 @@ def evaluate_word_pairs(model: Any, pairs: str | Path, delimiter: str = "\t", en
             i1.append(ok_vocab[a])
             i2.append(ok_vocab[b])
     if not gold:
-        raise BadInputError(f"No valid similarity judgements found in {pairs}: expected lines "
-                            f"'word1{delimiter!r}word2{delimiter!r}score', or every pair is out of vocabulary.")
+        raise BadInputError(
+            f"No valid similarity judgements found in {pairs}: expected lines "
+            f"'word1{delimiter!r}word2{delimiter!r}score', or every pair is out of vocabulary."
+        )
     r1, r2 = np.array(i1), np.array(i2)
     model_sims = np.zeros(len(gold), dtype=np.float32)
     ok = r1 >= 0
@@ -128,9 +139,14 @@ def evaluate_word_pairs(model: Any, pairs: str | Path, delimiter: str = "\t", en
     return pearson, spearman, oov_ratio
 
 
-def evaluate_word_analogies(model: Any, analogies: str | Path, restrict_vocab: int = 300000,
-                            case_insensitive: bool = True, dummy4unknown: bool = False,
-                            similarity_function: str = "most_similar") -> tuple[float, list[dict[str, Any]]]:
+def evaluate_word_analogies(
+    model: Any,
+    analogies: str | Path,
+    restrict_vocab: int = 300000,
+    case_insensitive: bool = True,
+    dummy4unknown: bool = False,
+    similarity_function: str = "most_similar",
+) -> tuple[float, list[dict[str, Any]]]:
     """Accuracy on ``a b c d`` analogy questions in the Google format (gensim's call and return value).
 
     Parameters
@@ -164,6 +180,7 @@ def evaluate_word_analogies(model: Any, analogies: str | Path, restrict_vocab: i
     (1.0, [('MAN', 'WOMAN', 'KING', 'QUEEN')])
     """
     from forge.bench._analogy_kernel import solve_analogies
+
     methods = {"most_similar": "3cosadd", "most_similar_cosmul": "3cosmul"}
     if similarity_function not in methods:
         raise BadInputError(f"similarity_function={similarity_function!r}; choose one of {sorted(methods)}.")
@@ -171,12 +188,12 @@ def evaluate_word_analogies(model: Any, analogies: str | Path, restrict_vocab: i
     ok_vocab = _ok_vocab(words, case_insensitive)
     sections: list[dict[str, Any]] = []
     section: dict[str, Any] | None = None
-    quads: list[tuple[str, ...]] = []            # (a, b, c, expected) per valid question line
+    quads: list[tuple[str, ...]] = []  # (a, b, c, expected) per valid question line
     text = Path(analogies).read_bytes().decode("utf8")
-    lines = text.split("\n")              # gensim iterates over b"\n"-terminated lines
+    lines = text.split("\n")  # gensim iterates over b"\n"-terminated lines
     if lines and lines[-1] == "":
         lines.pop()
-    upper = (text.upper().split("\n")[:len(lines)] if case_insensitive else lines)   # .upper() keeps the lines
+    upper = text.upper().split("\n")[: len(lines)] if case_insensitive else lines  # .upper() keeps the lines
     sec_of: list[int] = []
     for line_no, line in enumerate(lines):
         if line.startswith(": "):
@@ -184,10 +201,11 @@ def evaluate_word_analogies(model: Any, analogies: str | Path, restrict_vocab: i
             sections.append(section)
             continue
         if section is None:
-            raise BadInputError(f"{analogies}, line {line_no + 1}: missing ': section' header before the "
-                                f"first question.")
+            raise BadInputError(
+                f"{analogies}, line {line_no + 1}: missing ': section' header before the first question."
+            )
         parts = upper[line_no].split()
-        if len(parts) == 4:                               # gensim skips other lines
+        if len(parts) == 4:  # gensim skips other lines
             quads.append(tuple(parts))
             sec_of.append(len(sections) - 1)
     get = ok_vocab.get
@@ -199,8 +217,7 @@ def evaluate_word_analogies(model: Any, analogies: str | Path, restrict_vocab: i
         ia, ib, ic, expected = idx[cov].T
         group = _groups(words, ok_vocab, case_insensitive)
         rows, cols = _banned(words, ok_vocab, ia, ib, ic, case_insensitive, group)
-        best, _, _ = solve_analogies(unit, ia, ib, ic, rows, cols, method=methods[similarity_function],
-                                     runner_up=False)
+        best, _, _ = solve_analogies(unit, ia, ib, ic, rows, cols, method=methods[similarity_function], runner_up=False)
         # correct when the predicted row's key is the expected word (rows of the same key share ok_vocab's row)
         correct[cov] = group[best] == expected
     for k, q in enumerate(quads):
@@ -208,17 +225,26 @@ def evaluate_word_analogies(model: Any, analogies: str | Path, restrict_vocab: i
             sections[sec_of[k]]["correct" if correct[k] else "incorrect"].append(q)
         elif dummy4unknown:
             sections[sec_of[k]]["incorrect"].append(q)
-    total = {"section": "Total accuracy",
-             "correct": list(itertools.chain.from_iterable(s["correct"] for s in sections)),
-             "incorrect": list(itertools.chain.from_iterable(s["incorrect"] for s in sections))}
+    total = {
+        "section": "Total accuracy",
+        "correct": list(itertools.chain.from_iterable(s["correct"] for s in sections)),
+        "incorrect": list(itertools.chain.from_iterable(s["incorrect"] for s in sections)),
+    }
     n = len(total["correct"]) + len(total["incorrect"])
     score = len(total["correct"]) / n if n else 0.0
     sections.append(total)
     return score, sections
 
 
-def _banned(words: list[str], ok_vocab: dict[str, int], ia: np.ndarray, ib: np.ndarray, ic: np.ndarray,
-            case_insensitive: bool, group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _banned(
+    words: list[str],
+    ok_vocab: dict[str, int],
+    ia: np.ndarray,
+    ib: np.ndarray,
+    ic: np.ndarray,
+    case_insensitive: bool,
+    group: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(question, row) pairs never predicted: the three question words and every case variant of them."""
     n = len(ia)
     rows = [np.repeat(np.arange(n), 3)]
@@ -235,7 +261,6 @@ def _banned(words: list[str], ok_vocab: dict[str, int], ia: np.ndarray, ib: np.n
                         rows.append(np.full(len(extra), k))
                         cols.append(extra)
     return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
-
 
 
 def _groups(words: list[str], ok_vocab: dict[str, int], case_insensitive: bool) -> np.ndarray:

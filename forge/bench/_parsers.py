@@ -59,14 +59,27 @@ import numpy as np
 
 from forge.errors import BadInputError
 
-__all__ = ["WordPairs", "AnalogySet", "ContextPairs", "parse_word_pairs", "parse_google_analogy",
-           "parse_csv_analogy", "parse_bats", "parse_scws", "parse_wic", "parse_wic_tsv", "read_lines",
-           "check_encoding", "check_pair_options"]
+__all__ = [
+    "WordPairs",
+    "AnalogySet",
+    "ContextPairs",
+    "parse_word_pairs",
+    "parse_google_analogy",
+    "parse_csv_analogy",
+    "parse_bats",
+    "parse_scws",
+    "parse_wic",
+    "parse_wic_tsv",
+    "read_lines",
+    "check_encoding",
+    "check_pair_options",
+]
 
 
 @dataclass
 class WordPairs:
     """Scored word pairs; ``lines`` are the 1-based source lines."""
+
     word1: list[str]
     word2: list[str]
     scores: np.ndarray
@@ -80,6 +93,7 @@ class WordPairs:
 @dataclass
 class AnalogySet:
     """Analogy questions ``a:b :: c:?``; ``answers[i]`` lists the accepted words."""
+
     a: list[str]
     b: list[str]
     c: list[str]
@@ -94,15 +108,16 @@ class AnalogySet:
 @dataclass
 class ContextPairs:
     """A target word in two tokenised contexts, with a graded score or a binary label."""
+
     word1: list[str]
     word2: list[str]
     context1: list[list[str]]
     context2: list[list[str]]
     index1: list[int]
     index2: list[int]
-    scores: np.ndarray | None = None      # graded (SCWS-like)
-    labels: np.ndarray | None = None      # bool (WiC-like)
-    splits: list[str] | None = None       # "train"/"dev"/"test" per item, WiC-like only
+    scores: np.ndarray | None = None  # graded (SCWS-like)
+    labels: np.ndarray | None = None  # bool (WiC-like)
+    splits: list[str] | None = None  # "train"/"dev"/"test" per item, WiC-like only
     source: str = ""
 
     def __len__(self) -> int:
@@ -114,11 +129,13 @@ def check_encoding(encoding: object) -> str:
     """``encoding`` if it names a text codec Python knows, else :class:`BadInputError`."""
     try:
         info = codecs.lookup(encoding if isinstance(encoding, str) else "(not a str)")
-        if not getattr(info, "_is_text_encoding", True):   # base64, rot13...: bytes-to-bytes codecs
+        if not getattr(info, "_is_text_encoding", True):  # base64, rot13...: bytes-to-bytes codecs
             raise LookupError
-    except (LookupError, ValueError):   # ValueError: a name with a NUL character
-        raise BadInputError(f"encoding={encoding!r} is not a text encoding Python knows; use e.g. 'utf-8', "
-                            f"'utf-8-sig', 'cp1252' or 'gb18030'.") from None
+    except (LookupError, ValueError):  # ValueError: a name with a NUL character
+        raise BadInputError(
+            f"encoding={encoding!r} is not a text encoding Python knows; use e.g. 'utf-8', "
+            f"'utf-8-sig', 'cp1252' or 'gb18030'."
+        ) from None
     return str(encoding)
 
 
@@ -129,26 +146,31 @@ def read_lines(path: str | Path, encoding: str = "utf-8") -> list[tuple[int, str
     try:
         if path.is_dir():
             raise IsADirectoryError
-        if path.exists() and not path.is_file():   # a FIFO would block forever, a device never ends
-            raise BadInputError(f"Dataset file {path} is not a regular file (a pipe, socket or device); "
-                                f"save the data to a file first.")
+        if path.exists() and not path.is_file():  # a FIFO would block forever, a device never ends
+            raise BadInputError(
+                f"Dataset file {path} is not a regular file (a pipe, socket or device); save the data to a file first."
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise BadInputError(f"Dataset file {path} does not exist.") from None
     except IsADirectoryError:
         raise BadInputError(f"Dataset file {path} is a directory; expected a text file.") from None
-    except OSError as exc:   # permissions, a symlink loop, an I/O error
+    except OSError as exc:  # permissions, a symlink loop, an I/O error
         raise BadInputError(f"Cannot read dataset file {path}: {exc.strerror or exc}.") from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise BadInputError(f"{path}, line {line}: not valid {encoding} text ({exc.reason}); "
-                            f"re-encode the file as UTF-8 or pass encoding=...") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise BadInputError(
+            f"{path}, line {line}: not valid {encoding} text ({exc.reason}); "
+            f"re-encode the file as UTF-8 or pass encoding=..."
+        ) from None
     if "\x00" in text:
-        line = text[:text.index("\x00")].count("\n") + 1
-        raise BadInputError(f"{path}, line {line}: contains a NUL character, so it is not {encoding} text (it "
-                            f"may be UTF-16 or binary); re-encode the file as UTF-8 or pass encoding=...")
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise BadInputError(
+            f"{path}, line {line}: contains a NUL character, so it is not {encoding} text (it "
+            f"may be UTF-16 or binary); re-encode the file as UTF-8 or pass encoding=..."
+        )
     out = []
     for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         line = line.strip()
@@ -173,20 +195,28 @@ def _float(value: str) -> float | None:
     return out if np.isfinite(out) else None
 
 
-def check_pair_options(sep: object = None, header: object = "auto", word_cols: object = (0, 1),
-                       score_col: object = 2, duplicates: object = "keep") -> None:
+def check_pair_options(
+    sep: object = None,
+    header: object = "auto",
+    word_cols: object = (0, 1),
+    score_col: object = 2,
+    duplicates: object = "keep",
+) -> None:
     """Validate the options of :func:`parse_word_pairs` (raises :class:`BadInputError`)."""
     if sep is not None and not (isinstance(sep, str) and sep):
-        raise BadInputError(f"sep={sep!r} is not valid; give a non-empty separator such as '\\t', ',' or ' ', "
-                            f"or None to detect it.")
+        raise BadInputError(
+            f"sep={sep!r} is not valid; give a non-empty separator such as '\\t', ',' or ' ', or None to detect it."
+        )
     if header not in ("auto", True, False) or isinstance(header, int) and not isinstance(header, bool):
         raise BadInputError(f"header={header!r} is not valid; choose 'auto', True or False.")
-    if not (isinstance(word_cols, (tuple, list)) and len(word_cols) == 2
-            and all(_is_int(c) and c >= 0 for c in word_cols)):
+    if not (
+        isinstance(word_cols, (tuple, list)) and len(word_cols) == 2 and all(_is_int(c) and c >= 0 for c in word_cols)
+    ):
         raise BadInputError(f"word_cols={word_cols!r} is not valid; give two 0-based column numbers, e.g. (0, 1).")
     if not _is_int(score_col):
-        raise BadInputError(f"score_col={score_col!r} is not valid; give a column number (0-based, negative "
-                            f"counts from the end).")
+        raise BadInputError(
+            f"score_col={score_col!r} is not valid; give a column number (0-based, negative counts from the end)."
+        )
     if duplicates not in ("keep", "mean", "first"):
         raise BadInputError(f"duplicates={duplicates!r} is not valid; choose 'keep', 'mean' or 'first'.")
 
@@ -210,9 +240,16 @@ def _detect_sep(line: str, needed: int) -> str | None:
 
 
 # --------------------------------------------------------------- word pairs
-def parse_word_pairs(path: str | Path, sep: str | None = None, header: str | bool = "auto",
-                     word_cols: tuple[int, int] = (0, 1), score_col: int = 2,
-                     duplicates: str = "keep", symmetric: bool = True, encoding: str = "utf-8") -> WordPairs:
+def parse_word_pairs(
+    path: str | Path,
+    sep: str | None = None,
+    header: str | bool = "auto",
+    word_cols: tuple[int, int] = (0, 1),
+    score_col: int = 2,
+    duplicates: str = "keep",
+    symmetric: bool = True,
+    encoding: str = "utf-8",
+) -> WordPairs:
     """Read a scored word-pair file (see the module docstring for the format).
 
     Examples
@@ -236,14 +273,19 @@ def parse_word_pairs(path: str | Path, sep: str | None = None, header: str | boo
     for pos, (number, line) in enumerate(lines):
         fields = _split(line, sep)
         if len(fields) < needed:
-            raise _bad(path, number, f"expected at least {needed} fields separated by "
-                       f"{'whitespace' if sep is None else repr(sep)}", line)
+            raise _bad(
+                path,
+                number,
+                f"expected at least {needed} fields separated by {'whitespace' if sep is None else repr(sep)}",
+                line,
+            )
         score = _float(fields[score_col])
         if score is None:
             if pos == 0 and header in ("auto", True):
                 continue  # a header line
-            raise _bad(path, number, f"field {score_col + 1 if score_col >= 0 else score_col} should be "
-                       f"a numeric score", line)
+            raise _bad(
+                path, number, f"field {score_col + 1 if score_col >= 0 else score_col} should be a numeric score", line
+            )
         if pos == 0 and header is True:
             continue
         a, b = fields[word_cols[0]], fields[word_cols[1]]
@@ -261,8 +303,10 @@ def parse_word_pairs(path: str | Path, sep: str | None = None, header: str | boo
             key = tuple(sorted((a, b))) if symmetric else (a, b)
             groups.setdefault(key, []).append(i)
         keep = [idx[0] for idx in groups.values()]
-        new_scores = [float(np.mean([scores[i] for i in idx])) if duplicates == "mean" else scores[idx[0]]
-                      for idx in groups.values()]
+        new_scores = [
+            float(np.mean([scores[i] for i in idx])) if duplicates == "mean" else scores[idx[0]]
+            for idx in groups.values()
+        ]
         w1, w2, numbers = [w1[i] for i in keep], [w2[i] for i in keep], [numbers[i] for i in keep]
         scores = new_scores
     return WordPairs(w1, w2, np.asarray(scores, dtype=np.float64), numbers, str(path))
@@ -310,18 +354,25 @@ def parse_csv_analogy(path: str | Path, encoding: str = "utf-8") -> AnalogySet:
     lines = read_lines(path, encoding)
     if not lines:
         raise _empty(path, "analogy questions")
-    rows = [_csv_row(path, number, line) for number, line in lines]   # one row per line: exact line numbers
+    rows = [_csv_row(path, number, line) for number, line in lines]  # one row per line: exact line numbers
     head = [h.strip().lower() for h in rows[0]]
     missing = [c for c in ("word1", "word2", "word3", "target") if c not in head]
     if missing:
-        raise _bad(path, lines[0][0], f"the header must name the columns word1, word2, word3, target "
-                   f"(missing {', '.join(missing)})", lines[0][1])
+        raise _bad(
+            path,
+            lines[0][0],
+            f"the header must name the columns word1, word2, word3, target (missing {', '.join(missing)})",
+            lines[0][1],
+        )
     col = {name: head.index(name) for name in head if name}
     out = AnalogySet([], [], [], [], [], str(path))
     for (number, line), row in zip(lines[1:], rows[1:]):
         row = [c.strip() for c in row]
-        if (len(row) != len(head) or not all(row[col[k]] for k in ("word1", "word2", "word3"))
-                or not _answers(row[col["target"]])):
+        if (
+            len(row) != len(head)
+            or not all(row[col[k]] for k in ("word1", "word2", "word3"))
+            or not _answers(row[col["target"]])
+        ):
             raise _bad(path, number, f"expected {len(head)} comma-separated fields with four words", line)
         out.a.append(row[col["word1"]])
         out.b.append(row[col["word2"]])
@@ -336,7 +387,7 @@ def parse_csv_analogy(path: str | Path, encoding: str = "utf-8") -> AnalogySet:
 def _csv_row(path, number: int, line: str) -> list[str]:
     try:
         return next(csv.reader(io.StringIO(line), strict=True))
-    except csv.Error as exc:   # an unclosed quote, a field over csv.field_size_limit()
+    except csv.Error as exc:  # an unclosed quote, a field over csv.field_size_limit()
         raise _bad(path, number, f"not a valid CSV line ({exc})", line) from None
 
 
@@ -345,8 +396,10 @@ def parse_bats(directory: str | Path, encoding: str = "utf-8") -> AnalogySet:
     directory = Path(directory)
     files = sorted(p for p in directory.rglob("*.txt") if p.is_file())
     if not files:
-        raise BadInputError(f"{directory} holds no relation files (*.txt); expected the BATS layout "
-                            f"(e.g. 1_Inflectional_morphology/I01 [noun - plural_reg].txt).")
+        raise BadInputError(
+            f"{directory} holds no relation files (*.txt); expected the BATS layout "
+            f"(e.g. 1_Inflectional_morphology/I01 [noun - plural_reg].txt)."
+        )
     out = AnalogySet([], [], [], [], [], str(directory))
     for path in files:
         pairs = []
@@ -359,8 +412,10 @@ def parse_bats(directory: str | Path, encoding: str = "utf-8") -> AnalogySet:
         if not pairs:
             raise _empty(path, "word pairs")
         if len(pairs) < 2:
-            raise BadInputError(f"{path} holds only one word pair; a BATS relation needs at least two (each "
-                                f"question pairs two lines of a relation). Add pairs or remove the file.")
+            raise BadInputError(
+                f"{path} holds only one word pair; a BATS relation needs at least two (each "
+                f"question pairs two lines of a relation). Add pairs or remove the file."
+            )
         for i, (a, a_answers) in enumerate(pairs):
             for j, (c, c_answers) in enumerate(pairs):
                 if i != j:
@@ -382,7 +437,7 @@ def _marked(tokens: list[str], path, number: int, line: str) -> tuple[list[str],
         raise _bad(path, number, "the context does not mark its target word as '<b> word </b>'", line) from None
     if end != start + 2:
         raise _bad(path, number, "expected exactly one token between <b> and </b>", line)
-    return tokens[:start] + [tokens[start + 1]] + tokens[end + 1:], start
+    return tokens[:start] + [tokens[start + 1]] + tokens[end + 1 :], start
 
 
 def parse_scws(path: str | Path, encoding: str = "utf-8") -> ContextPairs:
@@ -393,8 +448,12 @@ def parse_scws(path: str | Path, encoding: str = "utf-8") -> ContextPairs:
         fields = line.split("\t")
         score = _float(fields[7]) if len(fields) >= 8 else None
         if score is None:
-            raise _bad(path, number, "expected TAB-separated 'id word1 POS1 word2 POS2 context1 context2 "
-                       "mean ...' with a numeric mean", line)
+            raise _bad(
+                path,
+                number,
+                "expected TAB-separated 'id word1 POS1 word2 POS2 context1 context2 mean ...' with a numeric mean",
+                line,
+            )
         ctx1, i1 = _marked(fields[5].split(), path, number, line)
         ctx2, i2 = _marked(fields[6].split(), path, number, line)
         out.word1.append(fields[1])
@@ -419,8 +478,9 @@ def _label(value: str) -> bool | None:
     return True if value in _TRUE else False if value in _FALSE else None
 
 
-def parse_wic(data_path: str | Path, gold_path: str | Path | None = None, split: str = "test",
-              encoding: str = "utf-8") -> ContextPairs:
+def parse_wic(
+    data_path: str | Path, gold_path: str | Path | None = None, split: str = "test", encoding: str = "utf-8"
+) -> ContextPairs:
     """Read one WiC split: the data file and its line-aligned gold file."""
     out = ContextPairs([], [], [], [], [], [], source=str(data_path))
     for number, line in read_lines(data_path, encoding):
@@ -434,8 +494,12 @@ def parse_wic(data_path: str | Path, gold_path: str | Path | None = None, split:
             raise _bad(data_path, number, "expected TAB-separated 'target POS i1-i2 sentence1 sentence2'", line)
         s1, s2 = fields[3].split(), fields[4].split()
         if not (0 <= i1 < len(s1) and 0 <= i2 < len(s2)):
-            raise _bad(data_path, number, f"token index {i1}-{i2} is outside the sentences "
-                       f"({len(s1)} and {len(s2)} tokens)", line)
+            raise _bad(
+                data_path,
+                number,
+                f"token index {i1}-{i2} is outside the sentences ({len(s1)} and {len(s2)} tokens)",
+                line,
+            )
         out.word1.append(s1[i1])
         out.word2.append(s2[i2])
         out.context1.append(s1)
@@ -453,8 +517,10 @@ def parse_wic(data_path: str | Path, gold_path: str | Path | None = None, split:
                 raise _bad(gold_path, number, "expected T or F", line)
             labels.append(value)
         if len(labels) != len(out.word1):
-            raise BadInputError(f"{gold_path} has {len(labels)} labels but {data_path} has "
-                                f"{len(out.word1)} items; the gold file must be line-aligned with the data.")
+            raise BadInputError(
+                f"{gold_path} has {len(labels)} labels but {data_path} has "
+                f"{len(out.word1)} items; the gold file must be line-aligned with the data."
+            )
         out.labels = np.asarray(labels, dtype=bool)
     out.splits = [split] * len(out.word1)
     return out
@@ -473,8 +539,12 @@ def _locate(tokens: list[str], word: str, index: str | None, path, number: int, 
         return _marked(tokens, path, number, line)
     if word in tokens:
         return tokens, tokens.index(word)
-    raise _bad(path, number, f"the target {word!r} does not occur in its context; add an index column "
-               f"or mark it as '<b> {word} </b>'", line)
+    raise _bad(
+        path,
+        number,
+        f"the target {word!r} does not occur in its context; add an index column or mark it as '<b> {word} </b>'",
+        line,
+    )
 
 
 def parse_wic_tsv(path: str | Path, encoding: str = "utf-8") -> ContextPairs:
@@ -497,8 +567,12 @@ def parse_wic_tsv(path: str | Path, encoding: str = "utf-8") -> ContextPairs:
     head = [h.strip().lower() for h in lines[0][1].split("\t")]
     graded = "score" in head
     if not {"word1", "context1", "context2"} <= set(head) or not (graded or "label" in head):
-        raise _bad(path, lines[0][0], "the header must name word1, context1, context2 and score or label "
-                   "(TAB-separated)", lines[0][1])
+        raise _bad(
+            path,
+            lines[0][0],
+            "the header must name word1, context1, context2 and score or label (TAB-separated)",
+            lines[0][1],
+        )
     col = {name: i for i, name in enumerate(head)}
     out = ContextPairs([], [], [], [], [], [], source=str(path))
     values, splits = [], []
@@ -513,8 +587,12 @@ def parse_wic_tsv(path: str | Path, encoding: str = "utf-8") -> ContextPairs:
         c2, i2 = _locate(get("context2").split(), w2, get("index2"), path, number, line)
         value = _float(get("score")) if graded else _label(get("label"))
         if value is None:
-            raise _bad(path, number, "the score must be a number" if graded else "the label must be T/F, 1/0 "
-                       "or true/false", line)
+            raise _bad(
+                path,
+                number,
+                "the score must be a number" if graded else "the label must be T/F, 1/0 or true/false",
+                line,
+            )
         split = (get("split") or "test").lower()
         if split not in ("train", "dev", "test"):
             raise _bad(path, number, f"split must be train, dev or test, not {split!r}", line)

@@ -46,7 +46,7 @@ def context_cosines(view: VectorView, items: ContextPairs, batch_size: int = 64,
     n = len(items)
     out = np.full(n, np.nan)
     if not view.contextual:
-        view.screen()   # words with NaN/inf vectors count as out of vocabulary
+        view.screen()  # words with NaN/inf vectors count as out of vocabulary
         r1, r2 = view.lookups(items.word1), view.lookups(items.word2)
         ok = np.flatnonzero((r1 >= 0) & (r2 >= 0))
         if len(ok):
@@ -61,9 +61,9 @@ def context_cosines(view: VectorView, items: ContextPairs, batch_size: int = 64,
         if p1 is not None and p2 is not None:
             prepared.append((k, p1, p2))
     for start in range(0, len(prepared), batch_size):
-        chunk = prepared[start:start + batch_size]
+        chunk = prepared[start : start + batch_size]
         sentences = [p1[0] for _, p1, _ in chunk] + [p2[0] for _, _, p2 in chunk]
-        vecs = view.embed(sentences)                       # one (len(sentence), dim) array each
+        vecs = view.embed(sentences)  # one (len(sentence), dim) array each
         m = len(chunk)
         for j, (k, p1, p2) in enumerate(chunk):
             out[k] = _cos(vecs[j][p1[1]], vecs[m + j][p2[1]])
@@ -94,8 +94,9 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float
     return float(cands[i]), float(acc[i])
 
 
-def evaluate_polysemy(view: VectorView, items: ContextPairs, ci: str = "fisher", n_boot: int = 1000,
-                      seed: int = 0, progress=None) -> TaskResult:
+def evaluate_polysemy(
+    view: VectorView, items: ContextPairs, ci: str = "fisher", n_boot: int = 1000, seed: int = 0, progress=None
+) -> TaskResult:
     """Score word-in-context items (see the module docstring)."""
     cos = context_cosines(view, items, progress=progress)
     covered = np.isfinite(cos)
@@ -105,14 +106,16 @@ def evaluate_polysemy(view: VectorView, items: ContextPairs, ci: str = "fisher",
         gold, model = items.scores[covered], cos[covered]
         rho, r = spearman(gold, model), pearson(gold, model)
         if ci == "bootstrap":
-            cis = bootstrap_ci(gold, model, spearman, n_boot, seed=seed), bootstrap_ci(gold, model, pearson,
-                                                                                          n_boot, seed=seed)
+            cis = (
+                bootstrap_ci(gold, model, spearman, n_boot, seed=seed),
+                bootstrap_ci(gold, model, pearson, n_boot, seed=seed),
+            )
         else:
             cis = fisher_ci(rho, n_cov, method="spearman"), fisher_ci(r, n_cov)
         rows = [metric_row("spearman", rho, cis[0], n_cov, main=True), metric_row("pearson", r, cis[1], n_cov)]
         if not (np.isfinite(rho) and np.isfinite(r)):
             notes.append(correlation_note(gold, model) or "the correlation is NaN")
-        if hasattr(items, "change_rows"):   # marked pairs in two contexts also score the change (_context_formats)
+        if hasattr(items, "change_rows"):  # marked pairs in two contexts also score the change (_context_formats)
             rows += items.change_rows(cos, ci=ci, n_boot=n_boot, seed=seed, contextual=view.contextual)
         return TaskResult(rows, {"gold": items.scores, "pred": cos}, len(items), n_cov, notes)
 
@@ -130,31 +133,50 @@ def evaluate_polysemy(view: VectorView, items: ContextPairs, ci: str = "fisher",
             if mask.any():
                 ok = pred[mask] == labels[mask]
                 correct[mask] = ok
-                rows.append(metric_row(f"accuracy_{split}", ok.mean(), wilson_ci(int(ok.sum()), int(mask.sum())),
-                                       int(mask.sum()), main=(split == "test")))
+                rows.append(
+                    metric_row(
+                        f"accuracy_{split}",
+                        ok.mean(),
+                        wilson_ci(int(ok.sum()), int(mask.sum())),
+                        int(mask.sum()),
+                        main=(split == "test"),
+                    )
+                )
     test = covered & (splits == "test")
     if test.any():
         _, acc = best_threshold(cos[test], labels[test])
         k = int(round(acc * test.sum()))
-        rows.append(metric_row("accuracy_test_oracle", acc, wilson_ci(k, int(test.sum())), int(test.sum()),
-                               main=not any(r["main"] for r in rows)))
+        rows.append(
+            metric_row(
+                "accuracy_test_oracle",
+                acc,
+                wilson_ci(k, int(test.sum())),
+                int(test.sum()),
+                main=not any(r["main"] for r in rows),
+            )
+        )
     if not rows:
         rows.append(metric_row("accuracy_test", float("nan"), n=0, main=True))
         notes.append("no covered item in a train, dev or test split, so the accuracy is NaN")
-    return TaskResult(rows, {"gold": labels.astype(float), "pred": cos, "correct": correct}, len(items), n_cov,
-                      notes)
+    return TaskResult(rows, {"gold": labels.astype(float), "pred": cos, "correct": correct}, len(items), n_cov, notes)
 
 
 def _nonfinite_note(view: VectorView, items: ContextPairs, covered: np.ndarray) -> list[str]:
     """A note for contextual items whose targets are in the vocabulary but whose vectors were NaN/inf."""
     if not view.contextual:
         return []
-    known = np.array([view.lookup(c1[i1]) is not None and view.lookup(c2[i2]) is not None
-                      for c1, c2, i1, i2 in zip(items.context1, items.context2, items.index1, items.index2)],
-                     dtype=bool)
+    known = np.array(
+        [
+            view.lookup(c1[i1]) is not None and view.lookup(c2[i2]) is not None
+            for c1, c2, i1, i2 in zip(items.context1, items.context2, items.index1, items.index2)
+        ],
+        dtype=bool,
+    )
     lost = np.flatnonzero(known & ~covered)
     if not len(lost):
         return []
-    note = (f"{len(lost)} items were left out because the encoder returned a NaN or infinite vector for a "
-            f"target (first: {items.word1[lost[0]]!r})")
+    note = (
+        f"{len(lost)} items were left out because the encoder returned a NaN or infinite vector for a "
+        f"target (first: {items.word1[lost[0]]!r})"
+    )
     return [note]

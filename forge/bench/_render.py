@@ -39,12 +39,24 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-__all__ = ["BASE_CSS", "Page", "details_html", "format_number", "frame_html", "frame_markdown", "html_page",
-           "html_table", "image_html", "markdown_table"]
+__all__ = [
+    "BASE_CSS",
+    "Page",
+    "details_html",
+    "format_number",
+    "frame_html",
+    "frame_markdown",
+    "html_page",
+    "html_table",
+    "image_html",
+    "markdown_table",
+]
 
 # the style every page shares: bordered tables, images never wider than the page
-BASE_CSS = ("body{font-family:sans-serif;margin:2em;max-width:%dpx}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}img{max-width:100%%;height:auto}")
+BASE_CSS = (
+    "body{font-family:sans-serif;margin:2em;max-width:%dpx}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}img{max-width:100%%;height:auto}"
+)
 
 
 def format_number(x: Any) -> str:
@@ -75,15 +87,23 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: 
     return "\n".join(lines) + "\n"
 
 
-def html_table(header: Sequence[str], rows: Iterable[Sequence[str]], *, attrs: Sequence[str] | None = None,
-               head_attrs: Sequence[str] | None = None, raw: bool = False) -> str:
+def html_table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    attrs: Sequence[str] | None = None,
+    head_attrs: Sequence[str] | None = None,
+    raw: bool = False,
+) -> str:
     """An HTML table from text cells (escaped unless ``raw``: then the cells are HTML already).
 
     ``attrs`` are the attributes of each column's cells (``"class='l'"``), ``head_attrs`` those of its
     header (default: ``attrs``).
     """
+
     def cell(tag: str, attr: str, text: str) -> str:
         return f"<{tag}{' ' + attr if attr else ''}>{text if raw else html.escape(text)}</{tag}>"
+
     attrs = [""] * len(header) if attrs is None else list(attrs)
     head_attrs = attrs if head_attrs is None else list(head_attrs)
     out = ["<table><tr>" + "".join(cell("th", a, h) for a, h in zip(head_attrs, header)) + "</tr>"]
@@ -95,17 +115,20 @@ def _frame_rows(table: Any, fmt: Callable[[Any], str]) -> list[list[str]]:
     return [[str(idx)] + [fmt(v) for v in values] for idx, values in zip(table.index, table.to_numpy(float))]
 
 
-def frame_markdown(table: Any, index: str = "encoder", fmt: Callable[[Any], str] = format_number,
-                   empty: str = "(no rows)") -> str:
+def frame_markdown(
+    table: Any, index: str = "encoder", fmt: Callable[[Any], str] = format_number, empty: str = "(no rows)"
+) -> str:
     """A numeric DataFrame as a Markdown table: its index (titled ``index``) then right-aligned numbers."""
     if table.empty:
         return f"_{empty}_\n"
-    return markdown_table([index, *map(str, table.columns)], _frame_rows(table, fmt),
-                          ["---"] + ["---:"] * len(table.columns))
+    return markdown_table(
+        [index, *map(str, table.columns)], _frame_rows(table, fmt), ["---"] + ["---:"] * len(table.columns)
+    )
 
 
-def frame_html(table: Any, index: str = "encoder", fmt: Callable[[Any], str] = format_number,
-               empty: str = "(no rows)") -> str:
+def frame_html(
+    table: Any, index: str = "encoder", fmt: Callable[[Any], str] = format_number, empty: str = "(no rows)"
+) -> str:
     """A numeric DataFrame as an HTML table (see :func:`frame_markdown`)."""
     if table.empty:
         return f"<p><em>{html.escape(empty)}</em></p>"
@@ -124,8 +147,14 @@ def details_html(summary: str, inner: str) -> str:
 
 def html_page(title: str, body: str, *, css: str = "", max_width: int = 1000) -> str:
     """A standalone HTML page: the shared style sheet (+ ``css``) around ``body``."""
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>"
-            + BASE_CSS % max_width + css + "</style></head><body>" + body + "</body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>"
+        + BASE_CSS % max_width
+        + css
+        + "</style></head><body>"
+        + body
+        + "</body></html>"
+    )
 
 
 class Page:
@@ -142,13 +171,14 @@ class Page:
         self.parts: list[str] = []
         self.files: dict[str, bytes] = {}
 
-    def heading(self, text: str, level: int = 2, *, anchor: str | None = None, badge: str | None = None,
-                badge_class: str = "") -> None:
+    def heading(
+        self, text: str, level: int = 2, *, anchor: str | None = None, badge: str | None = None, badge_class: str = ""
+    ) -> None:
         """A heading; ``anchor`` makes it a link target, ``badge`` a tag after it (``(badge)`` in Markdown)."""
         if anchor:
             self.md += [f"<a id='{anchor}'></a>", ""]
         self.md += ["#" * level + f" {text}" + (f" ({badge})" if badge else ""), ""]
-        tag = (f" <span class='v {badge_class}'>{html.escape(badge)}</span>" if badge else "")
+        tag = f" <span class='v {badge_class}'>{html.escape(badge)}</span>" if badge else ""
         ident = f" id='{anchor}'" if anchor else ""
         self.parts.append(f"<h{level}{ident}>{html.escape(text)}{tag}</h{level}>")
 
@@ -173,8 +203,9 @@ class Page:
         self.md.append(markdown)
         self.parts.append(html_text)
 
-    def frame_table(self, table: Any, index: str = "encoder", fmt: Callable[[Any], str] = format_number,
-                    empty: str = "(no rows)") -> None:
+    def frame_table(
+        self, table: Any, index: str = "encoder", fmt: Callable[[Any], str] = format_number, empty: str = "(no rows)"
+    ) -> None:
         """A numeric DataFrame as a table (:func:`frame_markdown`, :func:`frame_html`)."""
         self.table(frame_markdown(table, index, fmt, empty), frame_html(table, index, fmt, empty))
 

@@ -10,15 +10,28 @@ import numpy as np
 __all__ = ["TaskResult", "metric_row"]
 
 
-def metric_row(metric: str, value: float, ci: tuple[float, float] = (float("nan"), float("nan")),
-               n: int = 0, main: bool = False, section: str = "") -> dict[str, Any]:
+def metric_row(
+    metric: str,
+    value: float,
+    ci: tuple[float, float] = (float("nan"), float("nan")),
+    n: int = 0,
+    main: bool = False,
+    section: str = "",
+) -> dict[str, Any]:
     """One metric row of a :class:`TaskResult` (``ci`` is the 95% interval; ``main`` marks the headline score).
 
     >>> metric_row("spearman", 0.5, n=10, main=True)["main"]
     True
     """
-    return {"metric": metric, "section": section, "value": float(value), "ci_low": float(ci[0]),
-            "ci_high": float(ci[1]), "n": int(n), "main": bool(main)}
+    return {
+        "metric": metric,
+        "section": section,
+        "value": float(value),
+        "ci_low": float(ci[0]),
+        "ci_high": float(ci[1]),
+        "n": int(n),
+        "main": bool(main),
+    }
 
 
 @dataclass
@@ -28,11 +41,12 @@ class TaskResult:
     ``notes`` say why a value is NaN or what was left out; :func:`forge.bench.run` copies them into
     ``report.protocol["errors"]``.
     """
+
     rows: list[dict[str, Any]]
     items: dict[str, np.ndarray] = field(default_factory=dict)
     n_total: int = 0
     n_covered: int = 0
-    notes: list[str] = field(default_factory=list)   # why a value is NaN, what was left out (-> protocol["errors"])
+    notes: list[str] = field(default_factory=list)  # why a value is NaN, what was left out (-> protocol["errors"])
 
     @property
     def coverage(self) -> float:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,11 +22,23 @@ from forge.errors import BadInputError, MissingDataError
 __all__ = ["run"]
 
 
-def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None = None, *, oov: str = "drop",
-        case_insensitive: bool = True, restrict_vocab: int | None = 300000,
-        analogy_methods: tuple[str, ...] = METHODS, common: bool = False, ci: str = "fisher", n_boot: int = 1000,
-        seed: int = 0, download: bool = False, device: str = "auto", progress: bool = True,
-        transform: Callable[[str], str] | None = None) -> Report:
+def run(
+    encoders: dict[str, Any] | list[Any],
+    datasets: str | list[str] | None = None,
+    *,
+    oov: str = "drop",
+    case_insensitive: bool = True,
+    restrict_vocab: int | None = 300000,
+    analogy_methods: tuple[str, ...] = METHODS,
+    common: bool = False,
+    ci: str = "fisher",
+    n_boot: int = 1000,
+    seed: int = 0,
+    download: bool = False,
+    device: str = "auto",
+    progress: bool = True,
+    transform: Callable[[str], str] | None = None,
+) -> Report:
     """Evaluate encoders on benchmark datasets with the standard protocols.
 
     Parameters
@@ -64,7 +77,7 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
     named = _name_encoders(encoders)
     if oov not in OOV_CHOICES:
         raise BadInputError(f"oov={oov!r} is not valid; choose one of {OOV_CHOICES}.")
-    _check_restrict(restrict_vocab)   # before loading anything
+    _check_restrict(restrict_vocab)  # before loading anything
     if ci not in ("fisher", "bootstrap"):
         raise BadInputError(f"ci={ci!r} is not valid; choose 'fisher' or 'bootstrap'.")
     analogy_methods = tuple(analogy_methods)
@@ -99,18 +112,26 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
 
     views = {name: VectorView(enc, case_insensitive, restrict_vocab) for name, enc in named.items()}
     protocol: dict[str, Any] = {
-        "forge_version": _version(), "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "seed": seed, "oov": oov, "case_insensitive": case_insensitive, "restrict_vocab": restrict_vocab,
-        "analogy_methods": list(analogy_methods), "ci": ci, "n_boot": n_boot, "common": common,
+        "forge_version": _version(),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "seed": seed,
+        "oov": oov,
+        "case_insensitive": case_insensitive,
+        "restrict_vocab": restrict_vocab,
+        "analogy_methods": list(analogy_methods),
+        "ci": ci,
+        "n_boot": n_boot,
+        "common": common,
         "polysemy": "static encoders: context-free cosine of the two targets; WiC threshold tuned on train",
         "encoders": {name: _encoder_info(enc, views[name]) for name, enc in named.items()},
         "datasets": {ds.name: _dataset_info(ds) for _, ds in loaded},
-        "skipped": skipped, "errors": {},
+        "skipped": skipped,
+        "errors": {},
     }
     rows: list[dict[str, Any]] = []
     items: dict[tuple[str, str], dict[str, np.ndarray]] = {}
     bar = _progress(sum(len(ds) for _, ds in loaded) * len(named), progress)
-    scripts: dict[str, str | None] = {}       # Chinese script of each encoder's vocabulary, when asked
+    scripts: dict[str, str | None] = {}  # Chinese script of each encoder's vocabulary, when asked
     options = RunOptions(oov=oov, analogy_methods=analogy_methods, ci=ci, n_boot=n_boot, seed=seed, device=device)
     try:
         for task, ds in loaded:
@@ -118,7 +139,7 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
             for enc_name, view in views.items():
                 res = task.evaluate(view, ds.data, options, subset=subset, progress=bar)
                 notes = _result_notes(res)
-                if ds.record.language == "zh" and transform is None:     # Simplified model, Traditional set?
+                if ds.record.language == "zh" and transform is None:  # Simplified model, Traditional set?
                     if enc_name not in scripts:
                         scripts[enc_name] = chinese_script(view.words[:20000])
                     note = check_scripts(enc_name, scripts[enc_name], ds.name, ds.data, res.coverage)
@@ -127,18 +148,27 @@ def run(encoders: dict[str, Any] | list[Any], datasets: str | list[str] | None =
                 if notes:
                     protocol["errors"][f"{enc_name}/{ds.name}"] = "; ".join(notes)
                 for r in res.rows:
-                    rows.append({"encoder": enc_name, "dataset": ds.name, "kind": ds.kind,
-                                 "language": ds.record.language, **r, "n_total": res.n_total,
-                                 "coverage": res.coverage})
+                    rows.append(
+                        {
+                            "encoder": enc_name,
+                            "dataset": ds.name,
+                            "kind": ds.kind,
+                            "language": ds.record.language,
+                            **r,
+                            "n_total": res.n_total,
+                            "coverage": res.coverage,
+                        }
+                    )
                 items[(enc_name, ds.name)] = res.items
     finally:
         bar.close()
-    for enc_name, view in views.items():   # words left out for NaN/inf vectors (VectorView.screen)
+    for enc_name, view in views.items():  # words left out for NaN/inf vectors (VectorView.screen)
         if view.nonfinite:
             protocol["encoders"][enc_name]["nonfinite_words"] = list(view.nonfinite)
             protocol["errors"][enc_name] = (
                 f"{len(view.nonfinite)} word(s) have NaN or infinite vectors and were left out as out of "
-                f"vocabulary: {', '.join(view.nonfinite[:10])}{' ...' if len(view.nonfinite) > 10 else ''}")
+                f"vocabulary: {', '.join(view.nonfinite[:10])}{' ...' if len(view.nonfinite) > 10 else ''}"
+            )
     for other in tasks:
         task_rows, task_info, task_errors = other.evaluate(named, seed=seed)
         rows += task_rows
@@ -157,11 +187,19 @@ def _result_notes(res) -> list[str]:
     nan_metrics = sorted({r["metric"] for r in res.rows if not np.isfinite(r["value"])})
     if nan_metrics and not notes:
         notes.append(f"NaN value for {', '.join(nan_metrics)}")
-    tiny = [r for r in res.rows if r["main"] and np.isfinite(r["value"]) and r["metric"] != "threshold"
-            and not (np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]))]
+    tiny = [
+        r
+        for r in res.rows
+        if r["main"]
+        and np.isfinite(r["value"])
+        and r["metric"] != "threshold"
+        and not (np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]))
+    ]
     if tiny:
-        notes.append(f"{tiny[0]['metric']} is computed on only {tiny[0]['n']} items, too few for a confidence "
-                     f"interval; do not rely on it")
+        notes.append(
+            f"{tiny[0]['metric']} is computed on only {tiny[0]['n']} items, too few for a confidence "
+            f"interval; do not rely on it"
+        )
     return notes
 
 
@@ -177,21 +215,25 @@ def _name_encoders(encoders) -> dict[str, Any]:
                 name, k = f"{base}-{k}", k + 1
             named[name] = enc
     else:
-        raise BadInputError("encoders must be a dict {name: encoder} or a list of encoders; got "
-                            f"{type(encoders).__name__}.")
+        raise BadInputError(
+            f"encoders must be a dict {{name: encoder}} or a list of encoders; got {type(encoders).__name__}."
+        )
     if not named:
         raise BadInputError("No encoder to evaluate: pass at least one, e.g. run({'sg': encoder}).")
     for name, enc in named.items():
         fitted = getattr(enc, "is_fitted", True)
         if not fitted:
             from forge.errors import NotFittedError
-            raise NotFittedError(f"Encoder {name!r} is not fitted: call .fit(corpus) (or forge.load) before "
-                                 f"benchmarking it.")
+
+            raise NotFittedError(
+                f"Encoder {name!r} is not fitted: call .fit(corpus) (or forge.load) before benchmarking it."
+            )
     return named
 
 
 def _version() -> str:
     from forge import __version__
+
     return __version__
 
 
@@ -207,15 +249,30 @@ def _encoder_info(enc: Any, view: VectorView) -> dict[str, Any]:
     params = {}
     if hasattr(enc, "get_params"):
         params = {k: _jsonable(v) for k, v in enc.get_params().items()}
-    return {"class": f"{type(enc).__module__}.{type(enc).__qualname__}", "encoder": getattr(enc, "name", None),
-            "params": params, "vocab_size": len(view.words), "contextual": view.contextual}
+    return {
+        "class": f"{type(enc).__module__}.{type(enc).__qualname__}",
+        "encoder": getattr(enc, "name", None),
+        "params": params,
+        "vocab_size": len(view.words),
+        "contextual": view.contextual,
+    }
 
 
 def _dataset_info(ds: Dataset) -> dict[str, Any]:
     r = ds.record
-    return {"sha256": ds.sha256, "origin": ds.origin, "files": [str(p) for p in ds.files], "format": r.format,
-            "kind": r.kind, "language": r.language, "script": r.script, "n_items": len(ds), "scale": r.scale,
-            "citation": r.citation, "licence": r.licence}
+    return {
+        "sha256": ds.sha256,
+        "origin": ds.origin,
+        "files": [str(p) for p in ds.files],
+        "format": r.format,
+        "kind": r.kind,
+        "language": r.language,
+        "script": r.script,
+        "n_items": len(ds),
+        "scale": r.scale,
+        "citation": r.citation,
+        "licence": r.licence,
+    }
 
 
 def _as_task(task: Any) -> Any:
@@ -237,4 +294,5 @@ def _progress(total: int, enabled: bool):
     if not enabled:
         return _NoBar()
     from tqdm import tqdm
+
     return tqdm(total=total, desc="forge bench", unit="item", leave=False)

@@ -10,7 +10,7 @@ from typing import Any
 
 __all__ = ["ScriptMismatchWarning", "check_scripts", "chinese_script", "dataset_words"]
 
-SAMPLE = 1500          # words looked at per side (OpenCC's pure-Python converter: a few ms per 100 words)
+SAMPLE = 1500  # words looked at per side (OpenCC's pure-Python converter: a few ms per 100 words)
 
 
 class ScriptMismatchWarning(UserWarning):
@@ -22,7 +22,7 @@ def _cjk(word: str) -> bool:
 
 
 def chinese_script(words: Iterable[str], sample: int = SAMPLE) -> str | None:
-    """"simplified", "traditional", or None (too few Chinese words, or no clear majority).
+    """ "simplified", "traditional", or None (too few Chinese words, or no clear majority).
 
     A word is Traditional when OpenCC's ``t2s`` changes it and Simplified when ``s2t`` does; words
     written the same in both scripts (most of them) do not count. None also when OpenCC is absent.
@@ -37,9 +37,10 @@ def chinese_script(words: Iterable[str], sample: int = SAMPLE) -> str | None:
         return None
     try:
         from forge.corpora import to_simplified, to_traditional
-        simp = sum(to_traditional(w) != w for w in cjk)       # has characters that only Simplified writes so
+
+        simp = sum(to_traditional(w) != w for w in cjk)  # has characters that only Simplified writes so
         trad = sum(to_simplified(w) != w for w in cjk)
-    except Exception:   # opencc is an optional extra: no verdict without it
+    except Exception:  # opencc is an optional extra: no verdict without it
         return None
     if max(simp, trad) < 2 or (simp and trad and max(simp, trad) < 3 * min(simp, trad)):
         return None
@@ -53,11 +54,15 @@ def dataset_words(data: Any) -> list[str]:
     return list(getattr(data, "word1", [])) + list(getattr(data, "word2", []))
 
 
-FIX = {("simplified", "traditional"): ("t2s", "to_simplified"), ("traditional", "simplified"): ("s2t", "to_traditional")}
+FIX = {
+    ("simplified", "traditional"): ("t2s", "to_simplified"),
+    ("traditional", "simplified"): ("s2t", "to_traditional"),
+}
 
 
-def check_scripts(encoder_name: str, vocab_script: str | None, dataset_name: str, data: Any,
-                  coverage: float | None = None) -> str | None:
+def check_scripts(
+    encoder_name: str, vocab_script: str | None, dataset_name: str, data: Any, coverage: float | None = None
+) -> str | None:
     """Warn (:class:`ScriptMismatchWarning`) and return the note when the scripts differ, else None.
 
     ``vocab_script`` is :func:`chinese_script` of the model's vocabulary (computed once per model).
@@ -69,9 +74,11 @@ def check_scripts(encoder_name: str, vocab_script: str | None, dataset_name: str
         return None
     config, function = FIX[(vocab_script, data_script)]
     cov = f" (coverage {coverage:.0%})" if coverage is not None else ""
-    note = (f"{encoder_name!r} has a {vocab_script.title()} Chinese vocabulary but {dataset_name!r} is written in "
-            f"{data_script.title()}{cov}: convert the dataset with OpenCC '{config}', e.g. "
-            f"forge.bench.run(..., transform=forge.corpora.{function}) (the lab does this), or train on "
-            f"{data_script.title()} text.")
+    note = (
+        f"{encoder_name!r} has a {vocab_script.title()} Chinese vocabulary but {dataset_name!r} is written in "
+        f"{data_script.title()}{cov}: convert the dataset with OpenCC '{config}', e.g. "
+        f"forge.bench.run(..., transform=forge.corpora.{function}) (the lab does this), or train on "
+        f"{data_script.title()} text."
+    )
     warnings.warn(note, ScriptMismatchWarning, stacklevel=3)
     return note

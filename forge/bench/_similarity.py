@@ -29,8 +29,15 @@ __all__ = ["evaluate_similarity", "OOV_CHOICES"]
 OOV_CHOICES = ("drop", "zero", "mean")
 
 
-def evaluate_similarity(view: VectorView, pairs: WordPairs, oov: str = "drop", subset: np.ndarray | None = None,
-                        ci: str = "fisher", n_boot: int = 1000, seed: int = 0) -> TaskResult:
+def evaluate_similarity(
+    view: VectorView,
+    pairs: WordPairs,
+    oov: str = "drop",
+    subset: np.ndarray | None = None,
+    ci: str = "fisher",
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> TaskResult:
     """Score ``pairs`` with cosine similarities from ``view``.
 
     ``subset`` (bool per pair) restricts scoring to those pairs (used to
@@ -48,7 +55,7 @@ def evaluate_similarity(view: VectorView, pairs: WordPairs, oov: str = "drop", s
     """
     if oov not in OOV_CHOICES:
         raise BadInputError(f"oov={oov!r} is not a valid OOV policy for similarity; choose one of {OOV_CHOICES}.")
-    view.screen()   # words with NaN/inf vectors count as out of vocabulary
+    view.screen()  # words with NaN/inf vectors count as out of vocabulary
     i1, i2 = view.lookups(pairs.word1, open_vocabulary=True), view.lookups(pairs.word2, open_vocabulary=True)
     covered = (i1 >= 0) & (i2 >= 0)
     use = covered.copy() if oov == "drop" else np.ones(len(pairs), dtype=bool)

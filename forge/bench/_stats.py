@@ -10,13 +10,22 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["fisher_ci", "bootstrap_ci", "wilson_ci", "williams_test", "paired_bootstrap", "mcnemar",
-           "spearman", "pearson", "correlation_note"]
+__all__ = [
+    "fisher_ci",
+    "bootstrap_ci",
+    "wilson_ci",
+    "williams_test",
+    "paired_bootstrap",
+    "mcnemar",
+    "spearman",
+    "pearson",
+    "correlation_note",
+]
 
 
 def _constant(x: np.ndarray) -> bool:
@@ -59,8 +68,10 @@ def correlation_note(gold: np.ndarray, model: np.ndarray) -> str | None:
     if _constant(gold):
         return f"all {n} scored items have the same gold score ({gold[0]:g}); a correlation is undefined (NaN)"
     if _constant(model):
-        return (f"the encoder gives all {n} scored items the same similarity ({model[0]:g}, to within float "
-                f"precision); a correlation is undefined (NaN)")
+        return (
+            f"the encoder gives all {n} scored items the same similarity ({model[0]:g}, to within float "
+            f"precision); a correlation is undefined (NaN)"
+        )
     return None
 
 
@@ -81,8 +92,14 @@ def fisher_ci(r: float, n: int, level: float = 0.95, method: str = "pearson") ->
     return float(np.tanh(z - half)), float(np.tanh(z + half))
 
 
-def bootstrap_ci(x: np.ndarray, y: np.ndarray, stat: Callable[[np.ndarray, np.ndarray], float],
-                 n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+def bootstrap_ci(
+    x: np.ndarray,
+    y: np.ndarray,
+    stat: Callable[[np.ndarray, np.ndarray], float],
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
     """Percentile bootstrap interval of ``stat(x, y)`` resampling items."""
     if len(x) < 4:
         return float("nan"), float("nan")
@@ -122,17 +139,18 @@ def williams_test(r12: float, r13: float, r23: float, n: int) -> float:
     """
     if n <= 3 or not all(np.isfinite([r12, r13, r23])):
         return float("nan")
-    det = 1 - r12 ** 2 - r13 ** 2 - r23 ** 2 + 2 * r12 * r13 * r23
+    det = 1 - r12**2 - r13**2 - r23**2 + 2 * r12 * r13 * r23
     rbar = (r12 + r13) / 2
-    denom = 2 * (n - 1) / (n - 3) * det + rbar ** 2 * (1 - r23) ** 3
+    denom = 2 * (n - 1) / (n - 3) * det + rbar**2 * (1 - r23) ** 3
     if denom <= 0:
         return float("nan")
     t = (r12 - r13) * np.sqrt((n - 1) * (1 + r23) / denom)
     return float(2 * stats.t.sf(abs(t), n - 3))
 
 
-def paired_bootstrap(gold: np.ndarray, a: np.ndarray, b: np.ndarray, stat: Callable = spearman,
-                     n_boot: int = 1000, seed: int = 0) -> tuple[float, float, float, float]:
+def paired_bootstrap(
+    gold: np.ndarray, a: np.ndarray, b: np.ndarray, stat: Callable = spearman, n_boot: int = 1000, seed: int = 0
+) -> tuple[float, float, float, float]:
     """``(diff, ci_low, ci_high, p)`` for ``stat(gold, a) - stat(gold, b)`` resampling items jointly.
 
     p is the two-sided bootstrap p-value (share of resampled differences on

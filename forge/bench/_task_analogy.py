@@ -23,12 +23,19 @@ class AnalogyTask(DatasetTask):
     kind = "analogy"
     main_score = "accuracy_<first analogy method>"
 
-    def evaluate(self, view: VectorView, data: AnalogySet, options: RunOptions, *,
-                 subset: np.ndarray | None = None, progress: Any = None) -> TaskResult:
+    def evaluate(
+        self,
+        view: VectorView,
+        data: AnalogySet,
+        options: RunOptions,
+        *,
+        subset: np.ndarray | None = None,
+        progress: Any = None,
+    ) -> TaskResult:
         questions = data if subset is None else _subset(data, subset)
         res = evaluate_analogy(view, questions, options.analogy_methods, device=options.device, progress=progress)
         if progress is not None:
-            progress.update(len(data) - res.n_covered)        # the bar advanced over covered questions
+            progress.update(len(data) - res.n_covered)  # the bar advanced over covered questions
         return res
 
     def common_subset(self, data: AnalogySet, views: dict[str, VectorView]) -> np.ndarray | None:
@@ -42,16 +49,28 @@ class AnalogyTask(DatasetTask):
 
     @staticmethod
     def transform(data: AnalogySet, fn: Any) -> AnalogySet:
-        return replace(data, a=[fn(w) for w in data.a], b=[fn(w) for w in data.b], c=[fn(w) for w in data.c],
-                       answers=[tuple(fn(w) for w in ans) for ans in data.answers])
+        return replace(
+            data,
+            a=[fn(w) for w in data.a],
+            b=[fn(w) for w in data.b],
+            c=[fn(w) for w in data.c],
+            answers=[tuple(fn(w) for w in ans) for ans in data.answers],
+        )
 
     @classmethod
-    def paired_test(cls, items_a: dict[str, np.ndarray], items_b: dict[str, np.ndarray], *, n_boot: int = 1000,
-                    seed: int = 0) -> dict[str, Any] | None:
+    def paired_test(
+        cls, items_a: dict[str, np.ndarray], items_b: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int = 0
+    ) -> dict[str, Any] | None:
         return accuracy_test(items_a, items_b, n_boot=n_boot, seed=seed)
 
 
 def _subset(q: AnalogySet, mask: np.ndarray) -> AnalogySet:
     idx = np.flatnonzero(mask)
-    return AnalogySet([q.a[i] for i in idx], [q.b[i] for i in idx], [q.c[i] for i in idx],
-                      [q.answers[i] for i in idx], [q.sections[i] for i in idx], q.source)
+    return AnalogySet(
+        [q.a[i] for i in idx],
+        [q.b[i] for i in idx],
+        [q.c[i] for i in idx],
+        [q.answers[i] for i in idx],
+        [q.sections[i] for i in idx],
+        q.source,
+    )

@@ -24,20 +24,31 @@ class PolysemyTask(DatasetTask):
     kind = "polysemy"
     main_score = "spearman (graded items) or accuracy_test (binary items)"
 
-    def evaluate(self, view: VectorView, data: ContextPairs, options: RunOptions, *,
-                 subset: np.ndarray | None = None, progress: Any = None) -> TaskResult:
-        return evaluate_polysemy(view, data, ci=options.ci, n_boot=options.n_boot, seed=options.seed,
-                                 progress=progress)
+    def evaluate(
+        self,
+        view: VectorView,
+        data: ContextPairs,
+        options: RunOptions,
+        *,
+        subset: np.ndarray | None = None,
+        progress: Any = None,
+    ) -> TaskResult:
+        return evaluate_polysemy(view, data, ci=options.ci, n_boot=options.n_boot, seed=options.seed, progress=progress)
 
     @staticmethod
     def transform(data: ContextPairs, fn: Any) -> ContextPairs:
-        return replace(data, word1=[fn(w) for w in data.word1], word2=[fn(w) for w in data.word2],
-                       context1=[[fn(t) for t in c] for c in data.context1],
-                       context2=[[fn(t) for t in c] for c in data.context2])
+        return replace(
+            data,
+            word1=[fn(w) for w in data.word1],
+            word2=[fn(w) for w in data.word2],
+            context1=[[fn(t) for t in c] for c in data.context1],
+            context2=[[fn(t) for t in c] for c in data.context2],
+        )
 
     @classmethod
-    def paired_test(cls, items_a: dict[str, np.ndarray], items_b: dict[str, np.ndarray], *, n_boot: int = 1000,
-                    seed: int = 0) -> dict[str, Any] | None:
-        if "correct" in items_a:                              # binary (WiC): per-item correctness on test
+    def paired_test(
+        cls, items_a: dict[str, np.ndarray], items_b: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int = 0
+    ) -> dict[str, Any] | None:
+        if "correct" in items_a:  # binary (WiC): per-item correctness on test
             return accuracy_test(items_a, items_b, n_boot=n_boot, seed=seed)
         return correlation_test(items_a, items_b, n_boot=n_boot, seed=seed)

@@ -23,10 +23,18 @@ class SimilarityTask(DatasetTask):
     kind = "similarity"
     main_score = "spearman"
 
-    def evaluate(self, view: VectorView, data: WordPairs, options: RunOptions, *, subset: np.ndarray | None = None,
-                 progress: Any = None) -> TaskResult:
-        res = evaluate_similarity(view, data, oov=options.oov, subset=subset, ci=options.ci, n_boot=options.n_boot,
-                                  seed=options.seed)
+    def evaluate(
+        self,
+        view: VectorView,
+        data: WordPairs,
+        options: RunOptions,
+        *,
+        subset: np.ndarray | None = None,
+        progress: Any = None,
+    ) -> TaskResult:
+        res = evaluate_similarity(
+            view, data, oov=options.oov, subset=subset, ci=options.ci, n_boot=options.n_boot, seed=options.seed
+        )
         if progress is not None:
             progress.update(len(data))
         return res
@@ -42,6 +50,7 @@ class SimilarityTask(DatasetTask):
         return replace(data, word1=[fn(w) for w in data.word1], word2=[fn(w) for w in data.word2])
 
     @classmethod
-    def paired_test(cls, items_a: dict[str, np.ndarray], items_b: dict[str, np.ndarray], *, n_boot: int = 1000,
-                    seed: int = 0) -> dict[str, Any] | None:
+    def paired_test(
+        cls, items_a: dict[str, np.ndarray], items_b: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int = 0
+    ) -> dict[str, Any] | None:
         return correlation_test(items_a, items_b, n_boot=n_boot, seed=seed)

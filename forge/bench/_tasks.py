@@ -39,8 +39,7 @@ from forge.bench._result import TaskResult
 from forge.bench._vectors import VectorView
 from forge.errors import PluginError
 
-__all__ = ["Task", "TaskOutput", "DatasetTask", "RunOptions", "register_task_kind", "get_task_kind",
-           "list_task_kinds"]
+__all__ = ["Task", "TaskOutput", "DatasetTask", "RunOptions", "register_task_kind", "get_task_kind", "list_task_kinds"]
 
 # (rows in the harness's columns, {task name: protocol record}, {"encoder/task": why skipped or failed})
 TaskOutput = tuple[list[dict[str, Any]], dict[str, Any], dict[str, str]]
@@ -61,6 +60,7 @@ class Task(Protocol):
 @dataclass(frozen=True)
 class RunOptions:
     """The protocol settings of one :func:`forge.bench.run`, as every dataset task sees them."""
+
     oov: str = "drop"
     analogy_methods: tuple[str, ...] = ("3cosadd", "3cosmul")
     ci: str = "fisher"
@@ -83,7 +83,7 @@ class DatasetTask:
     """
 
     kind: ClassVar[str] = ""
-    main_score: ClassVar[str] = ""      # the metric of the rows marked ``main`` (documentation, --list)
+    main_score: ClassVar[str] = ""  # the metric of the rows marked ``main`` (documentation, --list)
 
     def __init__(self, record: Any):
         self.record = record
@@ -106,8 +106,15 @@ class DatasetTask:
             raise RuntimeError("forge.bench._datasets is not imported: import forge.bench first")
         return _LOADER(self.record, download=download, transform=transform)
 
-    def evaluate(self, view: VectorView, data: Any, options: RunOptions, *, subset: np.ndarray | None = None,
-                 progress: Any = None) -> TaskResult:
+    def evaluate(
+        self,
+        view: VectorView,
+        data: Any,
+        options: RunOptions,
+        *,
+        subset: np.ndarray | None = None,
+        progress: Any = None,
+    ) -> TaskResult:
         """Score one encoder's vectors on the items; ``progress.update`` advances by ``len(data)`` in all.
 
         ``subset`` (bool per item, from :meth:`common_subset`) restricts scoring to those items.
@@ -124,8 +131,9 @@ class DatasetTask:
         return data
 
     @classmethod
-    def paired_test(cls, items_a: dict[str, np.ndarray], items_b: dict[str, np.ndarray], *, n_boot: int = 1000,
-                    seed: int = 0) -> dict[str, Any] | None:
+    def paired_test(
+        cls, items_a: dict[str, np.ndarray], items_b: dict[str, np.ndarray], *, n_boot: int = 1000, seed: int = 0
+    ) -> dict[str, Any] | None:
         """One row of :meth:`Report.compare` for two encoders' per-item outputs (see :mod:`forge.bench._paired`),
         or None when there is nothing to test."""
         return None

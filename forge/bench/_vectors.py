@@ -42,22 +42,29 @@ def _check_pair(words: Any, matrix: Any) -> tuple[list[str], Any]:
         raise BadInputError(f"(words, matrix): words must be a list of strings, got {type(words).__name__}.") from None
     bad = next((w for w in words if not isinstance(w, str)), None)
     if bad is not None:
-        raise BadInputError(f"(words, matrix): every word must be a str, got {bad!r} "
-                            f"({type(bad).__name__}); pass e.g. (['cat', 'dog'], matrix).")
+        raise BadInputError(
+            f"(words, matrix): every word must be a str, got {bad!r} "
+            f"({type(bad).__name__}); pass e.g. (['cat', 'dog'], matrix)."
+        )
     if not sp.issparse(matrix):
         try:
             matrix = np.asarray(matrix)
-        except (TypeError, ValueError) as exc:   # ragged nested lists
+        except (TypeError, ValueError) as exc:  # ragged nested lists
             raise BadInputError(f"(words, matrix): the matrix is not a rectangular array ({exc}).") from None
         if matrix.dtype.kind not in "biuf":
-            raise BadInputError(f"(words, matrix): the matrix must hold real numbers, got dtype {matrix.dtype}; "
-                                f"pass a float array of shape (len(words), dim).")
+            raise BadInputError(
+                f"(words, matrix): the matrix must hold real numbers, got dtype {matrix.dtype}; "
+                f"pass a float array of shape (len(words), dim)."
+            )
     if matrix.ndim != 2:
-        raise BadInputError(f"(words, matrix): the matrix must be 2-D (len(words), dim), got shape "
-                            f"{tuple(matrix.shape)}.")
+        raise BadInputError(
+            f"(words, matrix): the matrix must be 2-D (len(words), dim), got shape {tuple(matrix.shape)}."
+        )
     if matrix.shape[0] != len(words):
-        raise BadInputError(f"(words, matrix): {len(words)} words but {matrix.shape[0]} matrix rows; give one "
-                            f"row per word, in the same order.")
+        raise BadInputError(
+            f"(words, matrix): {len(words)} words but {matrix.shape[0]} matrix rows; give one "
+            f"row per word, in the same order."
+        )
     if matrix.shape[1] == 0:
         raise BadInputError("(words, matrix): the matrix has 0 columns; each word needs a vector of dim >= 1.")
     return words, matrix
@@ -68,8 +75,10 @@ def _check_restrict(restrict_vocab: Any) -> int | None:
     if restrict_vocab is None:
         return None
     if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)) or restrict_vocab < 0:
-        raise BadInputError(f"restrict_vocab={restrict_vocab!r} is not valid; give a positive int (the number "
-                            f"of most frequent words used) or None for the whole vocabulary.")
+        raise BadInputError(
+            f"restrict_vocab={restrict_vocab!r} is not valid; give a positive int (the number "
+            f"of most frequent words used) or None for the whole vocabulary."
+        )
     return int(restrict_vocab)
 
 
@@ -84,7 +93,7 @@ def _nonfinite_rows(mat: Any) -> np.ndarray:
     # a float64 row sum is non-finite when the row is; check only those rows exactly (sums can overflow)
     cand = np.flatnonzero(~np.isfinite(mat.sum(axis=1, dtype=np.float64)))
     bad = cand[~np.isfinite(mat[cand]).all(axis=1)] if len(cand) else cand
-    if mat.dtype.itemsize > 4 and mat.size:   # values beyond float32 become inf in the float32 unit matrix
+    if mat.dtype.itemsize > 4 and mat.size:  # values beyond float32 become inf in the float32 unit matrix
         big = np.finfo(np.float32).max
         with np.errstate(invalid="ignore"):
             over = np.flatnonzero((mat.max(axis=1) > big) | (mat.min(axis=1) < -big))
@@ -118,8 +127,10 @@ class VectorView:
             # e.g. FastText: words outside the trained vocabulary still have vectors (char n-grams)
             self.open_vocabulary = bool(tags.get("open_vocabulary", False))
         else:
-            raise BadInputError(f"Cannot evaluate {type(source).__name__!r}: expected a forge encoder, a gensim "
-                                f"KeyedVectors or a (words, matrix) pair.")
+            raise BadInputError(
+                f"Cannot evaluate {type(source).__name__!r}: expected a forge encoder, a gensim "
+                f"KeyedVectors or a (words, matrix) pair."
+            )
         if not self.words:
             raise BadInputError(f"{type(source).__name__} has an empty vocabulary; fit it first.")
         n = len(self.words)
@@ -128,8 +139,8 @@ class VectorView:
         self.specials = specials
         self._build_index(set())
         self._unit = None
-        self._extra: list[np.ndarray] = []   # rows appended for open-vocabulary words
-        self.nonfinite: list[str] | None = None   # words left out for NaN/inf vectors (after screen())
+        self._extra: list[np.ndarray] = []  # rows appended for open-vocabulary words
+        self.nonfinite: list[str] | None = None  # words left out for NaN/inf vectors (after screen())
         self._bad_rows = np.zeros(0, dtype=np.int64)
 
     def _build_index(self, skip_rows: set[int]) -> None:
@@ -166,7 +177,7 @@ class VectorView:
         (['b'], None)
         """
         if self.nonfinite is None:
-            bad = _nonfinite_rows(self.matrix()[:len(self.words)])
+            bad = _nonfinite_rows(self.matrix()[: len(self.words)])
             self.nonfinite = [self.words[i] for i in bad]
             self._bad_rows = bad
             if len(bad):
@@ -225,13 +236,19 @@ class VectorView:
                 mat = None
             if mat is None:
                 rows = [enc.vector(w) for w in self.words]
-                mat = sp.vstack(rows).tocsr() if sp.issparse(rows[0]) else np.stack(
-                    [np.asarray(r, dtype=np.float32).ravel() for r in rows])
+                mat = (
+                    sp.vstack(rows).tocsr()
+                    if sp.issparse(rows[0])
+                    else np.stack([np.asarray(r, dtype=np.float32).ravel() for r in rows])
+                )
             self._matrix = mat
         if self._extra and len(self._extra) + len(self.words) > self._matrix.shape[0]:
-            new = np.stack(self._extra[self._matrix.shape[0] - len(self.words):])
-            self._matrix = (sp.vstack([self._matrix, sp.csr_matrix(new)]).tocsr() if sp.issparse(self._matrix)
-                            else np.vstack([np.asarray(self._matrix, dtype=np.float32), new]))
+            new = np.stack(self._extra[self._matrix.shape[0] - len(self.words) :])
+            self._matrix = (
+                sp.vstack([self._matrix, sp.csr_matrix(new)]).tocsr()
+                if sp.issparse(self._matrix)
+                else np.vstack([np.asarray(self._matrix, dtype=np.float32), new])
+            )
         return self._matrix
 
     def unit(self) -> Any:
@@ -242,7 +259,7 @@ class VectorView:
             bad = self._bad_rows
             if sp.issparse(mat):
                 mat = sp.csr_matrix(mat, dtype=np.float32)
-                if len(bad):   # rows left out by screen() become zero rows (never candidates anyway)
+                if len(bad):  # rows left out by screen() become zero rows (never candidates anyway)
                     keep = np.ones(mat.shape[0], dtype=np.float32)
                     keep[bad] = 0
                     mat = mat.copy()
@@ -251,7 +268,7 @@ class VectorView:
                 norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
                 self._unit = sp.diags(1.0 / np.where(norms == 0, 1, norms)).astype(np.float32) @ mat
             else:
-                if len(bad):   # rows left out by screen() become zero rows (never candidates anyway)
+                if len(bad):  # rows left out by screen() become zero rows (never candidates anyway)
                     mat = np.array(mat, dtype=np.float64 if mat.dtype.itemsize > 4 else np.float32)
                     mat[bad] = 0
                 mat = np.asarray(mat, dtype=np.float32)
@@ -279,7 +296,7 @@ class VectorView:
 
     def mean_vector(self) -> np.ndarray:
         mat = self.matrix()
-        if self.nonfinite:   # the mean of the finite rows only (zeros when there is none)
+        if self.nonfinite:  # the mean of the finite rows only (zeros when there is none)
             keep = np.setdiff1d(np.arange(mat.shape[0]), _nonfinite_rows(mat))
             if not len(keep):
                 return np.zeros(mat.shape[1], dtype=np.float64)

@@ -36,21 +36,40 @@ __all__ = ["register", "plain_help"]
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("bench", help="benchmark encoders on similarity, analogy and polysemy datasets",
-                              description=plain_help(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "bench",
+        help="benchmark encoders on similarity, analogy and polysemy datasets",
+        description=plain_help(__doc__),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--encoders", default=None, help="comma-separated encoder specs (see above)")
-    p.add_argument("--datasets", default=None,
-                   help="'all', or comma-separated names/groups (default: the offline set wordsim353, simlex999, "
-                        "google-analogy)")
-    p.add_argument("--dataset-file", action="append", default=None, metavar="NAME=PATH[:FORMAT]",
-                   help="score your own dataset file (repeatable); FORMAT defaults to 'pairs'")
-    p.add_argument("--language", default=None, choices=["en", "zh"],
-                   help="only datasets in this language (e.g. with --datasets all)")
+    p.add_argument(
+        "--datasets",
+        default=None,
+        help="'all', or comma-separated names/groups (default: the offline set wordsim353, simlex999, google-analogy)",
+    )
+    p.add_argument(
+        "--dataset-file",
+        action="append",
+        default=None,
+        metavar="NAME=PATH[:FORMAT]",
+        help="score your own dataset file (repeatable); FORMAT defaults to 'pairs'",
+    )
+    p.add_argument(
+        "--language",
+        default=None,
+        choices=["en", "zh"],
+        help="only datasets in this language (e.g. with --datasets all)",
+    )
     p.add_argument("--corpus", default="gensim-default", help="named corpus or text file to train on")
     p.add_argument("--tokenizer", default=None, help="tokenizer for a corpus path (default: regex)")
     p.add_argument("--param", action="append", metavar="[NAME.]K=V", help="encoder parameter, repeatable")
-    p.add_argument("--out", default=None, help="directory for the report files (an earlier report there is "
-                   "replaced; a folder of earlier runs gets a new sub-folder)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="directory for the report files (an earlier report there is "
+        "replaced; a folder of earlier runs gets a new sub-folder)",
+    )
     p.add_argument("--oov", default="drop", choices=["drop", "zero", "mean"], help="OOV policy for similarity")
     p.add_argument("--case-sensitive", action="store_true", help="do not fold case when looking words up")
     p.add_argument("--restrict-vocab", type=int, default=300000, help="only the N most frequent words (0: all)")
@@ -65,13 +84,20 @@ def register(subparsers: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_bench)
 
-    r = subparsers.add_parser("report", help="merge forge bench result directories into one table and page",
-                              description="Merge result directories written by `forge bench --out` (a directory "
-                                          "holding several counts as all of them) into one table; --out writes one "
-                                          "page (HTML, Markdown, CSV, JSON); --compare A,B adds the paired "
-                                          "significance tests of encoder A vs B, printed and saved in the page.")
-    r.add_argument("dirs", nargs="+", help="result directories, directories holding them, or patterns such as "
-                                           "'results/bench-*' (quoted: forge expands them)")
+    r = subparsers.add_parser(
+        "report",
+        help="merge forge bench result directories into one table and page",
+        description="Merge result directories written by `forge bench --out` (a directory "
+        "holding several counts as all of them) into one table; --out writes one "
+        "page (HTML, Markdown, CSV, JSON); --compare A,B adds the paired "
+        "significance tests of encoder A vs B, printed and saved in the page.",
+    )
+    r.add_argument(
+        "dirs",
+        nargs="+",
+        help="result directories, directories holding them, or patterns such as "
+        "'results/bench-*' (quoted: forge expands them)",
+    )
     r.add_argument("--out", default=None, help="write the merged report files here")
     r.add_argument("--compare", default=None, metavar="A,B", help="paired significance of encoder A vs B")
     r.set_defaults(func=_cmd_report)
@@ -91,6 +117,7 @@ def plain_help(doc: str | None) -> str:
 # -------------------------------------------------------------------- bench
 def _split_params(items: list[str] | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     from forge.cli import parse_params
+
     common, per = [], {}
     for item in items or []:
         key = item.partition("=")[0]
@@ -104,6 +131,7 @@ def _split_params(items: list[str] | None) -> tuple[dict[str, Any], dict[str, di
 
 def _encoders(args: argparse.Namespace) -> dict[str, Any]:
     import forge
+
     specs = [s.strip() for s in (args.encoders or "").split(",") if s.strip()]
     if not specs:
         raise BadInputError("--encoders is required: e.g. --encoders cbow,skipgram or a saved model directory.")
@@ -114,8 +142,9 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
     for prefix in per:
         if prefix not in known:
             from forge.errors import UnknownNameError
+
             raise UnknownNameError("encoder (in --param NAME.k=v)", prefix, known)
-    plan: list[tuple[str, str, Any]] = []            # (label, "load"|"train", path or params)
+    plan: list[tuple[str, str, Any]] = []  # (label, "load"|"train", path or params)
     used: set[str] = set()
     for spec in specs:
         label, sep, path = spec.partition("=")
@@ -124,21 +153,25 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
             _check_model_path(path)
             plan.append((label if sep else _label_of(Path(spec)), "load", path))
             continue
-        name = spec[len("bench-"):] if spec.startswith("bench-") and spec not in forge.list_encoders() else spec
+        name = spec[len("bench-") :] if spec.startswith("bench-") and spec not in forge.list_encoders() else spec
         valid = _param_names(forge.get_encoder_class(name))
         own = per.get(name, {})
         bad = [k for k in own if k not in valid]
         if bad:
-            raise BadInputError(f"--param {name}.{bad[0]}=...: {name!r} has no parameter {bad[0]!r}; "
-                                f"its parameters are {', '.join(valid)}.")
-        shared = {k: v for k, v in common.items() if k in valid}   # --param k=v: every encoder that has k
+            raise BadInputError(
+                f"--param {name}.{bad[0]}=...: {name!r} has no parameter {bad[0]!r}; "
+                f"its parameters are {', '.join(valid)}."
+            )
+        shared = {k: v for k, v in common.items() if k in valid}  # --param k=v: every encoder that has k
         used |= set(shared)
         plan.append((name, "train", {**_recipe(valid), **shared, **own}))
     unused = [k for k in common if k not in used]
     if unused:
         trained = [label for label, how, _ in plan if how == "train"] or ["(none: only saved models)"]
-        raise BadInputError(f"--param {unused[0]}=...: none of the trained encoders ({', '.join(trained)}) has a "
-                            f"parameter {unused[0]!r}; see the encoder's docstring for its parameters.")
+        raise BadInputError(
+            f"--param {unused[0]}=...: none of the trained encoders ({', '.join(trained)}) has a "
+            f"parameter {unused[0]!r}; see the encoder's docstring for its parameters."
+        )
     out: dict[str, Any] = {}
     corpus = None
     for label, how, what in plan:
@@ -149,8 +182,10 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
             else:
                 out[label] = forge.load_vectors(what)
                 info = out[label].source_
-                print(f"loaded {label} from {what} ({info['format']}, {len(out[label].vocabulary)} x "
-                      f"{out[label].dim})", file=sys.stderr)
+                print(
+                    f"loaded {label} from {what} ({info['format']}, {len(out[label].vocabulary)} x {out[label].dim})",
+                    file=sys.stderr,
+                )
             continue
         encoder = forge.create(label, **what)
         if corpus is None:
@@ -169,14 +204,17 @@ def _recipe(valid: list[str]) -> dict[str, Any]:
     if not {"init_from", "layer", "cell"} <= set(valid):
         return {}
     from forge.encoders.recurrent import RECIPE
+
     return dict(RECIPE)
 
 
 def _check_model_path(path: str) -> None:
     if not Path(path).exists():
-        raise BadInputError(f"--encoders: {path} does not exist; expected a model directory saved with "
-                            f"encoder.save() or a vector file (word2vec text/binary, GloVe, fastText .vec, "
-                            f"optionally .gz).")
+        raise BadInputError(
+            f"--encoders: {path} does not exist; expected a model directory saved with "
+            f"encoder.save() or a vector file (word2vec text/binary, GloVe, fastText .vec, "
+            f"optionally .gz)."
+        )
 
 
 def _label_of(path: Path) -> str:
@@ -191,17 +229,21 @@ def _label_of(path: Path) -> str:
 def _dataset_files(items: list[str] | None, language: str | None) -> list[str]:
     """Register each ``NAME=PATH[:FORMAT]`` as a user dataset; returns the names."""
     from forge.bench import FORMATS, register_dataset
+
     names = []
     for item in items or []:
         name, sep, rest = item.partition("=")
         if not sep or not name or not rest:
-            raise BadInputError(f"--dataset-file {item!r}: expected NAME=PATH or NAME=PATH:FORMAT, e.g. "
-                                f"--dataset-file mine=data/pairs.tsv:pairs.")
+            raise BadInputError(
+                f"--dataset-file {item!r}: expected NAME=PATH or NAME=PATH:FORMAT, e.g. "
+                f"--dataset-file mine=data/pairs.tsv:pairs."
+            )
         path, colon, fmt = rest.rpartition(":")
         if not colon or fmt not in FORMATS:
             if colon and not Path(rest).exists() and "/" not in fmt and "\\" not in fmt:
-                raise BadInputError(f"--dataset-file {item!r}: unknown format {fmt!r}; choose one of "
-                                    f"{', '.join(FORMATS)}.")
+                raise BadInputError(
+                    f"--dataset-file {item!r}: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}."
+                )
             path, fmt = rest, "pairs"
         if not Path(path).exists():
             raise BadInputError(f"--dataset-file {item!r}: {path} does not exist.")
@@ -212,14 +254,19 @@ def _dataset_files(items: list[str] | None, language: str | None) -> list[str]:
 
 def _param_names(cls: Any) -> list[str]:
     import inspect
+
     if hasattr(cls, "_param_names"):
         return list(cls._param_names())
-    return [p.name for p in inspect.signature(cls.__init__).parameters.values()
-            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return [
+        p.name
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
 
 
 def _cmd_list() -> int:
     from forge.bench import GROUPS, available_datasets, get_record, list_datasets
+
     ok, missing = available_datasets("all")
     print("Datasets (available: found offline or in FORGE_DATA_DIR; missing: see --download or the README):")
     print(f"  {'name':<24} {'kind':<10} {'lang':<4} {'status':<9} description")
@@ -232,6 +279,7 @@ def _cmd_list() -> int:
     for group, members in GROUPS.items():
         print(f"  {group:<24} {', '.join(members)}")
     from forge.bench import get_task, list_tasks
+
     tasks = [name for name in list_tasks() if name not in list_datasets()]
     print("\nTasks that evaluate encoders themselves (the lab's probes, plugins' tasks; need no data files):")
     print(f"  {'name':<24} {'kind':<10} description")
@@ -243,28 +291,42 @@ def _cmd_list() -> int:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from forge.bench import expand_names, run
+
     if args.list:
         return _cmd_list()
     datasets = args.datasets
     own = _dataset_files(args.dataset_file, args.language)
     if datasets not in (None, "all"):
-        datasets = expand_names(datasets)       # unknown names fail before any training
+        datasets = expand_names(datasets)  # unknown names fail before any training
     if args.language:
         datasets = _by_language(datasets, args.language)
     if own:
         datasets = own if args.datasets is None else list(dict.fromkeys(list(datasets) + own))
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
     from forge.bench._analogy import METHODS
+
     for m in methods:
         if m not in METHODS:
             raise BadInputError(f"--methods: unknown analogy method {m!r}; choose from {', '.join(METHODS)}.")
     if args.out:  # refused folders fail now, not after the benchmark ran
         from forge.bench._report import check_report_target
+
         check_report_target(args.out)
     encoders = _encoders(args)
-    report = run(encoders, datasets, oov=args.oov, case_insensitive=not args.case_sensitive,
-                 restrict_vocab=args.restrict_vocab or None, analogy_methods=methods, common=args.common,
-                 ci=args.ci, seed=args.seed, download=args.download, device=args.device, progress=not args.quiet)
+    report = run(
+        encoders,
+        datasets,
+        oov=args.oov,
+        case_insensitive=not args.case_sensitive,
+        restrict_vocab=args.restrict_vocab or None,
+        analogy_methods=methods,
+        common=args.common,
+        ci=args.ci,
+        seed=args.seed,
+        download=args.download,
+        device=args.device,
+        progress=not args.quiet,
+    )
     _print(report)
     if args.out:
         saved = report.save(args.out)
@@ -275,6 +337,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _by_language(datasets: Any, language: str) -> list[str]:
     """Keep the datasets in ``language``; for "all", those available offline (the others are listed)."""
     from forge.bench import DEFAULT_DATASETS, available_datasets, get_record
+
     if datasets == "all":
         names, missing = available_datasets("all")
         for name, why in missing.items():
@@ -290,10 +353,12 @@ def _by_language(datasets: Any, language: str) -> list[str]:
 
 def _print(report) -> None:
     import pandas as pd
+
     with pd.option_context("display.width", 200, "display.max_columns", 50):
         print(report.to_wide().T.round(3).to_string())
-        cov = report.main_scores().pivot_table(index="dataset", columns="encoder", values="coverage",
-                                               aggfunc="first", sort=False)
+        cov = report.main_scores().pivot_table(
+            index="dataset", columns="encoder", values="coverage", aggfunc="first", sort=False
+        )
         print("\ncoverage:\n" + cov.round(3).to_string())
     for name, why in report.protocol.get("skipped", {}).items():
         print(f"skipped {name}: {why}")
@@ -306,13 +371,15 @@ def _result_dirs(dirs: list[str], exclude: str | None) -> list[Path]:
     found: list[Path] = []
     skip = Path(exclude).resolve() if exclude else None
     expanded: list[str] = []
-    for d in dirs:        # patterns such as results/bench-* (tox passes them unexpanded: no shell)
+    for d in dirs:  # patterns such as results/bench-* (tox passes them unexpanded: no shell)
         if any(ch in d for ch in "*?["):
             import glob
+
             matches = sorted(m for m in glob.glob(d) if Path(m).resolve() != skip)
             if not matches:
-                raise BadInputError(f"{d} matches no directory; run `forge bench --out` (or the tox bench-* "
-                                    f"environments) first.")
+                raise BadInputError(
+                    f"{d} matches no directory; run `forge bench --out` (or the tox bench-* environments) first."
+                )
             expanded += matches
         else:
             expanded.append(d)
@@ -325,22 +392,24 @@ def _result_dirs(dirs: list[str], exclude: str | None) -> list[Path]:
             raise BadInputError(f"{path} does not exist; expected a directory written by `forge bench --out`.")
         subs = sorted(p for p in path.iterdir() if (p / "results.json").is_file() and p.resolve() != skip)
         if not subs:
-            raise BadInputError(f"{path} holds no forge bench results (no results.json in it or its "
-                                f"subdirectories); run `forge bench --out {path}/NAME` first.")
+            raise BadInputError(
+                f"{path} holds no forge bench results (no results.json in it or its "
+                f"subdirectories); run `forge bench --out {path}/NAME` first."
+            )
         found.extend(subs)
     return found
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from forge.bench import Report
+
     dirs = _result_dirs(args.dirs, args.out)
     report = Report.merge(*[Report.load(d) for d in dirs])
-    print(f"merged {len(dirs)} result director{'y' if len(dirs) == 1 else 'ies'}: "
-          + ", ".join(str(d) for d in dirs))
+    print(f"merged {len(dirs)} result director{'y' if len(dirs) == 1 else 'ies'}: " + ", ".join(str(d) for d in dirs))
     _print(report)
     if args.compare:
         a, _, b = args.compare.partition(",")
-        table = report.add_comparison(a.strip(), b.strip())     # kept in the report: saved with --out
+        table = report.add_comparison(a.strip(), b.strip())  # kept in the report: saved with --out
         print(table.round(4).to_string())
         for _, r in table[table["note"] != ""].iterrows():
             print(f"note {r['dataset']}: {r['note']}")

@@ -4,11 +4,33 @@ from forge.corpora._corpus_file import CORPUS_FILE_MAX_WORDS, gensim_corpus_file
 from forge.corpora._named import ZipLinesCorpus, list_corpora, load, register_corpus
 from forge.corpora._open import open_corpus
 from forge.corpora._readers import Corpus, ListCorpus, TextCorpus, as_corpus
-from forge.corpora._tokenizers import (get_tokenizer, list_tokenizers, regex_tokenize, register_tokenizer,
-                                       whitespace_tokenize)
+from forge.corpora._tokenizers import (
+    get_tokenizer,
+    list_tokenizers,
+    regex_tokenize,
+    register_tokenizer,
+    whitespace_tokenize,
+)
 from forge.corpora._zh import jieba_tokenize, to_simplified, to_traditional
 
-__all__ = ["Corpus", "TextCorpus", "ListCorpus", "ZipLinesCorpus", "as_corpus", "load", "list_corpora", "open_corpus",
-           "register_corpus", "get_tokenizer", "register_tokenizer", "list_tokenizers", "regex_tokenize",
-           "whitespace_tokenize", "gensim_corpus_file", "CORPUS_FILE_MAX_WORDS",
-           "jieba_tokenize", "to_simplified", "to_traditional"]
+__all__ = [
+    "Corpus",
+    "TextCorpus",
+    "ListCorpus",
+    "ZipLinesCorpus",
+    "as_corpus",
+    "load",
+    "list_corpora",
+    "open_corpus",
+    "register_corpus",
+    "get_tokenizer",
+    "register_tokenizer",
+    "list_tokenizers",
+    "regex_tokenize",
+    "whitespace_tokenize",
+    "gensim_corpus_file",
+    "CORPUS_FILE_MAX_WORDS",
+    "jieba_tokenize",
+    "to_simplified",
+    "to_traditional",
+]

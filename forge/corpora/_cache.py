@@ -49,9 +49,10 @@ def cached_lines(path: Path, build: Callable[[], Iterable[str]]) -> Path:
         with atomic_file(record, "w", encoding="utf-8") as out:
             json.dump({"format": _FORMAT, "size": size, "sha256": digest.hexdigest()}, out)
     except OSError as exc:
-        raise BadInputError(f"Cannot write forge's corpus cache {path} ({exc.strerror or exc}); set "
-                            f"FORGE_CACHE_DIR to a writable directory (e.g. export FORGE_CACHE_DIR=/tmp/forge-cache)."
-                            ) from None
+        raise BadInputError(
+            f"Cannot write forge's corpus cache {path} ({exc.strerror or exc}); set "
+            f"FORGE_CACHE_DIR to a writable directory (e.g. export FORGE_CACHE_DIR=/tmp/forge-cache)."
+        ) from None
     return path
 
 

@@ -75,7 +75,7 @@ def gensim_corpus_file(corpus: Any, mode: str = "auto") -> Iterator[Path | None]
                     # gensim splits on ASCII whitespace only: a token holding any whitespace cannot pass
                     words = [t for t in sentence if t and not any(c.isspace() for c in t)]
                     for start in range(0, len(words), CORPUS_FILE_MAX_WORDS):
-                        out.write(" ".join(words[start:start + CORPUS_FILE_MAX_WORDS]) + "\n")
+                        out.write(" ".join(words[start : start + CORPUS_FILE_MAX_WORDS]) + "\n")
         except OSError as exc:  # a full disk; reading errors are already forge errors
             if isinstance(exc, ForgeError):
                 raise
@@ -87,6 +87,8 @@ def gensim_corpus_file(corpus: Any, mode: str = "auto") -> Iterator[Path | None]
 
 
 def _temp_error(where: str, exc: OSError) -> BadInputError:
-    return BadInputError(f"Cannot write the temporary corpus file for gensim at {where} ({exc.strerror or exc}); "
-                         f"point TMPDIR at a writable directory with room for the tokenised corpus, or pass "
-                         f"corpus_file='never' to stream it instead.")
+    return BadInputError(
+        f"Cannot write the temporary corpus file for gensim at {where} ({exc.strerror or exc}); "
+        f"point TMPDIR at a writable directory with room for the tokenised corpus, or pass "
+        f"corpus_file='never' to stream it instead."
+    )

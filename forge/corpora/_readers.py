@@ -67,8 +67,9 @@ class ListCorpus(Corpus):
             sent = list(sent)
             for t in sent:
                 if not isinstance(t, str):
-                    raise BadInputError(f"Sentence {i} of the in-memory corpus contains the non-string "
-                                        f"token {t!r}; tokens must be str.")
+                    raise BadInputError(
+                        f"Sentence {i} of the in-memory corpus contains the non-string token {t!r}; tokens must be str."
+                    )
             yield sent
 
     def __len__(self) -> int:
@@ -104,8 +105,13 @@ class TextCorpus(Corpus):
     [['the', 'cat', 'sat'], ['a', 'dog', 'barked']]
     """
 
-    def __init__(self, source: str | Path | Sequence[str | Path], tokenizer: str | Tokenizer | None = "regex",
-                 max_sentence_length: int = 10000, encoding: str = "utf-8"):
+    def __init__(
+        self,
+        source: str | Path | Sequence[str | Path],
+        tokenizer: str | Tokenizer | None = "regex",
+        max_sentence_length: int = 10000,
+        encoding: str = "utf-8",
+    ):
         self.source = source
         self.tokenizer = tokenizer
         self.max_sentence_length = max_sentence_length
@@ -118,8 +124,10 @@ class TextCorpus(Corpus):
             if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # "rot13", "base64": not text
                 raise LookupError(encoding)
         except (LookupError, TypeError):
-            raise BadInputError(f"Unknown text encoding {encoding!r} for the corpus; pass a Python codec name "
-                                f"such as 'utf-8' or 'latin-1'.") from None
+            raise BadInputError(
+                f"Unknown text encoding {encoding!r} for the corpus; pass a Python codec name "
+                f"such as 'utf-8' or 'latin-1'."
+            ) from None
 
     def __repr__(self) -> str:
         more = "..." if len(self.files) > 3 else ""
@@ -131,18 +139,21 @@ class TextCorpus(Corpus):
             for line in _read_lines(path, self.encoding):
                 tokens = tok(line)
                 for start in range(0, len(tokens), self.max_sentence_length):
-                    yield tokens[start:start + self.max_sentence_length]
+                    yield tokens[start : start + self.max_sentence_length]
 
     def line_sentence_file(self) -> Path | None:
         # Hand gensim's corpus_file mode this very file only when it reads it to the same sentences and
         # trains as well as on them: one plain UTF-8 file, split on whitespace, LF or CRLF line ends,
         # no line longer than CORPUS_FILE_MAX_WORDS (see there). Anything else is re-cut by the caller.
-        if (len(self.files) != 1 or self.tokenizer != "whitespace" or self.files[0].suffix in _OPENERS
-                or self.encoding.lower().replace("_", "-") not in ("utf-8", "utf8")):
+        if (
+            len(self.files) != 1
+            or self.tokenizer != "whitespace"
+            or self.files[0].suffix in _OPENERS
+            or self.encoding.lower().replace("_", "-") not in ("utf-8", "utf8")
+        ):
             return None
         stats = scan_line_file(self.files[0])  # raises the reader's own errors for NUL bytes, bad UTF-8
-        if stats.lone_cr or stats.odd_space or stats.max_tokens > min(self.max_sentence_length,
-                                                                        CORPUS_FILE_MAX_WORDS):
+        if stats.lone_cr or stats.odd_space or stats.max_tokens > min(self.max_sentence_length, CORPUS_FILE_MAX_WORDS):
             return None
         return self.files[0]
 
@@ -163,9 +174,9 @@ _ODD_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f
 class LineFileStats:
     """What one binary pass over a plain text file found (see :func:`scan_line_file`)."""
 
-    max_tokens: int      # the most whitespace-separated tokens on one line
-    lone_cr: bool        # a CR not followed by LF (an old-Mac line end, which gensim does not split on)
-    odd_space: bool      # a character str.split() treats as whitespace but gensim's reader does not
+    max_tokens: int  # the most whitespace-separated tokens on one line
+    lone_cr: bool  # a CR not followed by LF (an old-Mac line end, which gensim does not split on)
+    odd_space: bool  # a character str.split() treats as whitespace but gensim's reader does not
 
 
 def scan_line_file(path: Path, encoding: str = "utf-8") -> LineFileStats:
@@ -193,7 +204,7 @@ def scan_line_file(path: Path, encoding: str = "utf-8") -> LineFileStats:
             if not chunk:
                 break
             if b"\x00" in chunk:
-                raise _binary_error(path, line_no + chunk[:chunk.index(b"\x00")].count(b"\n"))
+                raise _binary_error(path, line_no + chunk[: chunk.index(b"\x00")].count(b"\n"))
             odd_space = odd_space or _ODD_SPACE.search(text) is not None
             if prev_cr and not chunk.startswith(b"\n"):
                 lone_cr = True
@@ -230,8 +241,10 @@ def as_corpus(data: Iterable[Sequence[str]] | str | Path) -> Iterable[Sequence[s
     if isinstance(data, (list, tuple)):
         return ListCorpus(data)
     if isinstance(data, Iterator):
-        raise BadInputError("The corpus is a one-shot iterator (e.g. a generator); encoders read the corpus "
-                            "more than once. Pass a list, a forge.corpora.TextCorpus or another restartable iterable.")
+        raise BadInputError(
+            "The corpus is a one-shot iterator (e.g. a generator); encoders read the corpus "
+            "more than once. Pass a list, a forge.corpora.TextCorpus or another restartable iterable."
+        )
     return data
 
 
@@ -248,12 +261,15 @@ def _expand(source: str | Path | Sequence[str | Path]) -> list[Path]:
         elif path.is_file():
             files.append(path)
         elif path.exists():  # a FIFO, socket or device: it can be read only once
-            raise BadInputError(f"Corpus path {path} is not a regular file or directory ({_file_kind(path)}); "
-                                f"encoders read a corpus more than once, so save the stream to a file first "
-                                f"(e.g. cat {path} > corpus.txt).")
+            raise BadInputError(
+                f"Corpus path {path} is not a regular file or directory ({_file_kind(path)}); "
+                f"encoders read a corpus more than once, so save the stream to a file first "
+                f"(e.g. cat {path} > corpus.txt)."
+            )
         else:
-            raise MissingDataError(f"Corpus file {path} does not exist; check the path "
-                                   f"(relative paths are relative to {Path.cwd()}).")
+            raise MissingDataError(
+                f"Corpus file {path} does not exist; check the path (relative paths are relative to {Path.cwd()})."
+            )
     if not files:
         raise BadInputError("TextCorpus got an empty list of files.")
     return files
@@ -264,8 +280,12 @@ def _file_kind(path: Path) -> str:
         mode = path.stat().st_mode
     except OSError as exc:  # a symlink loop, a permission problem
         return f"cannot be read: {exc.strerror or exc}"
-    kinds = [(stat_module.S_ISFIFO, "a FIFO / named pipe"), (stat_module.S_ISSOCK, "a socket"),
-             (stat_module.S_ISCHR, "a character device"), (stat_module.S_ISBLK, "a block device")]
+    kinds = [
+        (stat_module.S_ISFIFO, "a FIFO / named pipe"),
+        (stat_module.S_ISSOCK, "a socket"),
+        (stat_module.S_ISCHR, "a character device"),
+        (stat_module.S_ISBLK, "a block device"),
+    ]
     return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
@@ -285,7 +305,7 @@ def _read_lines(path: Path, encoding: str) -> Iterator[str]:
                 if not chunk:
                     break
                 if "\x00" in chunk:
-                    raise _binary_error(path, line_no + chunk[:chunk.index("\x00")].count("\n"))
+                    raise _binary_error(path, line_no + chunk[: chunk.index("\x00")].count("\n"))
                 pending += chunk
                 lines = pending.split("\n")
                 pending = lines.pop()
@@ -295,28 +315,35 @@ def _read_lines(path: Path, encoding: str) -> Iterator[str]:
                     cut = pending.rfind(" ")
                     if cut > 0:
                         yield pending[:cut]
-                        pending = pending[cut + 1:]
+                        pending = pending[cut + 1 :]
             if pending:
                 yield pending
     except UnicodeError as exc:  # UnicodeDecodeError, or a codec's own complaint (UTF-16 without a BOM)
         raise _decode_error(path, encoding, line_no, exc) from None
     except LookupError:
-        raise BadInputError(f"Cannot read corpus file {path}: unknown text encoding {encoding!r}; pass a "
-                            f"Python codec name such as 'utf-8' or 'latin-1'.") from None
+        raise BadInputError(
+            f"Cannot read corpus file {path}: unknown text encoding {encoding!r}; pass a "
+            f"Python codec name such as 'utf-8' or 'latin-1'."
+        ) from None
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
-        raise BadInputError(f"Cannot read corpus file {path} near line {line_no}: {exc}. Is the compressed "
-                            f"file truncated or damaged? Re-download or re-compress it.") from None
+        raise BadInputError(
+            f"Cannot read corpus file {path} near line {line_no}: {exc}. Is the compressed "
+            f"file truncated or damaged? Re-download or re-compress it."
+        ) from None
 
 
 def _binary_error(path: Path, line_no: int) -> BadInputError:
-    return BadInputError(f"{path} looks like a binary file (NUL byte near line {line_no}); a corpus must be "
-                         f"text, one sentence per line. A UTF-16 file has NUL bytes too: convert it to UTF-8 "
-                         f"(e.g. iconv -f UTF-16 -t UTF-8).")
+    return BadInputError(
+        f"{path} looks like a binary file (NUL byte near line {line_no}); a corpus must be "
+        f"text, one sentence per line. A UTF-16 file has NUL bytes too: convert it to UTF-8 "
+        f"(e.g. iconv -f UTF-16 -t UTF-8)."
+    )
 
 
 def _decode_error(path: Path, encoding: str, line_no: int, exc: UnicodeError) -> BadInputError:
-    detail = (f"{exc.reason} at byte {exc.start} of a chunk" if isinstance(exc, UnicodeDecodeError)
-              else str(exc))
-    return BadInputError(f"{path} is not valid {encoding} text near line {line_no} ({detail}); is it a binary "
-                         "file? Pass encoding=... if it is text in another encoding (a UTF-16 file must be "
-                         "converted to UTF-8 or read with encoding='utf-16').")
+    detail = f"{exc.reason} at byte {exc.start} of a chunk" if isinstance(exc, UnicodeDecodeError) else str(exc)
+    return BadInputError(
+        f"{path} is not valid {encoding} text near line {line_no} ({detail}); is it a binary "
+        "file? Pass encoding=... if it is text in another encoding (a UTF-16 file must be "
+        "converted to UTF-8 or read with encoding='utf-16')."
+    )

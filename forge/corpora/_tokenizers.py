@@ -9,8 +9,14 @@ from typing import overload
 from forge._catalogue import Registry
 from forge.errors import BadInputError, UnknownNameError
 
-__all__ = ["Tokenizer", "register_tokenizer", "get_tokenizer", "list_tokenizers", "regex_tokenize",
-           "whitespace_tokenize"]
+__all__ = [
+    "Tokenizer",
+    "register_tokenizer",
+    "get_tokenizer",
+    "list_tokenizers",
+    "regex_tokenize",
+    "whitespace_tokenize",
+]
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -38,18 +44,20 @@ def _validate(name: str, func: object, where: str) -> object:
 TOKENIZERS = Registry("tokenizer", group="forge.tokenizers", validate=_validate)
 TOKENIZERS.register("regex", regex_tokenize, builtin=True)
 TOKENIZERS.register("whitespace", whitespace_tokenize, builtin=True)
-TOKENIZERS.register_lazy("jieba", "forge.corpora._zh:jieba_tokenize", builtin=True)   # needs the forge[zh] extra
+TOKENIZERS.register_lazy("jieba", "forge.corpora._zh:jieba_tokenize", builtin=True)  # needs the forge[zh] extra
 
 
 @overload
 def register_tokenizer(name: str, func: Tokenizer, *, overwrite: bool = False) -> Tokenizer: ...
 @overload
-def register_tokenizer(name: str, func: None = None, *,
-                       overwrite: bool = False) -> Callable[[Tokenizer], Tokenizer]: ...
+def register_tokenizer(
+    name: str, func: None = None, *, overwrite: bool = False
+) -> Callable[[Tokenizer], Tokenizer]: ...
 
 
-def register_tokenizer(name: str, func: Tokenizer | None = None, *,
-                       overwrite: bool = False) -> Tokenizer | Callable[[Tokenizer], Tokenizer]:
+def register_tokenizer(
+    name: str, func: Tokenizer | None = None, *, overwrite: bool = False
+) -> Tokenizer | Callable[[Tokenizer], Tokenizer]:
     """Register ``func`` (or decorate it) as tokenizer ``name``.
 
     A built-in name is never replaced; another taken name only with
@@ -62,8 +70,10 @@ def register_tokenizer(name: str, func: Tokenizer | None = None, *,
     >>> get_tokenizer("chars")("a b")
     ['a', 'b']
     """
+
     def decorator(f: Tokenizer) -> Tokenizer:
         return TOKENIZERS.register(name, f, overwrite=overwrite)
+
     return decorator(func) if func is not None else decorator
 
 

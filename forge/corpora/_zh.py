@@ -14,11 +14,13 @@ __all__ = ["jieba_tokenize", "is_punctuation", "to_simplified", "to_traditional"
 
 def _need(module: str, package: str) -> ModuleType:
     import importlib
+
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise ForgeError(f"Chinese support needs the {package!r} package: "
-                         "pip install 'foundations-forge[zh]'.") from None
+        raise ForgeError(
+            f"Chinese support needs the {package!r} package: pip install 'foundations-forge[zh]'."
+        ) from None
 
 
 def jieba_tokenize(text: str, keep_punctuation: bool = False) -> list[str]:

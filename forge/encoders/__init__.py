@@ -2,13 +2,18 @@
 
 __all__ = ["OneHotEncoder", "Word2VecEncoder", "RecurrentEncoder", "KeyedVectorsEncoder", "make_layer"]
 
-_WHERE = {"OneHotEncoder": "onehot", "Word2VecEncoder": "word2vec", "RecurrentEncoder": "recurrent",
-          "KeyedVectorsEncoder": "vectors",
-          "make_layer": "_rnn_cells"}     # one recurrent layer (needs torch): the lab's memory and speed probes
+_WHERE = {
+    "OneHotEncoder": "onehot",
+    "Word2VecEncoder": "word2vec",
+    "RecurrentEncoder": "recurrent",
+    "KeyedVectorsEncoder": "vectors",
+    "make_layer": "_rnn_cells",
+}  # one recurrent layer (needs torch): the lab's memory and speed probes
 
 
 def __getattr__(name: str):
     if name in _WHERE:
         import importlib
+
         return getattr(importlib.import_module(f"forge.encoders.{_WHERE[name]}"), name)
     raise AttributeError(f"module 'forge.encoders' has no attribute {name!r}")

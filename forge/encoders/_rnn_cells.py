@@ -50,7 +50,7 @@ __all__ = ["CELLS", "IMPLS", "GATES", "make_layer", "ScratchLayer", "FusedLayer"
 
 CELLS = ("rnn", "gru", "lstm")
 IMPLS = ("fused", "scratch")
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}   # how many hidden-sized blocks W_ih stacks
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # how many hidden-sized blocks W_ih stacks
 
 
 class ScratchLayer(nn.Module):
@@ -68,27 +68,28 @@ class ScratchLayer(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        bound = 1.0 / math.sqrt(self.hidden_size)   # PyTorch's default for recurrent layers
+        bound = 1.0 / math.sqrt(self.hidden_size)  # PyTorch's default for recurrent layers
         for weight in self.parameters():
             nn.init.uniform_(weight, -bound, bound)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.run(x, None)[0]
 
-    def run(self, x: torch.Tensor, state: tuple[torch.Tensor, ...] | None
-            ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+    def run(
+        self, x: torch.Tensor, state: tuple[torch.Tensor, ...] | None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         """Outputs (batch, time, hidden) from ``state`` (None: zeros), and the final state."""
         batch, steps, _ = x.shape
         # the input projection of every step at once: one big matrix product, (batch, time, gates*hidden)
         x_proj = torch.nn.functional.linear(x, self.weight_ih_l0, self.bias_ih_l0)
         if state is None:
-            h = x.new_zeros(batch, self.hidden_size)        # (batch, hidden)
-            c = x.new_zeros(batch, self.hidden_size)        # LSTM cell state
-        else:   # RNN/GRU never read c: zeros, as above
+            h = x.new_zeros(batch, self.hidden_size)  # (batch, hidden)
+            c = x.new_zeros(batch, self.hidden_size)  # LSTM cell state
+        else:  # RNN/GRU never read c: zeros, as above
             h, c = state[0], (state[1] if self.cell == "lstm" else x.new_zeros(batch, self.hidden_size))
         outputs = []
-        for t in range(steps):                              # the recurrence: one step after another
-            xt = x_proj[:, t]                               # (batch, gates*hidden)
+        for t in range(steps):  # the recurrence: one step after another
+            xt = x_proj[:, t]  # (batch, gates*hidden)
             ht = torch.nn.functional.linear(h, self.weight_hh_l0, self.bias_hh_l0)
             if self.cell == "rnn":
                 h = torch.tanh(xt + ht)
@@ -107,7 +108,7 @@ class ScratchLayer(nn.Module):
         final = (h, c) if self.cell == "lstm" else (h,)
         if not outputs:
             return x.new_zeros(batch, 0, self.hidden_size), final
-        return torch.stack(outputs, dim=1), final           # (batch, time, hidden)
+        return torch.stack(outputs, dim=1), final  # (batch, time, hidden)
 
 
 class _Fused(nn.RNNBase):
@@ -120,19 +121,23 @@ class _Fused(nn.RNNBase):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[1] == 0:
             return x.new_zeros(x.shape[0], 0, self.hidden_size)
-        out, _ = super().forward(x)                         # (batch, time, hidden)
+        out, _ = super().forward(x)  # (batch, time, hidden)
         # CPU kernels return a (time, batch) layout seen through a transpose; make it the usual
         # layout so that dropout masks (drawn in memory order) match the scratch layers'
         return out.contiguous()
 
-    def run(self, x: torch.Tensor, state: tuple[torch.Tensor, ...] | None
-            ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+    def run(
+        self, x: torch.Tensor, state: tuple[torch.Tensor, ...] | None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         """Outputs (batch, time, hidden) from ``state`` (None: zeros), and the final state."""
         lstm = isinstance(self, nn.LSTM)
         hx: Any = None
-        if state is not None:   # torch wants (layers=1, batch, hidden)
-            hx = (state[0].unsqueeze(0).contiguous(), state[1].unsqueeze(0).contiguous()) if lstm \
+        if state is not None:  # torch wants (layers=1, batch, hidden)
+            hx = (
+                (state[0].unsqueeze(0).contiguous(), state[1].unsqueeze(0).contiguous())
+                if lstm
                 else state[0].unsqueeze(0).contiguous()
+            )
         out, last = super().forward(x, hx)
         final = (last[0][0], last[1][0]) if lstm else (last[0],)
         return out.contiguous(), final
@@ -167,14 +172,15 @@ def init_forget_bias(layer: ScratchLayer | nn.RNNBase, value: float | str, t_max
             b_f = torch.log(torch.empty(h).uniform_(1.0, max(float(t_max) - 1.0, 1.0 + 1e-3)))
             bias_ih[:h].copy_(-b_f)
             bias_hh[:h].zero_()
-            bias_ih[h:2 * h].copy_(b_f)
+            bias_ih[h : 2 * h].copy_(b_f)
         else:
-            bias_ih[h:2 * h].fill_(float(value))
-        bias_hh[h:2 * h].zero_()
+            bias_ih[h : 2 * h].fill_(float(value))
+        bias_hh[h : 2 * h].zero_()
 
 
-def make_layer(impl: str, cell: str, input_size: int, hidden_size: int,
-               forget_bias: float | str | None = None, t_max: int = 100) -> nn.Module:
+def make_layer(
+    impl: str, cell: str, input_size: int, hidden_size: int, forget_bias: float | str | None = None, t_max: int = 100
+) -> nn.Module:
     """A ``FusedLayer`` or a ``ScratchLayer``; both map (batch, time, input) -> (batch, time, hidden).
 
     ``forget_bias`` (LSTM only; None keeps PyTorch's initialisation): see the module docstring.

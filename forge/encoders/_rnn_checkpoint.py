@@ -31,8 +31,17 @@ from forge.encoders._rnn_data import SPECIALS
 from forge.errors import BadInputError, CorruptModelError, ForgeError
 from forge.vocab import Vocabulary
 
-__all__ = ["CHECKPOINT_KIND", "legacy_checkpoint", "preflight", "fingerprint", "read_checkpoint",
-           "read_saved_model", "expected_shapes", "check_tensors", "trainer_digest"]
+__all__ = [
+    "CHECKPOINT_KIND",
+    "legacy_checkpoint",
+    "preflight",
+    "fingerprint",
+    "read_checkpoint",
+    "read_saved_model",
+    "expected_shapes",
+    "check_tensors",
+    "trainer_digest",
+]
 
 log = logging.getLogger("forge")
 CHECKPOINT_KIND = "checkpoint"
@@ -48,8 +57,10 @@ def legacy_checkpoint(folder: Path) -> bool:
 def preflight(directory: Path) -> None:
     """Before training: ``checkpoint_dir`` must be a folder forge may write checkpoints into."""
     if directory.exists() and not directory.is_dir():
-        raise CorruptModelError(f"checkpoint_dir={str(directory)!r} is a file, not a folder: it cannot hold "
-                                f"checkpoints. Pass the path of a new or empty folder (or of an earlier checkpoint).")
+        raise CorruptModelError(
+            f"checkpoint_dir={str(directory)!r} is a file, not a folder: it cannot hold "
+            f"checkpoints. Pass the path of a new or empty folder (or of an earlier checkpoint)."
+        )
     check_replaceable(directory, CHECKPOINT_KIND, legacy_checkpoint)
 
 
@@ -63,7 +74,7 @@ def _digest_arrays(datasets: tuple[Any, ...]) -> tuple[str | None, int]:
     for data in datasets:
         ids: object
         offsets: object
-        if isinstance(data, np.ndarray):             # context="stream": the corpus as one id stream
+        if isinstance(data, np.ndarray):  # context="stream": the corpus as one id stream
             ids, offsets = data, np.zeros(0, dtype=np.int64)
         else:
             ids, offsets = getattr(data, "ids", None), getattr(data, "offsets", None)
@@ -98,21 +109,26 @@ def expected_shapes(model: nn.Module, prefix: str = "") -> dict[str, tuple[int, 
     return out
 
 
-def check_tensors(tensors: dict[str, torch.Tensor], expected: dict[str, tuple[int, ...]], path: Path,
-                  prefix: str = "") -> None:
+def check_tensors(
+    tensors: dict[str, torch.Tensor], expected: dict[str, tuple[int, ...]], path: Path, prefix: str = ""
+) -> None:
     """Exactly the expected tensors under ``prefix``: same names and shapes, floating point, finite."""
     saved = {k: v for k, v in tensors.items() if k.startswith(prefix)}
     missing = sorted(set(expected) - set(saved))
     extra = sorted(set(saved) - set(expected))
     if missing or extra:
-        raise CorruptModelError(f"{path} does not hold the weights its parameters describe: missing {missing[:5]}, "
-                                f"unexpected {extra[:5]} (e.g. tie_weights, softmax, cell or layers were changed, "
-                                f"or the file is damaged). Save the model again.")
+        raise CorruptModelError(
+            f"{path} does not hold the weights its parameters describe: missing {missing[:5]}, "
+            f"unexpected {extra[:5]} (e.g. tie_weights, softmax, cell or layers were changed, "
+            f"or the file is damaged). Save the model again."
+        )
     for name, shape in expected.items():
         t = saved[name]
         if tuple(t.shape) != shape:
-            raise CorruptModelError(f"{path}: tensor {name!r} has shape {tuple(t.shape)}, expected {shape} from the "
-                                    f"parameters and the vocabulary; the file is damaged or from other parameters.")
+            raise CorruptModelError(
+                f"{path}: tensor {name!r} has shape {tuple(t.shape)}, expected {shape} from the "
+                f"parameters and the vocabulary; the file is damaged or from other parameters."
+            )
         if not t.is_floating_point():
             raise CorruptModelError(f"{path}: tensor {name!r} is {t.dtype}, expected floating point.")
         if not bool(torch.isfinite(t).all()):
@@ -121,13 +137,15 @@ def check_tensors(tensors: dict[str, torch.Tensor], expected: dict[str, tuple[in
 
 def _load_tensors(path: Path, hint: str = "Save the model again.") -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
+
     try:
         return load_file(str(path))
     except FileNotFoundError:
         raise CorruptModelError(f"{path} is missing: the folder is incomplete. {hint}") from None
     except Exception as exc:
-        raise CorruptModelError(f"{path} is unreadable ({type(exc).__name__}: {str(exc)[:200]}); it is truncated "
-                                f"or corrupt. {hint}") from None
+        raise CorruptModelError(
+            f"{path} is unreadable ({type(exc).__name__}: {str(exc)[:200]}); it is truncated or corrupt. {hint}"
+        ) from None
 
 
 def _meta_model(enc: Any, vocab_size: int, emb_dim: int, softmax: str, cutoffs: list[int], source: Path) -> nn.Module:
@@ -137,8 +155,10 @@ def _meta_model(enc: Any, vocab_size: int, emb_dim: int, softmax: str, cutoffs: 
     except ForgeError:
         raise
     except Exception as exc:
-        raise CorruptModelError(f"{source}: the saved parameters do not describe a model that can be built "
-                                f"({type(exc).__name__}: {str(exc)[:200]}); the file is damaged.") from None
+        raise CorruptModelError(
+            f"{source}: the saved parameters do not describe a model that can be built "
+            f"({type(exc).__name__}: {str(exc)[:200]}); the file is damaged."
+        ) from None
 
 
 def _int(value: Any) -> bool:
@@ -156,18 +176,26 @@ def read_saved_model(enc: Any, directory: Path) -> tuple[Vocabulary, dict[str, A
     softmax: Any = meta.get("softmax")
     cutoffs: Any = meta.get("cutoffs")
     vocab = Vocabulary.load(directory / "vocab.json")
-    if vocab.words[:len(SPECIALS)] != SPECIALS:
-        raise CorruptModelError(f"{directory / 'vocab.json'} must start with the special tokens {SPECIALS}, starts "
-                                f"with {vocab.words[:len(SPECIALS)]}; the model is corrupt: save it again.")
+    if vocab.words[: len(SPECIALS)] != SPECIALS:
+        raise CorruptModelError(
+            f"{directory / 'vocab.json'} must start with the special tokens {SPECIALS}, starts "
+            f"with {vocab.words[: len(SPECIALS)]}; the model is corrupt: save it again."
+        )
     problems = []
     if not _int(emb_dim) or emb_dim < 1:
         problems.append(f"embedding_dim must be a positive integer, got {emb_dim!r}")
     if softmax not in ("full", "adaptive", "sampled"):
         problems.append(f"softmax must be 'full', 'adaptive' or 'sampled', got {softmax!r}")
-    if not (isinstance(cutoffs, list) and cutoffs and all(_int(c) for c in cutoffs)
-            and all(0 < a < b for a, b in zip(cutoffs, cutoffs[1:] + [len(vocab)], strict=True))):
-        problems.append(f"cutoffs must be increasing integers between 0 and the vocabulary size {len(vocab)}, "
-                        f"got {str(cutoffs)[:80]}")
+    if not (
+        isinstance(cutoffs, list)
+        and cutoffs
+        and all(_int(c) for c in cutoffs)
+        and all(0 < a < b for a, b in zip(cutoffs, cutoffs[1:] + [len(vocab)], strict=True))
+    ):
+        problems.append(
+            f"cutoffs must be increasing integers between 0 and the vocabulary size {len(vocab)}, "
+            f"got {str(cutoffs)[:80]}"
+        )
     if not isinstance(meta.get("history", []), list):
         problems.append("history must be a list")
     if problems:
@@ -187,6 +215,7 @@ def read_saved_model(enc: Any, directory: Path) -> tuple[Vocabulary, dict[str, A
 def trainer_digest(trainer: dict[str, Any]) -> str:
     """sha256 of ``trainer.json``'s content (without this digest): a flipped epoch count or loss is caught."""
     import json
+
     body = {k: v for k, v in trainer.items() if k != "trainer_sha256"}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=True).encode("ascii")).hexdigest()
 
@@ -204,14 +233,22 @@ def _complete_checkpoint(folder: Path) -> bool:
 
 def _check_trainer(trainer: Any, source: Path) -> None:
     def bad(what: str) -> CorruptModelError:
-        return CorruptModelError(f"{source}: {what}. The checkpoint is damaged: delete {source.parent} or pass "
-                                 f"resume=False to start training over.")
+        return CorruptModelError(
+            f"{source}: {what}. The checkpoint is damaged: delete {source.parent} or pass "
+            f"resume=False to start training over."
+        )
+
     if not isinstance(trainer, dict):
         raise bad(f"expected a JSON object, got {type(trainer).__name__}")
-    fields = {"epoch": "the number of finished epochs", "bad_epochs": "the early-stopping count",
-              "stopped": "whether training stopped early", "best_val": "the best validation loss",
-              "history": "the per-epoch history", "fingerprint": "what the run was trained on",
-              "optimizer": "the optimizer state"}
+    fields = {
+        "epoch": "the number of finished epochs",
+        "bad_epochs": "the early-stopping count",
+        "stopped": "whether training stopped early",
+        "best_val": "the best validation loss",
+        "history": "the per-epoch history",
+        "fingerprint": "what the run was trained on",
+        "optimizer": "the optimizer state",
+    }
     for key, what in fields.items():
         if key not in trainer:
             raise bad(f"'{key}' ({what}) is missing")
@@ -227,13 +264,21 @@ def _check_trainer(trainer: Any, source: Path) -> None:
     if not isinstance(trainer["history"], list) or not all(isinstance(h, dict) for h in trainer["history"]):
         raise bad("'history' must be a list of per-epoch records")
     fp = trainer["fingerprint"]
-    if not (isinstance(fp, dict) and isinstance(fp.get("params"), dict) and isinstance(fp.get("vocab_sha256"), str)
-            and _int(fp.get("vocab_size"))):
+    if not (
+        isinstance(fp, dict)
+        and isinstance(fp.get("params"), dict)
+        and isinstance(fp.get("vocab_sha256"), str)
+        and _int(fp.get("vocab_size"))
+    ):
         raise bad("'fingerprint' must hold the params, vocab_sha256 and vocab_size of the run")
     opt = trainer["optimizer"]
-    if not (isinstance(opt, dict) and isinstance(opt.get("state"), dict) and isinstance(opt.get("param_groups"), list)
-            and all(isinstance(g, dict) and isinstance(g.get("params"), list) for g in opt["param_groups"])
-            and all(isinstance(v, dict) for v in opt["state"].values())):
+    if not (
+        isinstance(opt, dict)
+        and isinstance(opt.get("state"), dict)
+        and isinstance(opt.get("param_groups"), list)
+        and all(isinstance(g, dict) and isinstance(g.get("params"), list) for g in opt["param_groups"])
+        and all(isinstance(v, dict) for v in opt["state"].values())
+    ):
         raise bad("'optimizer' must hold the optimizer's 'state' and 'param_groups'")
 
 
@@ -241,9 +286,11 @@ def _check_fingerprint(directory: Path, saved: dict[str, Any], expected: dict[st
     changed = {k: (saved["params"].get(k), v) for k, v in expected["params"].items() if saved["params"].get(k) != v}
     if changed:
         diff = ", ".join(f"{k}: checkpoint {old!r} -> now {new!r}" for k, (old, new) in changed.items())
-        raise BadInputError(f"Cannot resume from {directory}: it was trained with other parameters ({diff}). "
-                            f"Resume with the same parameters, or pass resume=False (or another checkpoint_dir) "
-                            f"to start over.")
+        raise BadInputError(
+            f"Cannot resume from {directory}: it was trained with other parameters ({diff}). "
+            f"Resume with the same parameters, or pass resume=False (or another checkpoint_dir) "
+            f"to start over."
+        )
     if saved["vocab_sha256"] != expected["vocab_sha256"]:
         detail = f"{expected['vocab_size']} words now, {saved['vocab_size']} in the checkpoint"
         try:
@@ -253,35 +300,44 @@ def _check_fingerprint(directory: Path, saved: dict[str, Any], expected: dict[st
         if old_words is not None:
             now = expected.get("_words", [])
             if set(old_words) == set(now):
-                detail = (f"the same {len(now)} words in another order (the word counts differ, so the word ids "
-                          f"do too)")
+                detail = f"the same {len(now)} words in another order (the word counts differ, so the word ids do too)"
             elif now:
                 added, removed = sorted(set(now) - set(old_words)), sorted(set(old_words) - set(now))
                 detail += f"; new: {added[:5]}, gone: {removed[:5]}"
-        raise BadInputError(f"Cannot resume from {directory}: the corpus gives another vocabulary ({detail}). "
-                            f"Resume on the same corpus, or pass resume=False to start over.")
+        raise BadInputError(
+            f"Cannot resume from {directory}: the corpus gives another vocabulary ({detail}). "
+            f"Resume on the same corpus, or pass resume=False to start over."
+        )
     if "data_sha256" in expected:
         if "data_sha256" not in saved:
-            log.warning("The checkpoint in %s predates training-data fingerprints: resuming without checking that "
-                        "the corpus is the same.", directory)
+            log.warning(
+                "The checkpoint in %s predates training-data fingerprints: resuming without checking that "
+                "the corpus is the same.",
+                directory,
+            )
         elif saved["data_sha256"] != expected["data_sha256"]:
-            raise BadInputError(f"Cannot resume from {directory}: the training data differ (same vocabulary, but "
-                                f"another token stream: {expected['data_tokens']} tokens now, "
-                                f"{saved.get('data_tokens')} in the checkpoint; sentences or their order changed). "
-                                f"Resume on the same corpus and validation split, or pass resume=False to start over.")
+            raise BadInputError(
+                f"Cannot resume from {directory}: the training data differ (same vocabulary, but "
+                f"another token stream: {expected['data_tokens']} tokens now, "
+                f"{saved.get('data_tokens')} in the checkpoint; sentences or their order changed). "
+                f"Resume on the same corpus and validation split, or pass resume=False to start over."
+            )
 
 
 def _check_groups(saved: list[dict[str, Any]], optimizer: torch.optim.Optimizer, path: Path) -> None:
     """The saved hyper-parameters are those of this run (only ``lr`` may have been annealed down)."""
     fresh = optimizer.state_dict()["param_groups"]
     if len(saved) != len(fresh):
-        raise CorruptModelError(f"{path}: the optimizer has {len(saved)} parameter groups, this run has "
-                                f"{len(fresh)}; the checkpoint is damaged or from another optimizer.")
+        raise CorruptModelError(
+            f"{path}: the optimizer has {len(saved)} parameter groups, this run has "
+            f"{len(fresh)}; the checkpoint is damaged or from another optimizer."
+        )
     for group, new in zip(saved, fresh, strict=True):
         extra = sorted(set(group) - set(new))
         if extra:
-            raise CorruptModelError(f"{path}: unknown optimizer settings {extra[:5]}; the checkpoint is damaged or "
-                                    f"from another optimizer.")
+            raise CorruptModelError(
+                f"{path}: unknown optimizer settings {extra[:5]}; the checkpoint is damaged or from another optimizer."
+            )
         for key, value in new.items():
             if key == "params":
                 continue
@@ -290,11 +346,15 @@ def _check_groups(saved: list[dict[str, Any]], optimizer: torch.optim.Optimizer,
             elif key == "lr":
                 lr = group[key]
                 if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= value:
-                    raise CorruptModelError(f"{path}: the saved learning rate {str(lr)[:30]} is not a number in "
-                                            f"(0, {value}] (lr of this run, annealed only downwards).")
+                    raise CorruptModelError(
+                        f"{path}: the saved learning rate {str(lr)[:30]} is not a number in "
+                        f"(0, {value}] (lr of this run, annealed only downwards)."
+                    )
             elif group[key] != value and not (isinstance(value, tuple) and group[key] == list(value)):
-                raise CorruptModelError(f"{path}: the optimizer setting {key}={str(group[key])[:40]} differs from "
-                                        f"this run's {value!r}; the checkpoint is damaged or from another run.")
+                raise CorruptModelError(
+                    f"{path}: the optimizer setting {key}={str(group[key])[:40]} differs from "
+                    f"this run's {value!r}; the checkpoint is damaged or from another run."
+                )
 
 
 def _check_optimizer(trainer: dict[str, Any], tensors: dict[str, torch.Tensor], model: nn.Module, path: Path) -> None:
@@ -302,8 +362,10 @@ def _check_optimizer(trainer: dict[str, Any], tensors: dict[str, torch.Tensor], 
     opt = trainer["optimizer"]
     listed = [i for g in opt["param_groups"] for i in g["params"]]
     if len(listed) != len(trainable) or not all(_int(i) for i in listed):
-        raise CorruptModelError(f"{path}: the optimizer state covers {len(listed)} parameters, the model trains "
-                                f"{len(trainable)}; the checkpoint is damaged or from another model.")
+        raise CorruptModelError(
+            f"{path}: the optimizer state covers {len(listed)} parameters, the model trains "
+            f"{len(trainable)}; the checkpoint is damaged or from another model."
+        )
     for idx, entry in opt["state"].items():
         if not str(idx).isdigit() or int(idx) >= len(trainable):
             raise CorruptModelError(f"{path}: optimizer state for unknown parameter {str(idx)[:20]!r}.")
@@ -312,17 +374,25 @@ def _check_optimizer(trainer: dict[str, Any], tensors: dict[str, torch.Tensor], 
                 continue
             name = f"optim.{idx}.{key}"
             if name not in tensors:
-                raise CorruptModelError(f"{path}: the optimizer tensor {name!r} is missing; the checkpoint is "
-                                        f"damaged: delete it or pass resume=False.")
+                raise CorruptModelError(
+                    f"{path}: the optimizer tensor {name!r} is missing; the checkpoint is "
+                    f"damaged: delete it or pass resume=False."
+                )
             t = tensors[name]
             if tuple(t.shape) not in ((), trainable[int(idx)]) or not bool(torch.isfinite(t.float()).all()):
-                raise CorruptModelError(f"{path}: the optimizer tensor {name!r} has shape {tuple(t.shape)} (expected "
-                                        f"{trainable[int(idx)]}) or non-finite values; the checkpoint is damaged.")
+                raise CorruptModelError(
+                    f"{path}: the optimizer tensor {name!r} has shape {tuple(t.shape)} (expected "
+                    f"{trainable[int(idx)]}) or non-finite values; the checkpoint is damaged."
+                )
 
 
-def read_checkpoint(directory: Path, expected: dict[str, Any], model: nn.Module | None = None,
-                    vocab_words: list[str] | None = None, optimizer: torch.optim.Optimizer | None = None
-                    ) -> tuple[dict[str, Any], dict[str, torch.Tensor]] | None:
+def read_checkpoint(
+    directory: Path,
+    expected: dict[str, Any],
+    model: nn.Module | None = None,
+    vocab_words: list[str] | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+) -> tuple[dict[str, Any], dict[str, torch.Tensor]] | None:
     """The checkpoint in ``directory`` (None when there is none), checked against ``expected`` and ``model``.
 
     A checkpoint lost in the rename window of its last save is recovered from its complete
@@ -330,8 +400,10 @@ def read_checkpoint(directory: Path, expected: dict[str, Any], model: nn.Module 
     """
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
-        raise CorruptModelError(f"checkpoint_dir={str(directory)!r} is a file, not a checkpoint folder. Pass the "
-                                f"folder an earlier run wrote its checkpoints to, or resume=False.")
+        raise CorruptModelError(
+            f"checkpoint_dir={str(directory)!r} is a file, not a checkpoint folder. Pass the "
+            f"folder an earlier run wrote its checkpoints to, or resume=False."
+        )
     if not directory.exists() or not any(directory.iterdir()):
         found = recover(directory, CHECKPOINT_KIND, verify=_complete_checkpoint)
         if found is None:
@@ -341,9 +413,11 @@ def read_checkpoint(directory: Path, expected: dict[str, Any], model: nn.Module 
     hint = f"The checkpoint is damaged: delete {directory} or pass resume=False to start over."
     if not meta_file.is_file():
         foreign = sorted(p.name for p in directory.iterdir())[:5]
-        raise CorruptModelError(f"checkpoint_dir={str(directory)!r} holds no forge checkpoint (no trainer.json; it "
-                                f"holds {foreign}). Pass the folder an earlier run wrote, or resume=False and a new "
-                                f"checkpoint_dir.")
+        raise CorruptModelError(
+            f"checkpoint_dir={str(directory)!r} holds no forge checkpoint (no trainer.json; it "
+            f"holds {foreign}). Pass the folder an earlier run wrote, or resume=False and a new "
+            f"checkpoint_dir."
+        )
     trainer = read_json(meta_file, "checkpoint")
     if isinstance(trainer, dict) and "trainer_sha256" in trainer:
         try:
@@ -351,8 +425,9 @@ def read_checkpoint(directory: Path, expected: dict[str, Any], model: nn.Module 
         except (TypeError, ValueError, RecursionError):
             same = False
         if not same:
-            raise CorruptModelError(f"{meta_file} was changed after it was saved (its content no longer matches "
-                                    f"'trainer_sha256'). {hint}")
+            raise CorruptModelError(
+                f"{meta_file} was changed after it was saved (its content no longer matches 'trainer_sha256'). {hint}"
+            )
     _check_trainer(trainer, meta_file)
     if "files" in trainer:
         verify_manifest(directory, trainer["files"], meta_file, hint)
@@ -362,8 +437,10 @@ def read_checkpoint(directory: Path, expected: dict[str, Any], model: nn.Module 
     for key in ("rng.torch", "rng.cuda"):
         rng = tensors.get(key)
         if (rng is None and key == "rng.torch") or (rng is not None and (rng.dtype != torch.uint8 or rng.dim() != 1)):
-            raise CorruptModelError(f"{path}: the random-number-generator state {key!r} is missing or damaged; "
-                                    f"the checkpoint cannot continue the run exactly. Delete it or pass resume=False.")
+            raise CorruptModelError(
+                f"{path}: the random-number-generator state {key!r} is missing or damaged; "
+                f"the checkpoint cannot continue the run exactly. Delete it or pass resume=False."
+            )
     if model is not None:
         shapes = expected_shapes(model)
         check_tensors(tensors, {"model." + k: v for k, v in shapes.items()}, path, "model.")

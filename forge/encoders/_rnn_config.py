@@ -49,7 +49,7 @@ OPTIMIZERS = ("adam", "sgd")
 PRECISIONS = ("auto", "fp32", "bf16")
 OOV_POLICIES = ("error", "zero", "unk")
 LAYER_WORDS = ("top", "mean", "mix")
-MIX_WEIGHT_STATIC = 0.5     # layer="mix": share of layer 0 (the static input embedding) in the cosine
+MIX_WEIGHT_STATIC = 0.5  # layer="mix": share of layer 0 (the static input embedding) in the cosine
 
 
 # ------------------------------------------------------------------ constraints
@@ -81,7 +81,7 @@ class Interval(_Constraint):
     kind: type
     low: float | None
     high: float | None
-    closed: str = "both"            # "both", "left", "right", "neither"
+    closed: str = "both"  # "both", "left", "right", "neither"
 
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool):
@@ -93,8 +93,10 @@ class Interval(_Constraint):
         if self.low is not None and (value < self.low or (value == self.low and self.closed in ("right", "neither"))):
             return False
         # typeshed's numbers.Real declares only < and <=, so mypy cannot type `value > high` (ints and floats can)
-        if self.high is not None and (value > self.high  # type: ignore[operator]
-                                      or (value == self.high and self.closed in ("left", "neither"))):
+        if self.high is not None and (
+            value > self.high  # type: ignore[operator]
+            or (value == self.high and self.closed in ("left", "neither"))
+        ):
             return False
         return True
 
@@ -153,9 +155,12 @@ class IntList(_Constraint):
     """A non-empty increasing list of positive integers (adaptive-softmax cutoffs)."""
 
     def accepts(self, value: Any) -> bool:
-        return (isinstance(value, (list, tuple)) and len(value) > 0
-                and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
-                and list(value) == sorted(set(value)))
+        return (
+            isinstance(value, (list, tuple))
+            and len(value) > 0
+            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+            and list(value) == sorted(set(value))
+        )
 
     def describe(self) -> str:
         return "an increasing list of positive integers"
@@ -171,8 +176,11 @@ class LayerSpec(_Constraint):
             return False
         if isinstance(value, int):
             return True
-        return isinstance(value, (list, tuple)) and len(value) > 0 and \
-            all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in value)
+        return (
+            isinstance(value, (list, tuple))
+            and len(value) > 0
+            and all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in value)
+        )
 
     def describe(self) -> str:
         return "'top', 'mean', 'mix', a layer index (0 = input embedding) or a list of layers + 1 mixing weights"
@@ -240,7 +248,7 @@ class RecurrentConfig:
         """Build and validate a config from ``get_params()`` (extra or missing keys are a bug: TypeError)."""
         params = dict(params)
         if params.get("checkpoint_dir") is not None and not isinstance(params["checkpoint_dir"], str):
-            params["checkpoint_dir"] = str(params["checkpoint_dir"])   # a pathlib.Path is fine
+            params["checkpoint_dir"] = str(params["checkpoint_dir"])  # a pathlib.Path is fine
         config = cls(**params)
         config.validate(owner)
         return config
@@ -254,17 +262,23 @@ class RecurrentConfig:
                 allowed = " or ".join(c.describe() for c in constraints)
                 raise BadInputError(f"{f.name}={value!r} is not valid for {owner}; expected {allowed}.")
         if self.tie_weights and self.softmax == "adaptive":
-            raise BadInputError(f"tie_weights=True needs softmax='full', 'sampled' or 'auto' (the adaptive softmax "
-                                f"has its own cluster weights); got softmax={self.softmax!r}. Set one or the other.")
+            raise BadInputError(
+                f"tie_weights=True needs softmax='full', 'sampled' or 'auto' (the adaptive softmax "
+                f"has its own cluster weights); got softmax={self.softmax!r}. Set one or the other."
+            )
         n = self.layers + 1
         spec = self.layer
         if isinstance(spec, int) and not isinstance(spec, bool) and not -n <= spec < n:
-            raise BadInputError(f"layer={spec!r} is not valid for {owner} with layers={self.layers}: use 'top', "
-                                f"'mean', 'mix', a layer index 0..{n - 1} (0 = input embedding) or a list of {n} "
-                                f"mixing weights.")
+            raise BadInputError(
+                f"layer={spec!r} is not valid for {owner} with layers={self.layers}: use 'top', "
+                f"'mean', 'mix', a layer index 0..{n - 1} (0 = input embedding) or a list of {n} "
+                f"mixing weights."
+            )
         if isinstance(spec, (list, tuple)) and len(spec) != n:
-            raise BadInputError(f"layer={spec!r} has {len(spec)} weights but layers={self.layers} needs {n} "
-                                f"(the input embedding, then each recurrent layer).")
+            raise BadInputError(
+                f"layer={spec!r} has {len(spec)} weights but layers={self.layers} needs {n} "
+                f"(the input embedding, then each recurrent layer)."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

@@ -28,12 +28,25 @@ import numpy as np
 
 from forge.errors import BadInputError
 
-__all__ = ["Encoded", "encode_corpus", "batch_order", "pad_batch", "SPECIALS", "PAD", "UNK", "BOS", "EOS",
-           "to_stream", "split_stream", "batchify", "stream_chunks"]
+__all__ = [
+    "Encoded",
+    "encode_corpus",
+    "batch_order",
+    "pad_batch",
+    "SPECIALS",
+    "PAD",
+    "UNK",
+    "BOS",
+    "EOS",
+    "to_stream",
+    "split_stream",
+    "batchify",
+    "stream_chunks",
+]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
-SPECIALS = [PAD, UNK, BOS, EOS]      # ids 0..3, in this order
-POOL = 100                           # batches per length-sorted pool (~2% padding on PTB)
+SPECIALS = [PAD, UNK, BOS, EOS]  # ids 0..3, in this order
+POOL = 100  # batches per length-sorted pool (~2% padding on PTB)
 MIN_FOR_VALIDATION = 20
 
 
@@ -41,8 +54,8 @@ MIN_FOR_VALIDATION = 20
 class Encoded:
     """Sentences as one flat id array: sentence i is ``ids[offsets[i]:offsets[i + 1]]``."""
 
-    ids: np.ndarray        # (tokens,) int32, boundary tokens included
-    offsets: np.ndarray    # (sentences + 1,) int64
+    ids: np.ndarray  # (tokens,) int32, boundary tokens included
+    offsets: np.ndarray  # (sentences + 1,) int64
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -60,7 +73,7 @@ class Encoded:
         lengths = self.lengths[index]
         offsets = np.zeros(len(index) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        parts = [self.ids[self.offsets[i]:self.offsets[i + 1]] for i in index]
+        parts = [self.ids[self.offsets[i] : self.offsets[i + 1]] for i in index]
         ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
         return Encoded(ids.astype(np.int32, copy=False), offsets)
 
@@ -79,7 +92,7 @@ def encode_corpus(corpus: Iterable[Sequence[str]], index: dict[str, int], max_le
     get = index.get
     for sentence in corpus:
         for start in range(0, len(sentence), max_len):
-            piece = sentence[start:start + max_len]
+            piece = sentence[start : start + max_len]
             buf.append(bos)
             buf.extend(get(w, unk) for w in piece)
             buf.append(eos)
@@ -103,8 +116,10 @@ def split_validation(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np
         return np.arange(n), np.zeros(0, dtype=np.int64)
     n_valid = max(1, int(round(n * fraction)))
     if n_valid >= n:
-        raise BadInputError(f"validation={fraction} leaves no training sentence out of {n}; use a "
-                            f"smaller fraction, validation=0, or a bigger corpus.")
+        raise BadInputError(
+            f"validation={fraction} leaves no training sentence out of {n}; use a "
+            f"smaller fraction, validation=0, or a bigger corpus."
+        )
     perm = np.random.RandomState(seed).permutation(n)
     return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
 
@@ -114,15 +129,15 @@ def batch_order(lengths: np.ndarray, batch_size: int, seed: int, epoch: int, shu
     n = len(lengths)
     if not shuffle:  # evaluation: sorted by length, the least padding
         order = np.argsort(lengths, kind="stable")
-        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
-    rng = np.random.RandomState((seed * 1_000_003 + epoch) % (2 ** 32))
+        return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    rng = np.random.RandomState((seed * 1_000_003 + epoch) % (2**32))
     perm = rng.permutation(n)
     batches: list[np.ndarray] = []
     pool = batch_size * POOL
     for p in range(0, n, pool):
-        chunk = perm[p:p + pool]
+        chunk = perm[p : p + pool]
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
@@ -131,7 +146,7 @@ def pad_batch(data: Encoded, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     lengths = data.lengths[index]
     tokens = np.zeros((len(index), int(lengths.max()) if len(index) else 0), dtype=np.int64)
     for row, i in enumerate(index):
-        tokens[row, :lengths[row]] = data.ids[data.offsets[i]:data.offsets[i + 1]]
+        tokens[row, : lengths[row]] = data.ids[data.offsets[i] : data.offsets[i + 1]]
     return tokens, lengths.astype(np.int64)
 
 
@@ -157,7 +172,7 @@ def split_stream(stream: np.ndarray, fraction: float) -> tuple[np.ndarray, np.nd
 def batchify(stream: np.ndarray, rows: int) -> np.ndarray:
     """(rows, length): row r is the r-th contiguous piece of the stream; the remainder is dropped."""
     length = len(stream) // rows
-    return stream[:rows * length].reshape(rows, length)
+    return stream[: rows * length].reshape(rows, length)
 
 
 def stream_chunks(length: int, bptt: int) -> list[tuple[int, int]]:

@@ -62,9 +62,9 @@ def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     ``x`` is (batch, time) or (batch, time, features); the operation is its own inverse.
     """
     steps = x.shape[1]
-    t = torch.arange(steps, device=x.device).unsqueeze(0)            # (1, time)
-    lens = lengths.to(x.device).unsqueeze(1)                         # (batch, 1)
-    idx = torch.where(t < lens, lens - 1 - t, t)                     # (batch, time)
+    t = torch.arange(steps, device=x.device).unsqueeze(0)  # (1, time)
+    lens = lengths.to(x.device).unsqueeze(1)  # (batch, 1)
+    idx = torch.where(t < lens, lens - 1 - t, t)  # (batch, time)
     if x.dim() == 3:
         idx = idx.unsqueeze(-1).expand(-1, -1, x.shape[2])
     return x.gather(1, idx)
@@ -73,12 +73,26 @@ def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 class RecurrentLM(nn.Module):
     """Embedding -> recurrent stack(s) -> softmax (full, tied, or adaptive)."""
 
-    log_q: torch.Tensor   # a buffer (registered in __init__); declared for the type checker
+    log_q: torch.Tensor  # a buffer (registered in __init__); declared for the type checker
 
-    def __init__(self, *, vocab_size: int, cell: str, impl: str, bidirectional: bool, embedding_dim: int,
-                 hidden_size: int, layers: int, dropout: float, tie_weights: bool, softmax: str,
-                 cutoffs: list[int] | None = None, num_sampled: int = 512, forget_bias: float | str | None = None,
-                 t_max: int = 100):
+    def __init__(
+        self,
+        *,
+        vocab_size: int,
+        cell: str,
+        impl: str,
+        bidirectional: bool,
+        embedding_dim: int,
+        hidden_size: int,
+        layers: int,
+        dropout: float,
+        tie_weights: bool,
+        softmax: str,
+        cutoffs: list[int] | None = None,
+        num_sampled: int = 512,
+        forget_bias: float | str | None = None,
+        t_max: int = 100,
+    ):
         super().__init__()
         self.bidirectional, self.layers = bidirectional, layers
         self.embedding_dim, self.hidden_size = embedding_dim, hidden_size
@@ -87,10 +101,14 @@ class RecurrentLM(nn.Module):
         with torch.no_grad():
             self.embedding.weight[PAD].zero_()
         sizes = [embedding_dim] + [hidden_size] * layers
-        self.fwd = nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size, forget_bias, t_max)
-                                 for k in range(layers))
-        self.bwd = (nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size, forget_bias, t_max)
-                                  for k in range(layers)) if bidirectional else None)
+        self.fwd = nn.ModuleList(
+            make_layer(impl, cell, sizes[k], hidden_size, forget_bias, t_max) for k in range(layers)
+        )
+        self.bwd = (
+            nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size, forget_bias, t_max) for k in range(layers))
+            if bidirectional
+            else None
+        )
         self.drop = nn.Dropout(dropout)
         # weight tying needs the decoder input to have the embedding's width: project when they differ
         self.proj = nn.Linear(hidden_size, embedding_dim) if tie_weights and embedding_dim != hidden_size else None
@@ -102,8 +120,9 @@ class RecurrentLM(nn.Module):
         self.register_buffer("log_q", torch.full((vocab_size,), -float(np.log(vocab_size))), persistent=False)
         self.decoder: nn.AdaptiveLogSoftmaxWithLoss | nn.Linear
         if self.adaptive:
-            self.decoder = nn.AdaptiveLogSoftmaxWithLoss(dec_in, vocab_size, cutoffs or default_cutoffs(vocab_size),
-                                                         div_value=4.0)
+            self.decoder = nn.AdaptiveLogSoftmaxWithLoss(
+                dec_in, vocab_size, cutoffs or default_cutoffs(vocab_size), div_value=4.0
+            )
         else:
             self.decoder = nn.Linear(dec_in, vocab_size)
             if tie_weights:
@@ -123,21 +142,21 @@ class RecurrentLM(nn.Module):
         weights = (np.asarray(counts, dtype=np.float64) + 1.0) ** power
         weights[PAD] = 0.0
         with np.errstate(divide="ignore"):
-            log_q = np.log(weights / weights.sum())        # -inf for padding: never drawn
+            log_q = np.log(weights / weights.sum())  # -inf for padding: never drawn
         self.log_q.copy_(torch.from_numpy(log_q).to(self.log_q))
 
     def _sampled_nll_sum(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Sampled-softmax loss (see the module docstring): hidden (n, d), targets (n,)."""
         n_s = self.num_sampled
-        samples = torch.multinomial(self.log_q.exp(), n_s, replacement=True)          # (S,)
+        samples = torch.multinomial(self.log_q.exp(), n_s, replacement=True)  # (S,)
         assert isinstance(self.decoder, nn.Linear), "the sampled softmax has a full decoder"
         weight, bias = self.decoder.weight, self.decoder.bias
-        log_expected = self.log_q + float(np.log(n_s))                                  # log(S q(w))
+        log_expected = self.log_q + float(np.log(n_s))  # log(S q(w))
         hidden = _up(hidden)
-        true = (hidden * _up(weight[targets])).sum(-1) + _up(bias[targets]) - log_expected[targets]   # (n,)
-        sampled = hidden @ _up(weight[samples]).t() + _up(bias[samples]) - log_expected[samples]       # (n, S)
+        true = (hidden * _up(weight[targets])).sum(-1) + _up(bias[targets]) - log_expected[targets]  # (n,)
+        sampled = hidden @ _up(weight[samples]).t() + _up(bias[samples]) - log_expected[samples]  # (n, S)
         sampled = sampled.masked_fill(samples.unsqueeze(0) == targets.unsqueeze(1), float("-inf"))
-        logits = torch.cat([true.unsqueeze(1), sampled], dim=1)                          # (n, 1 + S)
+        logits = torch.cat([true.unsqueeze(1), sampled], dim=1)  # (n, 1 + S)
         return F.cross_entropy(logits, torch.zeros_like(targets), reduction="sum")
 
     def _nll_sum(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -154,10 +173,9 @@ class RecurrentLM(nn.Module):
             return self._sampled_nll_sum(hidden, targets)
         return F.cross_entropy(self.decoder(hidden).float(), targets, reduction="sum")
 
-    def _stream(self, stack: nn.ModuleList, tokens: torch.Tensor, states: list | None
-                ) -> tuple[torch.Tensor, list]:
+    def _stream(self, stack: nn.ModuleList, tokens: torch.Tensor, states: list | None) -> tuple[torch.Tensor, list]:
         """Summed NLL of ``tokens[:, 1:]`` read from ``states``; (nll, new states). tokens (batch, T + 1)."""
-        x = self.drop(self.embedding(tokens[:, :-1]))                     # (batch, T, emb)
+        x = self.drop(self.embedding(tokens[:, :-1]))  # (batch, T, emb)
         new = []
         for k, layer in enumerate(stack):
             assert isinstance(layer, (ScratchLayer, _Fused)), "stacks hold make_layer's layers"
@@ -166,8 +184,14 @@ class RecurrentLM(nn.Module):
         targets = tokens[:, 1:].reshape(-1)
         return self._nll_sum(x.reshape(-1, x.shape[-1]), targets), new
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor | None = None, *,
-                reverse: torch.Tensor | None = None, states: dict | None = None):
+    def forward(
+        self,
+        tokens: torch.Tensor,
+        lengths: torch.Tensor | None = None,
+        *,
+        reverse: torch.Tensor | None = None,
+        states: dict | None = None,
+    ):
         """Language-model loss of a batch: (summed NLL over both directions, number of predictions).
 
         Sentence mode: ``tokens`` (batch, time) right-padded ``[<s>, w.., </s>]`` ids; ``lengths``
@@ -187,10 +211,10 @@ class RecurrentLM(nn.Module):
                 nll_b, bwd = self._stream(self.bwd, reverse, states.get("bwd"))
                 nll, count, new["bwd"] = nll + nll_b, count * 2, bwd
             return nll, count, new
-        emb = self.drop(self.embedding(tokens))                           # (batch, time, emb)
+        emb = self.drop(self.embedding(tokens))  # (batch, time, emb)
         steps = tokens.shape[1] - 1
         mask = torch.arange(steps, device=tokens.device).unsqueeze(0) < (lengths.to(tokens.device) - 1).unsqueeze(1)
-        top = self._stack(self.fwd, emb[:, :-1])[-1]                      # (batch, time-1, hidden)
+        top = self._stack(self.fwd, emb[:, :-1])[-1]  # (batch, time-1, hidden)
         nll = self._nll_sum(top[mask], tokens[:, 1:][mask])
         count = mask.sum()
         if self.bwd is not None:
@@ -209,17 +233,17 @@ class RecurrentLM(nn.Module):
         states (forward, or forward concatenated with backward). Rows past a sentence's end are
         padding.
         """
-        emb = self.embedding(tokens)                                      # (batch, time, emb)
+        emb = self.embedding(tokens)  # (batch, time, emb)
         n_max = tokens.shape[1] - 2
-        words = emb[:, 1:-1] if n_max > 0 else emb[:, :0]                 # (batch, n, emb)
-        fwd = [h[:, 1:] for h in self._stack(self.fwd, emb[:, :-1])]      # state after reading w_i
+        words = emb[:, 1:-1] if n_max > 0 else emb[:, :0]  # (batch, n, emb)
+        fwd = [h[:, 1:] for h in self._stack(self.fwd, emb[:, :-1])]  # state after reading w_i
         if self.bwd is None:
             return [words] + fwd
-        n = lengths.to(tokens.device) - 2                                 # words per sentence
+        n = lengths.to(tokens.device) - 2  # words per sentence
         bwd_all = self._stack(self.bwd, reverse_padded(emb, lengths)[:, :-1])
         # the backward state of w_j (0-based) sits at reversed position n - j
         j = torch.arange(n_max, device=tokens.device).unsqueeze(0)
-        idx = (n.unsqueeze(1) - j).clamp(min=0)                            # (batch, n)
+        idx = (n.unsqueeze(1) - j).clamp(min=0)  # (batch, n)
         idx = idx.unsqueeze(-1).expand(-1, -1, self.hidden_size)
         bwd = [h.gather(1, idx) for h in bwd_all]
         return [torch.cat([words, words], dim=-1)] + [torch.cat(p, dim=-1) for p in zip(fwd, bwd, strict=True)]

@@ -52,11 +52,22 @@ from forge.encoders._rnn_config import RecurrentConfig
 from forge.encoders._rnn_data import Encoded, batch_order, batchify, pad_batch, stream_chunks
 from forge.errors import BadInputError, CorruptModelError, DeviceError, TrainingDivergedError
 
-__all__ = ["TrainingDivergedError", "resolve_device", "Dist", "setup_distributed", "train_lm", "evaluate_nll",
-           "evaluate_stream_nll", "module_tensors", "load_module_tensors", "CHECKPOINT_FILES", "EVAL_STREAMS"]
+__all__ = [
+    "TrainingDivergedError",
+    "resolve_device",
+    "Dist",
+    "setup_distributed",
+    "train_lm",
+    "evaluate_nll",
+    "evaluate_stream_nll",
+    "module_tensors",
+    "load_module_tensors",
+    "CHECKPOINT_FILES",
+    "EVAL_STREAMS",
+]
 
 CHECKPOINT_FILES = ("checkpoint.safetensors", "trainer.json", "vocab.json")
-EVAL_STREAMS = 10       # rows a stream is cut into for evaluation (PyTorch's word_language_model: 10)
+EVAL_STREAMS = 10  # rows a stream is cut into for evaluation (PyTorch's word_language_model: 10)
 log = logging.getLogger("forge.encoders.recurrent")
 
 
@@ -72,12 +83,16 @@ def resolve_device(spec: Any) -> str:
     if text is None or not match:
         raise DeviceError(f"Unknown device {spec!r}; expected 'auto', 'cpu', 'cuda' or 'cuda:N' (e.g. 'cuda:0').")
     if not torch.cuda.is_available():
-        raise DeviceError(f"device={spec!r} was requested but CUDA is not available (torch {torch.__version__}, "
-                          f"built with CUDA {torch.version.cuda}). Use device='cpu', or device='auto' to use a GPU "
-                          f"only when there is one.")
+        raise DeviceError(
+            f"device={spec!r} was requested but CUDA is not available (torch {torch.__version__}, "
+            f"built with CUDA {torch.version.cuda}). Use device='cpu', or device='auto' to use a GPU "
+            f"only when there is one."
+        )
     if match.group(1) is not None and int(match.group(1)) >= torch.cuda.device_count():
-        raise DeviceError(f"device={spec!r} does not exist: this machine has {torch.cuda.device_count()} CUDA "
-                          f"device(s), cuda:0 .. cuda:{torch.cuda.device_count() - 1}.")
+        raise DeviceError(
+            f"device={spec!r} does not exist: this machine has {torch.cuda.device_count()} CUDA "
+            f"device(s), cuda:0 .. cuda:{torch.cuda.device_count() - 1}."
+        )
     return text
 
 
@@ -86,7 +101,7 @@ def resolve_device(spec: Any) -> str:
 class Dist:
     rank: int = 0
     world: int = 1
-    owned: bool = False     # we started the process group, so we end it
+    owned: bool = False  # we started the process group, so we end it
 
     def all_sum(self, values: torch.Tensor) -> torch.Tensor:
         if self.world > 1:
@@ -137,14 +152,16 @@ def module_tensors(module: nn.Module, prefix: str = "") -> dict[str, torch.Tenso
 
 def load_module_tensors(module: nn.Module, tensors: dict[str, torch.Tensor], prefix: str = "") -> None:
     """Load what :func:`module_tensors` wrote; tied aliases may be absent, nothing else."""
-    state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
     missing, unexpected = module.load_state_dict(state, strict=False)
     own = module.state_dict()
     ptrs = {own[k].data_ptr() for k in state if k in own}
     missing = [k for k in missing if own[k].data_ptr() not in ptrs]
     if missing or unexpected:
-        raise CorruptModelError(f"Weights do not match the model: missing {missing[:5]}, unexpected "
-                                f"{unexpected[:5]}. The files are corrupt or from different parameters.")
+        raise CorruptModelError(
+            f"Weights do not match the model: missing {missing[:5]}, unexpected "
+            f"{unexpected[:5]}. The files are corrupt or from different parameters."
+        )
 
 
 def _optimizer_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -169,9 +186,11 @@ def _load_optimizer(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor]
 
 
 # ------------------------------------------------------------------ checkpoints
-def save_checkpoint(directory: Path, model: nn.Module, opt: torch.optim.Optimizer, best: dict | None,
-                    trainer: dict[str, Any], vocab) -> None:
+def save_checkpoint(
+    directory: Path, model: nn.Module, opt: torch.optim.Optimizer, best: dict | None, trainer: dict[str, Any], vocab
+) -> None:
     from safetensors.torch import save_file
+
     tensors = module_tensors(model, "model.")
     if best is not None:
         tensors.update({"best." + k: v for k, v in best.items()})
@@ -197,14 +216,15 @@ def _autocast(device: str, precision: str):
 
 
 @torch.no_grad()
-def evaluate_nll(model: nn.Module, data: Encoded, batch_size: int, device: str, precision: str,
-                 dist: Dist | None = None) -> tuple[float, int]:
+def evaluate_nll(
+    model: nn.Module, data: Encoded, batch_size: int, device: str, precision: str, dist: Dist | None = None
+) -> tuple[float, int]:
     """(summed NLL, predictions) of ``data``, sharded over ranks and summed when distributed."""
     dist = dist or Dist()
     was_training = model.training
     model.eval()
     total = torch.zeros(2, dtype=torch.float64, device=device)
-    for batch in batch_order(data.lengths, batch_size, 0, 0, shuffle=False)[dist.rank::dist.world]:
+    for batch in batch_order(data.lengths, batch_size, 0, 0, shuffle=False)[dist.rank :: dist.world]:
         tokens, lengths = pad_batch(data, batch)
         with _autocast(device, precision):
             nll, count = model(torch.from_numpy(tokens).to(device), torch.from_numpy(lengths).to(device))
@@ -219,8 +239,15 @@ def _detach(states: dict) -> dict:
 
 
 @torch.no_grad()
-def evaluate_stream_nll(model: nn.Module, stream: np.ndarray, bptt: int, device: str, precision: str,
-                        dist: Dist | None = None, rows: int = EVAL_STREAMS) -> tuple[float, int]:
+def evaluate_stream_nll(
+    model: nn.Module,
+    stream: np.ndarray,
+    bptt: int,
+    device: str,
+    precision: str,
+    dist: Dist | None = None,
+    rows: int = EVAL_STREAMS,
+) -> tuple[float, int]:
     """(summed NLL, predictions) of a token stream read as ``rows`` rows, ``bptt`` steps at a time.
 
     The state is carried along each row (PyTorch's ``word_language_model`` evaluation). Short streams
@@ -230,14 +257,14 @@ def evaluate_stream_nll(model: nn.Module, stream: np.ndarray, bptt: int, device:
     rows = max(1, min(rows, len(stream) // 2))
     was_training = model.training
     model.eval()
-    fwd = batchify(stream, rows)[dist.rank::dist.world]
-    bwd = batchify(stream[::-1].copy(), rows)[dist.rank::dist.world] if model.bwd is not None else None
+    fwd = batchify(stream, rows)[dist.rank :: dist.world]
+    bwd = batchify(stream[::-1].copy(), rows)[dist.rank :: dist.world] if model.bwd is not None else None
     total = torch.zeros(2, dtype=torch.float64, device=device)
     states: dict = {}
     if len(fwd):
         for start, steps in stream_chunks(fwd.shape[1], bptt):
-            chunk = torch.from_numpy(fwd[:, start:start + steps + 1]).to(device)
-            rchunk = torch.from_numpy(bwd[:, start:start + steps + 1]).to(device) if bwd is not None else None
+            chunk = torch.from_numpy(fwd[:, start : start + steps + 1]).to(device)
+            rchunk = torch.from_numpy(bwd[:, start : start + steps + 1]).to(device) if bwd is not None else None
             with _autocast(device, precision):
                 nll, count, states = model(chunk, None, reverse=rchunk, states=states)
             total += torch.stack([nll.double(), count.double()])
@@ -246,8 +273,9 @@ def evaluate_stream_nll(model: nn.Module, stream: np.ndarray, bptt: int, device:
     return float(total[0]), int(total[1])
 
 
-def evaluate(model: nn.Module, data: Encoded | np.ndarray, config: RecurrentConfig, device: str,
-             dist: Dist | None = None) -> tuple[float, int]:
+def evaluate(
+    model: nn.Module, data: Encoded | np.ndarray, config: RecurrentConfig, device: str, dist: Dist | None = None
+) -> tuple[float, int]:
     """(summed NLL, predictions) of ``data`` in the config's mode."""
     if config.context == "stream":
         assert isinstance(data, np.ndarray), "context='stream' data is an id stream"
@@ -259,7 +287,7 @@ def evaluate(model: nn.Module, data: Encoded | np.ndarray, config: RecurrentConf
 # ------------------------------------------------------------------ the loop
 @dataclass
 class TrainState:
-    epoch: int = 0                          # epochs completed
+    epoch: int = 0  # epochs completed
     best_val: float = math.inf
     bad_epochs: int = 0
     stopped: bool = False
@@ -281,8 +309,8 @@ def _batches(config: RecurrentConfig, train: Encoded | np.ndarray, epoch: int, d
         fwd = batchify(train, config.batch_size)
         bwd = batchify(train[::-1].copy(), config.batch_size) if config.bidirectional else None
         for start, steps in stream_chunks(fwd.shape[1], config.bptt):
-            chunk = fwd[dist.rank::dist.world, start:start + steps + 1]
-            rchunk = bwd[dist.rank::dist.world, start:start + steps + 1] if bwd is not None else None
+            chunk = fwd[dist.rank :: dist.world, start : start + steps + 1]
+            rchunk = bwd[dist.rank :: dist.world, start : start + steps + 1] if bwd is not None else None
             yield float(fwd.shape[0] * steps), (chunk, rchunk)
         return
     # every rank needs a share of every batch: a batch smaller than the world (at most one per pool
@@ -291,7 +319,7 @@ def _batches(config: RecurrentConfig, train: Encoded | np.ndarray, epoch: int, d
     lengths = train.lengths
     for b in batch_order(lengths, config.batch_size, config.seed, epoch):
         if len(b) >= dist.world:
-            yield float((lengths[b] - 1).sum()), pad_batch(train, b[dist.rank::dist.world])
+            yield float((lengths[b] - 1).sum()), pad_batch(train, b[dist.rank :: dist.world])
 
 
 def _n_batches(config: RecurrentConfig, train: Encoded | np.ndarray, dist: Dist, epoch: int) -> int:
@@ -301,8 +329,17 @@ def _n_batches(config: RecurrentConfig, train: Encoded | np.ndarray, dist: Dist,
     return sum(len(b) >= dist.world for b in batch_order(train.lengths, config.batch_size, config.seed, epoch))
 
 
-def train_lm(model: nn.Module, train: Encoded | np.ndarray, valid: Encoded | np.ndarray, vocab, device: str,
-             dist: Dist, config: RecurrentConfig, fingerprint: dict[str, Any], label: str = "rnn") -> TrainState:
+def train_lm(
+    model: nn.Module,
+    train: Encoded | np.ndarray,
+    valid: Encoded | np.ndarray,
+    vocab,
+    device: str,
+    dist: Dist,
+    config: RecurrentConfig,
+    fingerprint: dict[str, Any],
+    label: str = "rnn",
+) -> TrainState:
     """Train ``model`` in place following ``config``; returns the final TrainState.
 
     ``train``/``valid``: :class:`Encoded` sentences (``context="sentence"``) or id streams
@@ -318,8 +355,9 @@ def train_lm(model: nn.Module, train: Encoded | np.ndarray, valid: Encoded | np.
         preflight(ckpt_dir)  # a file, or a folder of someone else's files: refused before any training
     if config.resume:
         if ckpt_dir is None:
-            raise BadInputError("resume=True needs checkpoint_dir=... (the directory the interrupted run wrote "
-                                "its checkpoints to).")
+            raise BadInputError(
+                "resume=True needs checkpoint_dir=... (the directory the interrupted run wrote its checkpoints to)."
+            )
         found = read_checkpoint(ckpt_dir, expected, model, vocab.words, opt)
         if found is None:
             log.warning("resume=True: no checkpoint in %s yet, training from the start", ckpt_dir)
@@ -329,32 +367,43 @@ def train_lm(model: nn.Module, train: Encoded | np.ndarray, valid: Encoded | np.
             try:
                 _load_optimizer(opt, tensors, trainer["optimizer"])
             except (KeyError, ValueError, TypeError, RuntimeError) as exc:
-                raise CorruptModelError(f"The optimizer state in {ckpt_dir} does not fit this model "
-                                        f"({type(exc).__name__}: {exc}); the checkpoint is damaged: delete it "
-                                        f"or pass resume=False.") from None
+                raise CorruptModelError(
+                    f"The optimizer state in {ckpt_dir} does not fit this model "
+                    f"({type(exc).__name__}: {exc}); the checkpoint is damaged: delete it "
+                    f"or pass resume=False."
+                ) from None
             torch.set_rng_state(tensors["rng.torch"])
             if "rng.cuda" in tensors and device.startswith("cuda"):
                 torch.cuda.set_rng_state(tensors["rng.cuda"], torch.device(device))
             best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
             best_val = trainer["best_val"] if trainer["best_val"] is not None else math.inf
-            state = TrainState(trainer["epoch"], best_val, trainer["bad_epochs"], trainer["stopped"],
-                               trainer["history"], best or None)
+            state = TrainState(
+                trainer["epoch"], best_val, trainer["bad_epochs"], trainer["stopped"], trainer["history"], best or None
+            )
             if state.epoch >= config.epochs or state.stopped:
-                why = (f"stopped early after {state.epoch} epochs (patience={config.patience})" if state.stopped
-                       else f"has completed {state.epoch} epochs")
+                why = (
+                    f"stopped early after {state.epoch} epochs (patience={config.patience})"
+                    if state.stopped
+                    else f"has completed {state.epoch} epochs"
+                )
                 raise BadInputError(
                     f"Nothing to train: the checkpoint in {ckpt_dir} {why}, and epochs={config.epochs} counts all "
                     f"epochs, those done included. Set epochs={state.epoch + 1} (or more) to train further"
                     f"{' with a larger patience' if state.stopped else ''}, or load the saved model to use it as "
-                    f"it is.")
+                    f"it is."
+                )
             log.info("resuming from %s after epoch %d of %d", ckpt_dir, state.epoch, config.epochs)
 
     ndir = 2 if config.bidirectional else 1
     net: nn.Module = model
     if dist.world > 1:
         from torch.nn.parallel import DistributedDataParallel
-        net = DistributedDataParallel(model, device_ids=[torch.device(device).index] if device.startswith("cuda")
-                                      else None, find_unused_parameters=model.adaptive)
+
+        net = DistributedDataParallel(
+            model,
+            device_ids=[torch.device(device).index] if device.startswith("cuda") else None,
+            find_unused_parameters=model.adaptive,
+        )
     trainable = [p for p in model.parameters() if p.requires_grad]
     show = bool(config.progress) and dist.rank == 0
     stream = config.context == "stream"
@@ -362,25 +411,35 @@ def train_lm(model: nn.Module, train: Encoded | np.ndarray, valid: Encoded | np.
     while state.epoch < config.epochs and not state.stopped:
         epoch = state.epoch
         n_batches = _n_batches(config, train, dist, epoch)
-        bar = tqdm(total=n_batches, desc=f"{label} epoch {epoch + 1}/{config.epochs}", unit="batch",
-                   disable=not show, leave=False, dynamic_ncols=True)
+        bar = tqdm(
+            total=n_batches,
+            desc=f"{label} epoch {epoch + 1}/{config.epochs}",
+            unit="batch",
+            disable=not show,
+            leave=False,
+            dynamic_ncols=True,
+        )
         sums = torch.zeros(2, dtype=torch.float64, device=device)
         start, seen_tokens = time.perf_counter(), 0.0
-        states: dict = {}         # stream mode: the state carried across chunks, zeros at each epoch's start
+        states: dict = {}  # stream mode: the state carried across chunks, zeros at each epoch's start
         for step, (count_per_dir, batch) in enumerate(_batches(config, train, epoch, dist)):
             global_count = count_per_dir * ndir
             with _autocast(device, config.precision):
                 if stream:
                     chunk, rchunk = batch
-                    nll, count, states = net(torch.from_numpy(chunk).to(device, non_blocking=True), None,
-                                             reverse=None if rchunk is None else
-                                             torch.from_numpy(rchunk).to(device, non_blocking=True),
-                                             states=states)
-                    states = _detach(states)          # truncated BPTT: keep the values, cut the graph
+                    nll, count, states = net(
+                        torch.from_numpy(chunk).to(device, non_blocking=True),
+                        None,
+                        reverse=None if rchunk is None else torch.from_numpy(rchunk).to(device, non_blocking=True),
+                        states=states,
+                    )
+                    states = _detach(states)  # truncated BPTT: keep the values, cut the graph
                 else:
                     tokens, lens = batch
-                    nll, count = net(torch.from_numpy(tokens).to(device, non_blocking=True),
-                                     torch.from_numpy(lens).to(device, non_blocking=True))
+                    nll, count = net(
+                        torch.from_numpy(tokens).to(device, non_blocking=True),
+                        torch.from_numpy(lens).to(device, non_blocking=True),
+                    )
             # DDP averages gradients over ranks: scale so that the average is d(global mean NLL)
             loss = nll * (dist.world / global_count)
             opt.zero_grad(set_to_none=True)
@@ -395,22 +454,29 @@ def train_lm(model: nn.Module, train: Encoded | np.ndarray, valid: Encoded | np.
                 mean = float(stat[0] / stat[1])
                 if not math.isfinite(mean):
                     bar.close()
-                    kept = (f"the checkpoint of epoch {state.epoch} is kept in {ckpt_dir}" if ckpt_dir and state.epoch
-                            else "no checkpoint was written (set checkpoint_dir=... to keep one per epoch)")
+                    kept = (
+                        f"the checkpoint of epoch {state.epoch} is kept in {ckpt_dir}"
+                        if ckpt_dir and state.epoch
+                        else "no checkpoint was written (set checkpoint_dir=... to keep one per epoch)"
+                    )
                     raise TrainingDivergedError(
                         f"Training diverged: the loss became {mean} in epoch {epoch + 1}, batch {step + 1}; {kept}. "
-                        f"Lower the learning rate (lr={config.lr}) or set clip_grad (now {config.clip_grad}).")
+                        f"Lower the learning rate (lr={config.lr}) or set clip_grad (now {config.clip_grad})."
+                    )
                 rate = seen_tokens / max(time.perf_counter() - start, 1e-9)
-                bar.set_postfix(loss=f"{mean:.3f}", ppl=f"{math.exp(min(mean, 50)):.1f}",
-                                tok_s=f"{rate:,.0f}")
+                bar.set_postfix(loss=f"{mean:.3f}", ppl=f"{math.exp(min(mean, 50)):.1f}", tok_s=f"{rate:,.0f}")
             bar.update(1)
         bar.close()
         stat = dist.all_sum(sums)
         train_loss = float(stat[0] / max(float(stat[1]), 1.0))
-        record = {"epoch": epoch + 1, "context": config.context, "train_loss": train_loss,
-                  "train_ppl": math.exp(min(train_loss, 50)),
-                  "tokens_per_s": seen_tokens / max(time.perf_counter() - start, 1e-9),
-                  "seconds": time.perf_counter() - start}
+        record = {
+            "epoch": epoch + 1,
+            "context": config.context,
+            "train_loss": train_loss,
+            "train_ppl": math.exp(min(train_loss, 50)),
+            "tokens_per_s": seen_tokens / max(time.perf_counter() - start, 1e-9),
+            "seconds": time.perf_counter() - start,
+        }
         if len(valid):
             nll, count = evaluate(model, valid, config, device, dist)
             val = nll / count
@@ -432,9 +498,14 @@ def train_lm(model: nn.Module, train: Encoded | np.ndarray, valid: Encoded | np.
             tqdm.write(f"{label} epoch {epoch + 1}/{config.epochs} ({config.context}): {shown}", file=sys.stderr)
         if ckpt_dir is not None:
             if dist.rank == 0:
-                trainer = {"epoch": state.epoch, "best_val": state.best_val if state.best is not None else None,
-                           "bad_epochs": state.bad_epochs, "stopped": state.stopped, "history": state.history,
-                           "fingerprint": expected}
+                trainer = {
+                    "epoch": state.epoch,
+                    "best_val": state.best_val if state.best is not None else None,
+                    "bad_epochs": state.bad_epochs,
+                    "stopped": state.stopped,
+                    "history": state.history,
+                    "fingerprint": expected,
+                }
                 save_checkpoint(ckpt_dir, model, opt, state.best, trainer, vocab)
             dist.barrier()
     if state.best is not None:

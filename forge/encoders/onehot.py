@@ -59,8 +59,9 @@ class OneHotEncoder(BaseEncoder):
             raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
         if isinstance(self.min_count, bool) or not isinstance(self.min_count, int) or self.min_count < 1:
             raise BadInputError(f"min_count must be a positive integer, got {self.min_count!r}.")
-        if self.max_size is not None and (isinstance(self.max_size, bool) or not isinstance(self.max_size, int)
-                                          or self.max_size < 1):
+        if self.max_size is not None and (
+            isinstance(self.max_size, bool) or not isinstance(self.max_size, int) or self.max_size < 1
+        ):
             raise BadInputError(f"max_size must be a positive integer or None, got {self.max_size!r}.")
         try:
             ok = isinstance(self.dtype, str) and np.dtype(self.dtype).kind in "biuf"
@@ -75,8 +76,9 @@ class OneHotEncoder(BaseEncoder):
         specials = [UNK] if self.oov == "unk" else []
         vocab = Vocabulary.build(corpus, self.min_count, self.max_size, specials)
         if len(vocab) == len(specials):
-            raise BadInputError(f"The corpus {corpus!r} yielded no word seen at least min_count="
-                                f"{self.min_count} times; is it empty?")
+            raise BadInputError(
+                f"The corpus {corpus!r} yielded no word seen at least min_count={self.min_count} times; is it empty?"
+            )
         self.vocab_ = vocab
         return self
 
@@ -96,8 +98,9 @@ class OneHotEncoder(BaseEncoder):
         else:
             present = np.fromiter(ids, dtype=itype, count=n)
             indptr = self._shared_indptr(n, itype)
-        return sp.csr_matrix((np.ones(len(present), dtype=self.dtype), present, indptr), shape=(n, self.dim),
-                             copy=False)
+        return sp.csr_matrix(
+            (np.ones(len(present), dtype=self.dtype), present, indptr), shape=(n, self.dim), copy=False
+        )
 
     def _shared_indptr(self, n: int, itype: type) -> np.ndarray:
         """``arange(n + 1)``, one read-only array per sentence length shared by every matrix of that length.
@@ -142,8 +145,9 @@ class OneHotEncoder(BaseEncoder):
         if not isinstance(word, str):
             query = np.asarray(word.toarray() if hasattr(word, "toarray") else word, dtype=np.float64).ravel()
             if query.shape != (self.dim,):
-                raise BadInputError(f"most_similar expects a word or a vector of shape ({self.dim},), "
-                                    f"got {query.shape}.")
+                raise BadInputError(
+                    f"most_similar expects a word or a vector of shape ({self.dim},), got {query.shape}."
+                )
             norm = np.linalg.norm(query)
             scores = query / norm if norm else query
             order = np.argsort(-scores, kind="stable")[:topn]

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 # keeps them (layer 0) beside the recurrent states; the forget-gate bias of 1.0 is already the default.
 # forge bench and the lab apply it to the recurrent encoders they train unless told otherwise.
 RECIPE: dict[str, Any] = {"init_from": "skipgram", "layer": "mix"}
-GPU_FULL_UNTIL = 50000    # softmax="auto" on CUDA: the full softmax up to this vocabulary size
+GPU_FULL_UNTIL = 50000  # softmax="auto" on CUDA: the full softmax up to this vocabulary size
 # parameters a resumed run may change (they do not alter the weights being trained): declared on the config
 RESUMABLE = resumable_params()
 
@@ -173,21 +173,54 @@ class RecurrentEncoder(BaseEncoder):
 
     name: ClassVar[str] = "lstm"
     _tags: ClassVar[dict[str, Any]] = {"contextual": True, "order_sensitive": True}
-    _test_params: ClassVar[dict[str, Any]] = {"hidden_size": 16, "layers": 1, "epochs": 1, "batch_size": 32,
-                                               "dropout": 0.0, "validation": 0.0, "device": "cpu",
-                                               "progress": False}
+    _test_params: ClassVar[dict[str, Any]] = {
+        "hidden_size": 16,
+        "layers": 1,
+        "epochs": 1,
+        "batch_size": 32,
+        "dropout": 0.0,
+        "validation": 0.0,
+        "device": "cpu",
+        "progress": False,
+    }
 
-    def __init__(self, cell: str = "lstm", bidirectional: bool = False, hidden_size: int = 256, layers: int = 2,
-                 embedding_dim: int | None = None, dropout: float = 0.2, tie_weights: bool = False,
-                 softmax: str = "auto", cutoffs: list[int] | None = None, num_sampled: int = 512,
-                 context: str = "sentence", bptt: int = 35, forget_bias: float | str | None = 1.0,
-                 impl: str = "fused",
-                 device: str = "auto", precision: str = "auto", epochs: int = 5, batch_size: int = 32,
-                 lr: float = 1e-3, optimizer: str = "adam", clip_grad: float | None = 1.0, max_len: int = 100,
-                 min_count: int = 1, max_vocab: int | None = None, validation: float = 0.05,
-                 patience: int | None = 2, layer: str | int | list[float] = "top", init_from: Any = None,
-                 freeze_embedding: bool = False, oov: str = "error", seed: int = 0,
-                 checkpoint_dir: str | None = None, resume: bool = False, progress: bool = True):
+    def __init__(
+        self,
+        cell: str = "lstm",
+        bidirectional: bool = False,
+        hidden_size: int = 256,
+        layers: int = 2,
+        embedding_dim: int | None = None,
+        dropout: float = 0.2,
+        tie_weights: bool = False,
+        softmax: str = "auto",
+        cutoffs: list[int] | None = None,
+        num_sampled: int = 512,
+        context: str = "sentence",
+        bptt: int = 35,
+        forget_bias: float | str | None = 1.0,
+        impl: str = "fused",
+        device: str = "auto",
+        precision: str = "auto",
+        epochs: int = 5,
+        batch_size: int = 32,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        clip_grad: float | None = 1.0,
+        max_len: int = 100,
+        min_count: int = 1,
+        max_vocab: int | None = None,
+        validation: float = 0.05,
+        patience: int | None = 2,
+        layer: str | int | list[float] = "top",
+        init_from: Any = None,
+        freeze_embedding: bool = False,
+        oov: str = "error",
+        seed: int = 0,
+        checkpoint_dir: str | None = None,
+        resume: bool = False,
+        progress: bool = True,
+    ):
         self.cell = cell
         self.bidirectional = bidirectional
         self.hidden_size = hidden_size
@@ -237,7 +270,7 @@ class RecurrentEncoder(BaseEncoder):
         n = self.layers + 1
         spec = self.layer
         weights = np.zeros(n)
-        if spec == "mix":   # concatenated, not summed (see _run): any widths go together
+        if spec == "mix":  # concatenated, not summed (see _run): any widths go together
             weights[0] = MIX_WEIGHT_STATIC
             weights[1:] = (1.0 - MIX_WEIGHT_STATIC) / self.layers
             return weights
@@ -250,17 +283,20 @@ class RecurrentEncoder(BaseEncoder):
         elif isinstance(spec, (list, tuple)) and len(spec) == n and all(isinstance(w, (int, float)) for w in spec):
             weights[:] = spec
         else:
-            raise BadInputError(f"layer={spec!r} is not valid: use 'top', 'mean', a layer index 0..{n - 1} "
-                                f"(0 = input embedding) or a list of {n} mixing weights.")
+            raise BadInputError(
+                f"layer={spec!r} is not valid: use 'top', 'mean', a layer index 0..{n - 1} "
+                f"(0 = input embedding) or a list of {n} mixing weights."
+            )
         if np.count_nonzero(weights) > 1 and emb_dim != self.hidden_size and weights[0] != 0:
-            raise BadInputError(f"layer={spec!r} mixes the input embedding (width {emb_dim}) with the recurrent "
-                                f"states (width {self.hidden_size}); set embedding_dim={self.hidden_size} or "
-                                f"leave the embedding out of the mix (weight 0 first).")
+            raise BadInputError(
+                f"layer={spec!r} mixes the input embedding (width {emb_dim}) with the recurrent "
+                f"states (width {self.hidden_size}); set embedding_dim={self.hidden_size} or "
+                f"leave the embedding out of the mix (weight 0 first)."
+            )
         return weights
 
     # ------------------------------------------------------------------ fit
-    def fit(self, corpus: Iterable[Sequence[str]], valid: Iterable[Sequence[str]] | None = None
-            ) -> RecurrentEncoder:
+    def fit(self, corpus: Iterable[Sequence[str]], valid: Iterable[Sequence[str]] | None = None) -> RecurrentEncoder:
         """Train the language model on ``corpus`` (sentences of tokens); returns ``self``.
 
         ``valid``, a separate validation corpus (e.g. PTB's valid split), replaces the held-out
@@ -272,8 +308,10 @@ class RecurrentEncoder(BaseEncoder):
             corpus = as_corpus(corpus)
             vocab = Vocabulary.build(corpus, config.min_count, config.max_vocab, SPECIALS)
             if len(vocab) == len(SPECIALS):
-                raise BadInputError(f"The corpus {corpus!r} yielded no word seen at least min_count="
-                                    f"{config.min_count} times; is it empty?")
+                raise BadInputError(
+                    f"The corpus {corpus!r} yielded no word seen at least min_count="
+                    f"{config.min_count} times; is it empty?"
+                )
             train_data, valid_data, counts = self._encode(config, corpus, valid, vocab)
             pretrained, note = self._pretrained(vocab, corpus)
             emb_dim = pretrained.shape[1] if pretrained is not None else (config.embedding_dim or config.hidden_size)
@@ -285,7 +323,7 @@ class RecurrentEncoder(BaseEncoder):
             cutoffs = list(config.cutoffs) if config.cutoffs else default_cutoffs(len(vocab))
             params = {k: v for k, v in self._config_params().items() if k not in RESUMABLE}
             gpus = [torch.device(device).index or 0] if device.startswith("cuda") else []
-            with torch.random.fork_rng(devices=gpus):   # seed our own run, leave the caller's RNG as it was
+            with torch.random.fork_rng(devices=gpus):  # seed our own run, leave the caller's RNG as it was
                 torch.manual_seed(config.seed)
                 model = self._build(len(vocab), emb_dim, softmax, cutoffs)
                 if pretrained is not None:
@@ -294,8 +332,9 @@ class RecurrentEncoder(BaseEncoder):
                 model.embedding.weight.requires_grad_(not config.freeze_embedding)
                 model.set_proposal(counts)
                 model.to(device)
-                state = train_lm(model, train_data, valid_data, vocab, device, dist, config, params,
-                                 label=self.name or "rnn")
+                state = train_lm(
+                    model, train_data, valid_data, vocab, device, dist, config, params, label=self.name or "rnn"
+                )
         finally:
             dist.close()
         self.model_, self.device_, self.embedding_dim_ = model, device, emb_dim
@@ -305,8 +344,13 @@ class RecurrentEncoder(BaseEncoder):
         self._matrix_cache: np.ndarray | None = None
         return self
 
-    def _encode(self, config: RecurrentConfig, corpus: Iterable[Sequence[str]],
-                valid: Iterable[Sequence[str]] | None, vocab: Vocabulary) -> tuple[Any, Any, np.ndarray]:
+    def _encode(
+        self,
+        config: RecurrentConfig,
+        corpus: Iterable[Sequence[str]],
+        valid: Iterable[Sequence[str]] | None,
+        vocab: Vocabulary,
+    ) -> tuple[Any, Any, np.ndarray]:
         """(train data, validation data, token counts of the training data) in the config's mode."""
         if config.context == "stream":
             stream = to_stream(encode_corpus(corpus, vocab.index, 1 << 62))
@@ -315,9 +359,11 @@ class RecurrentEncoder(BaseEncoder):
             else:
                 train_data, valid_data = split_stream(stream, float(config.validation))
             if len(train_data) // config.batch_size < 2:
-                raise BadInputError(f"context='stream' cuts the {len(train_data):,} training tokens into "
-                                    f"batch_size={config.batch_size} rows, fewer than 2 tokens a row; lower "
-                                    f"batch_size or use context='sentence'.")
+                raise BadInputError(
+                    f"context='stream' cuts the {len(train_data):,} training tokens into "
+                    f"batch_size={config.batch_size} rows, fewer than 2 tokens a row; lower "
+                    f"batch_size or use context='sentence'."
+                )
             return train_data, valid_data, np.bincount(train_data, minlength=len(vocab))
         data = encode_corpus(corpus, vocab.index, config.max_len)
         if valid is not None:
@@ -329,18 +375,30 @@ class RecurrentEncoder(BaseEncoder):
         return train_set, valid_set, np.bincount(train_set.ids, minlength=len(vocab))
 
     def _check_widths(self, emb_dim: int) -> None:
-        self._layer_weights(emb_dim)   # raises when a weighted sum mixes different widths
+        self._layer_weights(emb_dim)  # raises when a weighted sum mixes different widths
 
     def _build(self, vocab_size: int, emb_dim: int, softmax: str, cutoffs: list[int]) -> RecurrentLM:
         t_max = self.bptt if self.context == "stream" else self.max_len
-        return RecurrentLM(vocab_size=vocab_size, cell=self.cell, impl=self.impl, bidirectional=self.bidirectional,
-                           embedding_dim=emb_dim, hidden_size=self.hidden_size, layers=self.layers,
-                           dropout=float(self.dropout), tie_weights=self.tie_weights, softmax=softmax,
-                           cutoffs=cutoffs, num_sampled=self.num_sampled, forget_bias=self.forget_bias,
-                           t_max=t_max)
+        return RecurrentLM(
+            vocab_size=vocab_size,
+            cell=self.cell,
+            impl=self.impl,
+            bidirectional=self.bidirectional,
+            embedding_dim=emb_dim,
+            hidden_size=self.hidden_size,
+            layers=self.layers,
+            dropout=float(self.dropout),
+            tie_weights=self.tie_weights,
+            softmax=softmax,
+            cutoffs=cutoffs,
+            num_sampled=self.num_sampled,
+            forget_bias=self.forget_bias,
+            t_max=t_max,
+        )
 
-    def _pretrained(self, vocab: Vocabulary, corpus: Iterable[Sequence[str]] | None = None
-                    ) -> tuple[np.ndarray | None, str | None]:
+    def _pretrained(
+        self, vocab: Vocabulary, corpus: Iterable[Sequence[str]] | None = None
+    ) -> tuple[np.ndarray | None, str | None]:
         """The embedding matrix from ``init_from`` (uncovered words drawn at the same scale)."""
         src = self.init_from
         if src is None:
@@ -349,25 +407,34 @@ class RecurrentEncoder(BaseEncoder):
             src = self._fit_static(str(src), corpus)
         elif isinstance(src, (str, Path)):
             from forge._persist import load
+
             src = load(src)
         if not isinstance(src, BaseEncoder) or not src.is_fitted:
-            raise BadInputError(f"init_from must be a fitted static forge encoder (e.g. forge.create('skipgram')"
-                                f".fit(corpus)) or the path of a saved one; got {self.init_from!r}.")
+            raise BadInputError(
+                f"init_from must be a fitted static forge encoder (e.g. forge.create('skipgram')"
+                f".fit(corpus)) or the path of a saved one; got {self.init_from!r}."
+            )
         if src.tags.get("contextual"):
-            raise BadInputError(f"init_from={src!r} is contextual; it needs a static encoder whose vector(word) "
-                                f"is the same in every sentence (word2vec, skipgram, cbow...).")
+            raise BadInputError(
+                f"init_from={src!r} is contextual; it needs a static encoder whose vector(word) "
+                f"is the same in every sentence (word2vec, skipgram, cbow...)."
+            )
         dim = src.dim
         if self.embedding_dim is not None and self.embedding_dim != dim:
-            raise BadInputError(f"embedding_dim={self.embedding_dim} but init_from has {dim}-dimensional vectors; "
-                                f"leave embedding_dim=None to take the width of init_from.")
+            raise BadInputError(
+                f"embedding_dim={self.embedding_dim} but init_from has {dim}-dimensional vectors; "
+                f"leave embedding_dim=None to take the width of init_from."
+            )
         rows, covered = {}, 0
         for i, word in enumerate(vocab.words):
             if i >= len(SPECIALS) and word in src:
                 rows[i] = _dense(src.vector(word))
                 covered += 1
         if not rows:
-            raise BadInputError(f"init_from={src!r} shares no word with this corpus' vocabulary; was it trained "
-                                f"on another language or tokenisation?")
+            raise BadInputError(
+                f"init_from={src!r} shares no word with this corpus' vocabulary; was it trained "
+                f"on another language or tokenisation?"
+            )
         known = np.stack(list(rows.values()))
         rng = np.random.RandomState(self.seed)
         matrix = rng.normal(0.0, float(known.std()) or 0.1, size=(len(vocab), dim)).astype(np.float32)
@@ -380,16 +447,24 @@ class RecurrentEncoder(BaseEncoder):
     def _fit_static(self, name: str, corpus: Iterable[Sequence[str]]) -> BaseEncoder:
         """``init_from="skipgram"``: fit that registered static encoder on the same corpus first."""
         import forge
+
         if name not in forge.list_encoders():
-            raise BadInputError(f"init_from={name!r} is neither an existing path nor a registered encoder name; "
-                                f"pass a fitted static encoder, the directory of a saved one, or a name such as "
-                                f"'skipgram'.")
+            raise BadInputError(
+                f"init_from={name!r} is neither an existing path nor a registered encoder name; "
+                f"pass a fitted static encoder, the directory of a saved one, or a name such as "
+                f"'skipgram'."
+            )
         cls = forge.get_encoder_class(name)
         if getattr(cls, "_tags", {}).get("contextual"):
             raise BadInputError(f"init_from={name!r} is contextual; it needs a static encoder (skipgram, cbow...).")
         valid = set(cls._param_names()) if hasattr(cls, "_param_names") else set()
-        wanted = {"vector_size": self.embedding_dim, "seed": self.seed, "workers": 1, "min_count": self.min_count,
-                  "progress": False}
+        wanted = {
+            "vector_size": self.embedding_dim,
+            "seed": self.seed,
+            "workers": 1,
+            "min_count": self.min_count,
+            "progress": False,
+        }
         params = {k: v for k, v in wanted.items() if k in valid and v is not None}
         log.info("init_from=%r: fitting %s(%s) on the training corpus first", name, name, params)
         static = forge.create(name, **params).fit(corpus)
@@ -452,8 +527,10 @@ class RecurrentEncoder(BaseEncoder):
         if not isinstance(word, str):
             query = np.asarray(word, dtype=np.float32)
             if query.shape != (self.static_dim,):
-                raise BadInputError(f"most_similar expects a word or a vector of shape ({self.static_dim},) "
-                                    f"(the input embedding), got shape {query.shape}.")
+                raise BadInputError(
+                    f"most_similar expects a word or a vector of shape ({self.static_dim},) "
+                    f"(the input embedding), got shape {query.shape}."
+                )
         query = self.vector(word) if isinstance(word, str) else query
         norm = float(np.linalg.norm(query)) or 1.0
         if self.bidirectional:  # cosine of [q1, q2] with [e, e] = (q1 + q2) . e / (sqrt(2) |q| |e|)
@@ -479,26 +556,32 @@ class RecurrentEncoder(BaseEncoder):
         self.model_.eval()
         step = max(self.batch_size, 64)
         for start in range(0, len(order), step):
-            chunk = [i for i in order[start:start + step] if model_input[i]]
+            chunk = [i for i in order[start : start + step] if model_input[i]]
             if not chunk:
                 continue
             lengths = np.array([len(model_input[i]) + 2 for i in chunk])
             tokens = np.zeros((len(chunk), lengths.max()), dtype=np.int64)
             for row, i in enumerate(chunk):
-                tokens[row, :lengths[row]] = [bos, *model_input[i], eos]
+                tokens[row, : lengths[row]] = [bos, *model_input[i], eos]
             with torch.no_grad():
-                reps = self.model_.layer_outputs(torch.from_numpy(tokens).to(self.device_),
-                                                 torch.from_numpy(lengths).to(self.device_))
-                if mix:   # unit length per layer, scaled by sqrt(weight), side by side: (batch, n, dim)
-                    mixed = torch.cat([math.sqrt(float(weights[k])) *
-                                       torch.nn.functional.normalize(reps[k].float(), dim=-1) for k in used], dim=-1)
+                reps = self.model_.layer_outputs(
+                    torch.from_numpy(tokens).to(self.device_), torch.from_numpy(lengths).to(self.device_)
+                )
+                if mix:  # unit length per layer, scaled by sqrt(weight), side by side: (batch, n, dim)
+                    mixed = torch.cat(
+                        [
+                            math.sqrt(float(weights[k])) * torch.nn.functional.normalize(reps[k].float(), dim=-1)
+                            for k in used
+                        ],
+                        dim=-1,
+                    )
                 else:
-                    summed = sum(float(weights[k]) * reps[k].float() for k in used)   # (batch, n, dim)
+                    summed = sum(float(weights[k]) * reps[k].float() for k in used)  # (batch, n, dim)
                     assert isinstance(summed, torch.Tensor), "no layer has a non-zero weight"
                     mixed = summed
             vectors = mixed.cpu().numpy()
             for row, i in enumerate(chunk):
-                out[i] = np.ascontiguousarray(vectors[row, :lengths[row] - 2], dtype=np.float32)
+                out[i] = np.ascontiguousarray(vectors[row, : lengths[row] - 2], dtype=np.float32)
         return out
 
     def embed(self, sentences: Iterable[Sequence[str]]) -> list[np.ndarray]:
@@ -523,8 +606,7 @@ class RecurrentEncoder(BaseEncoder):
         self._check_fitted()
         context = context or self.context
         if context not in ("sentence", "stream"):
-            raise BadInputError(f"context={context!r} is not valid for perplexity(); expected 'sentence' or "
-                                f"'stream'.")
+            raise BadInputError(f"context={context!r} is not valid for perplexity(); expected 'sentence' or 'stream'.")
         if context == "stream":
             stream = to_stream(encode_corpus(as_corpus(corpus), self.vocab_.index, 1 << 62))
             if len(stream) < 2:
@@ -551,21 +633,30 @@ class RecurrentEncoder(BaseEncoder):
             try:
                 json.dumps(value)
             except TypeError:
-                raise BadInputError(f"Parameter {key}={value!r} of {type(self).__name__} cannot be saved as "
-                                    f"JSON.") from None
+                raise BadInputError(
+                    f"Parameter {key}={value!r} of {type(self).__name__} cannot be saved as JSON."
+                ) from None
         return params
 
     def _save_state(self, directory: Path) -> None:
         from safetensors.torch import save_file
+
         save_file(module_tensors(self.model_), str(directory / "model.safetensors"))
         self.vocab_.save(directory / "vocab.json")
-        meta = {"embedding_dim": self.embedding_dim_, "softmax": self.softmax_, "cutoffs": self.cutoffs_,
-                "context": self.context, "init_from": self.init_note_, "trained_on": self.device_,
-                "history": self.history_}
+        meta = {
+            "embedding_dim": self.embedding_dim_,
+            "softmax": self.softmax_,
+            "cutoffs": self.cutoffs_,
+            "context": self.context,
+            "init_from": self.init_note_,
+            "trained_on": self.device_,
+            "history": self.history_,
+        }
         (directory / "recurrent.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
     def _load_state(self, directory: Path) -> None:
         from forge.encoders._rnn_checkpoint import read_saved_model
+
         vocab, meta, tensors = read_saved_model(self, directory)  # types, shapes, dtypes and finiteness checked
         emb_dim, softmax, cutoffs = meta["embedding_dim"], meta["softmax"], meta["cutoffs"]
         try:

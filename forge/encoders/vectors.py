@@ -78,12 +78,16 @@ class KeyedVectorsEncoder(BaseEncoder):
         corpus = as_corpus(corpus)
         vocab = Vocabulary.build(corpus, self.min_count)
         if len(vocab) == 0:
-            raise BadInputError(f"The corpus {corpus!r} yielded no word seen at least min_count="
-                                f"{self.min_count} times; is it empty?")
+            raise BadInputError(
+                f"The corpus {corpus!r} yielded no word seen at least min_count={self.min_count} times; is it empty?"
+            )
         rng = np.random.default_rng(self.seed)
         scale = np.float32(1.0 / np.sqrt(self.vector_size))
-        self._set(vocab, rng.standard_normal((len(vocab), self.vector_size), dtype=np.float32) * scale,
-                  {"kind": "random", "seed": self.seed})
+        self._set(
+            vocab,
+            rng.standard_normal((len(vocab), self.vector_size), dtype=np.float32) * scale,
+            {"kind": "random", "seed": self.seed},
+        )
         return self
 
     def _set(self, vocab: Vocabulary, vectors: np.ndarray, source: dict[str, Any]) -> None:
@@ -92,13 +96,15 @@ class KeyedVectorsEncoder(BaseEncoder):
         self.vocab_ = vocab
 
     @classmethod
-    def from_arrays(cls, words: Sequence[str], vectors: np.ndarray, oov: str = "error",
-                    source: dict[str, Any] | None = None) -> KeyedVectorsEncoder:
+    def from_arrays(
+        cls, words: Sequence[str], vectors: np.ndarray, oov: str = "error", source: dict[str, Any] | None = None
+    ) -> KeyedVectorsEncoder:
         """Wrap a word list and a ``(len(words), dim)`` matrix (kept as is when float32, else converted)."""
         vectors = np.asarray(vectors)
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
-            raise BadInputError(f"vectors must have shape ({len(words)}, dim) for {len(words)} words, "
-                                f"got {vectors.shape}.")
+            raise BadInputError(
+                f"vectors must have shape ({len(words)}, dim) for {len(words)} words, got {vectors.shape}."
+            )
         if vectors.dtype != np.float32:
             vectors = vectors.astype(np.float32)
         enc = cls(vector_size=int(vectors.shape[1]), oov=oov)
@@ -114,6 +120,7 @@ class KeyedVectorsEncoder(BaseEncoder):
     def to_keyed_vectors(self) -> Any:
         """A gensim ``KeyedVectors`` with the same words and vectors (needs gensim)."""
         from gensim.models import KeyedVectors
+
         self._check_fitted()
         kv = KeyedVectors(self.dim, count=0, dtype=np.float32)
         kv.index_to_key = list(self.vocab_.words)
@@ -133,19 +140,24 @@ class KeyedVectorsEncoder(BaseEncoder):
     def save_word2vec_format(self, path: str | Path, binary: bool = False) -> None:
         """Write the vectors in the word2vec text (or binary) format, atomically."""
         from forge._persist import atomic_file
+
         self._check_fitted()
         n, d = self.vectors_.shape
         with atomic_file(path, "wb") as out:
             out.write(f"{n} {d}\n".encode())
             for start in range(0, n, 10000):
-                block = np.asarray(self.vectors_[start:start + 10000], dtype=np.float32)
-                words = self.vocab_.words[start:start + 10000]
+                block = np.asarray(self.vectors_[start : start + 10000], dtype=np.float32)
+                words = self.vocab_.words[start : start + 10000]
                 if binary:
                     for word, row in zip(words, block, strict=True):
                         out.write(word.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
                 else:
-                    out.write("".join(f"{w} {' '.join(f'{x:.9g}' for x in r.tolist())}\n"
-                                      for w, r in zip(words, block, strict=True)).encode("utf-8"))
+                    out.write(
+                        "".join(
+                            f"{w} {' '.join(f'{x:.9g}' for x in r.tolist())}\n"
+                            for w, r in zip(words, block, strict=True)
+                        ).encode("utf-8")
+                    )
 
     # ------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
@@ -157,6 +169,8 @@ class KeyedVectorsEncoder(BaseEncoder):
         mmap: Literal["r"] | None = "r" if getattr(self, "_load_mmap", False) else None
         vectors = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mmap)
         if vectors.shape != (len(vocab), self.vector_size):
-            raise CorruptModelError(f"{directory / 'vectors.npy'} has shape {vectors.shape}, expected "
-                                    f"({len(vocab)}, {self.vector_size}); the model is corrupt.")
+            raise CorruptModelError(
+                f"{directory / 'vectors.npy'} has shape {vectors.shape}, expected "
+                f"({len(vocab)}, {self.vector_size}); the model is corrupt."
+            )
         self._set(vocab, vectors, {"kind": "saved", "path": str(directory), "mmap": mmap is not None})

@@ -70,13 +70,33 @@ class Word2VecEncoder(BaseEncoder):
     name = "word2vec"
     _test_params = {"vector_size": 16, "min_count": 1, "epochs": 2, "workers": 1, "progress": False}
 
-    def __init__(self, vector_size: int = 100, alpha: float = 0.025, window: int = 5, min_count: int = 5,
-                 max_vocab_size: int | None = None, sample: float = 1e-3, seed: int = 1, workers: int = 3,
-                 min_alpha: float = 0.0001, sg: int = 0, hs: int = 0, negative: int = 5,
-                 ns_exponent: float = 0.75, cbow_mean: int = 1, epochs: int = 5, null_word: int = 0,
-                 sorted_vocab: int = 1, batch_words: int = 10000, max_final_vocab: int | None = None,
-                 shrink_windows: bool = True, compute_loss: bool = True, oov: str = "error",
-                 progress: bool | None = None, corpus_file: str = "auto"):
+    def __init__(
+        self,
+        vector_size: int = 100,
+        alpha: float = 0.025,
+        window: int = 5,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        sample: float = 1e-3,
+        seed: int = 1,
+        workers: int = 3,
+        min_alpha: float = 0.0001,
+        sg: int = 0,
+        hs: int = 0,
+        negative: int = 5,
+        ns_exponent: float = 0.75,
+        cbow_mean: int = 1,
+        epochs: int = 5,
+        null_word: int = 0,
+        sorted_vocab: int = 1,
+        batch_words: int = 10000,
+        max_final_vocab: int | None = None,
+        shrink_windows: bool = True,
+        compute_loss: bool = True,
+        oov: str = "error",
+        progress: bool | None = None,
+        corpus_file: str = "auto",
+    ):
         self.vector_size = vector_size
         self.alpha = alpha
         self.window = window
@@ -146,14 +166,21 @@ class Word2VecEncoder(BaseEncoder):
             logger.info("word2vec (%s): building the vocabulary from %r", kind, corpus)
             model.build_vocab(**source)
             if len(model.wv) == 0:
-                raise BadInputError(f"The corpus {corpus!r} gave an empty vocabulary (min_count={self.min_count}): "
-                                    f"it is empty or every word is rarer than min_count; lower min_count or "
-                                    f"give more text.")
-            counts = ({"total_words": model.corpus_total_words} if path
-                      else {"total_examples": model.corpus_count})
-            logger.info("word2vec (%s): training on %d words, %d vocabulary words, %d epochs, %d workers, %s mode",
-                        kind, model.corpus_total_words, len(model.wv), epochs, self.workers,
-                        "corpus_file" if path else "iterable")
+                raise BadInputError(
+                    f"The corpus {corpus!r} gave an empty vocabulary (min_count={self.min_count}): "
+                    f"it is empty or every word is rarer than min_count; lower min_count or "
+                    f"give more text."
+                )
+            counts = {"total_words": model.corpus_total_words} if path else {"total_examples": model.corpus_count}
+            logger.info(
+                "word2vec (%s): training on %d words, %d vocabulary words, %d epochs, %d workers, %s mode",
+                kind,
+                model.corpus_total_words,
+                len(model.wv),
+                epochs,
+                self.workers,
+                "corpus_file" if path else "iterable",
+            )
             progress = _Progress(kind, epochs, model.corpus_total_words, compute_loss, self.progress)
             model.forge_progress = progress
             start = time.perf_counter()
@@ -166,15 +193,17 @@ class Word2VecEncoder(BaseEncoder):
         self.model_: Word2Vec | None = model
         self.history_ = progress.history
         self.words_per_second_ = model.corpus_total_words * epochs / max(self.train_seconds_, 1e-9)
-        logger.info("word2vec (%s): trained in %.1f s (%.0f words/s)", kind, self.train_seconds_,
-                    self.words_per_second_)
+        logger.info(
+            "word2vec (%s): trained in %.1f s (%.0f words/s)", kind, self.train_seconds_, self.words_per_second_
+        )
         self._set_vectors(model.wv)
         return self
 
     def _set_vectors(self, kv) -> None:
         self.keyed_vectors = kv
-        counts = [kv.get_vecattr(w, "count") if kv.has_index_for(w) and "count" in kv.expandos else 0
-                  for w in kv.index_to_key]
+        counts = [
+            kv.get_vecattr(w, "count") if kv.has_index_for(w) and "count" in kv.expandos else 0 for w in kv.index_to_key
+        ]
         self.vocab_ = Vocabulary(kv.index_to_key, counts)
 
     @property
@@ -199,19 +228,23 @@ class Word2VecEncoder(BaseEncoder):
     def load_word2vec_format(cls, path: str | Path, binary: bool = False, **params: Any) -> Word2VecEncoder:
         """Read vectors in the original word2vec text or binary format."""
         from gensim.models import KeyedVectors
+
         try:
             kv = KeyedVectors.load_word2vec_format(str(path), binary=binary)
         except FileNotFoundError:
             raise BadInputError(f"No word2vec file at {path}.") from None
         except (ValueError, UnicodeDecodeError, EOFError) as exc:
-            raise BadInputError(f"{path} is not a valid word2vec {'binary' if binary else 'text'} file "
-                                f"({exc}); {_format_hint(path, binary)}") from None
+            raise BadInputError(
+                f"{path} is not a valid word2vec {'binary' if binary else 'text'} file "
+                f"({exc}); {_format_hint(path, binary)}"
+            ) from None
         return cls.from_keyed_vectors(kv, **params)
 
     def save_word2vec_format(self, path: str | Path, binary: bool = False) -> None:
         """Write the vectors in the word2vec text or binary format (atomic)."""
         self._check_fitted()
         from forge._persist import atomic_file
+
         with atomic_file(path, "wb") as handle:
             handle.close()
             self.keyed_vectors.save_word2vec_format(handle.name, binary=binary)
@@ -226,11 +259,14 @@ class Word2VecEncoder(BaseEncoder):
         from gensim.models import KeyedVectors
 
         from forge._persist import check_array
+
         vocab = Vocabulary.load(directory / "vocab.json")
-        mmap: Literal["r"] | None = "r" if getattr(self, "_load_mmap", False) else None   # forge.load(path, mmap=True)
-        vectors = check_array(directory / "vectors.npy",
-                              np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mmap),
-                              (len(vocab), self.vector_size))
+        mmap: Literal["r"] | None = "r" if getattr(self, "_load_mmap", False) else None  # forge.load(path, mmap=True)
+        vectors = check_array(
+            directory / "vectors.npy",
+            np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mmap),
+            (len(vocab), self.vector_size),
+        )
         # fill KeyedVectors in place (add_vectors would copy the matrix, defeating mmap)
         kv = KeyedVectors(self.vector_size, count=0, dtype=vectors.dtype)
         kv.index_to_key = list(vocab.words)
@@ -238,7 +274,7 @@ class Word2VecEncoder(BaseEncoder):
         kv.vectors = vectors
         kv.norms = None
         kv.expandos = {}
-        kv.set_vecattr(vocab.words[0], "count", 0)   # allocates the per-word count array
+        kv.set_vecattr(vocab.words[0], "count", 0)  # allocates the per-word count array
         kv.expandos["count"][:] = vocab.counts
         self.model_ = None
         self.history_ = _load_history(directory / HISTORY_FILE)
@@ -252,6 +288,7 @@ HISTORY_FILE = "history.json"
 def _format_hint(path: str | Path, binary: bool) -> str:
     """What the file looks like (the old hint said "try binary=..." even for GloVe files)."""
     from forge._vectors_io import detect_vectors_format
+
     try:
         fmt = detect_vectors_format(path)
     except BadInputError as exc:
@@ -261,10 +298,11 @@ def _format_hint(path: str | Path, binary: bool) -> str:
     if fmt == "word2vec" and binary:
         return "it looks like word2vec text: try binary=False."
     if fmt == "glove":
-        return (f"it has no 'COUNT DIM' header line, like a GloVe file: read it with "
-                f"forge.load_vectors({str(path)!r}) (format='glove').")
-    return (f"the layout looks like {fmt} but a line is malformed: forge.load_vectors({str(path)!r}) "
-            f"names the bad line.")
+        return (
+            f"it has no 'COUNT DIM' header line, like a GloVe file: read it with "
+            f"forge.load_vectors({str(path)!r}) (format='glove')."
+        )
+    return f"the layout looks like {fmt} but a line is malformed: forge.load_vectors({str(path)!r}) names the bad line."
 
 
 def _load_history(path: Path) -> list[dict[str, Any]]:
@@ -277,8 +315,10 @@ def _load_history(path: Path) -> list[dict[str, Any]]:
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         ok = False
     if not ok:
-        raise CorruptModelError(f"{path} is not a valid training history (expected {{\"history\": [{{...}}, ...]}}); "
-                                f"the model directory is corrupt: save it again.")
+        raise CorruptModelError(
+            f'{path} is not a valid training history (expected {{"history": [{{...}}, ...]}}); '
+            f"the model directory is corrupt: save it again."
+        )
     return history
 
 
@@ -292,18 +332,54 @@ class _ReportingWord2Vec(Word2Vec):
 
     forge_progress: _Progress | None = None
 
-    def _log_progress(self, job_queue, progress_queue, cur_epoch, example_count, total_examples,
-                      raw_word_count, total_words, trained_word_count, elapsed):
-        super()._log_progress(job_queue, progress_queue, cur_epoch, example_count, total_examples,
-                              raw_word_count, total_words, trained_word_count, elapsed)
+    def _log_progress(
+        self,
+        job_queue,
+        progress_queue,
+        cur_epoch,
+        example_count,
+        total_examples,
+        raw_word_count,
+        total_words,
+        trained_word_count,
+        elapsed,
+    ):
+        super()._log_progress(
+            job_queue,
+            progress_queue,
+            cur_epoch,
+            example_count,
+            total_examples,
+            raw_word_count,
+            total_words,
+            trained_word_count,
+            elapsed,
+        )
         if self.forge_progress is not None:
             done = example_count / total_examples if total_examples else raw_word_count / max(total_words or 1, 1)
             self.forge_progress.within_epoch(cur_epoch, min(done, 1.0), trained_word_count / max(elapsed, 1e-9))
 
-    def _log_epoch_end(self, cur_epoch, example_count, total_examples, raw_word_count, total_words,
-                       trained_word_count, elapsed, is_corpus_file_mode):
-        super()._log_epoch_end(cur_epoch, example_count, total_examples, raw_word_count, total_words,
-                               trained_word_count, elapsed, is_corpus_file_mode)
+    def _log_epoch_end(
+        self,
+        cur_epoch,
+        example_count,
+        total_examples,
+        raw_word_count,
+        total_words,
+        trained_word_count,
+        elapsed,
+        is_corpus_file_mode,
+    ):
+        super()._log_epoch_end(
+            cur_epoch,
+            example_count,
+            total_examples,
+            raw_word_count,
+            total_words,
+            trained_word_count,
+            elapsed,
+            is_corpus_file_mode,
+        )
         if self.forge_progress is not None:
             self.forge_progress.epoch_words = (int(raw_word_count), int(trained_word_count))
 
@@ -313,9 +389,15 @@ class _Progress(CallbackAny2Vec):
 
     def __init__(self, kind: str, epochs: int, words: int, compute_loss: bool, progress: bool | None):
         from tqdm.auto import tqdm
+
         self.kind, self.epochs, self.words, self.compute_loss = kind, epochs, max(int(words), 1), compute_loss
-        self.bar = tqdm(total=epochs * self.words, desc=kind, unit="word", unit_scale=True,
-                        disable=None if progress is None else not progress)
+        self.bar = tqdm(
+            total=epochs * self.words,
+            desc=kind,
+            unit="word",
+            unit_scale=True,
+            disable=None if progress is None else not progress,
+        )
         self.history: list[dict[str, Any]] = []
         self.epoch_words: tuple[int, int] | None = None  # (raw, effective) words of the epoch, from gensim
         self._last_total = 0.0
@@ -331,8 +413,14 @@ class _Progress(CallbackAny2Vec):
 
     def within_epoch(self, epoch: int, done: float, words_per_s: float) -> None:
         self._move_to((epoch + done) * self.words)
-        logger.debug("word2vec (%s): epoch %d/%d at %.0f%%, %.0f effective words/s", self.kind, epoch + 1,
-                     self.epochs, 100 * done, words_per_s)
+        logger.debug(
+            "word2vec (%s): epoch %d/%d at %.0f%%, %.0f effective words/s",
+            self.kind,
+            epoch + 1,
+            self.epochs,
+            100 * done,
+            words_per_s,
+        )
 
     def on_epoch_end(self, model) -> None:
         seconds = time.perf_counter() - self._epoch_start
@@ -350,10 +438,18 @@ class _Progress(CallbackAny2Vec):
         self.history.append(record)
         self._move_to(self._epoch * self.words)
         loss = f", loss {record['loss']:.4g}" if "loss" in record else ""
-        self.bar.set_postfix(epoch=f"{self._epoch}/{self.epochs}", **({"loss": f"{record['loss']:.4g}"}
-                                                                       if "loss" in record else {}))
-        logger.info("word2vec (%s): epoch %d/%d done in %.1f s (%.0f words/s)%s", self.kind, self._epoch,
-                    self.epochs, seconds, record["words_per_s"], loss)
+        self.bar.set_postfix(
+            epoch=f"{self._epoch}/{self.epochs}", **({"loss": f"{record['loss']:.4g}"} if "loss" in record else {})
+        )
+        logger.info(
+            "word2vec (%s): epoch %d/%d done in %.1f s (%.0f words/s)%s",
+            self.kind,
+            self._epoch,
+            self.epochs,
+            seconds,
+            record["words_per_s"],
+            loss,
+        )
 
     def close(self) -> None:
         self.bar.close()

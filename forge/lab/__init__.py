@@ -29,13 +29,24 @@ Examples
 1.0
 """
 
+from forge.lab import _probe_context, _probe_memory, _probe_onehot, _probe_order, _probe_speed, _probe_static  # noqa: F401,E402  registers
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, get_probe, list_probes
 from forge.lab._register import register_probe
 from forge.lab._run import LabResult, run_lab, run_probes
 from forge.lab._sentences import en_lab_sentences
 from forge.lab._vectors import mean_pool
-from forge.lab import (_probe_context, _probe_memory, _probe_onehot, _probe_order,  # noqa: F401,E402  registers
-                       _probe_speed, _probe_static)
 
-__all__ = ["Column", "Probe", "ProbeOptions", "ProbeOutcome", "LabResult", "get_probe", "list_probes", "mean_pool",
-           "register_probe", "run_lab", "run_probes", "en_lab_sentences"]
+__all__ = [
+    "Column",
+    "Probe",
+    "ProbeOptions",
+    "ProbeOutcome",
+    "LabResult",
+    "get_probe",
+    "list_probes",
+    "mean_pool",
+    "register_probe",
+    "run_lab",
+    "run_probes",
+    "en_lab_sentences",
+]

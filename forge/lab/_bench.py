@@ -32,6 +32,7 @@ def is_probe(name: str) -> bool:
 @dataclass(frozen=True)
 class ProbeTask:
     """A lab probe seen as a benchmark task (:class:`forge.bench.Task`)."""
+
     name: str
     kind: str = "probe"
 
@@ -41,26 +42,39 @@ class ProbeTask:
         probe = get_probe(self.name)
         return f"claim {probe.claim}: {probe.title}"
 
-    def evaluate(self, encoders: dict[str, Any], *, seed: int = 0) -> tuple[list[dict[str, Any]], dict[str, Any],
-                                                                           dict[str, str]]:
+    def evaluate(
+        self, encoders: dict[str, Any], *, seed: int = 0
+    ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, str]]:
         """Rows (harness columns), ``{probe: info}`` for the protocol, ``{"encoder/probe": why skipped}``."""
         return probe_rows(encoders, [self.name], seed)
 
 
-def probe_rows(encoders: dict[str, Any], names: list[str], seed: int = 0) -> tuple[list[dict[str, Any]],
-                                                                                    dict[str, Any], dict[str, str]]:
+def probe_rows(
+    encoders: dict[str, Any], names: list[str], seed: int = 0
+) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, str]]:
     """Rows (harness columns) of the probes ``names`` on the forge encoders among ``encoders``.
 
     Returns (rows, {probe: info} for the protocol, {"encoder/probe": why skipped}).
     """
     usable = {k: e for k, e in encoders.items() if hasattr(e, "embed") and hasattr(e, "vocabulary")}
-    skipped = {f"{k}/{n}": "not a forge encoder (a KeyedVectors or a (words, matrix) pair): probes need embed()"
-               for k in encoders if k not in usable for n in names}
+    skipped = {
+        f"{k}/{n}": "not a forge encoder (a KeyedVectors or a (words, matrix) pair): probes need embed()"
+        for k in encoders
+        if k not in usable
+        for n in names
+    }
     if not usable:
         return [], {}, skipped
     result = run_probes(usable, names, ProbeOptions(seed=seed))
-    info = {n: {"kind": "probe", "claim": get_probe(n).claim, "method": get_probe(n).method,
-                "notes": {e: result.notes.get((n, e), []) for e in usable}} for n in names}
+    info = {
+        n: {
+            "kind": "probe",
+            "claim": get_probe(n).claim,
+            "method": get_probe(n).method,
+            "notes": {e: result.notes.get((n, e), []) for e in usable},
+        }
+        for n in names
+    }
     return result.frame.to_dict("records"), info, skipped
 
 

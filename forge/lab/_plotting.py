@@ -16,6 +16,7 @@ def _has_cjk(text: str) -> bool:
 def cjk_font() -> str | None:
     """The name of an installed font with Chinese glyphs, or None."""
     from matplotlib import font_manager
+
     for font in font_manager.fontManager.ttflist:
         if any(key in font.name for key in ("CJK", "WenQuanYi", "Hei", "Ming", "Song", "Kai", "Droid Sans Fallback")):
             return font.name
@@ -29,7 +30,8 @@ def plot_text(text: str) -> str:
     import re
 
     from forge.lab._sentences import ZH_GLOSS
-    def gloss(run: str) -> str:     # greedy longest match over the glossary: 苹果派 -> <apple-pie>
+
+    def gloss(run: str) -> str:  # greedy longest match over the glossary: 苹果派 -> <apple-pie>
         parts, i = [], 0
         while i < len(run):
             for j in range(len(run), i, -1):
@@ -61,12 +63,13 @@ def render_figure(frame: Any, probe_name: str) -> bytes | None:
     import io
 
     import matplotlib
-    from matplotlib.figure import Figure   # no pyplot: no global backend state
+    from matplotlib.figure import Figure  # no pyplot: no global backend state
 
     from forge.lab._probe import get_probe
+
     probe = get_probe(probe_name)
     font = cjk_font()
-    rc: Any = {"font.family": ["DejaVu Sans", font]} if font else {}   # (matplotlib types keys as literals)
+    rc: Any = {"font.family": ["DejaVu Sans", font]} if font else {}  # (matplotlib types keys as literals)
     with matplotlib.rc_context(rc):
         fig = Figure(figsize=(11, 4.4))
         probe.plot(sub.reset_index(drop=True), fig)

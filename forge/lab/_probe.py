@@ -23,8 +23,17 @@ from typing import Any
 from forge._catalogue import Registry
 from forge.errors import BadInputError
 
-__all__ = ["Probe", "ProbeOptions", "ProbeOutcome", "Column", "get_probe", "list_probes", "row", "check_encoder",
-           "KIND"]
+__all__ = [
+    "Probe",
+    "ProbeOptions",
+    "ProbeOutcome",
+    "Column",
+    "get_probe",
+    "list_probes",
+    "row",
+    "check_encoder",
+    "KIND",
+]
 
 KIND = "probe"
 
@@ -36,17 +45,19 @@ class ProbeOptions:
     ``sentences`` are extra sentences (e.g. sampled from the training corpus) for the probes that
     measure over many sentences; ``quick`` makes the slow probes (memory, speed) smaller.
     """
+
     seed: int = 0
     quick: bool = False
     sentences: list[list[str]] | None = None
     device: str = "cpu"
-    benchmarks: bool = True                   # also run the related benchmark datasets when available
-    steps: int | None = None                  # training steps of the long-range probe's models (None: its default)
+    benchmarks: bool = True  # also run the related benchmark datasets when available
+    steps: int | None = None  # training steps of the long-range probe's models (None: its default)
 
 
 @dataclass
 class ProbeOutcome:
     """Rows (dicts with ``metric``, ``section``, ``value``, ...) and free-text notes for one encoder."""
+
     rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -59,6 +70,7 @@ class Column:
     ``*`` (``"gap *"``) expands to one column per section with that prefix, titled
     ``"<title> <rest of the section>"``. ``field`` is ``value``, ``ci_low``, ``ci_high`` or ``n``.
     """
+
     metric: str
     title: str
     section: str | None = None
@@ -68,18 +80,19 @@ class Column:
 @dataclass(frozen=True)
 class Probe:
     """One claim of the story as a measurement, with what the report shows of it (see the module docstring)."""
+
     name: str
     claim: int
     title: str
     claim_text: str
     measure: Callable[[Any, ProbeOptions], ProbeOutcome]
-    plot: Callable[[Any, Any], None]          # (rows of this probe as a DataFrame, matplotlib Figure)
-    method: str = ""                          # how the measurement is made, for the report
+    plot: Callable[[Any, Any], None]  # (rows of this probe as a DataFrame, matplotlib Figure)
+    method: str = ""  # how the measurement is made, for the report
     # the verdict rule (forge.lab._verdict): in words, and as a function of (this probe's rows,
     # {encoder: encoder_kind(...)}) -> (verdict, evidence read from the rows)
     rule: str = ""
     judge: Callable[[Any, dict[str, dict[str, Any]]], tuple[str, str]] | None = None
-    columns: tuple[Column, ...] = ()          # the report's table: encoders x these columns
+    columns: tuple[Column, ...] = ()  # the report's table: encoders x these columns
     # one or two plain sentences stating what was measured, from this probe's rows (a DataFrame)
     summarize: Callable[[Any], str] | None = None
     # an extra paragraph for the report (e.g. how a tokenizer split the examples), or None
@@ -113,15 +126,34 @@ def get_probe(name: str) -> Probe:
     return _PROBES.get(name)
 
 
-def row(metric: str, value: float, *, section: str = "", n: int = 0, main: bool = False, language: str = "",
-        ci: tuple[float, float] = (float("nan"), float("nan"))) -> dict[str, Any]:
+def row(
+    metric: str,
+    value: float,
+    *,
+    section: str = "",
+    n: int = 0,
+    main: bool = False,
+    language: str = "",
+    ci: tuple[float, float] = (float("nan"), float("nan")),
+) -> dict[str, Any]:
     """One metric row (the encoder and dataset columns are added by the runner)."""
-    return {"kind": KIND, "language": language, "metric": metric, "section": section, "value": float(value),
-            "ci_low": float(ci[0]), "ci_high": float(ci[1]), "n": int(n), "main": bool(main)}
+    return {
+        "kind": KIND,
+        "language": language,
+        "metric": metric,
+        "section": section,
+        "value": float(value),
+        "ci_low": float(ci[0]),
+        "ci_high": float(ci[1]),
+        "n": int(n),
+        "main": bool(main),
+    }
 
 
 def check_encoder(encoder: Any) -> None:
     """Raise :class:`~forge.errors.BadInputError` unless ``encoder`` is fitted."""
     if not getattr(encoder, "is_fitted", True):
-        raise BadInputError(f"{type(encoder).__name__} is not fitted: probes need a fitted encoder "
-                            f"(call .fit(corpus) or forge.load(path) first).")
+        raise BadInputError(
+            f"{type(encoder).__name__} is not fitted: probes need a fitted encoder "
+            f"(call .fit(corpus) or forge.load(path) first)."
+        )

@@ -32,8 +32,9 @@ def jieba_segmentation(text: str = "苹果派") -> list[str] | None:
     """What jieba makes of ``text`` (None without jieba), to show why the tokens are written out."""
     try:
         from forge.corpora import jieba_tokenize
+
         return jieba_tokenize(text)
-    except Exception:   # jieba is an optional extra
+    except Exception:  # jieba is an optional extra
         return None
 
 
@@ -66,11 +67,14 @@ def measure_left_context(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         label = f"{a[i]}: {_show(a)} / {_show(b)}"
         out.rows.append(row("cosine_distance", d, section=label, n=1, language=lang))
         out.rows.append(row("l2_distance", l2, section=label, n=1, language=lang))
-        out.notes.append(f"{a[i]!r} in {a} vs {b}{' (' + gloss + ')' if gloss else ''}: "
-                         f"{'identical' if same[-1] else 'different'}, cosine distance {d:.3g}, L2 {l2:.3g}")
+        out.notes.append(
+            f"{a[i]!r} in {a} vs {b}{' (' + gloss + ')' if gloss else ''}: "
+            f"{'identical' if same[-1] else 'different'}, cosine distance {d:.3g}, L2 {l2:.3g}"
+        )
     if dists:
-        out.rows.append(row("cosine_distance_mean", float(np.mean(dists)), section="all pairs", n=len(dists),
-                            main=True))
+        out.rows.append(
+            row("cosine_distance_mean", float(np.mean(dists)), section="all pairs", n=len(dists), main=True)
+        )
         out.rows.append(row("identical_fraction", float(np.mean(same)), section="all pairs", n=len(same)))
     else:
         out.notes.append("no example pair fully in the vocabulary: nothing measured")
@@ -91,13 +95,21 @@ def plot_left_context(frame, fig) -> None:
     ax.set_xticks(np.arange(len(encs)), encs, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("cosine distance of the word's two vectors")
     ax.set_title("same left context, different right context")
-    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, title="target: sentence a / b",
-              title_fontsize=6)
+    ax.legend(
+        fontsize=6,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.32),
+        ncol=2,
+        title="target: sentence a / b",
+        title_fontsize=6,
+    )
 
 
-RULE = ("Supported when every left-to-right recurrent encoder gives the target bit-identical vectors in 100% of the "
-        "pairs and every bidirectional one tells 100% of the pairs apart; not supported when both tests fail, mixed "
-        "when one does. Static encoders (identical by construction) are shown for contrast.")
+RULE = (
+    "Supported when every left-to-right recurrent encoder gives the target bit-identical vectors in 100% of the "
+    "pairs and every bidirectional one tells 100% of the pairs apart; not supported when both tests fail, mixed "
+    "when one does. Static encoders (identical by construction) are shown for contrast."
+)
 
 
 def judge_left_context(frame, kinds) -> tuple[str, str]:
@@ -120,9 +132,13 @@ def judge_left_context(frame, kinds) -> tuple[str, str]:
 def summarize_left_context(sub: Any) -> str:
     """What the report says was measured, from this probe's rows."""
     encs = encoders_in(sub)
-    return ("Mean cosine distance between the target's two vectors: "
-            + listing([(e, value(sub, e, "cosine_distance_mean")) for e in encs]) + "; bit-identical share: "
-            + listing([(e, value(sub, e, "identical_fraction")) for e in encs], "{:.0%}") + ".")
+    return (
+        "Mean cosine distance between the target's two vectors: "
+        + listing([(e, value(sub, e, "cosine_distance_mean")) for e in encs])
+        + "; bit-identical share: "
+        + listing([(e, value(sub, e, "identical_fraction")) for e in encs], "{:.0%}")
+        + "."
+    )
 
 
 def segmentation_remark() -> str | None:
@@ -130,20 +146,36 @@ def segmentation_remark() -> str | None:
     seg = jieba_segmentation("苹果派")
     if seg is None:
         return None
-    return (f"jieba segments 苹果派 as {seg} and 苹果手机 as {jieba_segmentation('苹果手机')}, so the "
-            f"token lists are written out: ['苹果', '派'] vs ['苹果', '手机'].")
+    return (
+        f"jieba segments 苹果派 as {seg} and 苹果手机 as {jieba_segmentation('苹果手机')}, so the "
+        f"token lists are written out: ['苹果', '派'] vs ['苹果', '手机']."
+    )
 
 
 TABLE = (Column("cosine_distance_mean", "mean cos distance"), Column("identical_fraction", "identical share"))
 
-register_probe(Probe(
-    name="probe-left-context", claim=6, title="Left-to-right RNNs cannot see what comes next",
-    claim_text=("A left-to-right RNN gives a word the same vector whenever its left context is the same "
-                "(\"苹果派\" apple pie vs \"苹果手机\" apple phone: \"苹果\" has identical left context), and a "
-                "bidirectional RNN tells them apart."),
-    method=("Pairs of token lists that share the words up to and including the target and differ after it "
+register_probe(
+    Probe(
+        name="probe-left-context",
+        claim=6,
+        title="Left-to-right RNNs cannot see what comes next",
+        claim_text=(
+            "A left-to-right RNN gives a word the same vector whenever its left context is the same "
+            '("苹果派" apple pie vs "苹果手机" apple phone: "苹果" has identical left context), and a '
+            "bidirectional RNN tells them apart."
+        ),
+        method=(
+            "Pairs of token lists that share the words up to and including the target and differ after it "
             "(['苹果', '派'] vs ['苹果', '手机'], 'the bank of the river' vs 'the bank raised interest rates', "
             "...); cosine and L2 distance between the target's two embed() vectors, each sentence embedded "
-            "on its own."),
-    measure=measure_left_context, plot=plot_left_context, rule=RULE, judge=judge_left_context, columns=TABLE,
-    summarize=summarize_left_context, remark=segmentation_remark))
+            "on its own."
+        ),
+        measure=measure_left_context,
+        plot=plot_left_context,
+        rule=RULE,
+        judge=judge_left_context,
+        columns=TABLE,
+        summarize=summarize_left_context,
+        remark=segmentation_remark,
+    )
+)

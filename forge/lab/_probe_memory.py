@@ -38,13 +38,14 @@ def recall_batch(rng: np.random.Generator, batch: int, gap: int) -> tuple[np.nda
     tokens = np.empty((batch, gap + 2), dtype=np.int64)
     tokens[:, 0] = 1 + keys
     tokens[:, 1:-1] = 1 + N_KEYS + rng.integers(0, N_DISTRACT, (batch, gap))
-    tokens[:, -1] = 1 + N_KEYS + N_DISTRACT                  # the query token
+    tokens[:, -1] = 1 + N_KEYS + N_DISTRACT  # the query token
     return tokens, keys
 
 
 def default_forget_bias() -> float | str | None:
     """The forget-gate bias a default ``forge.create("lstm")`` starts with (1.0, Jozefowicz et al. 2015)."""
     import forge
+
     return forge.create("lstm").forget_bias
 
 
@@ -53,6 +54,7 @@ def _model(cell: str, seed: int, forget_bias: float | None = None):
     from torch import nn
 
     from forge.encoders import make_layer
+
     torch.manual_seed(seed)
 
     class Recall(nn.Module):
@@ -60,11 +62,12 @@ def _model(cell: str, seed: int, forget_bias: float | None = None):
             super().__init__()
             self.embedding = nn.Embedding(2 + N_KEYS + N_DISTRACT, EMB)
             # the LSTM is forge's: its forget-gate bias starts at forge's default (1.0, the recipe) unless given
-            self.rnn = make_layer("fused", cell, EMB, HIDDEN,
-                                  forget_bias=default_forget_bias() if forget_bias is None else forget_bias)
+            self.rnn = make_layer(
+                "fused", cell, EMB, HIDDEN, forget_bias=default_forget_bias() if forget_bias is None else forget_bias
+            )
             self.out = nn.Linear(HIDDEN, N_KEYS)
 
-        def forward(self, emb):                            # (batch, time, emb) -> (batch, keys)
+        def forward(self, emb):  # (batch, time, emb) -> (batch, keys)
             return self.out(self.rnn(emb)[:, -1])
 
     return Recall()
@@ -73,17 +76,25 @@ def _model(cell: str, seed: int, forget_bias: float | None = None):
 def _grad_norms(model, gap: int, seed: int) -> np.ndarray:
     """Mean norm of d(loss at the last step)/d(input at step t), indexed by distance T-1-t."""
     import torch
+
     tokens, keys = recall_batch(np.random.default_rng(seed + 99), 64, gap)
     emb = model.embedding(torch.from_numpy(tokens)).detach().requires_grad_(True)
     loss = torch.nn.functional.cross_entropy(model(emb), torch.from_numpy(keys))
     (grad,) = torch.autograd.grad(loss, emb)
-    norms = grad.norm(dim=2).mean(dim=0).numpy()          # (time,)
-    return norms[::-1].copy()                              # index = distance from the last step
+    norms = grad.norm(dim=2).mean(dim=0).numpy()  # (time,)
+    return norms[::-1].copy()  # index = distance from the last step
 
 
 @lru_cache(maxsize=16)
-def recall_curve(cell: str, gaps: tuple[int, ...], steps: int, seed: int = 0, batch: int = 32, lr: float = 1e-2,
-                 forget_bias: float | None = None):
+def recall_curve(
+    cell: str,
+    gaps: tuple[int, ...],
+    steps: int,
+    seed: int = 0,
+    batch: int = 32,
+    lr: float = 1e-2,
+    forget_bias: float | None = None,
+):
     """Train one model per gap with the same budget; (accuracies, grad norms at init, after training).
 
     Runs torch on one thread (small sequential kernels: more threads only add contention).
@@ -94,6 +105,7 @@ def recall_curve(cell: str, gaps: tuple[int, ...], steps: int, seed: int = 0, ba
 
 def _recall_curve(cell, gaps, steps, seed, batch, lr, forget_bias):
     import torch
+
     accs = []
     init_norms = trained_norms = None
     for gap in gaps:
@@ -104,8 +116,9 @@ def _recall_curve(cell, gaps, steps, seed, batch, lr, forget_bias):
         rng = np.random.default_rng(seed)
         for _ in range(steps):
             tokens, keys = recall_batch(rng, batch, gap)
-            loss = torch.nn.functional.cross_entropy(model(model.embedding(torch.from_numpy(tokens))),
-                                                     torch.from_numpy(keys))
+            loss = torch.nn.functional.cross_entropy(
+                model(model.embedding(torch.from_numpy(tokens))), torch.from_numpy(keys)
+            )
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -135,7 +148,7 @@ def _curve(cell: str, gaps, steps: int, options: ProbeOptions, forget_bias: floa
     return accs, runs[0][1], runs[0][2]
 
 
-OPEN_FORGET = 3.0    # forget-gate bias of the "open forget gate" LSTM variant (sigmoid(3) = 0.95)
+OPEN_FORGET = 3.0  # forget-gate bias of the "open forget gate" LSTM variant (sigmoid(3) = 0.95)
 
 
 def measure_memory(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
@@ -148,25 +161,32 @@ def measure_memory(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     accs, init, trained = _curve(cell, gaps, steps, options)
     for gap, acc in zip(gaps, accs):
         out.rows.append(row("recall_accuracy", acc, section=f"gap {gap}", n=1000 * len(_seeds(options))))
-    out.rows.append(row("recall_accuracy_mean", float(np.mean(accs)), section="all gaps", n=1000 * len(gaps),
-                        main=True))
-    if cell == "lstm":     # the same LSTM with its forget gate wider open at the start
+    out.rows.append(
+        row("recall_accuracy_mean", float(np.mean(accs)), section="all gaps", n=1000 * len(gaps), main=True)
+    )
+    if cell == "lstm":  # the same LSTM with its forget gate wider open at the start
         accs_open, init_open, _ = _curve(cell, gaps, steps, options, forget_bias=OPEN_FORGET)
         for gap, acc in zip(gaps, accs_open):
-            out.rows.append(row("recall_accuracy_open_forget", acc, section=f"gap {gap}",
-                                n=1000 * len(_seeds(options))))
-        out.notes.append(f"lstm with forget-gate bias {OPEN_FORGET:g} at initialisation: recall accuracy "
-                         + ", ".join(f"gap {g}: {a:.2f}" for g, a in zip(gaps, accs_open))
-                         + f"; gradient norm ratio at init {init_open[-1] / init_open[0]:.2e}")
+            out.rows.append(
+                row("recall_accuracy_open_forget", acc, section=f"gap {gap}", n=1000 * len(_seeds(options)))
+            )
+        out.notes.append(
+            f"lstm with forget-gate bias {OPEN_FORGET:g} at initialisation: recall accuracy "
+            + ", ".join(f"gap {g}: {a:.2f}" for g, a in zip(gaps, accs_open))
+            + f"; gradient norm ratio at init {init_open[-1] / init_open[0]:.2e}"
+        )
     shown = sorted({d for d in (0, 1, 2, 4, 8, 16, 32, 64, len(init) - 1) if d < len(init)})
     for d in shown:
         out.rows.append(row("grad_norm_init", float(init[d]), section=f"distance {d}", n=64))
         out.rows.append(row("grad_norm_trained", float(trained[d]), section=f"distance {d}", n=64))
     far = len(init) - 1
-    out.notes.append(f"{cell} (hidden {HIDDEN}, {steps} Adam steps of 32 sequences per gap): recall accuracy "
-                     + ", ".join(f"gap {g}: {a:.2f}" for g, a in zip(gaps, accs)) + f" (chance {1 / N_KEYS:.3f}); "
-                     f"gradient norm ratio distance {far} / distance 0: init {init[far] / init[0]:.2e}, "
-                     f"trained {trained[far] / trained[0]:.2e}")
+    out.notes.append(
+        f"{cell} (hidden {HIDDEN}, {steps} Adam steps of 32 sequences per gap): recall accuracy "
+        + ", ".join(f"gap {g}: {a:.2f}" for g, a in zip(gaps, accs))
+        + f" (chance {1 / N_KEYS:.3f}); "
+        f"gradient norm ratio distance {far} / distance 0: init {init[far] / init[0]:.2e}, "
+        f"trained {trained[far] / trained[0]:.2e}"
+    )
     return out
 
 
@@ -182,8 +202,14 @@ def plot_memory(frame, fig) -> None:
         ax1.plot([_num(s) for s in part["section"]], part["value"], marker="o", color=f"C{k}", label=enc)
         part = frame[(frame["encoder"] == enc) & (frame["metric"] == "recall_accuracy_open_forget")]
         if len(part):
-            ax1.plot([_num(s) for s in part["section"]], part["value"], "--", marker="s", color=f"C{k}",
-                     label=f"{enc}, forget bias {OPEN_FORGET:g}")
+            ax1.plot(
+                [_num(s) for s in part["section"]],
+                part["value"],
+                "--",
+                marker="s",
+                color=f"C{k}",
+                label=f"{enc}, forget bias {OPEN_FORGET:g}",
+            )
     ax1.axhline(1 / N_KEYS, color="grey", linestyle=":", label="chance")
     ax1.set_xscale("log")
     gaps = sorted({_num(s) for s in acc["section"]})
@@ -197,8 +223,14 @@ def plot_memory(frame, fig) -> None:
     for k, enc in enumerate(dict.fromkeys(frame[frame["metric"] == "grad_norm_trained"]["encoder"])):
         for metric, style in (("grad_norm_trained", "-"), ("grad_norm_init", ":")):
             part = frame[(frame["encoder"] == enc) & (frame["metric"] == metric)]
-            ax2.plot([_num(s) for s in part["section"]], part["value"], style, marker=".", color=f"C{k}",
-                     label=f"{enc} ({'trained' if 'trained' in metric else 'init'})")
+            ax2.plot(
+                [_num(s) for s in part["section"]],
+                part["value"],
+                style,
+                marker=".",
+                color=f"C{k}",
+                label=f"{enc} ({'trained' if 'trained' in metric else 'init'})",
+            )
     ax2.set_yscale("log")
     ax2.set_xlabel("distance from the last step")
     ax2.set_ylabel("|d loss / d input| (log)")
@@ -206,12 +238,14 @@ def plot_memory(frame, fig) -> None:
     ax2.legend(fontsize=6)
 
 
-RULE = ("Recall accuracy of the LSTM vs the plain RNN (the default cells, as built by forge) at every gap but the "
-        "shortest: Newcombe 95% interval of the difference, on the test sequences (it does not include the "
-        "variance between training seeds). Supported when the LSTM is above the RNN at some long gap and below at "
-        "none; not supported when it is below at some gap and above at none; mixed otherwise (including no "
-        "detectable difference at this training budget). The GRU and the LSTM with an open forget gate are "
-        "shown as evidence, not judged.")
+RULE = (
+    "Recall accuracy of the LSTM vs the plain RNN (the default cells, as built by forge) at every gap but the "
+    "shortest: Newcombe 95% interval of the difference, on the test sequences (it does not include the "
+    "variance between training seeds). Supported when the LSTM is above the RNN at some long gap and below at "
+    "none; not supported when it is below at some gap and above at none; mixed otherwise (including no "
+    "detectable difference at this training budget). The GRU and the LSTM with an open forget gate are "
+    "shown as evidence, not judged."
+)
 
 
 def _curves(frame, metric: str) -> dict[str, dict[int, tuple[float, int]]]:
@@ -227,12 +261,16 @@ def judge_memory(frame, kinds) -> tuple[str, str]:
     for enc, kind in kinds.items():
         if kind["cell"] and enc in acc and not kind["bidirectional"]:
             by_cell.setdefault(kind["cell"], enc)
-    parts = [f"{enc} ({cell}): " + ", ".join(f"k={g} {v:.2f}" for g, (v, _) in sorted(acc[enc].items()))
-             for cell, enc in by_cell.items()]
+    parts = [
+        f"{enc} ({cell}): " + ", ".join(f"k={g} {v:.2f}" for g, (v, _) in sorted(acc[enc].items()))
+        for cell, enc in by_cell.items()
+    ]
     opened = _curves(frame, "recall_accuracy_open_forget")
     for enc, curve in opened.items():
-        parts.append(f"{enc} with forget-gate bias {OPEN_FORGET:g}: "
-                     + ", ".join(f"k={g} {v:.2f}" for g, (v, _) in sorted(curve.items())))
+        parts.append(
+            f"{enc} with forget-gate bias {OPEN_FORGET:g}: "
+            + ", ".join(f"k={g} {v:.2f}" for g, (v, _) in sorted(curve.items()))
+        )
     if "rnn" not in by_cell or "lstm" not in by_cell:
         return combine([]), "; ".join(parts + ["needs both an rnn and an lstm cell"])
     rnn, lstm = acc[by_cell["rnn"]], acc[by_cell["lstm"]]
@@ -242,8 +280,7 @@ def judge_memory(frame, kinds) -> tuple[str, str]:
         (pl, nl), (pr, nr) = lstm[g], rnn[g]
         lo, hi = diff_ci(pl, nl, pr, nr)
         (above if lo > 0 else below if hi < 0 else []).append(g)
-    parts.append(f"LSTM minus RNN significant at k = {above or 'none'} (LSTM higher), "
-                 f"{below or 'none'} (LSTM lower)")
+    parts.append(f"LSTM minus RNN significant at k = {above or 'none'} (LSTM higher), {below or 'none'} (LSTM lower)")
     verdict = combine([True] if above and not below else [False] if below and not above else [True, False])
     return verdict, "; ".join(parts)
 
@@ -262,16 +299,27 @@ def summarize_memory(sub: Any) -> str:
 
 TABLE = (Column("recall_accuracy", "recall", "gap *"), Column("recall_accuracy_mean", "mean"))
 
-register_probe(Probe(
-    name="probe-long-range", claim=7, title="Plain RNNs forget; LSTMs remember longer",
-    claim_text=("Information from far back fades in a plain RNN (vanishing gradients); an LSTM keeps it longer."),
-    method=("Recall task: one of 8 keys, k random distractors, a query; predict the key from the last state. One "
+register_probe(
+    Probe(
+        name="probe-long-range",
+        claim=7,
+        title="Plain RNNs forget; LSTMs remember longer",
+        claim_text=("Information from far back fades in a plain RNN (vanishing gradients); an LSTM keeps it longer."),
+        method=(
+            "Recall task: one of 8 keys, k random distractors, a query; predict the key from the last state. One "
             "fresh model per cell and k (forge's recurrent layer, width 32, 400 Adam steps of 32 sequences, lr 1e-2, "
             "gradient clipping, the same for every cell), accuracy on 1,000 new sequences, averaged over two "
             "training seeds (one with --quick). The LSTM is forge's default, forget-gate bias 1.0 at initialisation "
             "(Jozefowicz et al. 2015); dashed: the same LSTM with its forget-gate bias set to 3 (the gate starts "
             "wider open). Gradient "
             "norm of the final loss with respect to each input step vs its distance from the end, at "
-            "initialisation (dotted) and after training on the longest gap (solid)."),
-    measure=measure_memory, plot=plot_memory, rule=RULE, judge=judge_memory, columns=TABLE,
-    summarize=summarize_memory))
+            "initialisation (dotted) and after training on the longest gap (solid)."
+        ),
+        measure=measure_memory,
+        plot=plot_memory,
+        rule=RULE,
+        judge=judge_memory,
+        columns=TABLE,
+        summarize=summarize_memory,
+    )
+)

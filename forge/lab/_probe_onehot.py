@@ -64,26 +64,31 @@ def measure_onehot(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         nnz = sum(int(m.nnz) if sp.issparse(m) else int(np.count_nonzero(m)) for m in mats)
         width = mats[0].shape[1]
         stored = sum(_bytes(m) for m in mats)
-        as_dense = tokens * width * 4     # float32
+        as_dense = tokens * width * 4  # float32
         as_csr = sum(_bytes(m if sp.issparse(m) else sp.csr_matrix(np.asarray(m, dtype=np.float32))) for m in mats)
-        out.rows += [row("density", nnz / (tokens * width), n=tokens, section="embed() rows"),
-                     row("bytes_per_token_stored", stored / tokens, n=tokens, section="memory"),
-                     row("bytes_per_token_dense", as_dense / tokens, n=tokens, section="memory"),
-                     row("bytes_per_token_csr", as_csr / tokens, n=tokens, section="memory")]
-        out.notes.append(f"{len(sents)} sentences, {tokens} tokens: {nnz / (tokens * width):.2%} of the entries "
-                         f"are non-zero; stored {stored / tokens:,.0f} B/token, dense float32 would take "
-                         f"{as_dense / tokens:,.0f} B/token, CSR {as_csr / tokens:,.0f} B/token.")
+        out.rows += [
+            row("density", nnz / (tokens * width), n=tokens, section="embed() rows"),
+            row("bytes_per_token_stored", stored / tokens, n=tokens, section="memory"),
+            row("bytes_per_token_dense", as_dense / tokens, n=tokens, section="memory"),
+            row("bytes_per_token_csr", as_csr / tokens, n=tokens, section="memory"),
+        ]
+        out.notes.append(
+            f"{len(sents)} sentences, {tokens} tokens: {nnz / (tokens * width):.2%} of the entries "
+            f"are non-zero; stored {stored / tokens:,.0f} B/token, dense float32 would take "
+            f"{as_dense / tokens:,.0f} B/token, CSR {as_csr / tokens:,.0f} B/token."
+        )
     # cosine between random pairs of distinct frequent words (context-free vectors)
     words = _plain_words(encoder, 2000)
     n_pairs = 500 if options.quick else 2000
     if len(words) >= 2:
         i = rng.integers(0, len(words), n_pairs)
-        j = (i + rng.integers(1, len(words), n_pairs)) % len(words)      # j != i
+        j = (i + rng.integers(1, len(words), n_pairs)) % len(words)  # j != i
         vecs = {words[k]: _flat(encoder.vector(words[k])) for k in set(i.tolist()) | set(j.tolist())}
         cos = np.array([_cos_any(vecs[words[a]], vecs[words[b]]) for a, b in zip(i, j)])
         section = "random pairs of distinct words"
-        out.rows.append(row("cosine_exactly_zero_fraction", float(np.mean(cos == 0.0)), n=n_pairs, main=True,
-                            section=section))
+        out.rows.append(
+            row("cosine_exactly_zero_fraction", float(np.mean(cos == 0.0)), n=n_pairs, main=True, section=section)
+        )
         out.rows.append(row("cosine_mean", float(cos.mean()), n=n_pairs, section=section))
         for q in QUANTILES:
             out.rows.append(row(f"cosine_q{q:02d}", float(np.percentile(cos, q)), n=n_pairs, section=section))
@@ -101,12 +106,16 @@ def plot_onehot(frame, fig) -> None:
     ax1, ax2 = fig.subplots(1, 2)
     mem = frame[frame["section"] == "memory"]
     x = np.arange(len(encoders))
-    for k, (metric, label) in enumerate([("bytes_per_token_stored", "as returned by embed()"),
-                                         ("bytes_per_token_dense", "dense float32"),
-                                         ("bytes_per_token_csr", "sparse CSR")]):
+    for k, (metric, label) in enumerate(
+        [
+            ("bytes_per_token_stored", "as returned by embed()"),
+            ("bytes_per_token_dense", "dense float32"),
+            ("bytes_per_token_csr", "sparse CSR"),
+        ]
+    ):
         vals = [mem[(mem["encoder"] == e) & (mem["metric"] == metric)]["value"].mean() for e in encoders]
         ax1.bar(x + (k - 1) * 0.27, np.nan_to_num(vals), 0.27, label=label)
-    if (mem["value"] > 0).any():      # no sentence covered: no memory rows, nothing to put on a log axis
+    if (mem["value"] > 0).any():  # no sentence covered: no memory rows, nothing to put on a log axis
         ax1.set_yscale("log")
     encoder_ticks(ax1, x, encoders)
     ax1.set_ylabel("bytes per token (log)")
@@ -119,14 +128,29 @@ def plot_onehot(frame, fig) -> None:
         if "cosine_q50" not in q:
             stats.append({"med": np.nan, "q1": np.nan, "q3": np.nan, "whislo": np.nan, "whishi": np.nan, "label": e})
             continue
-        stats.append({"med": q["cosine_q50"], "q1": q["cosine_q25"], "q3": q["cosine_q75"],
-                      "whislo": q["cosine_q05"], "whishi": q["cosine_q95"], "label": e})
+        stats.append(
+            {
+                "med": q["cosine_q50"],
+                "q1": q["cosine_q25"],
+                "q3": q["cosine_q75"],
+                "whislo": q["cosine_q05"],
+                "whishi": q["cosine_q95"],
+                "label": e,
+            }
+        )
     ax2.bxp(stats, showfliers=False)
     for k, e in enumerate(encoders):
         z = sim[(sim["encoder"] == e) & (sim["metric"] == "cosine_exactly_zero_fraction")]["value"]
         if len(z):
-            ax2.annotate(f"{z.iloc[0]:.0%}\n=0", (k + 1, 1.01), xycoords=("data", "axes fraction"), ha="center",
-                         va="bottom", fontsize=7, annotation_clip=False)
+            ax2.annotate(
+                f"{z.iloc[0]:.0%}\n=0",
+                (k + 1, 1.01),
+                xycoords=("data", "axes fraction"),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                annotation_clip=False,
+            )
     # limits from the whiskers themselves (a collapsed model sits at 0.9-1.0), with a margin so none is cut
     ends = [v for s in stats for v in (s["whislo"], s["whishi"]) if np.isfinite(v)]
     low, high = (min(ends + [0.0]), max(ends + [0.0])) if ends else (0.0, 1.0)
@@ -138,8 +162,10 @@ def plot_onehot(frame, fig) -> None:
     ax2.set_title("cosine of random word pairs", pad=22)
 
 
-RULE = ("Supported when every one-hot (sparse) encoder has cosine exactly 0 for 100% of the random pairs of "
-        "distinct words and fewer than 1% non-zero entries; the dense encoders are shown for contrast.")
+RULE = (
+    "Supported when every one-hot (sparse) encoder has cosine exactly 0 for 100% of the random pairs of "
+    "distinct words and fewer than 1% non-zero entries; the dense encoders are shown for contrast."
+)
 
 
 def judge_onehot(frame, kinds) -> tuple[str, str]:
@@ -149,7 +175,7 @@ def judge_onehot(frame, kinds) -> tuple[str, str]:
         if not kind["sparse"] or enc not in zero:
             continue
         z, d = float(zero[enc]["value"]), float(density[enc]["value"]) if enc in density else float("nan")
-        tests.append(z == 1.0 and (d != d or d < 0.01))    # d != d: density not measured (no sentence covered)
+        tests.append(z == 1.0 and (d != d or d < 0.01))  # d != d: density not measured (no sentence covered)
         parts.append(f"{enc}: {z:.0%} of {int(zero[enc]['n'])} pairs exactly orthogonal, {d:.2%} non-zero")
     dense_ = [f"{e} {float(zero[e]['value']):.0%}" for e, k in kinds.items() if not k["sparse"] and e in zero]
     if dense_:
@@ -161,22 +187,41 @@ def summarize_onehot(sub: Any) -> str:
     """What the report says was measured, from this probe's rows."""
     encs = encoders_in(sub)
     zero = [(e, value(sub, e, "cosine_exactly_zero_fraction")) for e in encs]
-    return ("Share of random pairs of distinct words whose cosine is exactly 0: " + listing(zero, "{:.0%}") + ". "
-            "Non-zero share of embed() entries: " + listing([(e, value(sub, e, "density")) for e in encs], "{:.2%}")
-            + ".")
+    return (
+        "Share of random pairs of distinct words whose cosine is exactly 0: " + listing(zero, "{:.0%}") + ". "
+        "Non-zero share of embed() entries: " + listing([(e, value(sub, e, "density")) for e in encs], "{:.2%}") + "."
+    )
 
 
-TABLE = (Column("dim", "dim"), Column("density", "non-zero share"),
-         Column("bytes_per_token_stored", "B/token stored"), Column("bytes_per_token_dense", "B/token dense"),
-         Column("cosine_exactly_zero_fraction", "pairs with cos = 0"), Column("cosine_mean", "mean cos"))
+TABLE = (
+    Column("dim", "dim"),
+    Column("density", "non-zero share"),
+    Column("bytes_per_token_stored", "B/token stored"),
+    Column("bytes_per_token_dense", "B/token dense"),
+    Column("cosine_exactly_zero_fraction", "pairs with cos = 0"),
+    Column("cosine_mean", "mean cos"),
+)
 
-register_probe(Probe(
-    name="probe-onehot", claim=1, title="One-hot vectors: one dimension per word, all pairs orthogonal",
-    claim_text=("One-hot vectors have one dimension per vocabulary word and are almost all zeros; any two "
-                "different words have cosine similarity exactly 0, so \"apple\" is as far from \"banana\" as "
-                "from \"spaceship\"."),
-    method=("Dimension and vocabulary size; the share of non-zero entries in embed() over real sentences; the "
+register_probe(
+    Probe(
+        name="probe-onehot",
+        claim=1,
+        title="One-hot vectors: one dimension per word, all pairs orthogonal",
+        claim_text=(
+            "One-hot vectors have one dimension per vocabulary word and are almost all zeros; any two "
+            'different words have cosine similarity exactly 0, so "apple" is as far from "banana" as '
+            'from "spaceship".'
+        ),
+        method=(
+            "Dimension and vocabulary size; the share of non-zero entries in embed() over real sentences; the "
             "bytes per token as returned, as a dense float32 array and as CSR; the cosine of 2,000 random pairs "
-            "of distinct frequent words (context-free vectors) and the share that is exactly 0."),
-    measure=measure_onehot, plot=plot_onehot, rule=RULE, judge=judge_onehot, columns=TABLE,
-    summarize=summarize_onehot))
+            "of distinct frequent words (context-free vectors) and the share that is exactly 0."
+        ),
+        measure=measure_onehot,
+        plot=plot_onehot,
+        rule=RULE,
+        judge=judge_onehot,
+        columns=TABLE,
+        summarize=summarize_onehot,
+    )
+)

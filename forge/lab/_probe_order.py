@@ -47,8 +47,9 @@ def measure_order(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
             lang = "en" if a[0].isascii() else "zh"
             out.rows.append(row("cosine_distance", d, section=label, n=1, language=lang))
             gloss = f" ({ga} / {gb})" if ga else ""
-            out.notes.append(f"{label}{gloss}: {'identical' if same else 'different'} sentence vectors, "
-                             f"cosine distance {d:.3g}")
+            out.notes.append(
+                f"{label}{gloss}: {'identical' if same else 'different'} sentence vectors, cosine distance {d:.3g}"
+            )
     # many sentences and random permutations of each
     limit = 100 if options.quick else 400
     pool = [a for a, _, _, _ in named] + [adapt_script(encoder, s) for s in ORDER_SENTENCES]
@@ -57,8 +58,10 @@ def measure_order(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     if len(pool) < 20:
         extra = vocabulary_sentences(encoder, 50, 8, options.seed)
         pool += extra
-        out.notes.append(f"few example sentences in the vocabulary: added {len(extra)} random sequences of 8 "
-                         f"frequent vocabulary words")
+        out.notes.append(
+            f"few example sentences in the vocabulary: added {len(extra)} random sequences of 8 "
+            f"frequent vocabulary words"
+        )
     originals, permuted = [], []
     for sent in pool:
         for _ in range(3):
@@ -81,8 +84,9 @@ def measure_order(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     out.rows.append(row("identical_fraction", float(np.mean(same)), section=sec, n=n, main=True))
     out.rows.append(row("cosine_distance_mean", float(np.mean(dist)), section=sec, n=n))
     out.rows.append(row("cosine_distance_max", float(np.max(dist)), section=sec, n=n))
-    out.notes.append(f"{n} (sentence, permutation) pairs: {np.mean(same):.1%} identical, mean cosine distance "
-                     f"{np.mean(dist):.3g}")
+    out.notes.append(
+        f"{n} (sentence, permutation) pairs: {np.mean(same):.1%} identical, mean cosine distance {np.mean(dist):.3g}"
+    )
     return out
 
 
@@ -101,8 +105,15 @@ def plot_order(frame, fig) -> None:
     ax2.bar(x, np.where(vals > 0, vals, np.nan), color="tab:orange")
     for k, v in enumerate(vals):
         if v == 0:
-            ax2.annotate("exactly 0", (k, 0.02), xycoords=("data", "axes fraction"), ha="center", va="bottom",
-                         fontsize=7, rotation=90)
+            ax2.annotate(
+                "exactly 0",
+                (k, 0.02),
+                xycoords=("data", "axes fraction"),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                rotation=90,
+            )
     if np.nanmax(np.append(vals, 0.0)) > 0:
         ax2.set_yscale("log")
     encoder_ticks(ax2, x, encs)
@@ -110,9 +121,11 @@ def plot_order(frame, fig) -> None:
     ax2.set_title("sentence vs its permutation")
 
 
-ORDER_RULE = ("Supported when every static encoder gives bit-identical mean-pooled vectors for 100% of the "
-              "(sentence, permutation) pairs; not supported when any static encoder tells a permutation apart. "
-              "Order-sensitive encoders are shown for contrast.")
+ORDER_RULE = (
+    "Supported when every static encoder gives bit-identical mean-pooled vectors for 100% of the "
+    "(sentence, permutation) pairs; not supported when any static encoder tells a permutation apart. "
+    "Order-sensitive encoders are shown for contrast."
+)
 
 
 def judge_order(frame, kinds) -> tuple[str, str]:
@@ -131,23 +144,40 @@ def judge_order(frame, kinds) -> tuple[str, str]:
 def summarize_order(sub: Any) -> str:
     """What the report says was measured, from this probe's rows."""
     encs = encoders_in(sub)
-    return ("Share of (sentence, permutation) pairs with bit-identical mean-pooled vectors: "
-            + listing([(e, value(sub, e, "identical_fraction")) for e in encs], "{:.0%}")
-            + ". Mean cosine distance: " + listing([(e, value(sub, e, "cosine_distance_mean")) for e in encs]) + ".")
+    return (
+        "Share of (sentence, permutation) pairs with bit-identical mean-pooled vectors: "
+        + listing([(e, value(sub, e, "identical_fraction")) for e in encs], "{:.0%}")
+        + ". Mean cosine distance: "
+        + listing([(e, value(sub, e, "cosine_distance_mean")) for e in encs])
+        + "."
+    )
 
 
 ORDER_TABLE = (Column("identical_fraction", "identical share"), Column("cosine_distance_mean", "mean distance"))
 
-register_probe(Probe(
-    name="probe-order", claim=4, title="Averaging static vectors loses word order",
-    claim_text=("Averaging static vectors loses word order: \"我打你\" (I hit you) and \"你打我\" (you hit me) get "
-                "the same sentence vector."),
-    method=("Each sentence (the lab's examples plus up to 400 corpus sentences fully in the vocabulary) and three "
+register_probe(
+    Probe(
+        name="probe-order",
+        claim=4,
+        title="Averaging static vectors loses word order",
+        claim_text=(
+            'Averaging static vectors loses word order: "我打你" (I hit you) and "你打我" (you hit me) get '
+            "the same sentence vector."
+        ),
+        method=(
+            "Each sentence (the lab's examples plus up to 400 corpus sentences fully in the vocabulary) and three "
             "random permutations of it; the sentence vector is the mean of the embed() rows (an exactly rounded "
             "sum, so summation order plays no part). Share of pairs with bit-identical vectors and their mean "
-            "cosine distance."),
-    measure=measure_order, plot=plot_order, rule=ORDER_RULE, judge=judge_order, columns=ORDER_TABLE,
-    summarize=summarize_order))
+            "cosine distance."
+        ),
+        measure=measure_order,
+        plot=plot_order,
+        rule=ORDER_RULE,
+        judge=judge_order,
+        columns=ORDER_TABLE,
+        summarize=summarize_order,
+    )
+)
 
 
 # ------------------------------------------------------------------ claim 5
@@ -197,12 +227,13 @@ def role_task(encoder: Any, seed: int = 0, test_share: float = 0.3):
 def _logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
     """L2-regularised logistic regression (L-BFGS); returns weights with the bias last."""
     from scipy.optimize import minimize
+
     Xb = np.hstack([X, np.ones((len(X), 1))])
 
     def loss(w):
         z = Xb @ w
         value = np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * l2 * np.sum(w[:-1] ** 2)
-        p = 0.5 * (1.0 + np.tanh(0.5 * z))                       # sigmoid without overflow
+        p = 0.5 * (1.0 + np.tanh(0.5 * z))  # sigmoid without overflow
         grad = Xb.T @ (p - y)
         grad[:-1] += l2 * w[:-1]
         return value, grad
@@ -215,6 +246,7 @@ def _pooled_matrix(encoder: Any, sentences: list[list[str]]) -> np.ndarray:
     """Mean-pooled sentence vectors, restricted to the columns that are non-zero somewhere (one-hot: the
     task's words), built sparsely so a 100k-word one-hot vocabulary costs nothing."""
     import scipy.sparse as sp
+
     data, indices, indptr = [], [], [0]
     width = 0
     for m in encoder.embed(sentences):
@@ -232,6 +264,7 @@ def _pooled_matrix(encoder: Any, sentences: list[list[str]]) -> np.ndarray:
 def measure_order_task(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     """Logistic regression on mean-pooled sentence vectors: accuracy on new pairs and on new words."""
     from forge.bench import wilson_ci
+
     out = ProbeOutcome()
     task = role_task(encoder, options.seed)
     if task is None:
@@ -240,7 +273,7 @@ def measure_order_task(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     sentences, y, splits, lang = task
     pooled = _pooled_matrix(encoder, sentences)
     for split, (train, test) in splits.items():
-        X = pooled[:, pooled[train].std(axis=0) > 0]     # drop constant columns (one-hot: unused words)
+        X = pooled[:, pooled[train].std(axis=0) > 0]  # drop constant columns (one-hot: unused words)
         mu, sd = X[train].mean(axis=0), X[train].std(axis=0)
         X = (X - mu) / sd
         w = _logistic(X[train], y[train].astype(float))
@@ -248,12 +281,30 @@ def measure_order_task(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         correct = pred[test] == y[test]
         acc = float(correct.mean())
         metric = "accuracy_" + split.replace(" ", "_")
-        out.rows.append(row(metric, acc, section=f"test: {split}", n=int(test.sum()), main=split == "new words",
-                            language=lang, ci=wilson_ci(int(correct.sum()), int(test.sum()))))
-        out.rows.append(row(f"train_{metric}", float((pred[train] == y[train]).mean()), section=f"train: {split}",
-                            n=int(train.sum()), language=lang))
-        out.notes.append(f"{split}: {int(train.sum())} train / {int(test.sum())} test sentences, test accuracy "
-                         f"{acc:.3f} (chance 0.5)")
+        out.rows.append(
+            row(
+                metric,
+                acc,
+                section=f"test: {split}",
+                n=int(test.sum()),
+                main=split == "new words",
+                language=lang,
+                ci=wilson_ci(int(correct.sum()), int(test.sum())),
+            )
+        )
+        out.rows.append(
+            row(
+                f"train_{metric}",
+                float((pred[train] == y[train]).mean()),
+                section=f"train: {split}",
+                n=int(train.sum()),
+                language=lang,
+            )
+        )
+        out.notes.append(
+            f"{split}: {int(train.sum())} train / {int(test.sum())} test sentences, test accuracy "
+            f"{acc:.3f} (chance 0.5)"
+        )
     out.notes.insert(0, f"{len(sentences)} sentences like {_show(sentences[0])!r} / {_show(sentences[1])!r}")
     return out
 
@@ -261,13 +312,24 @@ def measure_order_task(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
 def plot_order_task(frame, fig) -> None:
     ax = fig.subplots()
     encs = list(dict.fromkeys(frame[frame["metric"].str.startswith("accuracy_")]["encoder"]))
-    for k, (metric, label, color) in enumerate([("accuracy_new_pairs", "new (person, animal) pairs", "tab:blue"),
-                                                ("accuracy_new_words", "new persons and animals", "tab:green")]):
+    for k, (metric, label, color) in enumerate(
+        [
+            ("accuracy_new_pairs", "new (person, animal) pairs", "tab:blue"),
+            ("accuracy_new_words", "new persons and animals", "tab:green"),
+        ]
+    ):
         vals = frame[frame["metric"] == metric].set_index("encoder").reindex(encs)
         v = vals["value"].to_numpy(float)
         err = np.abs(np.vstack([v - vals["ci_low"].to_numpy(float), vals["ci_high"].to_numpy(float) - v]))
-        ax.bar(np.arange(len(encs)) + (k - 0.5) * 0.4, np.nan_to_num(v), 0.4, yerr=np.nan_to_num(err), capsize=2,
-               color=color, label=label)
+        ax.bar(
+            np.arange(len(encs)) + (k - 0.5) * 0.4,
+            np.nan_to_num(v),
+            0.4,
+            yerr=np.nan_to_num(err),
+            capsize=2,
+            color=color,
+            label=label,
+        )
     ax.axhline(0.5, color="red", linewidth=1, linestyle="--", label="chance")
     ax.set_xticks(np.arange(len(encs)), encs, rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 1.05)
@@ -281,7 +343,8 @@ ORDER_TASK_RULE = (
     "chance on new pairs (Wilson 95% interval above 0.5). Training: every trained recurrent encoder beats its "
     "untrained twin (same cell, direction, width) on new words (Newcombe 95% interval of the accuracy "
     "difference above 0). Supported when all tests pass, not supported when all fail, mixed otherwise or when "
-    "an interval straddles the bound.")
+    "an interval straddles the bound."
+)
 
 
 def judge_order_task(frame, kinds) -> tuple[str, str]:
@@ -289,7 +352,7 @@ def judge_order_task(frame, kinds) -> tuple[str, str]:
     recurrent = {e: k for e, k in kinds.items() if k["cell"] is not None}
     untrained = {e: k for e, k in recurrent.items() if k["untrained"]}
     tests, parts = [], []
-    for enc in (untrained or recurrent):
+    for enc in untrained or recurrent:
         if enc not in pairs:
             continue
         r = pairs[enc]
@@ -304,8 +367,9 @@ def judge_order_task(frame, kinds) -> tuple[str, str]:
         lo, hi = diff_ci(float(a["value"]), int(a["n"]), float(b["value"]), int(b["n"]))
         d = float(a["value"]) - float(b["value"])
         tests.append(True if lo > 0 else False if d <= 0 or hi <= 0 else None)
-        parts.append(f"new words {enc} {a['value']:.2f} vs {twin} {b['value']:.2f} (difference {d:+.2f} "
-                     f"[{lo:+.2f}, {hi:+.2f}])")
+        parts.append(
+            f"new words {enc} {a['value']:.2f} vs {twin} {b['value']:.2f} (difference {d:+.2f} [{lo:+.2f}, {hi:+.2f}])"
+        )
     static = [f"{e} {float(pairs[e]['value']):.2f}" for e, k in kinds.items() if k["static"] and e in pairs]
     if static:
         parts.append("static encoders on new pairs (order-blind, chance 0.5): " + ", ".join(static))
@@ -315,26 +379,45 @@ def judge_order_task(frame, kinds) -> tuple[str, str]:
 def summarize_order_task(sub: Any) -> str:
     """What the report says was measured, from this probe's rows."""
     encs = encoders_in(sub)
-    return ("Test accuracy (chance 0.5) on new (person, animal) pairs: "
-            + listing([(e, value(sub, e, "accuracy_new_pairs")) for e in encs], "{:.3f}")
-            + "; on new persons and animals: "
-            + listing([(e, value(sub, e, "accuracy_new_words")) for e in encs], "{:.3f}") + ".")
+    return (
+        "Test accuracy (chance 0.5) on new (person, animal) pairs: "
+        + listing([(e, value(sub, e, "accuracy_new_pairs")) for e in encs], "{:.3f}")
+        + "; on new persons and animals: "
+        + listing([(e, value(sub, e, "accuracy_new_words")) for e in encs], "{:.3f}")
+        + "."
+    )
 
 
-ORDER_TASK_TABLE = (Column("accuracy_new_pairs", "acc. new pairs"), Column("accuracy_new_words", "acc. new words"),
-                    Column("accuracy_new_words", "CI low (new words)", field="ci_low"),
-                    Column("accuracy_new_words", "CI high (new words)", field="ci_high"),
-                    Column("train_accuracy_new_words", "train acc."))
+ORDER_TASK_TABLE = (
+    Column("accuracy_new_pairs", "acc. new pairs"),
+    Column("accuracy_new_words", "acc. new words"),
+    Column("accuracy_new_words", "CI low (new words)", field="ci_low"),
+    Column("accuracy_new_words", "CI high (new words)", field="ci_high"),
+    Column("train_accuracy_new_words", "train acc."),
+)
 
-register_probe(Probe(
-    name="probe-order-task", claim=5, title="An RNN is order-sensitive, and training makes order useful",
-    claim_text=("An RNN is order-sensitive by its structure (even untrained), and after training it separates "
-                "order meaningfully."),
-    method=("Sentences 'the <a> <verb> the <b>' (Chinese: '<a><verb><b>') with a person and an animal, in both "
+register_probe(
+    Probe(
+        name="probe-order-task",
+        claim=5,
+        title="An RNN is order-sensitive, and training makes order useful",
+        claim_text=(
+            "An RNN is order-sensitive by its structure (even untrained), and after training it separates "
+            "order meaningfully."
+        ),
+        method=(
+            "Sentences 'the <a> <verb> the <b>' (Chinese: '<a><verb><b>') with a person and an animal, in both "
             "orders; label: does the person act on the animal? A logistic regression (L2, standardised features) "
             "on the mean-pooled sentence vector. Two tests: (person, animal) pairs never seen together in "
             "training (each word seen in both roles: structure suffices), and persons and animals never seen in "
             "training at all (the classifier must generalise to new words: meaning is needed). Untrained "
-            "encoders are the same architecture with random weights (epochs=0)."),
-    measure=measure_order_task, plot=plot_order_task, rule=ORDER_TASK_RULE, judge=judge_order_task,
-    columns=ORDER_TASK_TABLE, summarize=summarize_order_task))
+            "encoders are the same architecture with random weights (epochs=0)."
+        ),
+        measure=measure_order_task,
+        plot=plot_order_task,
+        rule=ORDER_TASK_RULE,
+        judge=judge_order_task,
+        columns=ORDER_TASK_TABLE,
+        summarize=summarize_order_task,
+    )
+)

@@ -42,11 +42,13 @@ def summary_table(frame: pd.DataFrame, probe: str) -> pd.DataFrame:
     for col in get_probe(probe).columns:
         if col.section and col.section.endswith("*"):
             prefix = col.section[:-1]
-            secs = list(dict.fromkeys(sub[(sub["metric"] == col.metric)
-                                          & sub["section"].str.startswith(prefix)]["section"]))
+            secs = list(
+                dict.fromkeys(sub[(sub["metric"] == col.metric) & sub["section"].str.startswith(prefix)]["section"])
+            )
             for sec in secs:
-                cols[f"{col.title} {sec.removeprefix(prefix)}"] = [value(sub, e, col.metric, sec, col.field)
-                                                                   for e in encoders]
+                cols[f"{col.title} {sec.removeprefix(prefix)}"] = [
+                    value(sub, e, col.metric, sec, col.field) for e in encoders
+                ]
             continue
         cols[col.title] = [value(sub, e, col.metric, col.section, col.field) for e in encoders]
     table = pd.DataFrame(cols, index=encoders)

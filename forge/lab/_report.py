@@ -29,10 +29,12 @@ from forge.lab._readout import summary_table
 
 __all__ = ["write_report", "render_figure", "summary_table", "findings", "verdict_markdown", "verdict_text"]
 
-CSS = ("td,th{text-align:right}blockquote{color:#333;border-left:3px solid #aaa;padding-left:1em}"
-       "td.l,th.l{text-align:left}.v{padding:1px 6px;border-radius:3px;font-size:85%;white-space:nowrap}"
-       ".supported{background:#d8f0d8}.not-supported{background:#f6d5d5}.mixed{background:#f7ecc8}"
-       ".not-measured{background:#e6e6e6}")
+CSS = (
+    "td,th{text-align:right}blockquote{color:#333;border-left:3px solid #aaa;padding-left:1em}"
+    "td.l,th.l{text-align:left}.v{padding:1px 6px;border-radius:3px;font-size:85%;white-space:nowrap}"
+    ".supported{background:#d8f0d8}.not-supported{background:#f6d5d5}.mixed{background:#f7ecc8}"
+    ".not-measured{background:#e6e6e6}"
+)
 NO_ROWS = "(no encoder produced rows for this probe)"
 
 
@@ -48,24 +50,33 @@ def findings(frame: pd.DataFrame, probe: str) -> str:
 # ------------------------------------------------------------------ writing
 def _intro(result) -> tuple[str, list[str]]:
     p = result.protocol
-    lines = ["This report measures, one claim at a time, why each step of the story was needed: one-hot vectors, "
-             "then Word2Vec (CBOW, skip-gram), then recurrent encoders (RNN, LSTM, GRU, and their bidirectional "
-             "versions). Every number below was computed by the probes in `forge.lab` on the encoders listed here; "
-             "each probe is also a harness task (`forge bench --datasets probe-order ...`)."]
+    lines = [
+        "This report measures, one claim at a time, why each step of the story was needed: one-hot vectors, "
+        "then Word2Vec (CBOW, skip-gram), then recurrent encoders (RNN, LSTM, GRU, and their bidirectional "
+        "versions). Every number below was computed by the probes in `forge.lab` on the encoders listed here; "
+        "each probe is also a harness task (`forge bench --datasets probe-order ...`)."
+    ]
     facts = []
     if p.get("corpus"):
-        facts.append(f"English encoders trained on `{p['corpus']}`; the recurrent ones on {p.get('rnn_corpus', '?')}"
-                     f" (one epoch; `-untrained` = same architecture, random weights).")
+        facts.append(
+            f"English encoders trained on `{p['corpus']}`; the recurrent ones on {p.get('rnn_corpus', '?')}"
+            f" (one epoch; `-untrained` = same architecture, random weights)."
+        )
     if p.get("w2v"):
-        facts.append("Word2Vec settings: " + "; ".join(f"{k} " + ", ".join(f"{a}={b}" for a, b in v.items())
-                                                      for k, v in p["w2v"].items()) + ".")
+        facts.append(
+            "Word2Vec settings: "
+            + "; ".join(f"{k} " + ", ".join(f"{a}={b}" for a, b in v.items()) for k, v in p["w2v"].items())
+            + "."
+        )
     if p.get("zh_corpus"):
         facts.append(f"Chinese encoders (`zh-...`) trained on {p['zh_corpus']}.")
     if p.get("train_seconds"):
         facts.append("Training time (s): " + ", ".join(f"{k} {v}" for k, v in p["train_seconds"].items()) + ".")
     if p.get("total_seconds"):
-        facts.append(f"The whole lab took {p['total_seconds']} s (forge {p.get('forge_version', '?')}, "
-                     f"{'quick' if p.get('quick') else 'full'} sizes, seed {p.get('seed')}).")
+        facts.append(
+            f"The whole lab took {p['total_seconds']} s (forge {p.get('forge_version', '?')}, "
+            f"{'quick' if p.get('quick') else 'full'} sizes, seed {p.get('seed')})."
+        )
     return lines[0], facts
 
 
@@ -91,11 +102,17 @@ def write_report(result, path: str | Path) -> Path:
         _claim_section(page, result, name, by_probe.get(name))
     if getattr(result, "benchmarks", None) is not None and len(result.benchmarks):
         _benchmark_section(page, result.benchmarks)
-    payload = {"protocol": result.protocol, "results": json.loads(frame.to_json(orient="records")),
-               "verdicts": verdicts.to_dict("records"),
-               "notes": [{"probe": p, "encoder": e, "notes": n} for (p, e), n in result.notes.items()],
-               "benchmarks": (json.loads(result.benchmarks.to_json(orient="records"))
-                              if getattr(result, "benchmarks", None) is not None else None)}
+    payload = {
+        "protocol": result.protocol,
+        "results": json.loads(frame.to_json(orient="records")),
+        "verdicts": verdicts.to_dict("records"),
+        "notes": [{"probe": p, "encoder": e, "notes": n} for (p, e), n in result.notes.items()],
+        "benchmarks": (
+            json.loads(result.benchmarks.to_json(orient="records"))
+            if getattr(result, "benchmarks", None) is not None
+            else None
+        ),
+    }
     path = Path(path)
     with atomic_dir(path, kind="lab-report", legacy=_legacy_lab_report) as tmp:
         (tmp / "report.md").write_text(page.markdown(), encoding="utf-8")
@@ -103,8 +120,9 @@ def write_report(result, path: str | Path) -> Path:
         for fig_name, png in page.files.items():
             (tmp / fig_name).write_bytes(png)
         frame.to_csv(tmp / "results.csv", index=False)
-        (tmp / "results.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False, default=_json_default),
-                                          encoding="utf-8")
+        (tmp / "results.json").write_text(
+            json.dumps(payload, indent=1, ensure_ascii=False, default=_json_default), encoding="utf-8"
+        )
     return path
 
 
@@ -113,16 +131,22 @@ def _claim_section(page: Page, result: Any, name: str, v: Any) -> None:
     the notes per encoder; everything shown comes from the probe."""
     probe = get_probe(name)
     verdict = v["verdict"] if v is not None else "not measured"
-    page.heading(f"Claim {probe.claim}: {probe.title}", anchor=f"claim-{probe.claim}", badge=verdict,
-                 badge_class=_css(verdict))
+    page.heading(
+        f"Claim {probe.claim}: {probe.title}", anchor=f"claim-{probe.claim}", badge=verdict, badge_class=_css(verdict)
+    )
     page.quote(f"The claim: {probe.claim_text}")
-    page.paragraph(f"**How it is measured** (`{name}`): {probe.method}",
-                   f"<b>How it is measured</b> (<code>{name}</code>): {html.escape(probe.method)}")
+    page.paragraph(
+        f"**How it is measured** (`{name}`): {probe.method}",
+        f"<b>How it is measured</b> (<code>{name}</code>): {html.escape(probe.method)}",
+    )
     if v is not None:
-        page.paragraph(f"**Verdict: {verdict}.** Rule: {v['rule']} Evidence: {v['evidence'] or '(none)'}.",
-                       f"<b>Verdict:</b> <span class='v {_css(verdict)}'>{html.escape(verdict)}</span> "
-                       f"<b>Rule:</b> {html.escape(v['rule'])} <b>Evidence:</b> "
-                       f"{html.escape(v['evidence'] or '(none)')}.", css_class="verdict")
+        page.paragraph(
+            f"**Verdict: {verdict}.** Rule: {v['rule']} Evidence: {v['evidence'] or '(none)'}.",
+            f"<b>Verdict:</b> <span class='v {_css(verdict)}'>{html.escape(verdict)}</span> "
+            f"<b>Rule:</b> {html.escape(v['rule'])} <b>Evidence:</b> "
+            f"{html.escape(v['evidence'] or '(none)')}.",
+            css_class="verdict",
+        )
     remark = probe.remark() if probe.remark is not None else None
     if remark:
         page.paragraph(remark)
@@ -134,11 +158,18 @@ def _claim_section(page: Page, result: Any, name: str, v: Any) -> None:
         page.figure(png, f"fig{probe.claim}-{name}.png", f"claim {probe.claim}", f"claim {probe.claim} figure")
     notes = _notes_for(result, name)
     if notes:
-        page.details("Details per encoder",
-                     [f"- **{enc}**: " + "; ".join(line.rstrip(".") for line in lines) for enc, lines in notes],
-                     "<ul>" + "".join(f"<li><b>{html.escape(enc)}</b><ul>"
-                                      + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul></li>"
-                                      for enc, lines in notes) + "</ul>")
+        page.details(
+            "Details per encoder",
+            [f"- **{enc}**: " + "; ".join(line.rstrip(".") for line in lines) for enc, lines in notes],
+            "<ul>"
+            + "".join(
+                f"<li><b>{html.escape(enc)}</b><ul>"
+                + "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+                + "</ul></li>"
+                for enc, lines in notes
+            )
+            + "</ul>",
+        )
 
 
 def _benchmark_section(page: Page, benchmarks: pd.DataFrame) -> None:
@@ -150,21 +181,25 @@ def _benchmark_section(page: Page, benchmarks: pd.DataFrame) -> None:
     cov.columns = [f"{c} coverage" for c in cov.columns]
     table = pd.concat([wide, cov], axis=1)
     scripts = dict(zip(bench["dataset"], bench.get("script", pd.Series([""] * len(bench)))))
-    text = ("The Chinese encoders on the Chinese similarity (Spearman) and analogy (3CosAdd accuracy) datasets "
-            "found in the data directory, through `forge.bench.run`; Traditional-script sets ("
-            + ", ".join(d for d, s in scripts.items() if s == "traditional")
-            + ") converted to Simplified with OpenCC. Small training corpus: read coverage first. A blank score is "
-            "undefined (e.g. one-hot: every covered pair has cosine 0, so no rank correlation).")
+    text = (
+        "The Chinese encoders on the Chinese similarity (Spearman) and analogy (3CosAdd accuracy) datasets "
+        "found in the data directory, through `forge.bench.run`; Traditional-script sets ("
+        + ", ".join(d for d, s in scripts.items() if s == "traditional")
+        + ") converted to Simplified with OpenCC. Small training corpus: read coverage first. A blank score is "
+        "undefined (e.g. one-hot: every covered pair has cosine 0, so no rank correlation)."
+    )
     page.heading("Chinese datasets through the harness")
     page.paragraph(text)
     page.frame_table(table, index="dataset", empty=NO_ROWS)
 
 
-VERDICT_INTRO = ("Each claim's verdict is computed from its own numbers by the rule written under the claim "
-                 "(thresholds, intervals, which encoders): supported, not supported, mixed at this budget (some "
-                 "tests pass, some fail, or the intervals cannot tell with these small models and this corpus), or "
-                 "not measured (the encoders the rule needs did not run). A claim is never shown as holding when "
-                 "its numbers contradict it.")
+VERDICT_INTRO = (
+    "Each claim's verdict is computed from its own numbers by the rule written under the claim "
+    "(thresholds, intervals, which encoders): supported, not supported, mixed at this budget (some "
+    "tests pass, some fail, or the intervals cannot tell with these small models and this corpus), or "
+    "not measured (the encoders the rule needs did not run). A claim is never shown as holding when "
+    "its numbers contradict it."
+)
 
 
 def _css(verdict: str) -> str:
@@ -173,14 +208,22 @@ def _css(verdict: str) -> str:
 
 def verdict_markdown(verdicts: pd.DataFrame) -> str:
     """The verdicts as a Markdown table (claim, title, verdict, evidence)."""
-    rows = [[str(v["claim"]), f"[{get_probe(v['probe']).title}](#claim-{v['claim']})", f"**{v['verdict']}**",
-             str(v["evidence"]).replace("|", "/")] for _, v in verdicts.iterrows()]
+    rows = [
+        [
+            str(v["claim"]),
+            f"[{get_probe(v['probe']).title}](#claim-{v['claim']})",
+            f"**{v['verdict']}**",
+            str(v["evidence"]).replace("|", "/"),
+        ]
+        for _, v in verdicts.iterrows()
+    ]
     return markdown_table(["claim", "", "verdict", "evidence"], rows, ["---:", "---", "---", "---"])
 
 
 def verdict_text(verdicts: pd.DataFrame, width: int = 100) -> str:
     """The verdicts as plain text for a terminal: one line per claim, its evidence wrapped below."""
     import textwrap
+
     out = [f"{'claim':<5}  {'verdict':<20}  title"]
     for _, v in verdicts.iterrows():
         out.append(f"{v['claim']:<5}  {v['verdict']:<20}  {get_probe(v['probe']).title}")
@@ -190,12 +233,22 @@ def verdict_text(verdicts: pd.DataFrame, width: int = 100) -> str:
 
 
 def _verdict_html(verdicts: pd.DataFrame) -> str:
-    rows = [[str(v["claim"]), f"<a href='#claim-{v['claim']}'>{html.escape(get_probe(v['probe']).title)}</a>",
-             f"<span class='v {_css(v['verdict'])}'>{html.escape(v['verdict'])}</span>",
-             html.escape(str(v["evidence"]))] for _, v in verdicts.iterrows()]
-    return html_table(["claim", "", "verdict", "evidence"], rows, raw=True,
-                      attrs=["", "class='l' style='min-width:16em'", "class='l'", "class='l' style='font-size:12px'"],
-                      head_attrs=["", "class='l'", "class='l'", "class='l'"])
+    rows = [
+        [
+            str(v["claim"]),
+            f"<a href='#claim-{v['claim']}'>{html.escape(get_probe(v['probe']).title)}</a>",
+            f"<span class='v {_css(v['verdict'])}'>{html.escape(v['verdict'])}</span>",
+            html.escape(str(v["evidence"])),
+        ]
+        for _, v in verdicts.iterrows()
+    ]
+    return html_table(
+        ["claim", "", "verdict", "evidence"],
+        rows,
+        raw=True,
+        attrs=["", "class='l' style='min-width:16em'", "class='l'", "class='l' style='font-size:12px'"],
+        head_attrs=["", "class='l'", "class='l'", "class='l'"],
+    )
 
 
 def _json_default(value: Any) -> Any:
@@ -207,6 +260,8 @@ def _json_default(value: Any) -> Any:
 def _legacy_lab_report(folder: Path) -> bool:
     """A lab report folder of an earlier forge (before markers): only the files write_report writes."""
     names = [p.name for p in folder.iterdir()]
-    return ("results.json" in names and all((folder / n).is_file() for n in names)
-            and all(n in ("report.md", "report.html", "results.csv", "results.json") or n.endswith(".png")
-                    for n in names))
+    return (
+        "results.json" in names
+        and all((folder / n).is_file() for n in names)
+        and all(n in ("report.md", "report.html", "results.csv", "results.json") or n.endswith(".png") for n in names)
+    )

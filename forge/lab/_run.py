@@ -23,39 +23,45 @@ __all__ = ["LabResult", "run_probes", "run_lab", "train_lab_encoders", "LAB_SIZE
 @dataclass
 class LabResult:
     """Probe rows in the harness's tidy format, notes per (probe, encoder), and how they were made."""
+
     frame: pd.DataFrame
     notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     protocol: dict[str, Any] = field(default_factory=dict)
-    benchmarks: pd.DataFrame | None = None    # harness rows of the Chinese datasets (run_lab), if any
+    benchmarks: pd.DataFrame | None = None  # harness rows of the Chinese datasets (run_lab), if any
 
     def to_report(self):
         """The rows as a :class:`forge.bench.Report` (``to_wide()``, ``save()``, merging with benchmarks)."""
         from forge.bench import Report
+
         return Report(self.frame, self.protocol)
 
     def to_wide(self) -> pd.DataFrame:
         return self.to_report().to_wide()
 
     @classmethod
-    def load(cls, path: str | Path) -> "LabResult":
+    def load(cls, path: str | Path) -> LabResult:
         """A result saved with :meth:`save` (to re-render the report, or compare runs)."""
         import json
 
         from forge.bench import COLUMNS
+
         file = Path(path) / "results.json"
         try:
             payload = json.loads(file.read_text(encoding="utf-8"))
             frame = pd.DataFrame(payload["results"], columns=COLUMNS)
             notes = {(n["probe"], n["encoder"]): n["notes"] for n in payload.get("notes", [])}
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise BadInputError(f"{file} is not a forge lab result ({type(exc).__name__}: {exc}); expected the "
-                                f"results.json written by LabResult.save / forge lab.") from None
+            raise BadInputError(
+                f"{file} is not a forge lab result ({type(exc).__name__}: {exc}); expected the "
+                f"results.json written by LabResult.save / forge lab."
+            ) from None
         bench = payload.get("benchmarks")
         return cls(frame, notes, payload.get("protocol", {}), pd.DataFrame(bench) if bench else None)
 
     def figure(self, probe: str) -> bytes | None:
         """The probe's figure as PNG bytes (None when it has no rows), e.g. for ``IPython.display.Image``."""
         from forge.lab._plotting import render_figure
+
         return render_figure(self.frame, get_probe(probe).name)
 
     def verdicts(self) -> pd.DataFrame:
@@ -64,23 +70,30 @@ class LabResult:
         The rule lives with the probe (``Probe.rule``, ``Probe.judge``); see :mod:`forge.lab._verdict`.
         """
         from forge.lab._verdict import judge_probes, verdict_frame
+
         return verdict_frame(judge_probes(self.frame, self.protocol.get("encoders", {})))
 
     def save(self, path: str | Path) -> Path:
         """Write the lab report (report.md, report.html, figures, results.csv/json) into ``path``, atomically."""
         from forge.lab._report import write_report
+
         return write_report(self, path)
 
 
 def _rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     from forge.bench import COLUMNS
+
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame
 
 
-def run_probes(encoders: dict[str, Any], probes: Sequence[str] | None = None, options: ProbeOptions | None = None,
-               select: Callable[[str, str], bool] | None = None, log: Callable[[str], None] | None = None
-               ) -> LabResult:
+def run_probes(
+    encoders: dict[str, Any],
+    probes: Sequence[str] | None = None,
+    options: ProbeOptions | None = None,
+    select: Callable[[str, str], bool] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> LabResult:
     """Run ``probes`` (default: all) on every encoder; ``select(probe, encoder)`` may skip pairs.
 
     Examples
@@ -101,16 +114,29 @@ def run_probes(encoders: dict[str, Any], probes: Sequence[str] | None = None, op
     timing: dict[str, float] = {}
     for enc in encoders.values():
         check_encoder(enc)
-    with one_thread():    # small kernels: one thread is as fast, and steadier on a shared machine
+    with one_thread():  # small kernels: one thread is as fast, and steadier on a shared machine
         for pname in names:
             _run_probe(pname, encoders, options, select, log, rows, notes, timing)
-    protocol = {"probes": names, "seed": options.seed, "quick": options.quick, "probe_seconds": timing,
-                "encoders": {n: _encoder_info(e) for n, e in encoders.items()}}
+    protocol = {
+        "probes": names,
+        "seed": options.seed,
+        "quick": options.quick,
+        "probe_seconds": timing,
+        "encoders": {n: _encoder_info(e) for n, e in encoders.items()},
+    }
     return LabResult(_rows_frame(rows), notes, protocol)
 
 
-def _run_probe(pname: str, encoders: dict[str, Any], options: ProbeOptions, select, log,
-               rows: list[dict[str, Any]], notes: dict, timing: dict[str, float]) -> None:
+def _run_probe(
+    pname: str,
+    encoders: dict[str, Any],
+    options: ProbeOptions,
+    select,
+    log,
+    rows: list[dict[str, Any]],
+    notes: dict,
+    timing: dict[str, float],
+) -> None:
     probe = get_probe(pname)
     start = time.perf_counter()
     for ename, enc in encoders.items():
@@ -127,15 +153,20 @@ def _run_probe(pname: str, encoders: dict[str, Any], options: ProbeOptions, sele
 
 def _encoder_info(enc: Any) -> dict[str, Any]:
     import json
+
     params = {}
-    for k, v in (enc.get_params().items() if hasattr(enc, "get_params") else []):
+    for k, v in enc.get_params().items() if hasattr(enc, "get_params") else []:
         try:
             json.dumps(v)
             params[k] = v
         except TypeError:
             params[k] = repr(v)
-    return {"encoder": getattr(enc, "name", type(enc).__name__), "params": params,
-            "vocab_size": len(enc.vocabulary), "tags": dict(getattr(enc, "tags", {}))}
+    return {
+        "encoder": getattr(enc, "name", type(enc).__name__),
+        "params": params,
+        "vocab_size": len(enc.vocabulary),
+        "tags": dict(getattr(enc, "tags", {})),
+    }
 
 
 # ---------------------------------------------------------------- the lab
@@ -143,10 +174,22 @@ def _encoder_info(enc: Any) -> dict[str, Any]:
 # w2v_epochs: on the 0.5M-word default corpus, CBOW with 5 epochs collapses (mean cosine of random word pairs
 # 0.91, related-unrelated gap -0.004); 20 epochs give 0.13 and +0.18, skip-gram 10 epochs 0.33 (forge/_demo.py).
 LAB_SIZES = {
-    "full": {"w2v": {"vector_size": 100, "epochs": 5, "min_count": 3}, "w2v_epochs": {"cbow": 20, "skipgram": 10},
-             "rnn_hidden": 64, "rnn_tokens": 40_000, "rnn_vocab": None, "zh_epochs": 10},
-    "quick": {"w2v": {"vector_size": 50, "epochs": 3, "min_count": 3}, "w2v_epochs": {"cbow": 10, "skipgram": 5},
-              "rnn_hidden": 32, "rnn_tokens": 20_000, "rnn_vocab": None, "zh_epochs": 8},
+    "full": {
+        "w2v": {"vector_size": 100, "epochs": 5, "min_count": 3},
+        "w2v_epochs": {"cbow": 20, "skipgram": 10},
+        "rnn_hidden": 64,
+        "rnn_tokens": 40_000,
+        "rnn_vocab": None,
+        "zh_epochs": 10,
+    },
+    "quick": {
+        "w2v": {"vector_size": 50, "epochs": 3, "min_count": 3},
+        "w2v_epochs": {"cbow": 10, "skipgram": 5},
+        "rnn_hidden": 32,
+        "rnn_tokens": 20_000,
+        "rnn_vocab": None,
+        "zh_epochs": 8,
+    },
 }
 STATIC = ("onehot", "cbow", "skipgram")
 RECURRENT = ("rnn", "birnn", "lstm", "bilstm", "gru", "bigru")
@@ -158,7 +201,7 @@ def _first_tokens(corpus: Iterable[list[str]], n_tokens: int, piece: int = 50) -
     out, total = [], 0
     for sent in corpus:
         for i in range(0, max(1, len(sent)), piece):
-            part = list(sent[i:i + piece])
+            part = list(sent[i : i + piece])
             if part:
                 out.append(part)
                 total += len(part)
@@ -172,7 +215,7 @@ def _sample_sentences(sents: list[list[str]], n: int, seed: int) -> list[list[st
     pool = []
     for s in sents:
         if len(s) > 20:
-            pool += [s[i:i + 12] for i in range(0, len(s) - 11, 12)]
+            pool += [s[i : i + 12] for i in range(0, len(s) - 11, 12)]
         elif len(s) >= 5:
             pool.append(s)
     rng = np.random.default_rng(seed)
@@ -180,20 +223,38 @@ def _sample_sentences(sents: list[list[str]], n: int, seed: int) -> list[list[st
     return [pool[i] for i in sorted(idx)]
 
 
-def _recurrent_params(size: dict[str, Any], hidden: int, vocab: int | None, epochs: int, seed: int
-                      ) -> dict[str, Any]:
+def _recurrent_params(size: dict[str, Any], hidden: int, vocab: int | None, epochs: int, seed: int) -> dict[str, Any]:
     # every word of the training text is kept (the probe words occur only a few times); the adaptive
     # softmax keeps a large vocabulary cheap
-    return {"hidden_size": hidden, "layers": 1, "epochs": epochs, "batch_size": 64, "dropout": 0.0,
-            "validation": 0.0, "max_vocab": vocab, "softmax": "adaptive", "cutoffs": None,
-            "oov": "unk", "device": "cpu", "progress": False, "seed": seed, "max_len": 60}
+    return {
+        "hidden_size": hidden,
+        "layers": 1,
+        "epochs": epochs,
+        "batch_size": 64,
+        "dropout": 0.0,
+        "validation": 0.0,
+        "max_vocab": vocab,
+        "softmax": "adaptive",
+        "cutoffs": None,
+        "oov": "unk",
+        "device": "cpu",
+        "progress": False,
+        "seed": seed,
+        "max_len": 60,
+    }
 
 
-def train_lab_encoders(corpus_name: str = "gensim-default", quick: bool = False, seed: int = 0,
-                       rnn_tokens: int | None = None, rnn_hidden: int | None = None,
-                       log: Callable[[str], None] = print) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def train_lab_encoders(
+    corpus_name: str = "gensim-default",
+    quick: bool = False,
+    seed: int = 0,
+    rnn_tokens: int | None = None,
+    rnn_hidden: int | None = None,
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Fit the English encoders on ``corpus_name`` and the Chinese ones; returns (en, zh, info)."""
     import forge
+
     size = LAB_SIZES["quick" if quick else "full"]
     rnn_tokens = rnn_tokens or size["rnn_tokens"]
     hidden = rnn_hidden or size["rnn_hidden"]
@@ -205,8 +266,10 @@ def train_lab_encoders(corpus_name: str = "gensim-default", quick: bool = False,
         start = time.perf_counter()
         encoders_ref = forge.create(name, **params).fit(data)
         info["train_seconds"][label] = round(time.perf_counter() - start, 1)
-        log(f"trained {label:<18} {len(encoders_ref.vocabulary):>7} words, dim {encoders_ref.dim:>6}, "
-            f"{info['train_seconds'][label]:6.1f} s")
+        log(
+            f"trained {label:<18} {len(encoders_ref.vocabulary):>7} words, dim {encoders_ref.dim:>6}, "
+            f"{info['train_seconds'][label]:6.1f} s"
+        )
         return encoders_ref
 
     encoders["onehot"] = fit("onehot", "onehot", corpus, min_count=size["w2v"]["min_count"])
@@ -215,35 +278,46 @@ def train_lab_encoders(corpus_name: str = "gensim-default", quick: bool = False,
         encoders[name] = fit(name, name, corpus, workers=2, seed=seed + 1, **w2v)
         info.setdefault("w2v", {})[name] = w2v
     from forge.lab._sentences import en_lab_sentences
+
     extra = en_lab_sentences()
     head = _first_tokens(corpus, rnn_tokens) + extra
-    info["rnn_corpus"] = (f"the first {sum(map(len, head)) - sum(map(len, extra)):,} tokens of {corpus_name} plus "
-                          f"the lab's {len(extra)} English example sentences (so that the probe words are in their "
-                          f"vocabulary)")
+    info["rnn_corpus"] = (
+        f"the first {sum(map(len, head)) - sum(map(len, extra)):,} tokens of {corpus_name} plus "
+        f"the lab's {len(extra)} English example sentences (so that the probe words are in their "
+        f"vocabulary)"
+    )
     # forge's recipe for contextual vectors: built on the skip-gram's vectors, layer="mix" keeps them beside
     # the recurrent states; the untrained models get the same start (only their recurrent weights are random)
     recipe = {"init_from": encoders["skipgram"], "layer": "mix"}
     info["rnn_recipe"] = "input embeddings from the skip-gram above, layer='mix', LSTM forget-gate bias 1.0"
     for name in RECURRENT:
-        encoders[name] = fit(name, name, head, **_recurrent_params(size, hidden, size["rnn_vocab"], 1, seed),
-                             **recipe)
+        encoders[name] = fit(name, name, head, **_recurrent_params(size, hidden, size["rnn_vocab"], 1, seed), **recipe)
     for name in UNTRAINED:
-        encoders[f"{name}-untrained"] = fit(f"{name}-untrained", name, head,
-                                            **_recurrent_params(size, hidden, size["rnn_vocab"], 0, seed), **recipe)
+        encoders[f"{name}-untrained"] = fit(
+            f"{name}-untrained", name, head, **_recurrent_params(size, hidden, size["rnn_vocab"], 0, seed), **recipe
+        )
     info["sentences"] = _sample_sentences(_first_tokens(corpus, 200_000), 100 if quick else 400, seed)
     # Chinese: the lab's own sentences, plus the Sinica treebank (converted to Simplified) when available
     zh_data = _zh_corpus(log)
     info["zh_corpus"] = zh_data[1]
     zh: dict[str, Any] = {}
     zh["zh-onehot"] = fit("zh-onehot", "onehot", zh_data[0])
-    zh["zh-skipgram"] = fit("zh-skipgram", "skipgram", zh_data[0], vector_size=50, window=3, min_count=1,
-                            epochs=30, workers=1, seed=seed + 1)
+    zh["zh-skipgram"] = fit(
+        "zh-skipgram",
+        "skipgram",
+        zh_data[0],
+        vector_size=50,
+        window=3,
+        min_count=1,
+        epochs=30,
+        workers=1,
+        seed=seed + 1,
+    )
     n_tokens = sum(map(len, zh_data[0]))
     n_words = len({t for s in zh_data[0] for t in s})
     # about 40k tokens of training whatever the corpus; every word kept (the probes need 派, 手机...)
     epochs = max(1, min(size["zh_epochs"], 40_000 // n_tokens))
-    head = {"softmax": "adaptive", "cutoffs": [1000, 4000]} if n_words > 5000 else {"softmax": "full",
-                                                                                   "cutoffs": None}
+    head = {"softmax": "adaptive", "cutoffs": [1000, 4000]} if n_words > 5000 else {"softmax": "full", "cutoffs": None}
     for name, n_epochs in [(n, epochs) for n in ("rnn", "birnn", "lstm", "bilstm")] + [("rnn", 0)]:
         params = _recurrent_params(size, 32, None, n_epochs, seed)
         params.update(min_count=1, batch_size=32, lr=3e-3, **head)
@@ -252,26 +326,37 @@ def train_lab_encoders(corpus_name: str = "gensim-default", quick: bool = False,
     return encoders, zh, info
 
 
-def load_lab_encoders(models: str | Path, corpus_name: str, quick: bool, seed: int,
-                      log: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def load_lab_encoders(
+    models: str | Path, corpus_name: str, quick: bool, seed: int, log: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Encoders saved by ``run_lab(save_models=...)``, split into English and Chinese, and the run info."""
     import forge
+
     root = Path(models)
     dirs = sorted(p for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
     if not dirs:
-        raise BadInputError(f"{root} holds no saved encoders (sub-directories with a config.json); run "
-                            f"`forge lab --save-models {root}` first.")
+        raise BadInputError(
+            f"{root} holds no saved encoders (sub-directories with a config.json); run "
+            f"`forge lab --save-models {root}` first."
+        )
     order = {n: k for k, n in enumerate(list(STATIC) + list(RECURRENT) + [f"{u}-untrained" for u in UNTRAINED])}
-    loaded = {p.name: forge.load(p) for p in sorted(dirs, key=lambda p: (p.name.startswith("zh-"),
-                                                                          order.get(p.name.removeprefix("zh-"), 99),
-                                                                          p.name))}
+    loaded = {
+        p.name: forge.load(p)
+        for p in sorted(
+            dirs, key=lambda p: (p.name.startswith("zh-"), order.get(p.name.removeprefix("zh-"), 99), p.name)
+        )
+    }
     log(f"loaded {len(loaded)} encoders from {root}")
     en = {k: v for k, v in loaded.items() if not k.startswith("zh-")}
     zh = {k: v for k, v in loaded.items() if k.startswith("zh-")}
     corpus = forge.corpora.load(corpus_name)
-    info = {"corpus": corpus_name, "models": str(root), "rnn_corpus": f"(loaded from {root})",
-            "zh_corpus": f"(loaded from {root})",
-            "sentences": _sample_sentences(_first_tokens(corpus, 200_000), 100 if quick else 400, seed)}
+    info = {
+        "corpus": corpus_name,
+        "models": str(root),
+        "rnn_corpus": f"(loaded from {root})",
+        "zh_corpus": f"(loaded from {root})",
+        "sentences": _sample_sentences(_first_tokens(corpus, 200_000), 100 if quick else 400, seed),
+    }
     return en, zh, info
 
 
@@ -279,11 +364,13 @@ def _zh_corpus(log: Callable[[str], None]) -> tuple[list[list[str]], str]:
     import forge
     from forge.errors import ForgeError
     from forge.lab._sentences import zh_training_sentences
+
     own = zh_training_sentences()
     text = f"the lab's {len(own)} built-in Chinese sentences (Simplified, hand-segmented)"
     try:
         sinica = list(forge.corpora.load("sinica"))
         from forge.corpora import to_simplified
+
         table = {w: to_simplified(w) for w in {t for s in sinica for t in s}}
         sinica = [[table[t] for t in s] for s in sinica if len(s) > 1]
         text += f" + the Sinica Treebank sample ({len(sinica):,} sentences, converted to Simplified with OpenCC)"
@@ -301,10 +388,14 @@ def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> 
     """
     from forge.bench import available_datasets, get_record, list_datasets, run
     from forge.corpora import to_simplified
+
     frames = []
     for script, transform in (("simplified", None), ("traditional", to_simplified)):
-        names = [n for n in list_datasets(language="zh") if get_record(n).kind != "polysemy"
-                 and get_record(n).script == script]
+        names = [
+            n
+            for n in list_datasets(language="zh")
+            if get_record(n).kind != "polysemy" and get_record(n).script == script
+        ]
         ok, _ = available_datasets(names) if names else ([], {})
         if ok:
             log(f"  Chinese {script} datasets through forge.bench: {', '.join(ok)}")
@@ -315,7 +406,7 @@ def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> 
 def _select(pname: str, ename: str) -> bool:
     """Which probe runs on which lab encoder (everything else runs everywhere)."""
     base = ename.removeprefix("zh-")
-    if pname == "probe-long-range":      # one model per cell: the unidirectional trained encoders
+    if pname == "probe-long-range":  # one model per cell: the unidirectional trained encoders
         return base in ("rnn", "gru", "lstm") and not ename.startswith("zh-")
     if pname == "probe-speed":
         return not ename.startswith("zh-") and "untrained" not in ename
@@ -324,10 +415,18 @@ def _select(pname: str, ename: str) -> bool:
     return True
 
 
-def run_lab(corpus: str = "gensim-default", out: str | Path | None = None, quick: bool = False, seed: int = 0,
-            rnn_tokens: int | None = None, rnn_hidden: int | None = None, save_models: str | Path | None = None,
-            models: str | Path | None = None, log: Callable[[str], None] | None = None,
-            probes: Sequence[str] | None = None) -> LabResult:
+def run_lab(
+    corpus: str = "gensim-default",
+    out: str | Path | None = None,
+    quick: bool = False,
+    seed: int = 0,
+    rnn_tokens: int | None = None,
+    rnn_hidden: int | None = None,
+    save_models: str | Path | None = None,
+    models: str | Path | None = None,
+    log: Callable[[str], None] | None = None,
+    probes: Sequence[str] | None = None,
+) -> LabResult:
     """Train the encoders of the story and run every probe on them; save the report to ``out``.
 
     ``save_models``: also save every trained encoder there. ``models``: instead of training, load the
@@ -339,7 +438,7 @@ def run_lab(corpus: str = "gensim-default", out: str | Path | None = None, quick
     if models is not None:
         en, zh, info = load_lab_encoders(models, corpus, quick, seed, log)
     else:
-        with one_thread():    # small models: one thread is about as fast, and steady on a busy machine
+        with one_thread():  # small models: one thread is about as fast, and steady on a busy machine
             en, zh, info = train_lab_encoders(corpus, quick, seed, rnn_tokens, rnn_hidden, log)
     if save_models is not None and models is None:
         for name, enc in {**en, **zh}.items():
@@ -348,11 +447,15 @@ def run_lab(corpus: str = "gensim-default", out: str | Path | None = None, quick
     encoders = {**en, **zh}
     result = run_probes(encoders, probes, options=options, select=_select, log=log)
     result.protocol.update(info)
-    result.benchmarks = chinese_benchmarks({k: zh[k] for k in ("zh-onehot", "zh-skipgram", "zh-bilstm") if k in zh},
-                                           log) if zh else None
-    result.protocol["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    result.benchmarks = (
+        chinese_benchmarks({k: zh[k] for k in ("zh-onehot", "zh-skipgram", "zh-bilstm") if k in zh}, log)
+        if zh
+        else None
+    )
+    result.protocol["created"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     result.protocol["total_seconds"] = round(time.perf_counter() - start, 1)
     from forge import __version__
+
     result.protocol["forge_version"] = __version__
     if out is not None:
         result.save(out)

@@ -12,7 +12,7 @@ class one_thread:
     def __enter__(self):
         try:
             import torch
-        except ImportError:        # encoders without torch: nothing to pin
+        except ImportError:  # encoders without torch: nothing to pin
             self.torch = None
             return self
         self.torch, self.before = torch, torch.get_num_threads()

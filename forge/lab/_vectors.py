@@ -31,7 +31,7 @@ def mean_pool(rows: Any) -> np.ndarray:
     >>> bool(np.array_equal(mean_pool(a), mean_pool(a[::-1])))
     True
     """
-    if hasattr(rows, "tocoo"):             # sparse (one-hot): exact sums over the stored entries only
+    if hasattr(rows, "tocoo"):  # sparse (one-hot): exact sums over the stored entries only
         coo = rows.tocoo()
         out = np.zeros(coo.shape[1])
         order = np.argsort(coo.col, kind="stable")
@@ -49,7 +49,7 @@ def mean_pool(rows: Any) -> np.ndarray:
 def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
     """``1 - cos(a, b)``; 0 for two zero vectors, 1 when only one is zero."""
     if np.array_equal(a, b):
-        return 0.0     # identical vectors: exactly 0, not 1 - (a rounded cos of 1)
+        return 0.0  # identical vectors: exactly 0, not 1 - (a rounded cos of 1)
     na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
     if na == 0.0 or nb == 0.0:
         return 1.0

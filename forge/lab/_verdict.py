@@ -43,6 +43,7 @@ SUPPORTED, NOT_SUPPORTED, MIXED, NOT_MEASURED = "supported", "not supported", "m
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of one claim's rule on its numbers, with the evidence read from the rows."""
+
     claim: int
     probe: str
     verdict: str
@@ -99,21 +100,31 @@ def encoder_kind(name: str, info: dict[str, Any] | None) -> dict[str, Any]:
     info = info or {}
     tags, params = info.get("tags") or {}, info.get("params") or {}
     base = name.removeprefix("zh-").removesuffix("-untrained")
-    if not tags:        # no record (e.g. rows from elsewhere): guess from the name
+    if not tags:  # no record (e.g. rows from elsewhere): guess from the name
         cell = {"rnn": "rnn", "birnn": "rnn", "lstm": "lstm", "bilstm": "lstm", "gru": "gru", "bigru": "gru"}.get(base)
         tags = {"sparse": base == "onehot", "contextual": cell is not None}
-        params = {"cell": cell, "bidirectional": base.startswith("bi"),
-                  "epochs": 0 if name.endswith("-untrained") else 1}
+        params = {
+            "cell": cell,
+            "bidirectional": base.startswith("bi"),
+            "epochs": 0 if name.endswith("-untrained") else 1,
+        }
     cell = params.get("cell") if params.get("cell") in ("rnn", "gru", "lstm") else None
     bidirectional = bool(params.get("bidirectional", False))
     untrained = cell is not None and params.get("epochs") == 0
     group = (cell, bidirectional, params.get("hidden_size"), params.get("layers"), name.startswith("zh-"))
-    return {"sparse": bool(tags.get("sparse")), "static": not tags.get("contextual", False), "cell": cell,
-            "bidirectional": bidirectional, "untrained": untrained, "group": group}
+    return {
+        "sparse": bool(tags.get("sparse")),
+        "static": not tags.get("contextual", False),
+        "cell": cell,
+        "bidirectional": bidirectional,
+        "untrained": untrained,
+        "group": group,
+    }
 
 
-def values(frame: pd.DataFrame, metric: str, section: str | None = None,
-           main_only: bool = False) -> dict[str, pd.Series]:
+def values(
+    frame: pd.DataFrame, metric: str, section: str | None = None, main_only: bool = False
+) -> dict[str, pd.Series]:
     """``{encoder: its first row of metric}`` (a Series with value, ci_low, ci_high, n, language...)."""
     sub = frame[frame["metric"] == metric]
     if section is not None:
@@ -126,13 +137,13 @@ def values(frame: pd.DataFrame, metric: str, section: str | None = None,
     return out
 
 
-def judge_probes(frame: pd.DataFrame, encoders: dict[str, Any], probes: Sequence[str] | None = None
-                 ) -> list[Verdict]:
+def judge_probes(frame: pd.DataFrame, encoders: dict[str, Any], probes: Sequence[str] | None = None) -> list[Verdict]:
     """The verdict of every probe in ``probes`` (default: those with rows in ``frame``), in claim order.
 
     ``encoders`` is ``protocol["encoders"]`` of a lab result: ``{name: {"tags": ..., "params": ...}}``.
     """
     from forge.lab._probe import get_probe, list_probes
+
     names = [p for p in list_probes() if (p in set(frame["dataset"]) if probes is None else p in probes)]
     out = []
     for name in names:

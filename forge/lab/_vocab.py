@@ -26,7 +26,7 @@ def covered(encoder: Any, tokens: Iterable[str]) -> bool:
 
 
 def encoder_language(encoder: Any) -> str:
-    """"zh" when the vocabulary is mostly CJK among its frequent words, else "en"."""
+    """ "zh" when the vocabulary is mostly CJK among its frequent words, else "en"."""
     words = [w for w in list(encoder.vocabulary)[:200] if not w.startswith("<")]
     cjk = sum(any("\u4e00" <= ch <= "\u9fff" for ch in w) for w in words)
     return "zh" if words and cjk >= len(words) / 2 else "en"
@@ -36,6 +36,7 @@ def adapt_script(encoder: Any, tokens: Sequence[str]) -> list[str]:
     """Chinese tokens in the script the encoder knows (Traditional when it has 蘋果 but not 苹果)."""
     if any("\u4e00" <= ch <= "\u9fff" for t in tokens for ch in t) and not covered(encoder, tokens):
         from forge.corpora import to_traditional
+
         try:
             trad = [to_traditional(t) for t in tokens]
         except Exception:  # opencc absent: keep the Simplified tokens

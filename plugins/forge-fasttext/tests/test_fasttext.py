@@ -22,8 +22,7 @@ def small(**extra):
 FACTORY = small
 
 
-@parametrize_with_checks({"fasttext": FACTORY,
-                          "fasttext-skipgram-no-ngrams": lambda: small(sg=1, bucket=0)})
+@parametrize_with_checks({"fasttext": FACTORY, "fasttext-skipgram-no-ngrams": lambda: small(sg=1, bucket=0)})
 def test_conformance(check):
     check()
 
@@ -88,7 +87,12 @@ def test_reload_keeps_ngram_vectors(tmp_path):
     enc = fitted(FACTORY)
     back = forge.load(enc.save(tmp_path / "m"))
     assert sorted(p.name for p in (tmp_path / "m").iterdir() if not p.name.startswith(".forge-")) == [
-        "config.json", "history.json", "vectors_ngrams.npy", "vectors_vocab.npy", "vocab.json"]
+        "config.json",
+        "history.json",
+        "vectors_ngrams.npy",
+        "vectors_vocab.npy",
+        "vocab.json",
+    ]
     for word in ("king", "kings", UNSEEN):
         np.testing.assert_allclose(back.vector(word), enc.vector(word), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(back.keyed_vectors.vectors, enc.keyed_vectors.vectors, rtol=1e-6, atol=1e-7)
@@ -102,10 +106,15 @@ def test_reload_rejects_wrong_bucket_count(tmp_path):
         forge.load(path)
 
 
-@pytest.mark.parametrize("bad,match", [({"max_n": 2}, "max_n=2 is smaller than min_n=3"),
-                                       ({"bucket": -1}, "bucket must be"),
-                                       ({"corpus_file": "always"}, "corpus_file"),
-                                       ({"oov": "guess"}, "oov='guess'")])
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        ({"max_n": 2}, "max_n=2 is smaller than min_n=3"),
+        ({"bucket": -1}, "bucket must be"),
+        ({"corpus_file": "always"}, "corpus_file"),
+        ({"oov": "guess"}, "oov='guess'"),
+    ],
+)
 def test_bad_params_rejected_in_fit(bad, match):
     with pytest.raises(BadInputError, match=match):
         small(**bad).fit(TINY_CORPUS)
@@ -113,6 +122,7 @@ def test_bad_params_rejected_in_fit(bad, match):
 
 def test_long_lines_are_recut_before_gensim_reads_them(tmp_path, monkeypatch):
     from gensim.models import FastText
+
     seen = {}
     original = FastText.build_vocab
 
@@ -120,6 +130,7 @@ def test_long_lines_are_recut_before_gensim_reads_them(tmp_path, monkeypatch):
         path = kwargs.get("corpus_file")
         seen["lines"] = [len(line.split()) for line in Path(path).read_text("utf-8").splitlines()] if path else None
         return original(self, *args, **kwargs)
+
     monkeypatch.setattr(FastText, "build_vocab", spy)
     long = tmp_path / "long.txt"
     long.write_text("a b c\n" + " ".join(["w"] * 10001) + "\n")

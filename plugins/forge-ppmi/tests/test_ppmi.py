@@ -15,9 +15,14 @@ from forge.testing import TINY_CORPUS, parametrize_with_checks
 from forge_ppmi import PPMIEncoder, count_cooccurrences, ppmi_matrix, truncated_svd, window_weights
 
 
-@parametrize_with_checks({"ppmi": lambda: PPMIEncoder(**PPMIEncoder._test_params),
-                          "ppmi-arpack-shifted": lambda: PPMIEncoder(**PPMIEncoder._test_params, svd="arpack",
-                                                                     neg=2, window_weighting="uniform")})
+@parametrize_with_checks(
+    {
+        "ppmi": lambda: PPMIEncoder(**PPMIEncoder._test_params),
+        "ppmi-arpack-shifted": lambda: PPMIEncoder(
+            **PPMIEncoder._test_params, svd="arpack", neg=2, window_weighting="uniform"
+        ),
+    }
+)
 def test_conformance(check):
     check()
 
@@ -57,7 +62,7 @@ def _dense_counts(corpus, index, window, weights):
 @pytest.mark.parametrize("buffer_pairs", [1, 7, 10_000_000])
 def test_counts_match_dense_reference(weighting, buffer_pairs):
     corpus = _random_corpus(0)
-    index = {f"w{i}": i for i in range(10)}      # w10, w11 are out of vocabulary: dropped before windowing
+    index = {f"w{i}": i for i in range(10)}  # w10, w11 are out of vocabulary: dropped before windowing
     weights = window_weights(3, weighting)
     got = count_cooccurrences(corpus, index, 3, weights, buffer_pairs=buffer_pairs)
     assert sp.issparse(got) and got.shape == (10, 10)
@@ -136,7 +141,7 @@ def test_eig_weighting():
     base = dict(vector_size=4, window=2, min_count=1)
     u = PPMIEncoder(**base, eig=0.0).fit(TINY_CORPUS)
     us = PPMIEncoder(**base, eig=1.0).fit(TINY_CORPUS)
-    np.testing.assert_allclose(u.vectors_.T @ u.vectors_, np.eye(4), atol=1e-4)   # U has orthonormal columns
+    np.testing.assert_allclose(u.vectors_.T @ u.vectors_, np.eye(4), atol=1e-4)  # U has orthonormal columns
     np.testing.assert_allclose(us.vectors_, u.vectors_ * u.singular_values_, rtol=1e-4, atol=1e-5)
     assert list(u.singular_values_) == sorted(u.singular_values_, reverse=True)
 
@@ -146,12 +151,17 @@ def test_vector_size_too_large_is_a_clear_error():
         PPMIEncoder(vector_size=500, min_count=1).fit(TINY_CORPUS)
 
 
-@pytest.mark.parametrize("bad,match", [({"window_weighting": "dyn"}, "window_weighting"),
-                                       ({"svd": "lanczos"}, "svd='lanczos'"),
-                                       ({"window": 0}, "window must be a positive integer"),
-                                       ({"n_iter": -1}, "n_iter")])
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        ({"window_weighting": "dyn"}, "window_weighting"),
+        ({"svd": "lanczos"}, "svd='lanczos'"),
+        ({"window": 0}, "window must be a positive integer"),
+        ({"n_iter": -1}, "n_iter"),
+    ],
+)
 def test_bad_params_rejected_in_fit(bad, match):
-    enc = PPMIEncoder(**{**PPMIEncoder._test_params, **bad})   # construction never validates
+    enc = PPMIEncoder(**{**PPMIEncoder._test_params, **bad})  # construction never validates
     with pytest.raises(BadInputError, match=match):
         enc.fit(TINY_CORPUS)
 
@@ -198,7 +208,7 @@ def test_a_million_tokens_stay_sparse():
     rng = np.random.default_rng(5)
     words = np.array([f"t{i}" for i in range(20_000)])
     ranks = np.minimum(rng.zipf(1.3, 1_000_000) - 1, 19_999)
-    corpus = [list(words[ranks[i:i + 1000]]) for i in range(0, len(ranks), 1000)]
+    corpus = [list(words[ranks[i : i + 1000]]) for i in range(0, len(ranks), 1000)]
     enc = PPMIEncoder(vector_size=32, window=3, min_count=2, buffer_pairs=500_000).fit(corpus)
     vocab = len(enc.vocabulary)
     assert enc.nnz_ < vocab * vocab / 4, "the PPMI matrix must stay sparse"

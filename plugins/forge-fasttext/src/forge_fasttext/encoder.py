@@ -66,16 +66,46 @@ class FastTextEncoder(BaseEncoder):
 
     name = "fasttext"
     _tags = {"open_vocabulary": True}
-    _test_params = {"vector_size": 16, "min_count": 1, "epochs": 2, "workers": 1, "bucket": 2000,
-                    "max_n": 4, "progress": False}
+    _test_params = {
+        "vector_size": 16,
+        "min_count": 1,
+        "epochs": 2,
+        "workers": 1,
+        "bucket": 2000,
+        "max_n": 4,
+        "progress": False,
+    }
 
-    def __init__(self, vector_size: int = 100, alpha: float = 0.025, window: int = 5, min_count: int = 5,
-                 max_vocab_size: int | None = None, word_ngrams: int = 1, sample: float = 1e-3, seed: int = 1,
-                 workers: int = 3, min_alpha: float = 0.0001, sg: int = 0, hs: int = 0, negative: int = 5,
-                 ns_exponent: float = 0.75, cbow_mean: int = 1, epochs: int = 5, null_word: int = 0,
-                 min_n: int = 3, max_n: int = 6, sorted_vocab: int = 1, bucket: int = 2_000_000,
-                 batch_words: int = 10000, max_final_vocab: int | None = None, shrink_windows: bool = True,
-                 oov: str = "error", progress: bool | None = None, corpus_file: str = "auto"):
+    def __init__(
+        self,
+        vector_size: int = 100,
+        alpha: float = 0.025,
+        window: int = 5,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        word_ngrams: int = 1,
+        sample: float = 1e-3,
+        seed: int = 1,
+        workers: int = 3,
+        min_alpha: float = 0.0001,
+        sg: int = 0,
+        hs: int = 0,
+        negative: int = 5,
+        ns_exponent: float = 0.75,
+        cbow_mean: int = 1,
+        epochs: int = 5,
+        null_word: int = 0,
+        min_n: int = 3,
+        max_n: int = 6,
+        sorted_vocab: int = 1,
+        bucket: int = 2_000_000,
+        batch_words: int = 10000,
+        max_final_vocab: int | None = None,
+        shrink_windows: bool = True,
+        oov: str = "error",
+        progress: bool | None = None,
+        corpus_file: str = "auto",
+    ):
         self.vector_size = vector_size
         self.alpha = alpha
         self.window = window
@@ -120,14 +150,17 @@ class FastTextEncoder(BaseEncoder):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise BadInputError(f"{key} must be a positive integer, got {value!r}.")
         if self.max_n < self.min_n:
-            raise BadInputError(f"max_n={self.max_n} is smaller than min_n={self.min_n}; n-grams have "
-                                f"min_n..max_n characters, so max_n must be >= min_n.")
+            raise BadInputError(
+                f"max_n={self.max_n} is smaller than min_n={self.min_n}; n-grams have "
+                f"min_n..max_n characters, so max_n must be >= min_n."
+            )
         if isinstance(self.bucket, bool) or not isinstance(self.bucket, int) or self.bucket < 0:
             raise BadInputError(f"bucket must be an integer >= 0 (0 turns n-grams off), got {self.bucket!r}.")
 
     def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> FastTextEncoder:
         """Build the vocabulary and train; returns self."""
         from gensim.models import FastText
+
         self._validate_params()
         corpus = as_corpus(corpus)
         params = {k: v for k, v in self.get_params().items() if k not in self._FORGE_ONLY}
@@ -136,9 +169,11 @@ class FastTextEncoder(BaseEncoder):
             source = {"corpus_file": str(path)} if path else {"corpus_iterable": corpus}
             model.build_vocab(**source)
             if len(model.wv) == 0:
-                raise BadInputError(f"The corpus {corpus!r} gave an empty vocabulary (min_count={self.min_count}): "
-                                    f"it is empty or every word is rarer than min_count; lower min_count or give "
-                                    f"more text.")
+                raise BadInputError(
+                    f"The corpus {corpus!r} gave an empty vocabulary (min_count={self.min_count}): "
+                    f"it is empty or every word is rarer than min_count; lower min_count or give "
+                    f"more text."
+                )
             counts = {"total_words": model.corpus_total_words} if path else {"total_examples": model.corpus_count}
             progress = _progress_callback(self.epochs, self.progress)
             start = time.perf_counter()
@@ -170,6 +205,7 @@ class FastTextEncoder(BaseEncoder):
     def has_ngrams(self, word: str) -> bool:
         """Whether ``word`` has at least one character n-gram (so a vector even if unseen)."""
         from gensim.models.fasttext import ft_ngram_hashes
+
         return self.bucket > 0 and len(ft_ngram_hashes(word, self.min_n, self.max_n, self.bucket)) > 0
 
     def __contains__(self, word: object) -> bool:
@@ -208,11 +244,13 @@ class FastTextEncoder(BaseEncoder):
 
     def _load_state(self, directory: Path) -> None:
         from gensim.models.fasttext import FastTextKeyedVectors
+
         vocab = Vocabulary.load(directory / "vocab.json")
         vectors_vocab = np.load(directory / "vectors_vocab.npy", allow_pickle=False)
         _check_shape(directory / "vectors_vocab.npy", vectors_vocab, (len(vocab), self.vector_size))
-        kv = FastTextKeyedVectors(self.vector_size, self.min_n, self.max_n, self.bucket, count=0,
-                                  dtype=vectors_vocab.dtype)
+        kv = FastTextKeyedVectors(
+            self.vector_size, self.min_n, self.max_n, self.bucket, count=0, dtype=vectors_vocab.dtype
+        )
         kv.index_to_key = list(vocab.words)
         kv.key_to_index = dict(vocab.index)
         kv.allocate_vecattrs()
@@ -234,9 +272,11 @@ class FastTextEncoder(BaseEncoder):
 
 def _check_shape(path: Path, array: np.ndarray, expected: tuple[int, int]) -> None:
     if array.dtype.kind != "f" or array.shape != expected or not np.isfinite(array).all():
-        raise CorruptModelError(f"{path} holds a {array.dtype} array of shape {array.shape}, expected finite "
-                                f"floats of shape {expected} from vocab.json and config.json; the model is "
-                                f"corrupt: save it again.")
+        raise CorruptModelError(
+            f"{path} holds a {array.dtype} array of shape {array.shape}, expected finite "
+            f"floats of shape {expected} from vocab.json and config.json; the model is "
+            f"corrupt: save it again."
+        )
 
 
 def _load_history(path: Path) -> list[dict[str, Any]]:
@@ -258,8 +298,9 @@ def _progress_callback(epochs: int, progress: bool | None) -> Any:  # a gensim C
 
     class _EpochBar(CallbackAny2Vec):
         def __init__(self) -> None:
-            self.bar = tqdm(total=epochs, desc="fasttext", unit="epoch",
-                            disable=None if progress is None else not progress)
+            self.bar = tqdm(
+                total=epochs, desc="fasttext", unit="epoch", disable=None if progress is None else not progress
+            )
             self.history: list[dict[str, Any]] = []
             self.start = time.perf_counter()
 

@@ -43,8 +43,13 @@ def window_weights(window: int, weighting: str) -> np.ndarray:
     raise BadInputError(f"window_weighting={weighting!r} is not known; choose one of {WINDOW_WEIGHTINGS}.")
 
 
-def count_cooccurrences(corpus: Iterable[Sequence[str]], index: dict[str, int], window: int,
-                        weights: np.ndarray, buffer_pairs: int = 10_000_000) -> sp.csr_matrix:
+def count_cooccurrences(
+    corpus: Iterable[Sequence[str]],
+    index: dict[str, int],
+    window: int,
+    weights: np.ndarray,
+    buffer_pairs: int = 10_000_000,
+) -> sp.csr_matrix:
     """Symmetric (V, V) CSR matrix of weighted co-occurrence counts.
 
     Words not in ``index`` are dropped before windowing (as word2vec drops
@@ -78,21 +83,23 @@ def count_cooccurrences(corpus: Iterable[Sequence[str]], index: dict[str, int], 
 
 
 def _count_block(sentences: list[np.ndarray], n_words: int, window: int, weights: np.ndarray) -> sp.csr_matrix:
-    ids = np.concatenate(sentences)                                     # (tokens,)
+    ids = np.concatenate(sentences)  # (tokens,)
     sent = np.repeat(np.arange(len(sentences), dtype=np.int32), [len(s) for s in sentences])
     rows, cols, vals = [], [], []
     for d in range(1, min(window, len(ids) - 1) + 1):
-        same = sent[:-d] == sent[d:]                                    # pair inside one sentence
+        same = sent[:-d] == sent[d:]  # pair inside one sentence
         rows.append(ids[:-d][same])
         cols.append(ids[d:][same])
         vals.append(np.full(int(same.sum()), weights[d - 1]))
-    block = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(n_words, n_words))
+    block = sp.coo_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_words, n_words)
+    )
     return block.tocsr()  # sums duplicate (word, context) pairs
 
 
-def ppmi_matrix(counts: sp.spmatrix, cds: float = 0.75, neg: float = 1.0,
-                dtype: npt.DTypeLike = np.float32) -> sp.csr_matrix:
+def ppmi_matrix(
+    counts: sp.spmatrix, cds: float = 0.75, neg: float = 1.0, dtype: npt.DTypeLike = np.float32
+) -> sp.csr_matrix:
     """Positive (shifted) PMI with context-distribution smoothing.
 
     ``PPMI(w, c) = max(0, log(#(w,c) / #(w) * sum_c' #(c')^a / #(c)^a) - log(neg))``
@@ -115,12 +122,18 @@ def ppmi_matrix(counts: sp.spmatrix, cds: float = 0.75, neg: float = 1.0,
         raise BadInputError(f"cds (context smoothing exponent) must be > 0, got {cds!r}; 0.75 is the usual value.")
     if neg <= 0:
         raise BadInputError(f"neg (PMI shift, log k) must be > 0, got {neg!r}; 1 means no shift.")
-    word_totals = np.asarray(counts.sum(axis=1)).ravel()                # (V,)
-    ctx_smoothed = np.asarray(counts.sum(axis=0)).ravel() ** cds        # (V,)
+    word_totals = np.asarray(counts.sum(axis=1)).ravel()  # (V,)
+    ctx_smoothed = np.asarray(counts.sum(axis=0)).ravel() ** cds  # (V,)
     rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-    pmi = (np.log(counts.data) - np.log(word_totals[rows]) - np.log(ctx_smoothed[counts.indices])
-           + np.log(ctx_smoothed.sum()) - np.log(neg))
-    out = sp.csr_matrix((np.maximum(pmi, 0.0).astype(dtype), counts.indices.copy(), counts.indptr.copy()),
-                        shape=counts.shape)
+    pmi = (
+        np.log(counts.data)
+        - np.log(word_totals[rows])
+        - np.log(ctx_smoothed[counts.indices])
+        + np.log(ctx_smoothed.sum())
+        - np.log(neg)
+    )
+    out = sp.csr_matrix(
+        (np.maximum(pmi, 0.0).astype(dtype), counts.indices.copy(), counts.indptr.copy()), shape=counts.shape
+    )
     out.eliminate_zeros()
     return out

@@ -19,8 +19,9 @@ __all__ = ["SVD_ALGORITHMS", "truncated_svd"]
 SVD_ALGORITHMS = ("randomized", "arpack")
 
 
-def truncated_svd(matrix: sp.spmatrix, k: int, algorithm: str = "randomized", n_iter: int = 5,
-                  n_oversamples: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def truncated_svd(
+    matrix: sp.spmatrix, k: int, algorithm: str = "randomized", n_iter: int = 5, n_oversamples: int = 10, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """``(U, s)``: the top ``k`` left singular vectors ``(n, k)`` and values ``(k,)``.
 
     ``randomized`` multiplies the sparse matrix by a thin Gaussian block,
@@ -37,9 +38,11 @@ def truncated_svd(matrix: sp.spmatrix, k: int, algorithm: str = "randomized", n_
     """
     n = min(matrix.shape)
     if not 1 <= k < n:
-        raise BadInputError(f"vector_size={k} must be between 1 and {n - 1} (the matrix is {matrix.shape[0]} x "
-                            f"{matrix.shape[1]}: one less than the vocabulary size); lower vector_size or "
-                            f"fit on a larger corpus.")
+        raise BadInputError(
+            f"vector_size={k} must be between 1 and {n - 1} (the matrix is {matrix.shape[0]} x "
+            f"{matrix.shape[1]}: one less than the vocabulary size); lower vector_size or "
+            f"fit on a larger corpus."
+        )
     if algorithm not in SVD_ALGORITHMS:
         raise BadInputError(f"svd={algorithm!r} is not known; choose one of {SVD_ALGORITHMS}.")
     rng = np.random.default_rng(seed)
@@ -48,6 +51,7 @@ def truncated_svd(matrix: sp.spmatrix, k: int, algorithm: str = "randomized", n_
             u, s = _randomized(matrix, k, n_iter, n_oversamples, rng)
         else:
             from scipy.sparse.linalg import svds
+
             v0 = rng.uniform(-1.0, 1.0, n)
             u, s, _ = svds(matrix.astype(np.float64), k=k, v0=v0)
             order = np.argsort(-s, kind="stable")
@@ -71,21 +75,23 @@ def _single_threaded_blas() -> AbstractContextManager[Any]:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency, but optional here
         from contextlib import nullcontext
+
         return nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _randomized(matrix: sp.spmatrix, k: int, n_iter: int, n_oversamples: int,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _randomized(
+    matrix: sp.spmatrix, k: int, n_iter: int, n_oversamples: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     matrix = sp.csr_matrix(matrix, dtype=np.float64)  # float64 LAPACK is also the faster path here
     transposed = matrix.T.tocsr()
     width = min(k + n_oversamples, min(matrix.shape))
-    omega = rng.standard_normal((matrix.shape[1], width))                        # (n, width)
-    q = _orthonormalize(matrix @ omega)                                          # (m, width)
+    omega = rng.standard_normal((matrix.shape[1], width))  # (n, width)
+    q = _orthonormalize(matrix @ omega)  # (m, width)
     for _ in range(n_iter):  # re-orthonormalising after every product keeps the small directions alive
         q = _orthonormalize(transposed @ q)
         q = _orthonormalize(matrix @ q)
-    small = (transposed @ q).T                                                   # (width, n) = Q^T M
+    small = (transposed @ q).T  # (width, n) = Q^T M
     u_small, s, _ = np.linalg.svd(np.asarray(small), full_matrices=False)
     return q @ u_small[:, :k], s[:k]
 
@@ -100,10 +106,11 @@ def _orthonormalize(y: np.ndarray) -> np.ndarray:
     when ``y`` is (numerically) rank-deficient.
     """
     from scipy.linalg import solve_triangular
+
     q = y
     try:
         for _ in range(2):
-            lower = np.linalg.cholesky(q.T @ q)                                  # (width, width)
+            lower = np.linalg.cholesky(q.T @ q)  # (width, width)
             q = solve_triangular(lower, q.T, lower=True, check_finite=False).T
     except np.linalg.LinAlgError:
         return np.linalg.qr(y)[0]

@@ -77,10 +77,22 @@ class PPMIEncoder(BaseEncoder):
     name = "ppmi"
     _test_params = {"vector_size": 4, "window": 2, "min_count": 1}
 
-    def __init__(self, vector_size: int = 100, window: int = 5, window_weighting: str = "linear",
-                 min_count: int = 5, max_vocab: int | None = None, cds: float = 0.75, neg: float = 1.0,
-                 eig: float = 0.5, svd: str = "randomized", n_iter: int = 5, seed: int = 0,
-                 buffer_pairs: int = 10_000_000, oov: str = "error"):
+    def __init__(
+        self,
+        vector_size: int = 100,
+        window: int = 5,
+        window_weighting: str = "linear",
+        min_count: int = 5,
+        max_vocab: int | None = None,
+        cds: float = 0.75,
+        neg: float = 1.0,
+        eig: float = 0.5,
+        svd: str = "randomized",
+        n_iter: int = 5,
+        seed: int = 0,
+        buffer_pairs: int = 10_000_000,
+        oov: str = "error",
+    ):
         self.vector_size = vector_size
         self.window = window
         self.window_weighting = window_weighting
@@ -105,8 +117,9 @@ class PPMIEncoder(BaseEncoder):
         if self.oov not in OOV_POLICIES:
             raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
         if self.window_weighting not in WINDOW_WEIGHTINGS:
-            raise BadInputError(f"window_weighting={self.window_weighting!r} is not known; choose one of "
-                                f"{WINDOW_WEIGHTINGS}.")
+            raise BadInputError(
+                f"window_weighting={self.window_weighting!r} is not known; choose one of {WINDOW_WEIGHTINGS}."
+            )
         if self.svd not in SVD_ALGORITHMS:
             raise BadInputError(f"svd={self.svd!r} is not known; choose one of {SVD_ALGORITHMS}.")
 
@@ -117,15 +130,18 @@ class PPMIEncoder(BaseEncoder):
         start = time.perf_counter()
         vocab = Vocabulary.build(corpus, self.min_count, self.max_vocab)
         if len(vocab) < 2:
-            raise BadInputError(f"The corpus {corpus!r} gave {len(vocab)} word(s) seen at least min_count="
-                                f"{self.min_count} times; PPMI needs at least 2 (and more than vector_size="
-                                f"{self.vector_size}). Lower min_count or give more text.")
-        counts = count_cooccurrences(corpus, vocab.index, self.window,
-                                     window_weights(self.window, self.window_weighting), self.buffer_pairs)
+            raise BadInputError(
+                f"The corpus {corpus!r} gave {len(vocab)} word(s) seen at least min_count="
+                f"{self.min_count} times; PPMI needs at least 2 (and more than vector_size="
+                f"{self.vector_size}). Lower min_count or give more text."
+            )
+        counts = count_cooccurrences(
+            corpus, vocab.index, self.window, window_weights(self.window, self.window_weighting), self.buffer_pairs
+        )
         ppmi = ppmi_matrix(counts, self.cds, self.neg)
         del counts
         u, s = truncated_svd(ppmi, self.vector_size, self.svd, self.n_iter, seed=self.seed)
-        self.vectors_ = (u * s ** self.eig).astype(np.float32)              # (V, vector_size)
+        self.vectors_ = (u * s**self.eig).astype(np.float32)  # (V, vector_size)
         self.singular_values_ = s
         self.nnz_ = int(ppmi.nnz)
         self.train_seconds_ = time.perf_counter() - start
@@ -147,9 +163,11 @@ class PPMIEncoder(BaseEncoder):
 
         def build() -> Any:
             from gensim.models import KeyedVectors
+
             kv = KeyedVectors(self.dim, dtype=np.float32)  # count=0: add_vectors appends
             kv.add_vectors(self.vocab_.words, self.vectors_)
             return kv
+
         return self._cached("keyed_vectors", build)
 
     # ------------------------------------------------------------ persistence
@@ -157,8 +175,9 @@ class PPMIEncoder(BaseEncoder):
         np.save(directory / "vectors.npy", np.ascontiguousarray(self.vectors_), allow_pickle=False)
         np.save(directory / "singular_values.npy", self.singular_values_, allow_pickle=False)
         self.vocab_.save(directory / "vocab.json")
-        (directory / "fit_info.json").write_text(json.dumps({"nnz": self.nnz_, "train_seconds": self.train_seconds_}),
-                                                 encoding="utf-8")
+        (directory / "fit_info.json").write_text(
+            json.dumps({"nnz": self.nnz_, "train_seconds": self.train_seconds_}), encoding="utf-8"
+        )
 
     def _load_state(self, directory: Path) -> None:
         vocab = Vocabulary.load(directory / "vocab.json")
@@ -167,10 +186,16 @@ class PPMIEncoder(BaseEncoder):
         singular = np.load(directory / "singular_values.npy", allow_pickle=False)
         _check_array(directory / "singular_values.npy", singular, (min(self.vector_size, len(singular)),))
         info: dict[str, Any] = json.loads((directory / "fit_info.json").read_text(encoding="utf-8"))
-        if (not isinstance(info, dict) or type(info.get("nnz")) is not int or info["nnz"] < 0
-                or not isinstance(info.get("train_seconds"), (int, float))):
-            raise CorruptModelError(f"{directory / 'fit_info.json'} must hold {{'nnz': int, 'train_seconds': "
-                                    f"number}}; the model is corrupt: save it again.")
+        if (
+            not isinstance(info, dict)
+            or type(info.get("nnz")) is not int
+            or info["nnz"] < 0
+            or not isinstance(info.get("train_seconds"), (int, float))
+        ):
+            raise CorruptModelError(
+                f"{directory / 'fit_info.json'} must hold {{'nnz': int, 'train_seconds': "
+                f"number}}; the model is corrupt: save it again."
+            )
         self.singular_values_ = singular
         self.nnz_, self.train_seconds_ = int(info["nnz"]), float(info["train_seconds"])
         self.vectors_ = vectors
@@ -180,6 +205,8 @@ class PPMIEncoder(BaseEncoder):
 def _check_array(path: Path, array: np.ndarray, expected: tuple[int, ...]) -> None:
     """A saved array: floating point, of the shape vocab.json and config.json imply, finite."""
     if array.dtype.kind != "f" or array.shape != expected or not np.isfinite(array).all():
-        raise CorruptModelError(f"{path} holds a {array.dtype} array of shape {array.shape}, expected finite "
-                                f"floats of shape {expected} from vocab.json and config.json; the model is "
-                                f"corrupt: save it again.")
+        raise CorruptModelError(
+            f"{path} holds a {array.dtype} array of shape {array.shape}, expected finite "
+            f"floats of shape {expected} from vocab.json and config.json; the model is "
+            f"corrupt: save it again."
+        )

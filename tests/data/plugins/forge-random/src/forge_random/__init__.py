@@ -18,10 +18,10 @@ class RandomEncoder(forge.BaseEncoder):
     ((4,), False)
     """
 
-    _test_params = {"vector_size": 8}      # small, fast settings for forge.testing
+    _test_params = {"vector_size": 8}  # small, fast settings for forge.testing
 
     def __init__(self, vector_size: int = 100, min_count: int = 1, seed: int = 0, oov: str = "error"):
-        self.vector_size = vector_size     # configuration only: stored unchanged, checked in fit
+        self.vector_size = vector_size  # configuration only: stored unchanged, checked in fit
         self.min_count = min_count
         self.seed = seed
         self.oov = oov
@@ -34,7 +34,7 @@ class RandomEncoder(forge.BaseEncoder):
             raise BadInputError(f"The corpus has no word seen min_count={self.min_count} times; is it empty?")
         rng = np.random.default_rng(self.seed)
         self.vectors_ = rng.standard_normal((len(vocab), self.vector_size)).astype(np.float32)
-        self.vocab_ = vocab                # learned state ends in "_"; is_fitted checks vocab_
+        self.vocab_ = vocab  # learned state ends in "_"; is_fitted checks vocab_
         return self
 
     @property
@@ -42,7 +42,7 @@ class RandomEncoder(forge.BaseEncoder):
         return self.vector_size
 
     def _static_matrix(self) -> np.ndarray:
-        return self.vectors_               # row i is the vector of vocabulary word i
+        return self.vectors_  # row i is the vector of vocabulary word i
 
     def _save_state(self, directory: Path) -> None:
         np.save(directory / "vectors.npy", self.vectors_, allow_pickle=False)
