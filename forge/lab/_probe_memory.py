@@ -275,7 +275,8 @@ def judge_memory(frame, kinds) -> tuple[str, str]:
         return combine([]), "; ".join(parts + ["needs both an rnn and an lstm cell"])
     rnn, lstm = acc[by_cell["rnn"]], acc[by_cell["lstm"]]
     gaps = sorted(set(rnn) & set(lstm))[1:]
-    above, below = [], []
+    above: list[int] = []
+    below: list[int] = []
     for g in gaps:
         (pl, nl), (pr, nr) = lstm[g], rnn[g]
         lo, hi = diff_ci(pl, nl, pr, nr)

@@ -42,13 +42,13 @@ def measure_order(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         pooled = [mean_pool(m) for m in encoder.embed([s for a, b, _, _ in named for s in (a, b)])]
         for k, (a, b, ga, gb) in enumerate(named):
             d = cosine_distance(pooled[2 * k], pooled[2 * k + 1])
-            same = bool(np.array_equal(pooled[2 * k], pooled[2 * k + 1]))
+            identical = bool(np.array_equal(pooled[2 * k], pooled[2 * k + 1]))
             label = f"{_show(a)} / {_show(b)}"
             lang = "en" if a[0].isascii() else "zh"
             out.rows.append(row("cosine_distance", d, section=label, n=1, language=lang))
             gloss = f" ({ga} / {gb})" if ga else ""
             out.notes.append(
-                f"{label}{gloss}: {'identical' if same else 'different'} sentence vectors, cosine distance {d:.3g}"
+                f"{label}{gloss}: {'identical' if identical else 'different'} sentence vectors, cosine distance {d:.3g}"
             )
     # many sentences and random permutations of each
     limit = 100 if options.quick else 400

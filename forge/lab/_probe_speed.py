@@ -74,7 +74,7 @@ def time_layers(
             layer = layer.to(device).eval()
             for length in lengths:
                 x = torch.randn(BATCH, length, width, device=device)
-                out[name].append(_best_time(lambda: forward[name](layer, x), repeats, sync))
+                out[name].append(_best_time(lambda f=forward[name], m=layer, x=x: f(m, x), repeats, sync))
     return out
 
 
@@ -92,7 +92,7 @@ def _measure_speed(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     seconds = []
     for length in lengths:
         batch = [[words[i] for i in rng.integers(0, len(words), length)] for _ in range(BATCH)]
-        seconds.append(_best_time(lambda: encoder.embed(batch), repeats))
+        seconds.append(_best_time(lambda batch=batch: encoder.embed(batch), repeats))
         out.rows.append(row("ms_per_batch_embed", 1000 * seconds[-1], section=f"cpu length {length}", n=BATCH))
     out.rows.append(row("growth_exponent_embed", _exponent(lengths, seconds), section="cpu", n=len(lengths), main=True))
     out.notes.append(

@@ -87,8 +87,9 @@ def measure_static_similarity(encoder: Any, options: ProbeOptions) -> ProbeOutco
             out.notes.append(f"neighbours of {w}: " + ", ".join(f"{n} {s:.2f}" for n, s in near))
     hits = []
     for a, b, c, d in ANALOGIES:
-        words = [_lookup(encoder, x) for x in adapt_script(encoder, [a, b, c, d])]
-        if any(x is None for x in words):
+        found = [_lookup(encoder, x) for x in adapt_script(encoder, [a, b, c, d])]
+        words = [x for x in found if x is not None]
+        if len(words) < len(found):
             continue
         a, b, c, d = words
         query = _vec(encoder, a) - _vec(encoder, b) + _vec(encoder, c)
@@ -142,7 +143,8 @@ SIMILARITY_RULE = (
 def judge_static_similarity(frame, kinds) -> tuple[str, str]:
     gap = values(frame, "related_minus_unrelated", main_only=True)
     baseline = {r["language"]: float(r["value"]) for e, r in gap.items() if kinds[e]["sparse"]}
-    tests, parts = [], []
+    tests: list[bool | None] = []
+    parts: list[str] = []
     for enc, kind in kinds.items():
         if kind["sparse"] or not kind["static"] or enc not in gap:
             continue
@@ -216,7 +218,8 @@ def measure_polysemy(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         if len(items) < 2:
             continue
         vecs = [dense(m)[i] for m, (_, _, i) in zip(encoder.embed([t for _, t, _ in items]), items)]
-        within, across = [], []
+        within: list[float] = []
+        across: list[float] = []
         for (s1, _, _), (s2, _, _), v1, v2 in (
             (a[0], b[0], a[1], b[1]) for a, b in itertools.combinations(list(zip(items, vecs)), 2)
         ):

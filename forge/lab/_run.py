@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -173,7 +173,26 @@ def _encoder_info(enc: Any) -> dict[str, Any]:
 # sizes that keep `forge lab` within a few minutes on 2 CPU cores; --quick halves them again.
 # w2v_epochs: on the 0.5M-word default corpus, CBOW with 5 epochs collapses (mean cosine of random word pairs
 # 0.91, related-unrelated gap -0.004); 20 epochs give 0.13 and +0.18, skip-gram 10 epochs 0.33 (forge/_demo.py).
-LAB_SIZES = {
+class Word2VecSize(TypedDict):
+    """The word2vec settings of one lab size (``w2v_epochs`` overrides ``epochs`` per model)."""
+
+    vector_size: int
+    epochs: int
+    min_count: int
+
+
+class LabSize(TypedDict):
+    """How large the lab's encoders are at one size (``"full"`` or ``"quick"``)."""
+
+    w2v: Word2VecSize
+    w2v_epochs: NotRequired[dict[str, int]]
+    rnn_hidden: int
+    rnn_tokens: int
+    rnn_vocab: int | None
+    zh_epochs: int
+
+
+LAB_SIZES: dict[str, LabSize] = {
     "full": {
         "w2v": {"vector_size": 100, "epochs": 5, "min_count": 3},
         "w2v_epochs": {"cbow": 20, "skipgram": 10},
@@ -223,7 +242,7 @@ def _sample_sentences(sents: list[list[str]], n: int, seed: int) -> list[list[st
     return [pool[i] for i in sorted(idx)]
 
 
-def _recurrent_params(size: dict[str, Any], hidden: int, vocab: int | None, epochs: int, seed: int) -> dict[str, Any]:
+def _recurrent_params(size: LabSize, hidden: int, vocab: int | None, epochs: int, seed: int) -> dict[str, Any]:
     # every word of the training text is kept (the probe words occur only a few times); the adaptive
     # softmax keeps a large vocabulary cheap
     return {
@@ -256,7 +275,7 @@ def train_lab_encoders(
     import forge
 
     size = LAB_SIZES["quick" if quick else "full"]
-    rnn_tokens = rnn_tokens or size["rnn_tokens"]
+    n_rnn_tokens = rnn_tokens or size["rnn_tokens"]
     hidden = rnn_hidden or size["rnn_hidden"]
     info: dict[str, Any] = {"corpus": corpus_name, "train_seconds": {}}
     corpus = forge.corpora.load(corpus_name)
@@ -280,7 +299,7 @@ def train_lab_encoders(
     from forge.lab._sentences import en_lab_sentences
 
     extra = en_lab_sentences()
-    head = _first_tokens(corpus, rnn_tokens) + extra
+    head = _first_tokens(corpus, n_rnn_tokens) + extra
     info["rnn_corpus"] = (
         f"the first {sum(map(len, head)) - sum(map(len, extra)):,} tokens of {corpus_name} plus "
         f"the lab's {len(extra)} English example sentences (so that the probe words are in their "
@@ -317,10 +336,12 @@ def train_lab_encoders(
     n_words = len({t for s in zh_data[0] for t in s})
     # about 40k tokens of training whatever the corpus; every word kept (the probes need 派, 手机...)
     epochs = max(1, min(size["zh_epochs"], 40_000 // n_tokens))
-    head = {"softmax": "adaptive", "cutoffs": [1000, 4000]} if n_words > 5000 else {"softmax": "full", "cutoffs": None}
+    zh_softmax: dict[str, Any] = (
+        {"softmax": "adaptive", "cutoffs": [1000, 4000]} if n_words > 5000 else {"softmax": "full", "cutoffs": None}
+    )
     for name, n_epochs in [(n, epochs) for n in ("rnn", "birnn", "lstm", "bilstm")] + [("rnn", 0)]:
         params = _recurrent_params(size, 32, None, n_epochs, seed)
-        params.update(min_count=1, batch_size=32, lr=3e-3, **head)
+        params.update(min_count=1, batch_size=32, lr=3e-3, **zh_softmax)
         label = f"zh-{name}" + ("-untrained" if n_epochs == 0 else "")
         zh[label] = fit(label, name, zh_data[0], **params)
     return encoders, zh, info

@@ -228,8 +228,8 @@ def zh_training_sentences() -> list[list[str]]:
             out += [a, b]
     out += _ZH_EXTRA
     roles = ROLES["zh"]
-    for p, v, a in itertools.product(roles["persons"], roles["verbs"], roles["animals"]):
-        out += [[p, v, a], [a, v, p]]
+    for p, v, animal in itertools.product(roles["persons"], roles["verbs"], roles["animals"]):
+        out += [[p, v, animal], [animal, v, p]]
     return out
 
 
