@@ -22,6 +22,8 @@ when one is present (``device="auto"``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -42,6 +44,7 @@ class _Backend:
 
     def __init__(self, unit, device: str):
         self.torch = None
+        self.W: Any  # (vocab, dim): a torch tensor on the CUDA device, else the numpy or SciPy unit rows
         if device not in ("auto", "cpu", "cuda"):
             raise BadInputError(f"device={device!r} is not valid; choose 'auto', 'cpu' or 'cuda'.")
         if device != "cpu" and not sp.issparse(unit):

@@ -96,6 +96,11 @@ class MarkedPairs(ContextPairs):
         NaN for a static (``contextual=False``) encoder: its vectors do not depend on the context, so any
         predicted change would only come from the surface forms of the targets.
         """
+        scores = self.scores
+        if scores is None:
+            raise BadInputError(
+                "MarkedPairs.change_rows needs graded items (scores is None); read them with parse_marked_pairs."
+            )
         first: dict[int, int] = {}
         pred, gold = [], []
         for k, (r, s) in enumerate(zip(self.row, self.slot)):
@@ -106,7 +111,7 @@ class MarkedPairs(ContextPairs):
                 j = first[r]
                 if np.isfinite(cos[k]) and np.isfinite(cos[j]):
                     pred.append(cos[k] - cos[j])
-                    gold.append(self.scores[k] - self.scores[j])
+                    gold.append(scores[k] - scores[j])
         if not gold and not any(s == 2 for s in self.slot):
             return []
         p, g = np.asarray(pred, dtype=np.float64), np.asarray(gold, dtype=np.float64)
@@ -166,7 +171,7 @@ def parse_marked_pairs(path: str | Path, encoding: str = "utf-8") -> MarkedPairs
     head = [h.strip().lower() for h in lines[0][1].split("\t")]
     contexts, score_cols = _columns(head, path, lines[0][0], lines[0][1])
     out = MarkedPairs([], [], [], [], [], [], source=str(path))
-    values = []
+    values: list[float] = []
     for row, (number, line) in enumerate(lines[1:]):
         fields = line.split("\t")
         if len(fields) > len(head):

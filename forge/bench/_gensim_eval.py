@@ -110,8 +110,8 @@ def evaluate_word_pairs(
                 fields = line.split(delimiter)
                 if case_insensitive:
                     fields = [f.upper() for f in fields]
-                a, b, sim = fields
-                sim = float(sim)
+                a, b, sim_text = fields
+                sim = float(sim_text)
             except (ValueError, TypeError):
                 continue  # gensim skips lines that do not parse
             if a not in ok_vocab or b not in ok_vocab:
@@ -210,7 +210,7 @@ def evaluate_word_analogies(
             sec_of.append(len(sections) - 1)
     get = ok_vocab.get
     idx = np.fromiter((get(w, -1) for q in quads for w in q), dtype=np.int64, count=4 * len(quads)).reshape(-1, 4)
-    covered = (idx >= 0).all(axis=1)
+    covered = np.asarray((idx >= 0).all(axis=1))  # asarray: numpy's stubs type .all(axis=...) as bool | array
     cov = np.flatnonzero(covered)
     correct = np.zeros(len(quads), dtype=bool)
     if len(cov):

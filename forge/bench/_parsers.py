@@ -172,10 +172,10 @@ def read_lines(path: str | Path, encoding: str = "utf-8") -> list[tuple[int, str
             f"may be UTF-16 or binary); re-encode the file as UTF-8 or pass encoding=..."
         )
     out = []
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        line = line.strip()
-        if line and not line.startswith("#"):
-            out.append((number, line))
+    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped and not stripped.startswith("#"):
+            out.append((number, stripped))
     return out
 
 
@@ -300,7 +300,7 @@ def parse_word_pairs(
     if duplicates != "keep":
         groups: dict[tuple[str, str], list[int]] = {}
         for i, (a, b) in enumerate(zip(w1, w2)):
-            key = tuple(sorted((a, b))) if symmetric else (a, b)
+            key = (min(a, b), max(a, b)) if symmetric else (a, b)
             groups.setdefault(key, []).append(i)
         keep = [idx[0] for idx in groups.values()]
         new_scores = [
@@ -526,6 +526,16 @@ def parse_wic(
     return out
 
 
+def _cell(fields: list[str], col: dict[str, int], name: str) -> str:
+    """The stripped field *name* of one TSV row (a column the header check made sure of)."""
+    return fields[col[name]].strip()
+
+
+def _optional_cell(fields: list[str], col: dict[str, int], name: str) -> str | None:
+    """The stripped field *name* of one TSV row, or None when the header has no such column."""
+    return fields[col[name]].strip() if name in col else None
+
+
 def _locate(tokens: list[str], word: str, index: str | None, path, number: int, line: str) -> tuple[list[str], int]:
     if index not in (None, ""):
         try:
@@ -580,12 +590,15 @@ def parse_wic_tsv(path: str | Path, encoding: str = "utf-8") -> ContextPairs:
         fields = line.split("\t")
         if len(fields) != len(head):
             raise _bad(path, number, f"expected {len(head)} TAB-separated fields like the header", line)
-        get = lambda name: fields[col[name]].strip() if name in col else None  # noqa: E731
-        w1 = get("word1")
-        w2 = get("word2") or w1
-        c1, i1 = _locate(get("context1").split(), w1, get("index1"), path, number, line)
-        c2, i2 = _locate(get("context2").split(), w2, get("index2"), path, number, line)
-        value = _float(get("score")) if graded else _label(get("label"))
+        w1 = _cell(fields, col, "word1")
+        w2 = _optional_cell(fields, col, "word2") or w1
+        c1, i1 = _locate(
+            _cell(fields, col, "context1").split(), w1, _optional_cell(fields, col, "index1"), path, number, line
+        )
+        c2, i2 = _locate(
+            _cell(fields, col, "context2").split(), w2, _optional_cell(fields, col, "index2"), path, number, line
+        )
+        value = _float(_cell(fields, col, "score")) if graded else _label(_cell(fields, col, "label"))
         if value is None:
             raise _bad(
                 path,
@@ -593,7 +606,7 @@ def parse_wic_tsv(path: str | Path, encoding: str = "utf-8") -> ContextPairs:
                 "the score must be a number" if graded else "the label must be T/F, 1/0 or true/false",
                 line,
             )
-        split = (get("split") or "test").lower()
+        split = (_optional_cell(fields, col, "split") or "test").lower()
         if split not in ("train", "dev", "test"):
             raise _bad(path, number, f"split must be train, dev or test, not {split!r}", line)
         out.word1.append(c1[i1])

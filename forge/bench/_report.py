@@ -289,8 +289,9 @@ class Report:
         charts = self._charts()
         with atomic_dir(path, kind=REPORT_KIND, legacy=_legacy_report) as tmp:
             self.frame.to_csv(tmp / "results.csv", index=False)
-            index, arrays = {}, {}
-            for k, ((enc, ds), fields) in enumerate(sorted(self.items.items())):
+            index: dict[str, list[str]] = {}
+            arrays: dict[str, Any] = {}  # Any: numpy's stubs let **arrays reach savez's allow_pickle: bool
+            for (enc, ds), fields in sorted(self.items.items()):
                 for name, arr in fields.items():
                     key = f"i{len(index)}"
                     index[key] = [enc, ds, name]
@@ -366,7 +367,7 @@ class Report:
     # -------------------------------------------------------------- render
     def _main_table(self) -> pd.DataFrame:
         rows = self.main_scores()
-        table = {}
+        table: dict[str, dict[str, str]] = {}
         for _, r in rows.iterrows():
             cell = _fmt(r["value"])
             if np.isfinite(r["ci_low"]):

@@ -138,7 +138,7 @@ class VectorView:
         self.restrict = min(limit, n) if limit else n
         self.specials = specials
         self._build_index(set())
-        self._unit = None
+        self._unit: Any = None  # unit() rows: a SciPy sparse matrix or a dense array
         self._extra: list[np.ndarray] = []  # rows appended for open-vocabulary words
         self.nonfinite: list[str] | None = None  # words left out for NaN/inf vectors (after screen())
         self._bad_rows = np.zeros(0, dtype=np.int64)
@@ -310,7 +310,8 @@ class VectorView:
         if self.lookup(tokens[target]) is None:
             return None
         unk = "<unk>" if "<unk>" in self.specials else None
-        out, new_target = [], -1
+        out: list[str] = []
+        new_target = -1
         for pos, tok in enumerate(tokens):
             row = self.lookup(tok)
             if pos == target:

@@ -118,7 +118,8 @@ def plain_help(doc: str | None) -> str:
 def _split_params(items: list[str] | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     from forge.cli import parse_params
 
-    common, per = [], {}
+    common: list[str] = []
+    per: dict[str, list[str]] = {}
     for item in items or []:
         key = item.partition("=")[0]
         if "." in key:
