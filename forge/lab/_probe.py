@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forge._catalogue import Registry
+from forge.bench import metric_row
 from forge.errors import BadInputError
 
 __all__ = [
@@ -137,17 +138,7 @@ def row(
     ci: tuple[float, float] = (float("nan"), float("nan")),
 ) -> dict[str, Any]:
     """One metric row (the encoder and dataset columns are added by the runner)."""
-    return {
-        "kind": KIND,
-        "language": language,
-        "metric": metric,
-        "section": section,
-        "value": float(value),
-        "ci_low": float(ci[0]),
-        "ci_high": float(ci[1]),
-        "n": int(n),
-        "main": bool(main),
-    }
+    return {"kind": KIND, "language": language, **metric_row(metric, value, ci=ci, n=n, main=main, section=section)}
 
 
 def check_encoder(encoder: Any) -> None:
