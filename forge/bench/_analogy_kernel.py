@@ -46,6 +46,7 @@ def solve_analogies(
     use_torch: bool = False,
     runner_up: bool = True,
     progress=None,
+    use_numba: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best candidate row per question, its score and the runner-up's score.
 
@@ -65,6 +66,12 @@ def solve_analogies(
         so off by default; the answers are the same).
     runner_up : bool
         Also compute the second best score (one more pass); ``top2`` is NaN otherwise.
+    progress : tqdm-like, optional
+        Updated with the number of questions done, chunk by chunk.
+    use_numba : bool
+        Combine the scores in the fused numba kernel of :mod:`forge.bench._analogy_numba` (same answers and
+        bits for the same ``chunk``; opt-in, see that module). Used only when numba is installed, ``use_torch``
+        is off and every vector is finite; the numpy path runs otherwise.
 
     Returns
     -------
@@ -87,7 +94,7 @@ def solve_analogies(
     R, n = unit.shape[0], len(ia)
     # 4096 candidates x 128 questions: each block's scores (2 MB) stay in cache across the gather, the add and
     # the argmax (measured 2x faster than whole-vocabulary blocks on the text8 skip-gram)
-    chunk = chunk or 4096
+    chunk_asked, chunk = chunk, chunk or 4096
     best = np.zeros(n, dtype=np.int64)
     top1 = np.full(n, -np.inf, dtype=np.float32)
     top2 = np.full(n, -np.inf if runner_up else np.nan, dtype=np.float32)
@@ -116,7 +123,11 @@ def solve_analogies(
     g1 = np.full(n, -np.inf, dtype=np.float32)
     g2 = np.full(n, -np.inf, dtype=np.float32)
     wu = unit[words]  # (U, dim)
-    for c0 in range(0, R, chunk):
+    use_numba = use_numba and torch is None and _numba_ok(unit)
+    if use_numba:
+        args = (pa, pb, starts, g_pair, g_c, b_q, b_c)
+        _solve_numba(unit, wu, *args, method, chunk_asked, runner_up, progress, gbest, g1, g2)
+    for c0 in range(0, R, chunk) if not use_numba else ():  # numpy (or torch) path
         c1 = min(R, c0 + chunk)
         if torch is not None:
             S = (torch.from_numpy(wu) @ torch.from_numpy(unit[c0:c1]).T).numpy()
@@ -157,6 +168,61 @@ def solve_analogies(
     if runner_up:
         top2[order] = g2
     return best, top1, top2
+
+
+def _numba_ok(unit: np.ndarray) -> bool:
+    """numba is installed and every vector is finite (the fused kernel assumes no NaN)."""
+    from forge.bench import _analogy_numba
+
+    return _analogy_numba.available() and bool(np.isfinite(unit).all())
+
+
+def _solve_numba(
+    unit: np.ndarray,
+    wu: np.ndarray,
+    pa: np.ndarray,
+    pb: np.ndarray,
+    starts: np.ndarray,
+    g_pair: np.ndarray,
+    g_c: np.ndarray,
+    b_q: np.ndarray,
+    b_c: np.ndarray,
+    method: str,
+    chunk: int | None,
+    runner_up: bool,
+    progress,
+    gbest: np.ndarray,
+    g1: np.ndarray,
+    g2: np.ndarray,
+) -> None:
+    """The chunk loop with the fused numba kernel (questions in pair-grouped order, results in place)."""
+    from forge.bench import _analogy_numba
+
+    R, n = unit.shape[0], len(g_c)
+    # few large products (BLAS's threads and numba's compete when they alternate); the kernel tiles the chunk
+    chunk = chunk or max(64, min(R, _NUMBA_CHUNK_BYTES // (4 * len(wu))))
+    by_q = np.lexsort((b_c, b_q))
+    ban_q, ban_col = b_q[by_q], np.ascontiguousarray(b_c[by_q])
+    ban_ptr = np.searchsorted(ban_q, np.arange(n + 1))
+    gstart = np.r_[starts, n].astype(np.int64)
+    gpa = np.ascontiguousarray(pa[g_pair[starts]], dtype=np.int64)
+    gpb = np.ascontiguousarray(pb[g_pair[starts]], dtype=np.int64)
+    qc = np.ascontiguousarray(g_c, dtype=np.int64)
+    mul = method == "3cosmul"
+    eps = np.float32(EPS_COSMUL)
+    buf = np.empty((len(wu), chunk), dtype=np.float32)
+    for c0 in range(0, R, chunk):
+        c1 = min(R, c0 + chunk)
+        S = np.matmul(wu, unit[c0:c1].T, out=buf[:, : c1 - c0]) if c1 - c0 == chunk else wu @ unit[c0:c1].T
+        if mul:
+            S += 1
+            S *= 0.5
+        _analogy_numba.chunk_pass(S, gpa, gpb, gstart, qc, ban_ptr, ban_col, c0, mul, eps, gbest, g1, g2, runner_up)
+        if progress is not None:
+            progress.update(round(n * c1 / R) - round(n * c0 / R))
+
+
+_NUMBA_CHUNK_BYTES = 1 << 28
 
 
 def _merge(
