@@ -18,6 +18,10 @@ candidates within 1e-6) where float32 rounding may pick either.
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import numpy as np
 
 __all__ = ["solve_analogies", "EPS_COSMUL"]
@@ -46,7 +50,7 @@ def solve_analogies(
     use_torch: bool = False,
     runner_up: bool = True,
     progress=None,
-    use_numba: bool = False,
+    use_numba: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best candidate row per question, its score and the runner-up's score.
 
@@ -68,10 +72,10 @@ def solve_analogies(
         Also compute the second best score (one more pass); ``top2`` is NaN otherwise.
     progress : tqdm-like, optional
         Updated with the number of questions done, chunk by chunk.
-    use_numba : bool
-        Combine the scores in the fused numba kernel of :mod:`forge.bench._analogy_numba` (same answers and
-        bits for the same ``chunk``; opt-in, see that module). Used only when numba is installed, ``use_torch``
-        is off and every vector is finite; the numpy path runs otherwise.
+    use_numba : bool or None
+        Combine the scores in the fused numba kernel of :mod:`forge.bench._analogy_numba` (the same arithmetic
+        and tie rule; about 3x faster). None (default) or True: when numba is installed, ``use_torch`` is off
+        and every vector is finite; the numpy path runs otherwise (and with False).
 
     Returns
     -------
@@ -123,7 +127,7 @@ def solve_analogies(
     g1 = np.full(n, -np.inf, dtype=np.float32)
     g2 = np.full(n, -np.inf, dtype=np.float32)
     wu = unit[words]  # (U, dim)
-    use_numba = use_numba and torch is None and _numba_ok(unit)
+    use_numba = use_numba is not False and torch is None and _numba_ok(unit)
     if use_numba:
         args = (pa, pb, starts, g_pair, g_c, b_q, b_c)
         _solve_numba(unit, wu, *args, method, chunk_asked, runner_up, progress, gbest, g1, g2)
@@ -211,18 +215,41 @@ def _solve_numba(
     mul = method == "3cosmul"
     eps = np.float32(EPS_COSMUL)
     buf = np.empty((len(wu), chunk), dtype=np.float32)
-    for c0 in range(0, R, chunk):
-        c1 = min(R, c0 + chunk)
-        S = np.matmul(wu, unit[c0:c1].T, out=buf[:, : c1 - c0]) if c1 - c0 == chunk else wu @ unit[c0:c1].T
-        if mul:
-            S += 1
-            S *= 0.5
-        _analogy_numba.chunk_pass(S, gpa, gpb, gstart, qc, ban_ptr, ban_col, c0, mul, eps, gbest, g1, g2, runner_up)
-        if progress is not None:
-            progress.update(round(n * c1 / R) - round(n * c0 / R))
+    threads = _analogy_numba.num_threads()
+    # rows of S split across Python threads (numpy releases the GIL) with BLAS held to one thread: OpenBLAS's own
+    # threads keep spinning after a product and halve the kernel's speed (measured 57 ms vs 24 ms on 2 cores)
+    cut = np.linspace(0, len(wu), threads + 1).astype(int)
+    with _one_blas_thread(), ThreadPoolExecutor(threads) as pool:
+        for c0 in range(0, R, chunk):
+            c1 = min(R, c0 + chunk)
+            S, B = buf[:, : c1 - c0], unit[c0:c1].T
+            if c1 - c0 < chunk:
+                S = np.empty((len(wu), c1 - c0), dtype=np.float32)
+            parts = [(wu[cut[k] : cut[k + 1]], S[cut[k] : cut[k + 1]]) for k in range(threads)]
+            list(pool.map(lambda p, B=B: np.matmul(p[0], B, out=p[1]), parts))
+            if mul:
+                S += 1
+                S *= 0.5
+            _analogy_numba.chunk_pass(S, gpa, gpb, gstart, qc, ban_ptr, ban_col, c0, mul, eps, gbest, g1, g2, runner_up)
+            if progress is not None:
+                progress.update(round(n * c1 / R) - round(n * c0 / R))
 
 
-_NUMBA_CHUNK_BYTES = 1 << 28
+def _one_blas_thread() -> Any:
+    """A context that holds BLAS to one thread (threadpoolctl), or does nothing without threadpoolctl."""
+    global _BLAS
+    if _BLAS is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - threadpoolctl comes with the fast extra
+            _BLAS = False
+        else:
+            _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas") if _BLAS else contextlib.nullcontext()
+
+
+_BLAS: Any = None
+_NUMBA_CHUNK_BYTES = 1 << 23
 
 
 def _merge(
