@@ -19,7 +19,6 @@ candidates within 1e-6) where float32 rounding may pick either.
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -203,7 +202,7 @@ def _solve_numba(
     from forge.bench import _analogy_numba
 
     R, n = unit.shape[0], len(g_c)
-    # few large products (BLAS's threads and numba's compete when they alternate); the kernel tiles the chunk
+    # a (U, width) chunk of S of ~1 MB (a core's L2; measured fastest among 256 KB..16 MB); the kernel tiles it
     chunk = chunk or max(64, min(R, _NUMBA_CHUNK_BYTES // (4 * len(wu))))
     by_q = np.lexsort((b_c, b_q))
     ban_q, ban_col = b_q[by_q], np.ascontiguousarray(b_c[by_q])
@@ -216,17 +215,14 @@ def _solve_numba(
     eps = np.float32(EPS_COSMUL)
     buf = np.empty((len(wu), chunk), dtype=np.float32)
     threads = _analogy_numba.num_threads()
-    # rows of S split across Python threads (numpy releases the GIL) with BLAS held to one thread: OpenBLAS's own
-    # threads keep spinning after a product and halve the kernel's speed (measured 57 ms vs 24 ms on 2 cores)
+    # rows of S split across numba's threads, each calling BLAS held to one thread: OpenBLAS's own threads keep
+    # spinning after a product and halved the kernel's speed (measured 57 ms vs 24 ms on 2 cores)
     cut = np.linspace(0, len(wu), threads + 1).astype(int)
-    with _one_blas_thread(), ThreadPoolExecutor(threads) as pool:
+    with _one_blas_thread():
         for c0 in range(0, R, chunk):
             c1 = min(R, c0 + chunk)
-            S, B = buf[:, : c1 - c0], unit[c0:c1].T
-            if c1 - c0 < chunk:
-                S = np.empty((len(wu), c1 - c0), dtype=np.float32)
-            parts = [(wu[cut[k] : cut[k + 1]], S[cut[k] : cut[k + 1]]) for k in range(threads)]
-            list(pool.map(lambda p, B=B: np.matmul(p[0], B, out=p[1]), parts))
+            S = buf[:, : c1 - c0] if c1 - c0 == chunk else np.empty((len(wu), c1 - c0), dtype=np.float32)
+            _analogy_numba.product(wu, unit[c0:c1].T, S, cut)
             if mul:
                 S += 1
                 S *= 0.5
@@ -249,7 +245,7 @@ def _one_blas_thread() -> Any:
 
 
 _BLAS: Any = None
-_NUMBA_CHUNK_BYTES = 1 << 23
+_NUMBA_CHUNK_BYTES = 1 << 20
 
 
 def _merge(

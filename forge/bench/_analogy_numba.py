@@ -1,6 +1,6 @@
 """Fused numba kernel for :func:`forge.bench._analogy_kernel.solve_analogies` (optional: ``pip install forge[fast]``; used when installed).
 
-For one column chunk of cosines ``S = W[U] @ W[chunk].T`` (a BLAS product done by numpy), every
+For one column chunk of cosines ``S = W[U] @ W[chunk].T`` (a BLAS product, :func:`product`), every
 ``(a, b)`` pair group builds ``D = S[b] - S[a]`` (3CosMul: ``S'[b] / (S'[a] + eps)``) once in a small
 buffer, and each of its questions combines ``S[c] + D`` (3CosMul: ``S'[c] * D``), bans its banned
 columns, and folds the chunk's best two into the running best two. Groups run in parallel
@@ -10,8 +10,8 @@ numpy path's, operation for operation (no fused multiply-add, no reassociation),
 the same bits; the tie rule is the same: the higher score wins, an equal score keeps the lower row.
 
 ``fastmath`` is limited to ``nnan``/``nsz``; the caller uses this kernel only on finite vectors.
-The cosines come from BLAS (one thread, rows split over Python threads: OpenBLAS's own threads
-keep spinning after a product and halve the kernel's speed). Measured on the text8 skip-gram
+The cosines come from BLAS called in numba's threads (held to one thread each, rows split
+between them: OpenBLAS's own threads keep spinning after a product and halve the kernel's speed). Measured on the text8 skip-gram
 (9,274 questions, 2 cores, quiet machine): ~25 ms in the kernel, ~15 ms in the product.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "chunk_pass", "num_threads"]
+__all__ = ["available", "chunk_pass", "num_threads", "product"]
 
 try:  # numba is an optional extra (imported by name: mypy needs neither numba nor its stubs)
     numba: Any = importlib.import_module("numba")
@@ -40,6 +40,14 @@ def available() -> bool:
 def num_threads() -> int:
     """The number of threads numba's parallel loops use."""
     return int(numba.get_num_threads()) if numba is not None else 1
+
+
+def product(wu: np.ndarray, B: np.ndarray, S: np.ndarray, cut: np.ndarray) -> None:
+    """``S[:] = wu @ B`` in numba's threads, rows ``cut[k]:cut[k + 1]`` in thread k (BLAS, one thread each)."""
+    global _KERNEL
+    if _KERNEL is None:
+        _KERNEL = _build()
+    _KERNEL[1](wu, B, S, cut)
 
 
 def _build() -> Any:
@@ -115,7 +123,12 @@ def _build() -> Any:
                     elif m > top2[q]:
                         top2[q] = m
 
-    return _pass
+    @numba.njit(parallel=True, cache=True)
+    def _product(wu, B, S, cut):  # pragma: no cover
+        for k in prange(len(cut) - 1):
+            S[cut[k] : cut[k + 1]] = np.dot(wu[cut[k] : cut[k + 1]], B)
+
+    return _pass, _product
 
 
 def chunk_pass(
@@ -145,4 +158,4 @@ def chunk_pass(
     global _KERNEL
     if _KERNEL is None:
         _KERNEL = _build()
-    _KERNEL(S, pa, pb, gstart, qc, ban_ptr, ban_col, c0, mul, eps, best, top1, top2, runner_up, tile)
+    _KERNEL[0](S, pa, pb, gstart, qc, ban_ptr, ban_col, c0, mul, eps, best, top1, top2, runner_up, tile)

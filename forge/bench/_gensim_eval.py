@@ -54,8 +54,8 @@ def _words_and_unit(model: Any, restrict_vocab: int | None) -> tuple[list[str], 
 
 def _ok_vocab(words: list[str], case_insensitive: bool) -> dict[str, int]:
     """gensim's lookup: the first (most frequent) row of each (upper-cased) key."""
-    keys = [w.upper() for w in words] if case_insensitive else words
-    return {k: i for i, k in zip(range(len(keys) - 1, -1, -1), reversed(keys))}
+    keys = list(map(str.upper, words)) if case_insensitive else words
+    return dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))  # the first row is written last: it wins
 
 
 def evaluate_word_pairs(
@@ -209,7 +209,8 @@ def evaluate_word_analogies(
             quads.append(tuple(parts))
             sec_of.append(len(sections) - 1)
     get = ok_vocab.get
-    idx = np.fromiter((get(w, -1) for q in quads for w in q), dtype=np.int64, count=4 * len(quads)).reshape(-1, 4)
+    flat = itertools.chain.from_iterable(quads)  # map() keeps the 4 lookups per question in C
+    idx = np.fromiter(map(get, flat, itertools.repeat(-1)), dtype=np.int64, count=4 * len(quads)).reshape(-1, 4)
     covered = np.asarray((idx >= 0).all(axis=1))  # asarray: numpy's stubs type .all(axis=...) as bool | array
     cov = np.flatnonzero(covered)
     correct = np.zeros(len(quads), dtype=bool)
@@ -220,9 +221,10 @@ def evaluate_word_analogies(
         best, _, _ = solve_analogies(unit, ia, ib, ic, rows, cols, method=methods[similarity_function], runner_up=False)
         # correct when the predicted row's key is the expected word (rows of the same key share ok_vocab's row)
         correct[cov] = group[best] == expected
+    covered_l, correct_l = covered.tolist(), correct.tolist()  # Python bools: no numpy scalar per question
     for k, q in enumerate(quads):
-        if covered[k]:
-            sections[sec_of[k]]["correct" if correct[k] else "incorrect"].append(q)
+        if covered_l[k]:
+            sections[sec_of[k]]["correct" if correct_l[k] else "incorrect"].append(q)
         elif dummy4unknown:
             sections[sec_of[k]]["incorrect"].append(q)
     total = {
@@ -265,5 +267,5 @@ def _banned(
 
 def _groups(words: list[str], ok_vocab: dict[str, int], case_insensitive: bool) -> np.ndarray:
     """Row of each word's key in ``ok_vocab`` (case variants share one)."""
-    keys = (w.upper() for w in words) if case_insensitive else iter(words)
-    return np.fromiter((ok_vocab[k] for k in keys), dtype=np.int64, count=len(words))
+    keys = map(str.upper, words) if case_insensitive else iter(words)
+    return np.fromiter(map(ok_vocab.__getitem__, keys), dtype=np.int64, count=len(words))
