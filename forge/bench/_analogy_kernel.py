@@ -177,7 +177,8 @@ def _numba_ok(unit: np.ndarray) -> bool:
     """numba is installed and every vector is finite (the fused kernel assumes no NaN)."""
     from forge.bench import _analogy_numba
 
-    return _analogy_numba.available() and bool(np.isfinite(unit).all())
+    # a NaN or inf anywhere makes its row's sum of squares non-finite: one pass, no (vocab, dim) temporary
+    return _analogy_numba.available() and bool(np.isfinite(np.einsum("ij,ij->i", unit, unit)).all())
 
 
 def _solve_numba(
