@@ -5,9 +5,11 @@ For one column chunk of cosines ``S = W[U] @ W[chunk].T`` (a BLAS product, :func
 buffer, and each of its questions combines ``S[c] + D`` (3CosMul: ``S'[c] * D``), bans its banned
 columns, and folds the chunk's best two into the running best two. Groups run in parallel
 (``prange``); a tile's maximum is taken without storing the scores unless the tile holds a banned
-column or can change the best two. The arithmetic is the
-numpy path's, operation for operation (no fused multiply-add, no reassociation), so both return
-the same bits; the tie rule is the same: the higher score wins, an equal score keeps the lower row.
+column or can change the best two. The combination is the
+numpy path's, operation for operation (no fused multiply-add, no reassociation): given the same
+cosines both return the same bits (tested on dyadic vectors, whose cosines are exact). The product
+is split differently, so on real vectors a cosine may differ in its last bit, which can only flip
+a near-tie. The tie rule is the same: the higher score wins, an equal score keeps the lower row.
 
 ``fastmath`` is limited to ``nnan``/``nsz``; the caller uses this kernel only on finite vectors.
 The cosines come from BLAS called in numba's threads (held to one thread each, rows split
