@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import forge
 from forge.bench import evaluate_word_analogies, evaluate_word_pairs
@@ -174,3 +176,52 @@ def test_kernel_torch_and_numpy_agree(planted):
         clear = (a[1] - a[2]) > 1e-5
         np.testing.assert_array_equal(a[0][clear], b[0][clear])
         np.testing.assert_allclose(a[1], b[1], rtol=1e-5)
+
+
+_SEPS = [" ", "  ", "\t", " \t ", "\u3000", "\x0b", "\x1c", "\u2028"]
+
+
+@st.composite
+def _analogy_file(draw, words: list[str]) -> str:
+    """Messy Google-format files: headers, blank and short/long lines, odd whitespace, \\r, mixed case."""
+    word = st.sampled_from(words).map(lambda w: w.upper() if len(w) % 2 else w) | st.sampled_from(["zzq", "Zorp"])
+    lines = []
+    if draw(st.booleans()):
+        lines.append(": " + draw(st.sampled_from(["capital", " spaced ", "x : y", ""])))
+    for _ in range(draw(st.integers(0, 30))):
+        kind = draw(st.integers(0, 9))
+        if kind == 0:
+            lines.append(draw(st.sampled_from([": sec", ":: not a header", " : indented", ":nospace", ""])))
+        else:
+            n = draw(st.sampled_from([4, 4, 4, 4, 3, 5]))
+            toks = [draw(word) for _ in range(n)]
+            sep = [draw(st.sampled_from(_SEPS)) for _ in range(n - 1)]
+            line = "".join(t + s for t, s in zip(toks, sep + [""]))
+            lines.append(draw(st.sampled_from(["", " ", "\t"])) + line + draw(st.sampled_from(["", " ", "\r", "\t\r"])))
+    return "\n".join(lines) + draw(st.sampled_from(["", "\n", "\n\n"]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_evaluate_word_analogies_equals_gensim_on_messy_files(planted, tmp_path_factory, data):
+    """The regex reader keeps gensim's line rules: sections, 4-word questions, skipped lines, the header error."""
+    enc, kv = planted
+    text = data.draw(_analogy_file(list(kv.index_to_key[:60])))
+    path = tmp_path_factory.mktemp("messy") / "q.txt"
+    path.write_bytes(text.encode("utf-8"))
+    opts = data.draw(st.sampled_from([{}, {"case_insensitive": False}, {"dummy4unknown": True}]))
+    try:
+        g_score, g_sections = kv.evaluate_word_analogies(str(path), **opts)
+    except ValueError as exc:  # gensim: "Missing section header before line #..."
+        assert "section header" in str(exc)
+        with pytest.raises(forge.errors.BadInputError, match="missing ': section' header"):
+            evaluate_word_analogies(enc, path, **opts)
+        return
+    except ZeroDivisionError:  # gensim divides by zero when no question is answered
+        g_score, g_sections = None, None
+    score, sections = evaluate_word_analogies(enc, path, **opts)
+    if g_sections is None:
+        assert score == 0.0 and not sections[-1]["correct"] and not sections[-1]["incorrect"]
+        return
+    assert sections == g_sections
+    assert score == g_score

@@ -4,8 +4,10 @@ For one column chunk of cosines ``S = W[U] @ W[chunk].T`` (a BLAS product, :func
 ``(a, b)`` pair group builds ``D = S[b] - S[a]`` (3CosMul: ``S'[b] / (S'[a] + eps)``) once in a small
 buffer, and each of its questions combines ``S[c] + D`` (3CosMul: ``S'[c] * D``), bans its banned
 columns, and folds the chunk's best two into the running best two. Groups run in parallel
-(``prange``); a tile's maximum is taken without storing the scores unless the tile holds a banned
-column or can change the best two. The combination is the
+(``prange``). Most of a question's tiles cannot change its best (two): an or-reduction of
+``score > best so far`` (vectorized) skips them; the others store their scores and take the maximum
+in 16 running maxima (a single running maximum is a chain of dependent compares that LLVM does not
+vectorize), then the first column holding it. The combination is the
 numpy path's, operation for operation (no fused multiply-add, no reassociation): given the same
 cosines both return the same bits (tested on dyadic vectors, whose cosines are exact). The product
 is split differently, so on real vectors a cosine may differ in its last bit, which can only flip
@@ -13,8 +15,9 @@ a near-tie. The tie rule is the same: the higher score wins, an equal score keep
 
 ``fastmath`` is limited to ``nnan``/``nsz``; the caller uses this kernel only on finite vectors.
 The cosines come from BLAS called in numba's threads (held to one thread each, rows split
-between them: OpenBLAS's own threads keep spinning after a product and halve the kernel's speed). Measured on the text8 skip-gram
-(9,274 questions, 2 cores, quiet machine): ~25 ms in the kernel, ~15 ms in the product.
+between them: OpenBLAS's own threads keep spinning after a product and halve the kernel's speed). Measured on the
+text8 skip-gram (9,274 questions), in CPU time on one thread: ~42 ms in the kernel (80 ms before the skip test and
+the 16 maxima), ~27 ms in the product.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ except ImportError:  # pragma: no cover - exercised by the torch-free CI run
     numba = None
 
 _KERNEL: Any = None
+_LANES = 16  # running maxima per reduction (a multiple of the SIMD width)
 
 
 def available() -> bool:
@@ -57,6 +61,28 @@ def _build() -> Any:
     assert numba is not None
     prange = numba.prange
 
+    lanes = _LANES
+
+    @numba.njit(cache=True, fastmath={"nnan", "nsz"}, inline="always")
+    def _max(X, width, acc):  # pragma: no cover
+        # max(X[:width]) in `lanes` independent running maxima (LLVM vectorizes them; a single running maximum is
+        # a chain of dependent compares it does not), then across the lanes: a maximum does not round, so the
+        # order does not change the result
+        ninf = np.float32(-np.inf)
+        for k in range(lanes):
+            acc[k] = ninf
+        full = width - width % lanes
+        for i in range(0, full, lanes):
+            for k in range(lanes):
+                x = X[i + k]
+                acc[k] = x if x > acc[k] else acc[k]
+        m = ninf
+        for k in range(lanes):
+            m = acc[k] if acc[k] > m else m
+        for j in range(full, width):
+            m = X[j] if X[j] > m else m
+        return m
+
     @numba.njit(parallel=True, cache=True, fastmath={"nnan", "nsz"})
     def _pass(
         S, pa, pb, gstart, qc, ban_ptr, ban_col, c0, mul, eps, best, top1, top2, runner_up, tile
@@ -69,6 +95,7 @@ def _build() -> Any:
             for g in prange(len(pa)):
                 D = np.empty(width, dtype=np.float32)
                 X = np.empty(width, dtype=np.float32)
+                acc = np.empty(lanes, dtype=np.float32)
                 a, b = pa[g], pb[g]
                 if mul:
                     for j in range(width):
@@ -84,17 +111,19 @@ def _build() -> Any:
                         col = ban_col[k] - c0 - t0
                         if 0 <= col < width:
                             banned = True
-                    # fast path: does any score beat the running best (runner-up)? An integer count, which
-                    # LLVM vectorizes (a float max reduction it does not); exact scores only when one does
-                    thr = top2[q] if runner_up else top1[q]
-                    hit = 0
+                    # fast path: can any score beat the running best (runner-up)? An or-reduction of compares,
+                    # which LLVM vectorizes; the scores are stored and searched only when one can (a few times
+                    # per question: the running best of a scan improves ~log(tiles) times)
+                    v1 = top1[q]
+                    thr = top2[q] if runner_up else v1
+                    hit = False
                     if mul:
                         for j in range(width):
-                            hit += Sc[j] * D[j] > thr
+                            hit |= Sc[j] * D[j] > thr
                     else:
                         for j in range(width):
-                            hit += Sc[j] + D[j] > thr
-                    if not banned and hit == 0:
+                            hit |= Sc[j] + D[j] > thr
+                    if not hit:
                         continue
                     if mul:
                         for j in range(width):
@@ -102,24 +131,19 @@ def _build() -> Any:
                     else:
                         for j in range(width):
                             X[j] = Sc[j] + D[j]
-                    for k in range(ban_ptr[q], ban_ptr[q + 1]):
-                        col = ban_col[k] - c0 - t0
-                        if 0 <= col < width:
-                            X[col] = ninf
-                    m = ninf
-                    for j in range(width):
-                        m = max(m, X[j])
-                    v1 = top1[q]
+                    if banned:
+                        for k in range(ban_ptr[q], ban_ptr[q + 1]):
+                            col = ban_col[k] - c0 - t0
+                            if 0 <= col < width:
+                                X[col] = ninf
+                    m = _max(X, width, acc)
                     if m > v1:
                         i0 = 0
                         while X[i0] != m:  # the first maximum: the lowest row
                             i0 += 1
                         if runner_up:
                             X[i0] = ninf
-                            r = ninf
-                            for j in range(width):
-                                r = max(r, X[j])
-                            top2[q] = max(v1, r)
+                            top2[q] = max(v1, _max(X, width, acc))
                         best[q] = i0 + c0 + t0
                         top1[q] = m
                     elif m > top2[q]:
@@ -148,7 +172,7 @@ def chunk_pass(
     top1: np.ndarray,
     top2: np.ndarray,
     runner_up: bool,
-    tile: int = 256,
+    tile: int = 4096,
 ) -> None:
     """Fold one column chunk into ``best``/``top1``/``top2`` (questions in pair-grouped order, in place).
 

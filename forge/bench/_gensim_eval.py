@@ -14,7 +14,11 @@ datasets use :func:`forge.bench.run`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -179,35 +183,60 @@ def evaluate_word_analogies(
     >>> score, sections[-1]["correct"]
     (1.0, [('MAN', 'WOMAN', 'KING', 'QUEEN')])
     """
-    from forge.bench._analogy_kernel import solve_analogies
-
     methods = {"most_similar": "3cosadd", "most_similar_cosmul": "3cosmul"}
     if similarity_function not in methods:
         raise BadInputError(f"similarity_function={similarity_function!r}; choose one of {sorted(methods)}.")
     words, unit = _words_and_unit(model, restrict_vocab)
-    ok_vocab = _ok_vocab(words, case_insensitive)
-    sections: list[dict[str, Any]] = []
-    section: dict[str, Any] | None = None
-    quads: list[tuple[str, ...]] = []  # (a, b, c, expected) per valid question line
+    keys = list(map(str.upper, words)) if case_insensitive else words
+    ok_vocab = _ok_vocab(keys, False)
+    with _gc_paused():
+        return _evaluate_analogies(
+            analogies, words, unit, keys, ok_vocab, methods[similarity_function], dummy4unknown, case_insensitive
+        )
+
+
+_HEADER = re.compile(r"^: .*$", re.MULTILINE)
+_QUESTION = re.compile(r"^[^\S\n]*(\S+)[^\S\n]+(\S+)[^\S\n]+(\S+)[^\S\n]+(\S+)[^\S\n]*$", re.MULTILINE)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (tens of thousands of short lists and tuples would start it again
+    and again: measured 3x slower parsing of the Google file); it runs again afterwards if it was on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _evaluate_analogies(
+    analogies: str | Path,
+    words: list[str],
+    unit: np.ndarray,
+    keys: list[str],
+    ok_vocab: dict[str, int],
+    method: str,
+    dummy4unknown: bool,
+    case_insensitive: bool,
+) -> tuple[float, list[dict[str, Any]]]:
+    """The body of :func:`evaluate_word_analogies` (file reading, lookups, the kernel, gensim's result lists)."""
+    from forge.bench._analogy_kernel import solve_analogies
+
     text = Path(analogies).read_bytes().decode("utf8")
-    lines = text.split("\n")  # gensim iterates over b"\n"-terminated lines
-    if lines and lines[-1] == "":
-        lines.pop()
-    upper = text.upper().split("\n")[: len(lines)] if case_insensitive else lines  # .upper() keeps the lines
-    sec_of: list[int] = []
-    for line_no, line in enumerate(lines):
-        if line.startswith(": "):
-            section = {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []}
-            sections.append(section)
-            continue
-        if section is None:
-            raise BadInputError(
-                f"{analogies}, line {line_no + 1}: missing ': section' header before the first question."
-            )
-        parts = upper[line_no].split()
-        if len(parts) == 4:  # gensim skips other lines
-            quads.append(tuple(parts))
-            sec_of.append(len(sections) - 1)
+    # gensim reads "\n"-terminated lines: ": name" starts a section, a line that splits into 4 words is a
+    # question, others are skipped; two regular expressions find both in C (\s is str.split()'s whitespace)
+    pieces = _HEADER.split(text.upper() if case_insensitive else text)  # .upper() keeps every line
+    if pieces[0]:
+        raise BadInputError(f"{analogies}, line 1: missing ': section' header before the first question.")
+    sections: list[dict[str, Any]] = [
+        {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []} for line in _HEADER.findall(text)
+    ]
+    per_section = [_QUESTION.findall(piece) for piece in pieces[1:]]
+    quads: list[tuple[str, ...]] = list(itertools.chain.from_iterable(per_section))
+    bounds = np.cumsum([0] + [len(q) for q in per_section])
     get = ok_vocab.get
     flat = itertools.chain.from_iterable(quads)  # map() keeps the 4 lookups per question in C
     idx = np.fromiter(map(get, flat, itertools.repeat(-1)), dtype=np.int64, count=4 * len(quads)).reshape(-1, 4)
@@ -216,17 +245,16 @@ def evaluate_word_analogies(
     correct = np.zeros(len(quads), dtype=bool)
     if len(cov):
         ia, ib, ic, expected = idx[cov].T
-        group = _groups(words, ok_vocab, case_insensitive)
+        group = _groups(keys, ok_vocab)
         rows, cols = _banned(words, ok_vocab, ia, ib, ic, case_insensitive, group)
-        best, _, _ = solve_analogies(unit, ia, ib, ic, rows, cols, method=methods[similarity_function], runner_up=False)
+        best, _, _ = solve_analogies(unit, ia, ib, ic, rows, cols, method=method, runner_up=False)
         # correct when the predicted row's key is the expected word (rows of the same key share ok_vocab's row)
         correct[cov] = group[best] == expected
-    covered_l, correct_l = covered.tolist(), correct.tolist()  # Python bools: no numpy scalar per question
-    for k, q in enumerate(quads):
-        if covered_l[k]:
-            sections[sec_of[k]]["correct" if correct_l[k] else "incorrect"].append(q)
-        elif dummy4unknown:
-            sections[sec_of[k]]["incorrect"].append(q)
+    wrong = ~correct if dummy4unknown else covered & ~correct
+    for k, sec in enumerate(sections):
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        sec["correct"] = list(itertools.compress(quads[lo:hi], correct[lo:hi].tolist()))
+        sec["incorrect"] = list(itertools.compress(quads[lo:hi], wrong[lo:hi].tolist()))
     total = {
         "section": "Total accuracy",
         "correct": list(itertools.chain.from_iterable(s["correct"] for s in sections)),
@@ -252,7 +280,8 @@ def _banned(
     rows = [np.repeat(np.arange(n), 3)]
     cols = [np.stack([ia, ib, ic], axis=1).ravel()]
     if case_insensitive:
-        group = _groups(words, ok_vocab, case_insensitive) if group is None else group
+        if group is None:
+            group = _groups(list(map(str.upper, words)), ok_vocab)
         counts = np.bincount(group, minlength=len(words))
         variants = {int(g): np.flatnonzero(group == g) for g in np.flatnonzero(counts > 1)}
         if variants:
@@ -265,7 +294,7 @@ def _banned(
     return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
 
 
-def _groups(words: list[str], ok_vocab: dict[str, int], case_insensitive: bool) -> np.ndarray:
-    """Row of each word's key in ``ok_vocab`` (case variants share one)."""
-    keys = map(str.upper, words) if case_insensitive else iter(words)
-    return np.fromiter(map(ok_vocab.__getitem__, keys), dtype=np.int64, count=len(words))
+def _groups(keys: list[str], ok_vocab: dict[str, int]) -> np.ndarray:
+    """Row of each key in ``ok_vocab`` (``keys``: the words, upper-cased when case-insensitive; case variants
+    share one row)."""
+    return np.fromiter(map(ok_vocab.__getitem__, keys), dtype=np.int64, count=len(keys))
