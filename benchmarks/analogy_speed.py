@@ -74,20 +74,21 @@ def _vectors(args):
 def _near_ties(kv, path: Path, eps: float = 1e-6) -> set[tuple[str, tuple[str, str, str, str]]]:
     """(section, question) of covered questions whose best two candidates score within ``eps`` (untimed)."""
     from forge.bench._analogy_kernel import solve_analogies
-    from forge.bench._gensim_eval import _banned, _ok_vocab, _words_and_unit
+    from forge.bench._gensim_eval import _banned, _question_rows, _words_and_unit
 
     words, unit = _words_and_unit(kv, 300000)
-    ok = _ok_vocab(words, True)
+    text = path.read_text(encoding="utf-8")
+    first, variants = _question_rows([w.upper() for w in words], text.upper().split())
     section, quads = "", []
-    for line in path.read_text(encoding="utf-8").split("\n"):
+    for line in text.split("\n"):
         if line.startswith(": "):
             section = line.lstrip(": ").strip()
             continue
         parts = line.upper().split()
-        if len(parts) == 4 and all(w in ok for w in parts):
+        if len(parts) == 4 and all(w in first for w in parts):
             quads.append((section, tuple(parts)))
-    ia, ib, ic = (np.array([ok[q[1][k]] for q in quads], dtype=np.int64) for k in range(3))
-    rows, cols = _banned(words, ok, ia, ib, ic, True)
+    ia, ib, ic = (np.array([first[q[1][k]] for q in quads], dtype=np.int64) for k in range(3))
+    rows, cols = _banned(ia, ib, ic, variants)
     _, top1, top2 = solve_analogies(unit, ia, ib, ic, rows, cols, runner_up=True)
     return {quads[k] for k in np.flatnonzero(top1 - top2 <= eps)}
 

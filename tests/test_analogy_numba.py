@@ -53,3 +53,18 @@ def test_numba_path_skipped_for_non_finite_vectors():
     got = solve_analogies(W, ia, ib, ic, rows, cols, use_numba=True)
     for x, y in zip(ref, got):
         np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("use_numba", [True, False])
+@pytest.mark.parametrize("method", ["3cosadd", "3cosmul"])
+def test_norms_chunk_by_chunk_equal_dividing_first(use_numba, method):
+    """solve_analogies(raw, norms=n) divides one chunk at a time: the same bits as solving on raw / n."""
+    rng = np.random.default_rng(5)
+    raw = rng.standard_normal((700, 24)).astype(np.float32) * rng.uniform(0.1, 9, (700, 1)).astype(np.float32)
+    norms = np.sqrt(np.einsum("ij,ij->i", raw, raw))
+    _, ia, ib, ic, rows, cols = _questions(vocab=700, dim=24)
+    kw = dict(method=method, runner_up=True, chunk=131, use_numba=use_numba)
+    ref = solve_analogies(raw / norms[:, None], ia, ib, ic, rows, cols, **kw)
+    got = solve_analogies(raw, ia, ib, ic, rows, cols, norms=norms, **kw)
+    for x, y in zip(ref, got):
+        np.testing.assert_array_equal(x, y)

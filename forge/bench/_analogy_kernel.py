@@ -50,6 +50,7 @@ def solve_analogies(
     runner_up: bool = True,
     progress=None,
     use_numba: bool | None = None,
+    norms: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best candidate row per question, its score and the runner-up's score.
 
@@ -75,6 +76,9 @@ def solve_analogies(
         Combine the scores in the fused numba kernel of :mod:`forge.bench._analogy_numba` (the same arithmetic
         and tie rule; ~1.4x faster end to end on the text8 skip-gram). None (default) or True: when numba is installed, ``use_torch`` is off
         and every vector is finite; the numpy path runs otherwise (and with False).
+    norms : (vocab,) float32 array, optional
+        When given, ``unit`` holds the raw vectors and row i is divided by ``norms[i]`` one column chunk at a
+        time: the same bits as dividing first, without a second (vocab, dim) matrix in memory.
 
     Returns
     -------
@@ -94,6 +98,8 @@ def solve_analogies(
         raise ValueError(f"method={method!r}; expected '3cosadd' or '3cosmul'.")
     torch = _torch() if use_torch else None
     unit = np.ascontiguousarray(unit, dtype=np.float32)
+    if norms is not None:
+        norms = np.asarray(norms, dtype=np.float32)[:, None]
     R, n = unit.shape[0], len(ia)
     # 4096 candidates x 128 questions: each block's scores (2 MB) stay in cache across the gather, the add and
     # the argmax (measured 2x faster than whole-vocabulary blocks on the text8 skip-gram)
@@ -125,17 +131,18 @@ def solve_analogies(
     gbest = np.zeros(n, dtype=np.int64)
     g1 = np.full(n, -np.inf, dtype=np.float32)
     g2 = np.full(n, -np.inf, dtype=np.float32)
-    wu = unit[words]  # (U, dim)
-    use_numba = use_numba is not False and torch is None and _numba_ok(unit)
+    wu = unit[words] if norms is None else unit[words] / norms[words]  # (U, dim)
+    use_numba = use_numba is not False and torch is None and _numba_ok(unit, norms)
     if use_numba:
         args = (pa, pb, starts, g_pair, g_c, b_q, b_c)
-        _solve_numba(unit, wu, *args, method, chunk_asked, runner_up, progress, gbest, g1, g2)
+        _solve_numba(unit, norms, wu, *args, method, chunk_asked, runner_up, progress, gbest, g1, g2)
     for c0 in range(0, R, chunk) if not use_numba else ():  # numpy (or torch) path
         c1 = min(R, c0 + chunk)
+        cols = unit[c0:c1] if norms is None else unit[c0:c1] / norms[c0:c1]
         if torch is not None:
-            S = (torch.from_numpy(wu) @ torch.from_numpy(unit[c0:c1]).T).numpy()
+            S = (torch.from_numpy(wu) @ torch.from_numpy(cols).T).numpy()
         else:
-            S = wu @ unit[c0:c1].T  # (U, width) cosines
+            S = wu @ cols.T  # (U, width) cosines
         if method == "3cosmul":
             S += 1
             S *= 0.5
@@ -173,16 +180,20 @@ def solve_analogies(
     return best, top1, top2
 
 
-def _numba_ok(unit: np.ndarray) -> bool:
+def _numba_ok(unit: np.ndarray, norms: np.ndarray | None = None) -> bool:
     """numba is installed and every vector is finite (the fused kernel assumes no NaN)."""
     from forge.bench import _analogy_numba
 
-    # a NaN or inf anywhere makes its row's sum of squares non-finite: one pass, no (vocab, dim) temporary
-    return _analogy_numba.available() and bool(np.isfinite(np.einsum("ij,ij->i", unit, unit)).all())
+    if not _analogy_numba.available():
+        return False
+    # a NaN or inf anywhere makes its row's sum of squares (and norm) non-finite: one pass, no (vocab, dim) temporary
+    sums = np.einsum("ij,ij->i", unit, unit) if norms is None else norms
+    return bool(np.isfinite(sums).all())
 
 
 def _solve_numba(
     unit: np.ndarray,
+    norms: np.ndarray | None,
     wu: np.ndarray,
     pa: np.ndarray,
     pb: np.ndarray,
@@ -215,6 +226,8 @@ def _solve_numba(
     mul = method == "3cosmul"
     eps = np.float32(EPS_COSMUL)
     buf = np.empty((len(wu), chunk), dtype=np.float32)
+    cbuf = np.empty((chunk, unit.shape[1]), dtype=np.float32) if norms is not None else None
+    norms_1d = np.ascontiguousarray(norms[:, 0]) if norms is not None else None
     threads = _analogy_numba.num_threads()
     # rows of S split across numba's threads, each calling BLAS held to one thread: OpenBLAS's own threads keep
     # spinning after a product and halved the kernel's speed (measured 57 ms vs 24 ms on 2 cores)
@@ -223,7 +236,11 @@ def _solve_numba(
         for c0 in range(0, R, chunk):
             c1 = min(R, c0 + chunk)
             S = buf[:, : c1 - c0] if c1 - c0 == chunk else np.empty((len(wu), c1 - c0), dtype=np.float32)
-            _analogy_numba.product(wu, unit[c0:c1].T, S, cut)
+            if cbuf is None or norms_1d is None:
+                cols = unit[c0:c1]
+            else:  # the chunk's unit vectors: the same division as dividing the whole matrix first
+                cols = _analogy_numba.divide(unit[c0:c1], norms_1d[c0:c1], cbuf[: c1 - c0])
+            _analogy_numba.product(wu, cols.T, S, cut)
             if mul:
                 S += 1
                 S *= 0.5

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "chunk_pass", "num_threads", "product"]
+__all__ = ["available", "chunk_pass", "divide", "num_threads", "product"]
 
 try:  # numba is an optional extra (imported by name: mypy needs neither numba nor its stubs)
     numba: Any = importlib.import_module("numba")
@@ -54,6 +54,15 @@ def product(wu: np.ndarray, B: np.ndarray, S: np.ndarray, cut: np.ndarray) -> No
     if _KERNEL is None:
         _KERNEL = _build()
     _KERNEL[1](wu, B, S, cut)
+
+
+def divide(src: np.ndarray, norms: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[:] = src / norms[:, None]`` in numba's threads (the same bits as numpy); returns ``out``."""
+    global _KERNEL
+    if _KERNEL is None:
+        _KERNEL = _build()
+    _KERNEL[2](src, norms, out)
+    return out
 
 
 def _build() -> Any:
@@ -154,7 +163,15 @@ def _build() -> Any:
         for k in prange(len(cut) - 1):
             S[cut[k] : cut[k + 1]] = np.dot(wu[cut[k] : cut[k + 1]], B)
 
-    return _pass, _product
+    @numba.njit(parallel=True, cache=True)
+    def _divide(src, norms, out):  # pragma: no cover
+        # out[i] = src[i] / norms[i]: IEEE division (no fastmath), the same bits as numpy's
+        for i in prange(src.shape[0]):
+            d = norms[i]
+            for j in range(src.shape[1]):
+                out[i, j] = src[i, j] / d
+
+    return _pass, _product, _divide
 
 
 def chunk_pass(

@@ -30,8 +30,9 @@ from forge.errors import BadInputError
 __all__ = ["evaluate_word_pairs", "evaluate_word_analogies"]
 
 
-def _words_and_unit(model: Any, restrict_vocab: int | None) -> tuple[list[str], np.ndarray]:
-    """The first ``restrict_vocab`` words and their unit-length float32 vectors."""
+def _words_and_vectors(model: Any, restrict_vocab: int | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The first ``restrict_vocab`` words, their float32 vectors (the model's own array when it is one) and norms
+    (0 replaced by 1)."""
     if isinstance(model, tuple) and len(model) == 2:
         words, mat = list(model[0]), model[1]
     elif hasattr(model, "index_to_key") and hasattr(model, "vectors"):  # gensim KeyedVectors
@@ -50,9 +51,15 @@ def _words_and_unit(model: Any, restrict_vocab: int | None) -> tuple[list[str], 
     mat = mat[: len(words)]
     if hasattr(mat, "toarray"):
         mat = mat.toarray()
-    mat = np.asarray(mat, dtype=np.float32)
+    mat = np.ascontiguousarray(mat, dtype=np.float32)
     norms = np.sqrt(np.einsum("ij,ij->i", mat, mat))  # no (vocab, dim) temporary
     norms[norms == 0] = 1
+    return words, mat, norms
+
+
+def _words_and_unit(model: Any, restrict_vocab: int | None) -> tuple[list[str], np.ndarray]:
+    """The first ``restrict_vocab`` words and their unit-length float32 vectors."""
+    words, mat, norms = _words_and_vectors(model, restrict_vocab)
     return words, mat / norms[:, None]
 
 
@@ -186,12 +193,10 @@ def evaluate_word_analogies(
     methods = {"most_similar": "3cosadd", "most_similar_cosmul": "3cosmul"}
     if similarity_function not in methods:
         raise BadInputError(f"similarity_function={similarity_function!r}; choose one of {sorted(methods)}.")
-    words, unit = _words_and_unit(model, restrict_vocab)
-    keys = list(map(str.upper, words)) if case_insensitive else words
-    ok_vocab = _ok_vocab(keys, False)
+    words, mat, norms = _words_and_vectors(model, restrict_vocab)
     with _gc_paused():
         return _evaluate_analogies(
-            analogies, words, unit, keys, ok_vocab, methods[similarity_function], dummy4unknown, case_insensitive
+            analogies, words, mat, norms, methods[similarity_function], dummy4unknown, case_insensitive
         )
 
 
@@ -215,9 +220,8 @@ def _gc_paused() -> Iterator[None]:
 def _evaluate_analogies(
     analogies: str | Path,
     words: list[str],
-    unit: np.ndarray,
-    keys: list[str],
-    ok_vocab: dict[str, int],
+    mat: np.ndarray,
+    norms: np.ndarray,
     method: str,
     dummy4unknown: bool,
     case_insensitive: bool,
@@ -237,19 +241,19 @@ def _evaluate_analogies(
     per_section = [_QUESTION.findall(piece) for piece in pieces[1:]]
     quads: list[tuple[str, ...]] = list(itertools.chain.from_iterable(per_section))
     bounds = np.cumsum([0] + [len(q) for q in per_section])
-    get = ok_vocab.get
+    keys = list(map(str.upper, words)) if case_insensitive else words
+    first, variants = _question_rows(keys, itertools.chain.from_iterable(quads))
     flat = itertools.chain.from_iterable(quads)  # map() keeps the 4 lookups per question in C
-    idx = np.fromiter(map(get, flat, itertools.repeat(-1)), dtype=np.int64, count=4 * len(quads)).reshape(-1, 4)
+    idx = np.fromiter(map(first.get, flat, itertools.repeat(-1)), dtype=np.int64, count=4 * len(quads)).reshape(-1, 4)
     covered = np.asarray((idx >= 0).all(axis=1))  # asarray: numpy's stubs type .all(axis=...) as bool | array
     cov = np.flatnonzero(covered)
     correct = np.zeros(len(quads), dtype=bool)
     if len(cov):
         ia, ib, ic, expected = idx[cov].T
-        group = _groups(keys, ok_vocab)
-        rows, cols = _banned(words, ok_vocab, ia, ib, ic, case_insensitive, group)
-        best, _, _ = solve_analogies(unit, ia, ib, ic, rows, cols, method=method, runner_up=False)
-        # correct when the predicted row's key is the expected word (rows of the same key share ok_vocab's row)
-        correct[cov] = group[best] == expected
+        rows, cols = _banned(ia, ib, ic, variants if case_insensitive else {})
+        best, _, _ = solve_analogies(mat, ia, ib, ic, rows, cols, method=method, runner_up=False, norms=norms)
+        # correct when the predicted row's key is the expected word's (case variants share a key)
+        correct[cov] = [keys[b] == keys[e] for b, e in zip(best.tolist(), expected.tolist())]
     wrong = ~correct if dummy4unknown else covered & ~correct
     for k, sec in enumerate(sections):
         lo, hi = int(bounds[k]), int(bounds[k + 1])
@@ -266,35 +270,33 @@ def _evaluate_analogies(
     return score, sections
 
 
+def _question_rows(keys: list[str], tokens: Any) -> tuple[dict[str, int], dict[int, list[int]]]:
+    """gensim's lookup for the question words only: the first (most frequent) row of each key among ``tokens``,
+    and, for keys held by several rows (case variants), all their rows by first row. One pass over the keys in
+    C; no dictionary of the whole vocabulary."""
+    wanted = dict.fromkeys(tokens)
+    first: dict[str, int] = {}
+    variants: dict[int, list[int]] = {}
+    for r in itertools.compress(range(len(keys)), map(wanted.__contains__, keys)):
+        f = first.setdefault(keys[r], r)
+        if f != r:
+            variants.setdefault(f, [f]).append(r)
+    return first, variants
+
+
 def _banned(
-    words: list[str],
-    ok_vocab: dict[str, int],
-    ia: np.ndarray,
-    ib: np.ndarray,
-    ic: np.ndarray,
-    case_insensitive: bool,
-    group: np.ndarray | None = None,
+    ia: np.ndarray, ib: np.ndarray, ic: np.ndarray, variants: dict[int, list[int]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(question, row) pairs never predicted: the three question words and every case variant of them."""
+    """(question, row) pairs never predicted: the three question words and every case variant of them
+    (``variants``: all rows of a key, by its first row)."""
     n = len(ia)
     rows = [np.repeat(np.arange(n), 3)]
     cols = [np.stack([ia, ib, ic], axis=1).ravel()]
-    if case_insensitive:
-        if group is None:
-            group = _groups(list(map(str.upper, words)), ok_vocab)
-        counts = np.bincount(group, minlength=len(words))
-        variants = {int(g): np.flatnonzero(group == g) for g in np.flatnonzero(counts > 1)}
-        if variants:
-            for k in range(n):
-                for g in {int(ia[k]), int(ib[k]), int(ic[k])}:
-                    extra = variants.get(g)
-                    if extra is not None:
-                        rows.append(np.full(len(extra), k))
-                        cols.append(extra)
+    if variants:
+        for k, trio in enumerate(zip(ia.tolist(), ib.tolist(), ic.tolist())):
+            for g in set(trio):
+                extra = variants.get(g)
+                if extra is not None:
+                    rows.append(np.full(len(extra), k))
+                    cols.append(np.asarray(extra))
     return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
-
-
-def _groups(keys: list[str], ok_vocab: dict[str, int]) -> np.ndarray:
-    """Row of each key in ``ok_vocab`` (``keys``: the words, upper-cased when case-insensitive; case variants
-    share one row)."""
-    return np.fromiter(map(ok_vocab.__getitem__, keys), dtype=np.int64, count=len(keys))
