@@ -89,3 +89,12 @@ def test_truncated_model_and_oov_are_clear_errors(tmp_path):
 def test_python_dash_m_forge_runs():
     out = subprocess.run([sys.executable, "-m", "forge", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("forge ")
+
+
+@pytest.mark.parametrize("value", ["-1", "ten"])
+def test_bench_rejects_a_bad_restrict_vocab_before_training(value, capsys, monkeypatch):
+    monkeypatch.setattr(forge, "create", lambda *a, **k: pytest.fail("trained before checking --restrict-vocab"))
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "--encoders", "skipgram", "--datasets", "wordsim353", "--restrict-vocab", value])
+    assert exc.value.code == 2
+    assert "--restrict-vocab: expected" in capsys.readouterr().err

@@ -72,7 +72,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--oov", default="drop", choices=["drop", "zero", "mean"], help="OOV policy for similarity")
     p.add_argument("--case-sensitive", action="store_true", help="do not fold case when looking words up")
-    p.add_argument("--restrict-vocab", type=int, default=300000, help="only the N most frequent words (0: all)")
+    p.add_argument("--restrict-vocab", type=_count, default=300000, help="only the N most frequent words (0: all)")
     p.add_argument("--methods", default="3cosadd,3cosmul", help="analogy methods, the first is the main score")
     p.add_argument("--common", action="store_true", help="score all encoders on the items they all cover")
     p.add_argument("--ci", default="fisher", choices=["fisher", "bootstrap"], help="CI for correlations")
@@ -101,6 +101,17 @@ def register(subparsers: Any) -> None:
     r.add_argument("--out", default=None, help="write the merged report files here")
     r.add_argument("--compare", default=None, metavar="A,B", help="paired significance of encoder A vs B")
     r.set_defaults(func=_cmd_report)
+
+
+def _count(text: str) -> int:
+    """argparse type: a whole number >= 0 (checked before anything is trained)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (all words) or a positive number of words, got {value}")
+    return value
 
 
 def plain_help(doc: str | None) -> str:

@@ -16,6 +16,7 @@ configuration); the config is built from ``encoder.get_params()``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 from dataclasses import dataclass, field
 from typing import Any
@@ -278,6 +279,11 @@ class RecurrentConfig:
             raise BadInputError(
                 f"layer={spec!r} has {len(spec)} weights but layers={self.layers} needs {n} "
                 f"(the input embedding, then each recurrent layer)."
+            )
+        if isinstance(spec, (list, tuple)) and not (all(math.isfinite(w) for w in spec) and any(w != 0 for w in spec)):
+            raise BadInputError(
+                f"layer={spec!r}: the mixing weights must be finite numbers, at least one of them non-zero "
+                f"(e.g. {[0.0] * (n - 1) + [1.0]} for the top layer)."
             )
 
     def to_dict(self) -> dict[str, Any]:
