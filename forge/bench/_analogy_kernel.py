@@ -111,7 +111,9 @@ def solve_analogies(
         return best, top1, top2
     # questions sharing (a, b) share the row D = S[b] - S[a] (3CosMul: S'[b] / (S'[a] + eps)); grouping them makes
     # each block one gather of S[c] plus one broadcast add of D instead of three gathers and two adds
-    pairs, pair_of = np.unique(np.stack([ia, ib], axis=1), axis=0, return_inverse=True)
+    # (a, b) as one int64 key a * R + b: a 1-d unique, same order as unique(axis=0) on the pairs
+    keys, pair_of = np.unique(np.asarray(ia, dtype=np.int64) * R + np.asarray(ib, dtype=np.int64), return_inverse=True)
+    pairs = np.stack([keys // R, keys % R], axis=1)
     pair_of = pair_of.ravel()
     order = np.lexsort((np.arange(n), pair_of))  # questions grouped by pair
     words, inv = np.unique(np.concatenate([pairs[:, 0], pairs[:, 1], ic]), return_inverse=True)

@@ -201,7 +201,12 @@ def evaluate_word_analogies(
 
 
 _HEADER = re.compile(r"^: .*$", re.MULTILINE)
-_QUESTION = re.compile(r"^[^\S\n]*(\S+)[^\S\n]+(\S+)[^\S\n]+(\S+)[^\S\n]+(\S+)[^\S\n]*$", re.MULTILINE)
+
+
+def _questions(piece: str) -> list[tuple[str, ...]]:
+    """The lines of ``piece`` that ``str.split()`` into 4 words, as tuples (map and compress: the loop in C)."""
+    parts = list(map(str.split, piece.split("\n")))
+    return list(map(tuple, itertools.compress(parts, map((4).__eq__, map(len, parts)))))
 
 
 @contextlib.contextmanager
@@ -231,14 +236,14 @@ def _evaluate_analogies(
 
     text = Path(analogies).read_bytes().decode("utf8")
     # gensim reads "\n"-terminated lines: ": name" starts a section, a line that splits into 4 words is a
-    # question, others are skipped; two regular expressions find both in C (\s is str.split()'s whitespace)
+    # question, others are skipped
     pieces = _HEADER.split(text.upper() if case_insensitive else text)  # .upper() keeps every line
     if pieces[0]:
         raise BadInputError(f"{analogies}, line 1: missing ': section' header before the first question.")
     sections: list[dict[str, Any]] = [
         {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []} for line in _HEADER.findall(text)
     ]
-    per_section = [_QUESTION.findall(piece) for piece in pieces[1:]]
+    per_section = [_questions(piece) for piece in pieces[1:]]
     quads: list[tuple[str, ...]] = list(itertools.chain.from_iterable(per_section))
     bounds = np.cumsum([0] + [len(q) for q in per_section])
     keys = list(map(str.upper, words)) if case_insensitive else words
