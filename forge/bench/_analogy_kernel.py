@@ -74,8 +74,9 @@ def solve_analogies(
         Updated with the number of questions done, chunk by chunk.
     use_numba : bool or None
         Combine the scores in the fused numba kernel of :mod:`forge.bench._analogy_numba` (the same arithmetic
-        and tie rule; ~1.4x faster end to end on the text8 skip-gram). None (default) or True: when numba is installed, ``use_torch`` is off
-        and every vector is finite; the numpy path runs otherwise (and with False).
+        and tie rule, without the (questions, chunk) score matrices). None (default) or True: when numba is
+        installed, ``use_torch`` is off and every vector is finite; the numpy path runs otherwise (and with
+        False).
     norms : (vocab,) float32 array, optional
         When given, ``unit`` holds the raw vectors and row i is divided by ``norms[i]`` one column chunk at a
         time: the same bits as dividing first, without a second (vocab, dim) matrix in memory.
