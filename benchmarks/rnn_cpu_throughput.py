@@ -74,7 +74,7 @@ def corpus(tokens: int, vocab_tokens: int, min_count: int, piece: int = 35) -> t
 @contextlib.contextmanager
 def no_output_layer():
     """The model's loss without any output layer: a cheap function of the top states."""
-    from forge.encoders._rnn_model import RecurrentLM
+    from forge.encoders.neural._model import RecurrentLM
 
     original = RecurrentLM._nll_sum
     RecurrentLM._nll_sum = lambda self, hidden, targets: 1e-3 * hidden.float().square().sum()

@@ -86,7 +86,7 @@ _BUILTINS: dict[str, tuple[str, str, dict[str, Any]]] = {
 for _cell in ("rnn", "gru", "lstm"):
     for _bi in (False, True):
         _BUILTINS[("bi" if _bi else "") + _cell] = (
-            "forge.encoders.recurrent:RecurrentEncoder",
+            "forge.encoders.neural.recurrent:RecurrentEncoder",
             f"{'bidirectional ' if _bi else ''}{_cell.upper()} language-model encoder (PyTorch), "
             f"contextual{' (forward + backward LM, ELMo-style)' if _bi else ' (left-to-right)'}",
             {"cell": _cell, "bidirectional": _bi},

@@ -12,7 +12,7 @@ pytest.importorskip("torch")  # checkpoints are the recurrent encoders'
 
 import forge  # noqa: E402
 from forge._persist import file_manifest  # noqa: E402
-from forge.encoders._rnn_checkpoint import trainer_digest  # noqa: E402
+from forge.encoders.neural._checkpoint import trainer_digest  # noqa: E402
 from forge.errors import BadInputError, CorruptModelError  # noqa: E402
 
 PARAMS = {

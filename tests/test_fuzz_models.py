@@ -310,7 +310,7 @@ def test_checkpoint_edits_with_consistent_checksums_are_forge_errors(checkpoint,
     """Damage that keeps the checksums consistent (a careless tool): parsed and checked, never a traceback."""
     from safetensors.torch import load_file, save_file
 
-    from forge.encoders._rnn_checkpoint import trainer_digest
+    from forge.encoders.neural._checkpoint import trainer_digest
 
     src, _ = checkpoint
     with tempfile.TemporaryDirectory() as tmp:

@@ -375,7 +375,7 @@ def test_sigkill_in_the_checkpoint_rename_window_then_resume_recovers(tmp_path):
     ckpt = tmp_path / "ckpt"
     forge.create("lstm", epochs=1, checkpoint_dir=str(ckpt), **RNN).fit(CORPUS)
     action = f"forge.create('lstm', epochs=2, resume=True, checkpoint_dir={str(ckpt)!r}, **{RNN!r}).fit({CORPUS!r})"
-    _run_killed("import forge.encoders.recurrent\n" + action)
+    _run_killed("import forge.encoders.neural.recurrent\n" + action)
     assert not ckpt.exists()
     with pytest.warns(RecoveredWarning, match="previous checkpoint"):
         resumed = forge.create("lstm", epochs=2, resume=True, checkpoint_dir=str(ckpt), **RNN).fit(CORPUS)

@@ -8,8 +8,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import forge  # noqa: E402
-from forge.encoders._rnn_cells import CELLS, make_layer  # noqa: E402
-from forge.encoders._rnn_model import RecurrentLM, reverse_padded  # noqa: E402
+from forge.encoders.neural._cells import CELLS, make_layer  # noqa: E402
+from forge.encoders.neural._model import RecurrentLM, reverse_padded  # noqa: E402
 
 
 @pytest.mark.parametrize("cell", CELLS)

@@ -14,17 +14,17 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import forge
-from forge.encoders._rnn_cells import make_layer
-from forge.encoders._rnn_config import RecurrentConfig, resumable_params
-from forge.encoders._rnn_data import (
+from forge.encoders.neural._cells import make_layer
+from forge.encoders.neural._config import RecurrentConfig, resumable_params
+from forge.encoders.neural._data import (
     SPECIALS,
     batchify,
     encode_corpus,
     stream_chunks,
     to_stream,
 )
-from forge.encoders._rnn_model import RecurrentLM
-from forge.encoders.recurrent import RecurrentEncoder, choose_softmax
+from forge.encoders.neural._model import RecurrentLM
+from forge.encoders.neural.recurrent import RecurrentEncoder, choose_softmax
 from forge.errors import BadInputError
 
 DATA = Path(__file__).parent / "data" / "rnn_corpus.txt"
@@ -63,7 +63,7 @@ def test_resumable_parameters_are_derived_from_the_field_metadata():
         "layer",
         "oov",
     }
-    from forge.encoders import recurrent
+    from forge.encoders.neural import recurrent
 
     assert recurrent.RESUMABLE == derived
 
@@ -288,7 +288,7 @@ def test_auto_softmax_says_what_it_picked(corpus, caplog):
     assert choose_softmax(12_900, "cuda", False, 512)[0] == "full"
     assert choose_softmax(200_000, "cuda", False, 512)[0] == "adaptive"
     assert choose_softmax(200_000, "cuda", True, 512)[0] == "sampled"
-    with caplog.at_level(logging.INFO, logger="forge.encoders.recurrent"):
+    with caplog.at_level(logging.INFO, logger="forge.encoders.neural"):
         enc = forge.create("lstm", epochs=1, num_sampled=8, **TINY).fit(corpus)
     assert enc.softmax_ == "sampled" and "num_sampled=8" in enc.softmax_reason_
     assert "softmax='auto' picked 'sampled'" in caplog.text
@@ -333,7 +333,7 @@ def test_init_from_a_static_encoder_name(corpus, caplog):
         forge.get_encoder_class("skipgram")
     except forge.errors.ForgeError as exc:
         pytest.skip(f"skipgram unavailable: {exc}")
-    with caplog.at_level(logging.INFO, logger="forge.encoders.recurrent"):
+    with caplog.at_level(logging.INFO, logger="forge.encoders.neural"):
         enc = forge.create("lstm", init_from="skipgram", embedding_dim=8, freeze_embedding=True, epochs=1, **TINY).fit(
             corpus
         )
@@ -376,7 +376,7 @@ def test_gpu_suite_dry_run_lists_every_step():
 
 def test_bench_trains_recurrent_encoders_with_the_recipe():
     from forge.bench.cli import _param_names, _recipe
-    from forge.encoders.recurrent import RECIPE
+    from forge.encoders.neural.recurrent import RECIPE
 
     assert (
         _recipe(_param_names(forge.get_encoder_class("bilstm"))) == RECIPE == {"init_from": "skipgram", "layer": "mix"}

@@ -15,9 +15,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import forge  # noqa: E402
-from forge.encoders._rnn_data import split_validation  # noqa: E402
-from forge.encoders._rnn_model import RecurrentLM  # noqa: E402
-from forge.encoders.recurrent import TrainingDivergedError  # noqa: E402
+from forge.encoders.neural._data import split_validation  # noqa: E402
+from forge.encoders.neural._model import RecurrentLM  # noqa: E402
+from forge.encoders.neural.recurrent import TrainingDivergedError  # noqa: E402
 from forge.errors import BadInputError, CorruptModelError  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "rnn_corpus.txt"

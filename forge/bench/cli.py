@@ -215,7 +215,7 @@ def _recipe(valid: list[str]) -> dict[str, Any]:
     otherwise (e.g. ``--param bilstm.init_from=null --param bilstm.layer=top``)."""
     if not {"init_from", "layer", "cell"} <= set(valid):
         return {}
-    from forge.encoders.recurrent import RECIPE
+    from forge.encoders.neural.recurrent import RECIPE
 
     return dict(RECIPE)
 

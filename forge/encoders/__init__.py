@@ -5,9 +5,9 @@ __all__ = ["OneHotEncoder", "Word2VecEncoder", "RecurrentEncoder", "KeyedVectors
 _WHERE = {
     "OneHotEncoder": "onehot",
     "Word2VecEncoder": "word2vec",
-    "RecurrentEncoder": "recurrent",
+    "RecurrentEncoder": "neural.recurrent",
     "KeyedVectorsEncoder": "vectors",
-    "make_layer": "_rnn_cells",
+    "make_layer": "neural._cells",
 }  # one recurrent layer (needs torch): the lab's memory and speed probes
 
 

@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from forge.encoders._rnn_cells import ScratchLayer, _Fused, make_layer
+from forge.encoders.neural._cells import ScratchLayer, _Fused, make_layer
 
 __all__ = ["RecurrentLM", "reverse_padded", "default_cutoffs"]
 

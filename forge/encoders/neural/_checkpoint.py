@@ -27,7 +27,7 @@ from torch import nn
 
 from forge._folders import check_replaceable, recover
 from forge._persist import read_json, verify_manifest
-from forge.encoders._rnn_data import SPECIALS
+from forge.encoders.neural._data import SPECIALS
 from forge.errors import BadInputError, CorruptModelError, ForgeError
 from forge.vocab import Vocabulary
 

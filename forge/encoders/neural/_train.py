@@ -40,16 +40,16 @@ import torch
 from torch import nn
 
 from forge._persist import atomic_dir, file_manifest
-from forge.encoders._rnn_checkpoint import (
+from forge.encoders.neural._checkpoint import (
     CHECKPOINT_KIND,
     legacy_checkpoint,
     preflight,
     read_checkpoint,
     trainer_digest,
 )
-from forge.encoders._rnn_checkpoint import fingerprint as data_fingerprint
-from forge.encoders._rnn_config import RecurrentConfig
-from forge.encoders._rnn_data import Encoded, batch_order, batchify, pad_batch, stream_chunks
+from forge.encoders.neural._checkpoint import fingerprint as data_fingerprint
+from forge.encoders.neural._config import RecurrentConfig
+from forge.encoders.neural._data import Encoded, batch_order, batchify, pad_batch, stream_chunks
 from forge.errors import BadInputError, CorruptModelError, DeviceError, TrainingDivergedError
 
 __all__ = [
@@ -68,7 +68,7 @@ __all__ = [
 
 CHECKPOINT_FILES = ("checkpoint.safetensors", "trainer.json", "vocab.json")
 EVAL_STREAMS = 10  # rows a stream is cut into for evaluation (PyTorch's word_language_model: 10)
-log = logging.getLogger("forge.encoders.recurrent")
+log = logging.getLogger("forge.encoders.neural")
 
 
 # ------------------------------------------------------------------ devices

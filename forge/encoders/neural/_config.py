@@ -1,12 +1,12 @@
 """The recurrent encoders' configuration as a value: one dataclass, each constraint declared once.
 
 :class:`RecurrentConfig` holds every constructor parameter of
-:class:`forge.encoders.recurrent.RecurrentEncoder`. Each field declares, in its
+:class:`forge.encoders.neural.recurrent.RecurrentEncoder`. Each field declares, in its
 metadata, what it accepts (``constraints``, scikit-learn ``_param_validation``
 style) and whether a resumed run may change it (``resumable``: it does not alter
 the weights being trained). :meth:`RecurrentConfig.validate` checks every field
 and the few rules that tie fields together; an error names the parameter, the
-value received and what is allowed. The trainer (``_rnn_train.train_lm``)
+value received and what is allowed. The trainer (``_train.train_lm``)
 receives this value, never the encoder.
 
 The defaults live in one place, the encoder's constructor (constructor =

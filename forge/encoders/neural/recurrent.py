@@ -4,7 +4,7 @@ One class serves six registered names: ``rnn``, ``gru``, ``lstm`` and
 ``birnn``, ``bigru``, ``bilstm``. Each is a language model: the
 unidirectional ones predict the next word, and the bidirectional ones train
 a forward and a separate backward LM. A word's contextual vector is made of
-the LM states around it (see ``forge/encoders/_rnn_model.py``).
+the LM states around it (see ``forge/encoders/neural/_model.py``).
 
 Importing this module imports torch; ``import forge`` alone never does.
 """
@@ -23,10 +23,19 @@ import torch
 
 from forge._interface import BaseEncoder, _check_sentences, _dense
 from forge.corpora import as_corpus
-from forge.encoders._rnn_config import MIX_WEIGHT_STATIC, RecurrentConfig, resumable_params
-from forge.encoders._rnn_data import BOS, EOS, PAD, SPECIALS, encode_corpus, split_stream, split_validation, to_stream
-from forge.encoders._rnn_model import RecurrentLM, default_cutoffs
-from forge.encoders._rnn_train import (
+from forge.encoders.neural._config import MIX_WEIGHT_STATIC, RecurrentConfig, resumable_params
+from forge.encoders.neural._data import (
+    BOS,
+    EOS,
+    PAD,
+    SPECIALS,
+    encode_corpus,
+    split_stream,
+    split_validation,
+    to_stream,
+)
+from forge.encoders.neural._model import RecurrentLM, default_cutoffs
+from forge.encoders.neural._train import (
     TrainingDivergedError,
     evaluate_nll,
     evaluate_stream_nll,
@@ -41,7 +50,7 @@ from forge.vocab import Vocabulary
 
 __all__ = ["RecurrentEncoder", "TrainingDivergedError", "RecurrentConfig", "choose_softmax", "RECIPE"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("forge.encoders.neural")
 # the recipe for contextual vectors (issue 12): built on a skip-gram's static vectors, an ELMo-style mix that
 # keeps them (layer 0) beside the recurrent states; the forget-gate bias of 1.0 is already the default.
 # forge bench and the lab apply it to the recurrent encoders they train unless told otherwise.
@@ -655,7 +664,7 @@ class RecurrentEncoder(BaseEncoder):
         (directory / "recurrent.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
     def _load_state(self, directory: Path) -> None:
-        from forge.encoders._rnn_checkpoint import read_saved_model
+        from forge.encoders.neural._checkpoint import read_saved_model
 
         vocab, meta, tensors = read_saved_model(self, directory)  # types, shapes, dtypes and finiteness checked
         emb_dim, softmax, cutoffs = meta["embedding_dim"], meta["softmax"], meta["cutoffs"]
