@@ -8,7 +8,10 @@ Examples
 (2, 3)
 """
 
-from forge import corpora, errors
+import importlib
+
+# encoders: the built-ins register into the core registry (their modules load on first use)
+from forge import corpora, encoders, errors
 from forge._interface import BaseEncoder, Encoder
 from forge._persist import load
 from forge._registry import broken_plugins, create, get_encoder_class, list_encoders, register_encoder
@@ -36,8 +39,6 @@ __all__ = [
 
 def __getattr__(name: str):
     # subpackages that import heavier libraries load on first use
-    import importlib
-
-    if name in ("encoders", "testing", "bench", "lab"):
+    if name in ("testing", "bench", "lab"):
         return importlib.import_module(f"forge.{name}")
     raise AttributeError(f"module 'forge' has no attribute {name!r}")

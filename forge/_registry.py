@@ -2,7 +2,8 @@
 
 Every name is one entry of a :class:`forge._catalogue.Registry` (the overwrite
 policy, plugin handling and error messages are documented there). Built-ins
-are registered here, once, as ``"module:Class"`` strings, so that
+register themselves from ``forge/encoders/__init__.py`` (the layer above
+registers into this one), once, as ``"module:Class"`` strings, so that
 ``import forge`` imports neither gensim nor torch; a module is imported the
 first time one of its names is asked for. Plugins declare
 
@@ -54,45 +55,6 @@ def _name_class(cls: type, name: str, defaults: dict[str, Any]) -> None:
 
 
 ENCODERS = Registry("encoder", group=ENTRY_POINT_GROUP, validate=_validate)
-
-# name: (target, description, default params). Aliases are entries with defaults.
-_BUILTINS: dict[str, tuple[str, str, dict[str, Any]]] = {
-    "onehot": (
-        "forge.encoders.onehot:OneHotEncoder",
-        "one-hot sparse vectors (SciPy CSR), one dimension per vocabulary word",
-        {},
-    ),
-    "word2vec": (
-        "forge.encoders.word2vec:Word2VecEncoder",
-        "gensim Word2Vec (sg=0 CBOW, sg=1 skip-gram), every gensim parameter passes through",
-        {},
-    ),
-    "cbow": (
-        "forge.encoders.word2vec:Word2VecEncoder",
-        "Word2Vec continuous bag-of-words: predict a word from its context (sg=0)",
-        {"sg": 0},
-    ),
-    "skipgram": (
-        "forge.encoders.word2vec:Word2VecEncoder",
-        "Word2Vec skip-gram: predict the context from a word (sg=1)",
-        {"sg": 1},
-    ),
-    "vectors": (
-        "forge.encoders.vectors:KeyedVectorsEncoder",
-        "static vectors read by forge.load_vectors (word2vec, GloVe, fastText), or a seeded random baseline",
-        {},
-    ),
-}
-for _cell in ("rnn", "gru", "lstm"):
-    for _bi in (False, True):
-        _BUILTINS[("bi" if _bi else "") + _cell] = (
-            "forge.encoders.neural.recurrent:RecurrentEncoder",
-            f"{'bidirectional ' if _bi else ''}{_cell.upper()} language-model encoder (PyTorch), "
-            f"contextual{' (forward + backward LM, ELMo-style)' if _bi else ' (left-to-right)'}",
-            {"cell": _cell, "bidirectional": _bi},
-        )
-for _name, (_target, _desc, _defaults) in _BUILTINS.items():
-    ENCODERS.register_lazy(_name, _target, builtin=True, description=_desc, defaults=_defaults)
 
 
 def register_encoder(

@@ -33,7 +33,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from forge._registry import get_encoder_class
 from forge.errors import BadInputError
+from forge.vocab import Vocabulary
 
 __all__ = ["VECTOR_FORMATS", "detect_vectors_format", "load_vectors"]
 
@@ -153,8 +155,6 @@ def load_vectors(
     >>> kv.vocabulary.words, kv.dim, kv.source_["format"]
     (['the', 'king'], 2, 'glove')
     """
-    from forge.encoders.vectors import KeyedVectorsEncoder
-
     path = Path(path)
     if format not in VECTOR_FORMATS:
         raise BadInputError(f"format={format!r} is not a vector format; choose one of {VECTOR_FORMATS}.")
@@ -171,12 +171,11 @@ def load_vectors(
         fmt = "word2vec"
     reader = _Reader(path, encoding, unicode_errors)
     words, matrix = reader.read(fmt, limit)
-    from forge.vocab import Vocabulary
-
     vocab = Vocabulary.__new__(Vocabulary)  # words are unique already: reuse the reader's index
     vocab.words, vocab.index, vocab.specials = words, reader.index, []
     vocab.counts = np.zeros(len(words), dtype=np.int64)
-    enc = KeyedVectorsEncoder(vector_size=int(matrix.shape[1]), oov=oov)
+    # the "vectors" encoder (forge.encoders.vectors) by its registered name: the core never imports the layer above
+    enc = get_encoder_class("vectors")(vector_size=int(matrix.shape[1]), oov=oov)
     enc._validate()
     enc._set(
         vocab,

@@ -8,38 +8,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
-from typing import TYPE_CHECKING, Any
 
-from forge.errors import BadInputError, ForgeError
-
-if TYPE_CHECKING:
-    from forge.corpora import Corpus
+import forge
+from forge import __version__
+from forge._argv import parse_params
+from forge._persist import check_save_target
+from forge.corpora import Corpus
+from forge.errors import ForgeError
 
 __all__ = ["main", "parse_params"]
 
-# modules contributing subcommands (each has register(subparsers))
+# modules contributing subcommands (each has register(subparsers)): the layers below never import this one
 _COMMAND_MODULES = ["forge.bench.cli", "forge.lab.cli"]
 
 
-def parse_params(items: list[str] | None) -> dict[str, Any]:
-    """``["k=v", ...]`` -> dict; values are parsed as JSON when they can be (``5``, ``0.1``, ``true``)."""
-    params: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise BadInputError(f"--param expects key=value, got {item!r} (e.g. --param vector_size=100).")
-        try:
-            params[key] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key] = value
-    return params
-
-
 def _cmd_list(args: argparse.Namespace) -> int:
-    import forge
-
     encoders = forge.list_encoders(include_broken=True)
     width = max(map(len, [*encoders, *forge.corpora.list_corpora()]), default=0)
     print("Encoders:")
@@ -53,8 +37,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _corpus_status(name: str) -> str:
     """ "available" when the named corpus loads now, else "missing" (its data is not in FORGE_DATA_DIR)."""
-    import forge
-
     if name == "gensim-default":  # gensim's own test data, always installed (loading it would fill the cache)
         return "available"
     try:
@@ -65,20 +47,14 @@ def _corpus_status(name: str) -> str:
 
 
 def _load_corpus(spec: str, tokenizer: str | None) -> Corpus:
-    import forge
-
     return forge.corpora.open_corpus(spec, tokenizer)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    import forge
-
     params = parse_params(args.param)
     if args.device:
         params["device"] = args.device
     encoder = forge.create(args.encoder, **params)
-    from forge._persist import check_save_target
-
     check_save_target(args.out)  # refuse a folder forge may not replace before training, not after
     corpus = _load_corpus(args.corpus, args.tokenizer)
     encoder.fit(corpus)
@@ -92,16 +68,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from forge._demo import run_demo
-
-    run_demo(corpus=args.corpus, out=args.out)
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from forge import __version__
-
     parser = argparse.ArgumentParser(prog="forge", description="Build, train and compare text encoders.")
     parser.add_argument("--version", action="version", version=f"forge {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -130,20 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="device for encoders that have one (cpu, cuda, auto)")
     p.add_argument("--show", default=None, metavar="W1,W2", help="print nearest neighbours of these words")
     p.set_defaults(func=_cmd_train)
-
-    p = sub.add_parser(
-        "demo",
-        help="train one-hot, CBOW and skip-gram on the embedded default corpus, "
-        "print neighbours and benchmark scores (offline)",
-        description="Train one-hot, CBOW (20 epochs) and skip-gram (10 epochs) on the embedded "
-        "gensim-default corpus (about 0.5M words, offline), print nearest neighbours, "
-        "a collapse check, WordSim-353 / SimLex-999 / Google-analogy scores, what they "
-        "mean at this corpus size and what to run next. One worker thread and a fixed "
-        "seed: the same output on every run.",
-    )
-    p.add_argument("--corpus", default="gensim-default", help="named corpus (default: gensim-default)")
-    p.add_argument("--out", default=None, help="also save the report (CSV, JSON, Markdown, HTML) here")
-    p.set_defaults(func=_cmd_demo)
 
     for module_name in _COMMAND_MODULES:
         try:

@@ -307,20 +307,6 @@ def test_bench_never_imports_the_lab_or_private_cli_names():
         assert not bad, f"{path.name} imports {bad}"
 
 
-def test_no_import_cycle_between_the_core_modules():
-    core = {p.stem: p for p in FORGE.glob("_*.py") if p.stem != "__init__" and p.stem != "__main__"}
-    graph = {
-        name: {m.split(".")[1] for m in _imports(path) if m.count(".") >= 1 and m.split(".")[1] in core}
-        for name, path in core.items()
-    }
-
-    def reaches(start: str, goal: str, seen: set[str]) -> bool:
-        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph[start])
-
-    cycles = [name for name in graph if reaches(name, name, set())]
-    assert not cycles, f"import cycles through {cycles}: {graph}"
-
-
 def test_a_user_probe_becomes_a_benchmark_task():
     from forge.bench._datasets import _REGISTRY as tasks
     from forge.lab import Probe, ProbeOutcome, register_probe

@@ -233,7 +233,7 @@ def test_script_mismatch_warns_and_names_the_opencc_transform(tmp_path):
 
 # ------------------------------------------------------------------ the demo
 def test_demo_is_reproducible_and_explains(fixtures):
-    from forge._demo import run_demo
+    from forge.bench._demo import run_demo
 
     corpus = forge.corpora.TextCorpus(fixtures / "corpora" / "text8_style.txt", tokenizer="whitespace")
     outputs = []

@@ -26,16 +26,52 @@ one table, and with ``--out`` one page.
 from __future__ import annotations
 
 import argparse
+import glob
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
 
-from forge.errors import BadInputError
+import pandas as pd
+
+import forge
+from forge._argv import parse_params
+from forge.bench._analogy import METHODS
+from forge.bench._datasets import (
+    DEFAULT_DATASETS,
+    GROUPS,
+    available_datasets,
+    expand_names,
+    get_record,
+    get_task,
+    list_datasets,
+    list_tasks,
+    register_dataset,
+)
+from forge.bench._demo import run_demo
+from forge.bench._formats import FORMATS
+from forge.bench._report import Report, check_report_target
+from forge.bench._run import run
+from forge.errors import BadInputError, UnknownNameError
 
 __all__ = ["register", "plain_help"]
 
 
 def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "demo",
+        help="train one-hot, CBOW and skip-gram on the embedded default corpus, "
+        "print neighbours and benchmark scores (offline)",
+        description="Train one-hot, CBOW (20 epochs) and skip-gram (10 epochs) on the embedded "
+        "gensim-default corpus (about 0.5M words, offline), print nearest neighbours, "
+        "a collapse check, WordSim-353 / SimLex-999 / Google-analogy scores, what they "
+        "mean at this corpus size and what to run next. One worker thread and a fixed "
+        "seed: the same output on every run.",
+    )
+    p.add_argument("--corpus", default="gensim-default", help="named corpus (default: gensim-default)")
+    p.add_argument("--out", default=None, help="also save the report (CSV, JSON, Markdown, HTML) here")
+    p.set_defaults(func=_cmd_demo)
+
     p = subparsers.add_parser(
         "bench",
         help="benchmark encoders on similarity, analogy and polysemy datasets",
@@ -125,10 +161,13 @@ def plain_help(doc: str | None) -> str:
     return (doc or "").replace("``", "`")
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    run_demo(corpus=args.corpus, out=args.out)
+    return 0
+
+
 # -------------------------------------------------------------------- bench
 def _split_params(items: list[str] | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    from forge.cli import parse_params
-
     common: list[str] = []
     per: dict[str, list[str]] = {}
     for item in items or []:
@@ -142,8 +181,6 @@ def _split_params(items: list[str] | None) -> tuple[dict[str, Any], dict[str, di
 
 
 def _encoders(args: argparse.Namespace) -> dict[str, Any]:
-    import forge
-
     specs = [s.strip() for s in (args.encoders or "").split(",") if s.strip()]
     if not specs:
         raise BadInputError("--encoders is required: e.g. --encoders cbow,skipgram or a saved model directory.")
@@ -153,8 +190,6 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
     known = set(forge.list_encoders())
     for prefix in per:
         if prefix not in known:
-            from forge.errors import UnknownNameError
-
             raise UnknownNameError("encoder (in --param NAME.k=v)", prefix, known)
     plan: list[tuple[str, str, Any]] = []  # (label, "load"|"train", path or params)
     used: set[str] = set()
@@ -166,7 +201,8 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
             plan.append((label if sep else _label_of(Path(spec)), "load", path))
             continue
         name = spec[len("bench-") :] if spec.startswith("bench-") and spec not in forge.list_encoders() else spec
-        valid = _param_names(forge.get_encoder_class(name))
+        cls = forge.get_encoder_class(name)
+        valid = _param_names(cls)
         own = per.get(name, {})
         bad = [k for k in own if k not in valid]
         if bad:
@@ -176,7 +212,7 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
             )
         shared = {k: v for k, v in common.items() if k in valid}  # --param k=v: every encoder that has k
         used |= set(shared)
-        plan.append((name, "train", {**_recipe(valid), **shared, **own}))
+        plan.append((name, "train", {**_recipe(cls), **shared, **own}))
     unused = [k for k in common if k not in used]
     if unused:
         trained = [label for label, how, _ in plan if how == "train"] or ["(none: only saved models)"]
@@ -210,14 +246,10 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _recipe(valid: list[str]) -> dict[str, Any]:
-    """Recurrent encoders are trained with forge's recipe (on a skip-gram, layer="mix") unless --param says
-    otherwise (e.g. ``--param bilstm.init_from=null --param bilstm.layer=top``)."""
-    if not {"init_from", "layer", "cell"} <= set(valid):
-        return {}
-    from forge.encoders.neural.recurrent import RECIPE
-
-    return dict(RECIPE)
+def _recipe(cls: type) -> dict[str, Any]:
+    """The parameters an encoder class declares as its recipe (``cls.recipe``, e.g. the recurrent encoders': on a
+    skip-gram, layer="mix"), applied unless --param says otherwise (``--param bilstm.init_from=null``)."""
+    return dict(getattr(cls, "recipe", None) or {})
 
 
 def _check_model_path(path: str) -> None:
@@ -240,8 +272,6 @@ def _label_of(path: Path) -> str:
 
 def _dataset_files(items: list[str] | None, language: str | None) -> list[str]:
     """Register each ``NAME=PATH[:FORMAT]`` as a user dataset; returns the names."""
-    from forge.bench import FORMATS, register_dataset
-
     names = []
     for item in items or []:
         name, sep, rest = item.partition("=")
@@ -265,8 +295,6 @@ def _dataset_files(items: list[str] | None, language: str | None) -> list[str]:
 
 
 def _param_names(cls: Any) -> list[str]:
-    import inspect
-
     if hasattr(cls, "_param_names"):
         return list(cls._param_names())
     return [
@@ -277,8 +305,6 @@ def _param_names(cls: Any) -> list[str]:
 
 
 def _cmd_list() -> int:
-    from forge.bench import GROUPS, available_datasets, get_record, list_datasets
-
     ok, missing = available_datasets("all")
     print("Datasets (available: found offline or in FORGE_DATA_DIR; missing: see --download or the README):")
     print(f"  {'name':<24} {'kind':<10} {'lang':<4} {'status':<9} description")
@@ -290,8 +316,6 @@ def _cmd_list() -> int:
     print(f"  {'group':<24} members")
     for group, members in GROUPS.items():
         print(f"  {group:<24} {', '.join(members)}")
-    from forge.bench import get_task, list_tasks
-
     tasks = [name for name in list_tasks() if name not in list_datasets()]
     print("\nTasks that evaluate encoders themselves (the lab's probes, plugins' tasks; need no data files):")
     print(f"  {'name':<24} {'kind':<10} description")
@@ -302,8 +326,6 @@ def _cmd_list() -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from forge.bench import expand_names, run
-
     if args.list:
         return _cmd_list()
     datasets = args.datasets
@@ -315,14 +337,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if own:
         datasets = own if args.datasets is None else list(dict.fromkeys(list(datasets) + own))
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
-    from forge.bench._analogy import METHODS
-
     for m in methods:
         if m not in METHODS:
             raise BadInputError(f"--methods: unknown analogy method {m!r}; choose from {', '.join(METHODS)}.")
     if args.out:  # refused folders fail now, not after the benchmark ran
-        from forge.bench._report import check_report_target
-
         check_report_target(args.out)
     encoders = _encoders(args)
     report = run(
@@ -348,8 +366,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _by_language(datasets: Any, language: str) -> list[str]:
     """Keep the datasets in ``language``; for "all", those available offline (the others are listed)."""
-    from forge.bench import DEFAULT_DATASETS, available_datasets, get_record
-
     if datasets == "all":
         names, missing = available_datasets("all")
         for name, why in missing.items():
@@ -357,15 +373,14 @@ def _by_language(datasets: Any, language: str) -> list[str]:
                 print(f"skipped {name}: {why}", file=sys.stderr)
     else:
         names = list(DEFAULT_DATASETS) if datasets is None else list(datasets)
-    kept = [n for n in names if n.startswith("probe-") or get_record(n).language == language]
+    datasets_ = list_datasets()  # tasks that are not datasets (the lab's probes) have no language: kept
+    kept = [n for n in names if n not in datasets_ or get_record(n).language == language]
     if not kept:
         raise BadInputError(f"--language {language}: none of the selected datasets is in {language!r}.")
     return kept
 
 
 def _print(report) -> None:
-    import pandas as pd
-
     with pd.option_context("display.width", 200, "display.max_columns", 50):
         print(report.to_wide().T.round(3).to_string())
         cov = report.main_scores().pivot_table(
@@ -385,8 +400,6 @@ def _result_dirs(dirs: list[str], exclude: str | None) -> list[Path]:
     expanded: list[str] = []
     for d in dirs:  # patterns such as results/bench-* (tox passes them unexpanded: no shell)
         if any(ch in d for ch in "*?["):
-            import glob
-
             matches = sorted(m for m in glob.glob(d) if Path(m).resolve() != skip)
             if not matches:
                 raise BadInputError(
@@ -413,8 +426,6 @@ def _result_dirs(dirs: list[str], exclude: str | None) -> list[Path]:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from forge.bench import Report
-
     dirs = _result_dirs(args.dirs, args.out)
     report = Report.merge(*[Report.load(d) for d in dirs])
     print(f"merged {len(dirs)} result director{'y' if len(dirs) == 1 else 'ies'}: " + ", ".join(str(d) for d in dirs))

@@ -172,7 +172,7 @@ def _encoder_info(enc: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- the lab
 # sizes that keep `forge lab` within a few minutes on 2 CPU cores; --quick halves them again.
 # w2v_epochs: on the 0.5M-word default corpus, CBOW with 5 epochs collapses (mean cosine of random word pairs
-# 0.91, related-unrelated gap -0.004); 20 epochs give 0.13 and +0.18, skip-gram 10 epochs 0.33 (forge/_demo.py).
+# 0.91, related-unrelated gap -0.004); 20 epochs give 0.13 and +0.18, skip-gram 10 epochs 0.33 (forge/bench/_demo.py).
 class Word2VecSize(TypedDict):
     """The word2vec settings of one lab size (``w2v_epochs`` overrides ``epochs`` per model)."""
 

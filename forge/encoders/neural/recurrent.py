@@ -182,6 +182,7 @@ class RecurrentEncoder(BaseEncoder):
 
     name: ClassVar[str] = "lstm"
     _tags: ClassVar[dict[str, Any]] = {"contextual": True, "order_sensitive": True}
+    recipe: ClassVar[dict[str, Any]] = RECIPE  # what forge bench trains with unless --param says otherwise
     _test_params: ClassVar[dict[str, Any]] = {
         "hidden_size": 16,
         "layers": 1,

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-if TYPE_CHECKING:
-    from forge.bench import Report
+import forge
+from forge.bench._report import Report
+from forge.bench._run import run
 
 __all__ = ["run_demo", "DEMO_PARAMS", "mean_random_cosine"]
 
@@ -86,8 +88,6 @@ def mean_random_cosine(encoder: Any, n_pairs: int = 500, n_words: int = 2000, se
 
 def score_table(report: Any) -> str:
     """Main score (95% interval) and coverage per dataset and encoder, as plain text."""
-    import pandas as pd
-
     main = report.main_scores()
     cells: dict[str, dict[str, str]] = {}
     for _, r in main.iterrows():
@@ -120,8 +120,6 @@ def run_demo(
     ``params`` overrides :data:`DEMO_PARAMS` per encoder name. With the defaults (one worker, seed 1)
     two runs print the same neighbours and scores.
     """
-    import forge.bench
-
     settings = {**DEMO_PARAMS, **(params or {})}
     data = forge.corpora.load(corpus) if isinstance(corpus, str) else corpus
     label = corpus if isinstance(corpus, str) else "the given corpus"
@@ -150,7 +148,7 @@ def run_demo(
         warn = "  <- collapsed: train longer (--param epochs=20) or on more text" if value > COLLAPSED else ""
         print_fn(f"  {name:<9} {value:.2f}{warn}")
     print_fn("")
-    report = forge.bench.run(encoders=fitted, datasets=list(datasets), progress=False)
+    report = run(encoders=fitted, datasets=list(datasets), progress=False)
     print_fn(score_table(report))
     if explain:
         print_fn(EXPLANATION)
