@@ -177,7 +177,7 @@ def load_vectors(
     vocab.words, vocab.index, vocab.specials = words, reader.index, []
     vocab.counts = np.zeros(len(words), dtype=np.int64)
     enc = KeyedVectorsEncoder(vector_size=int(matrix.shape[1]), oov=oov)
-    enc._validate()
+    enc.validate_params()
     enc._set(
         vocab,
         matrix,
