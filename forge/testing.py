@@ -317,7 +317,7 @@ def check_invalid_params_refused(factory: Factory) -> None:
     else:
         raise AssertionError(f"set_params({name}={value!r}) must raise BadInputError")
     broken = factory()
-    vars(broken)[name] = value  # as a constructor argument would be: stored unchecked
+    broken.__dict__[name] = value  # as a constructor argument would be: stored unchecked
     try:
         broken.fit(TINY_CORPUS)
     except BadInputError as exc:
