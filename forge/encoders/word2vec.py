@@ -5,6 +5,8 @@ from its context window, skip-gram predicts the context from the word. Every
 gensim training parameter passes through unchanged. File corpora are handed
 to gensim's ``corpus_file`` mode, which scales with ``workers`` without the
 Python-iterator bottleneck; other corpora stream through ``corpus_iterable``.
+gensim is imported when a model is trained or loaded, not with this module
+(so a plugin that extends the encoder can be listed without it).
 
 :class:`Word2VecEncoder` is also the base of other gensim ``Word2Vec``
 subclasses: a subclass names its gensim model in ``gensim_class``, adds its
@@ -23,8 +25,6 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from gensim.models import Word2Vec
-from gensim.models.callbacks import CallbackAny2Vec
 
 from forge._interface import BaseEncoder
 from forge._params import OOV_POLICIES, POSITIVE_INT, Boolean, Interval, NoneValue, Options
@@ -76,8 +76,9 @@ class Word2VecEncoder(BaseEncoder):
 
     name = "word2vec"
     test_params = {"vector_size": 16, "min_count": 1, "epochs": 2, "workers": 1, "progress": False}
-    #: the gensim model ``fit`` trains (a subclass of ``gensim.models.Word2Vec``; the fastText plugin's FastText)
-    gensim_class: ClassVar[type] = Word2Vec
+    #: the gensim model ``fit`` trains, as ``"module:Class"`` (imported then): ``gensim.models.Word2Vec`` or a
+    #: subclass of it (the fastText plugin's ``"gensim.models:FastText"``)
+    gensim_class: ClassVar[str] = "gensim.models:Word2Vec"
     # every parameter, declared once (gensim's types and ranges; gensim itself checks few of them)
     param_constraints = {
         "vector_size": (POSITIVE_INT,),
@@ -349,14 +350,18 @@ def _load_history(path: Path) -> list[dict[str, Any]]:
     return history
 
 
-_REPORTING: dict[type, type] = {}
+_REPORTING: dict[str, type] = {}
 
 
-def _reporting(gensim_class: type) -> type:
-    """``gensim_class`` (Word2Vec or a subclass such as FastText) with forge's progress hooks mixed in."""
-    if gensim_class not in _REPORTING:
-        _REPORTING[gensim_class] = type(f"_Reporting{gensim_class.__name__}", (_ReportingMixin, gensim_class), {})
-    return _REPORTING[gensim_class]
+def _reporting(target: str) -> type:
+    """The gensim class ``"module:Class"`` (Word2Vec or a subclass such as FastText) with forge's progress hooks."""
+    import importlib
+
+    if target not in _REPORTING:
+        module, _, name = target.partition(":")
+        gensim_class = getattr(importlib.import_module(module), name)
+        _REPORTING[target] = type(f"_Reporting{gensim_class.__name__}", (_ReportingMixin, gensim_class), {})
+    return _REPORTING[target]
 
 
 class _ReportingMixin:
@@ -421,8 +426,24 @@ class _ReportingMixin:
             self.forge_progress.epoch_words = (int(raw_word_count), int(trained_word_count))
 
 
-class _Progress(CallbackAny2Vec):
-    """gensim callback: a tqdm bar over all epochs' words, logging, and the per-epoch history."""
+class _Progress:
+    """gensim callback: a tqdm bar over all epochs' words, logging, and the per-epoch history.
+
+    It answers every hook of gensim's ``CallbackAny2Vec`` without deriving from it, so this module imports
+    without gensim.
+    """
+
+    def on_train_begin(self, model) -> None:
+        pass
+
+    def on_train_end(self, model) -> None:
+        pass
+
+    def on_batch_begin(self, model) -> None:
+        pass
+
+    def on_batch_end(self, model) -> None:
+        pass
 
     def __init__(self, kind: str, epochs: int, words: int, compute_loss: bool, progress: bool | None):
         from tqdm.auto import tqdm

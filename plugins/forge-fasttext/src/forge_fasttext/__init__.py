@@ -1,8 +1,8 @@
 """forge-fasttext: gensim FastText as a forge encoder plugin (``forge.create("fasttext")``).
 
 Registered through the ``forge.encoders`` entry point group; gensim's FastText
-is imported with the encoder (the first time the name ``fasttext`` is asked for),
-as forge's Word2Vec, which FastTextEncoder extends.
+is imported only when the encoder is fitted or loaded (FastTextEncoder extends
+forge's Word2VecEncoder, which imports gensim the same way).
 """
 
 from forge_fasttext.encoder import FastTextEncoder

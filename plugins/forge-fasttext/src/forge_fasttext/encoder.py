@@ -17,7 +17,6 @@ import numpy as np
 from forge import Interval, Options, Vocabulary, check_sentences
 from forge.encoders import Word2VecEncoder
 from forge.errors import BadInputError, CorruptModelError
-from gensim.models import FastText
 
 __all__ = ["FastTextEncoder"]
 
@@ -72,7 +71,7 @@ class FastTextEncoder(Word2VecEncoder):
 
     name = "fasttext"
     _tags = {"open_vocabulary": True}
-    gensim_class: ClassVar[type] = FastText
+    gensim_class: ClassVar[str] = "gensim.models:FastText"  # imported by fit
     test_params = {
         "vector_size": 16,
         "min_count": 1,
