@@ -13,18 +13,44 @@ import importlib
 # encoders: the built-ins register into the core registry (their modules load on first use)
 from forge import corpora, encoders, errors
 from forge._interface import BaseEncoder, Encoder
+from forge._params import (
+    OOV_POLICIES,
+    AnyValue,
+    Boolean,
+    Constraint,
+    Interval,
+    IntList,
+    NoneValue,
+    NumpyDtype,
+    Options,
+    StringValue,
+    check_params,
+)
 from forge._persist import load
 from forge._registry import broken_plugins, create, get_encoder_class, list_encoders, register_encoder
+from forge._sentences import check_sentences
 from forge._vectors_io import load_vectors
 from forge._version import __version__
 from forge.vocab import Vocabulary
 
 __all__ = [
     "__version__",
+    "OOV_POLICIES",
+    "AnyValue",
     "BaseEncoder",
+    "Boolean",
+    "Constraint",
     "Encoder",
+    "IntList",
+    "Interval",
+    "NoneValue",
+    "NumpyDtype",
+    "Options",
+    "StringValue",
     "Vocabulary",
     "broken_plugins",
+    "check_params",
+    "check_sentences",
     "corpora",
     "create",
     "encoders",

@@ -4,11 +4,28 @@ The protocol, :class:`Encoder`, is declared once in :mod:`forge._protocol`
 (with the shape rules of ``vector``, ``embed``, ``dim`` and ``static_dim``)
 and re-exported here. Static encoders (one-hot, Word2Vec) and contextual
 encoders (RNN, LSTM...) answer the same calls. :class:`BaseEncoder` supplies the scikit-learn-style
-plumbing (``get_params``, ``clone``, ``__repr__``), cosine similarity, the
-gensim-style queries of :class:`forge._keyed.KeyedMixin` (``most_similar``...), the OOV policy, and atomic
-``save``. Subclasses implement ``fit``, ``_vocab_words``, ``_static_matrix``
-(or ``vector``), ``embed`` and ``_save_state`` / ``_load_state``, and check
-their parameters in ``_validate_params`` (called by ``fit`` and ``forge.load``).
+plumbing (``get_params``, ``set_params``, ``clone``, ``__repr__``), parameter validation from the
+constraints each class declares (``param_constraints``, checked by :func:`forge._params.check_params`),
+cosine similarity, the gensim-style queries of :class:`forge._keyed.KeyedMixin` (``most_similar``...),
+the OOV policy, and atomic ``save``.
+
+What a subclass writes (the plugin guide, ``plugins/README.md``, lists the same):
+
+* ``__init__``: keyword arguments with defaults, stored unchanged under the same names;
+* ``param_constraints``: ``{parameter: (constraint, ...)}`` for every parameter (``forge.Options``,
+  ``forge.Interval``...); override ``validate_params`` (calling ``super()``) only for rules that tie
+  parameters together;
+* ``fit(corpus)``: ``self.validate_params()``, ``forge.corpora.as_corpus(corpus)``, learn, set
+  ``vocab_`` (a :class:`forge.Vocabulary`) and other state ending in ``_``, return ``self``;
+* ``dim`` and ``_static_matrix()`` (row ``i`` = vocabulary word ``i``), or ``vector``/``embed`` for
+  encoders whose vectors are computed;
+* ``save_state(directory)`` / ``load_state(directory, mmap=False)``: write and read the learned state;
+* optionally ``test_params`` (small, fast settings for :mod:`forge.testing`), ``config_params`` (for
+  parameters that are not JSON values) and ``_tags``.
+
+Encoders written before these hooks were public may still spell them ``_validate_params``,
+``_save_state``, ``_load_state``, ``_config_params`` and ``_test_params``: a subclass that defines
+only the old name gets it under the public one (see ``BaseEncoder.__init_subclass__``).
 """
 
 from __future__ import annotations
@@ -23,14 +40,22 @@ from typing import Any, ClassVar
 import numpy as np
 
 from forge._keyed import KeyedMixin
+from forge._params import OOV_POLICIES, Constraint, check_params
 from forge._persist import save_encoder
 from forge._protocol import Encoder
+from forge._sentences import check_sentences, iter_sentences
 from forge.errors import BadInputError, NotFittedError, OutOfVocabularyError
 
-__all__ = ["Encoder", "BaseEncoder", "OOV_POLICIES", "DEFAULT_TAGS"]
+__all__ = ["Encoder", "BaseEncoder", "OOV_POLICIES", "DEFAULT_TAGS", "check_sentences"]
 
-OOV_POLICIES = ("error", "zero", "unk")
 UNK = "<unk>"
+# old private spellings of the public hooks, accepted from subclasses (see BaseEncoder.__init_subclass__)
+_LEGACY_HOOKS = {
+    "_validate_params": "validate_params",
+    "_save_state": "save_state",
+    "_config_params": "config_params",
+    "_test_params": "test_params",
+}
 
 DEFAULT_TAGS: dict[str, Any] = {
     "contextual": False,  # embed() depends on the sentence, not only on the word
@@ -59,29 +84,92 @@ class BaseEncoder(KeyedMixin):
 
     name: ClassVar[str] = ""  # set by the registry
     _tags: ClassVar[dict[str, Any]] = {}
+    #: What each constructor parameter accepts, declared as data: ``{name: (constraint, ...)}``; a value is
+    #: valid when one of its constraints accepts it. Merged along the class hierarchy (a subclass adds or
+    #: replaces entries), read by :meth:`validate_params` and :meth:`set_params`.
+    param_constraints: ClassVar[dict[str, tuple[Constraint, ...]]] = {}
+    #: Small, fast constructor arguments for the conformance suite (:mod:`forge.testing`, ``tests/test_common.py``).
+    test_params: ClassVar[dict[str, Any]] = {}
+    _test_params: ClassVar[dict[str, Any]] = {}  # the old spelling of test_params
+    _load_mmap: bool = False  # load_state(mmap=...) as encoders with the old _load_state(directory) read it
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Accept the old private spellings of the public hooks (``_save_state`` for ``save_state``...)."""
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        for old, new in _LEGACY_HOOKS.items():
+            if old in own and new not in own:
+                setattr(cls, new, own[old])
+        if "test_params" in own and "_test_params" not in own:
+            cls._test_params = own["test_params"]  # read by older callers under its old name
+        if "_load_state" in own and "load_state" not in own:
+            legacy = own["_load_state"]
+
+            def load_state(self: BaseEncoder, directory: Path, mmap: bool = False) -> None:
+                self._load_mmap = bool(mmap)
+                legacy(self, directory)
+
+            cls.load_state = load_state  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ params
     @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [
-            p.name
-            for p in sig.parameters.values()
-            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
+    def _signature_params(cls) -> dict[str, inspect.Parameter]:
+        """Named ``__init__`` parameters; an ``__init__`` taking ``**params`` adds those of its parent's.
+
+        That is how a subclass extends a parent's parameters without copying them (the fastText plugin
+        adds ``min_n``, ``max_n``... to Word2Vec's): ``def __init__(self, min_n=3, ..., **params)`` passing
+        ``**params`` to ``super().__init__``.
+        """
+        out: dict[str, inspect.Parameter] = {}
+        for klass in cls.__mro__:
+            if "__init__" not in vars(klass) or klass is object:
+                continue
+            sig = inspect.signature(vars(klass)["__init__"])
+            named = {
+                p.name: p
+                for p in sig.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+            }
+            out = {**{k: v for k, v in named.items() if k not in out}, **out}
+            if not any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()) or klass is BaseEncoder:
+                break
+        return out
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """The constructor parameters (those ``get_params`` returns and ``forge.create`` accepts)."""
+        return list(cls._signature_params())
+
+    @classmethod
+    def _param_names(cls) -> list[str]:  # the old spelling, kept for callers
+        return cls.param_names()
+
+    @classmethod
+    def declared_constraints(cls) -> dict[str, tuple[Constraint, ...]]:
+        """``param_constraints`` merged along the class hierarchy (a subclass's entries win)."""
+        merged: dict[str, tuple[Constraint, ...]] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(vars(klass).get("param_constraints", {}))
+        return merged
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         """Constructor arguments, as given (scikit-learn ``get_params``)."""
-        return {name: getattr(self, name) for name in self._param_names()}
+        return {name: getattr(self, name) for name in self.param_names()}
 
     def set_params(self, **params: Any) -> BaseEncoder:
-        """Change constructor arguments (scikit-learn ``set_params``); the next ``fit`` validates them."""
-        valid = self._param_names()
-        for key, value in params.items():
+        """Change constructor arguments (scikit-learn ``set_params``); returns ``self``.
+
+        Each value is checked against its declared constraints now, by the same check as ``fit`` and
+        :func:`forge.load` (rules that tie several parameters together are checked by the next ``fit``).
+        """
+        valid = self.param_names()
+        for key in params:
             if key not in valid:
                 raise BadInputError(
                     f"Invalid parameter {key!r} for {type(self).__name__}; valid parameters: {', '.join(valid)}."
                 )
+        check_params(params, self.declared_constraints(), type(self).__name__)
+        for key, value in params.items():
             setattr(self, key, value)
         return self
 
@@ -90,7 +178,7 @@ class BaseEncoder(KeyedMixin):
         return type(self)(**copy.deepcopy(self.get_params()))
 
     def __repr__(self) -> str:
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        defaults = {name: p.default for name, p in self._signature_params().items()}
         shown = [
             f"{k}={v!r}" for k, v in self.get_params().items() if not _same(defaults.get(k, inspect.Parameter.empty), v)
         ]
@@ -112,15 +200,28 @@ class BaseEncoder(KeyedMixin):
     def fit(self, corpus: Iterable[list[str]]) -> BaseEncoder:
         raise NotImplementedError
 
-    def _validate_params(self) -> object:
-        """Check the constructor parameters; raise :class:`~forge.errors.BadInputError` naming the bad one.
+    def validate_params(self) -> object:
+        """Check every parameter against ``param_constraints``; raise :class:`~forge.errors.BadInputError`.
 
         ``fit`` calls it before training and :func:`forge.load` before reading a saved state, so a
-        damaged or edited ``config.json`` is refused exactly as a bad argument to ``fit`` is. The
-        default accepts everything; encoders override it (and may return the validated
-        configuration, as the recurrent encoders do).
+        damaged or edited ``config.json`` is refused exactly as a bad argument to ``fit`` is (the
+        message names the parameter, the value and what is allowed). Encoders with rules that tie
+        parameters together override it, call ``super().validate_params()`` first, and may return the
+        validated configuration (the recurrent encoders return their ``RecurrentConfig``).
+
+        Examples
+        --------
+        >>> import forge
+        >>> forge.create("vectors", oov="bogus").validate_params()
+        Traceback (most recent call last):
+        ...
+        forge.errors.BadInputError: oov='bogus' is not valid for KeyedVectorsEncoder; expected one of 'error', ...
         """
+        check_params(self.get_params(), self.declared_constraints(), type(self).__name__)
         return None
+
+    def _validate_params(self) -> object:  # the old spelling, kept for callers
+        return self.validate_params()
 
     @property
     def is_fitted(self) -> bool:
@@ -189,7 +290,12 @@ class BaseEncoder(KeyedMixin):
         return self._static_matrix()
 
     def _static_matrix(self) -> Any:
-        """The hook subclasses implement for :meth:`static_matrix` (kept under this name for callers)."""
+        """The hook subclasses implement for :meth:`static_matrix`.
+
+        Everything derived from the context-free vectors (``vector``, the gensim queries, the OOV mean)
+        reads the public :meth:`static_matrix`, so an encoder that overrides the public method (the
+        bidirectional recurrent ones, whose rows are the embedding twice) stays consistent.
+        """
         if type(self).static_matrix is not BaseEncoder.static_matrix:  # the subclass implemented the public one
             return self.static_matrix()
         raise NotImplementedError(f"{type(self).__name__} implements neither _static_matrix() nor vector().")
@@ -198,7 +304,7 @@ class BaseEncoder(KeyedMixin):
         """Vector for an unknown word: zeros (``oov="zero"``), or for ``oov="unk"`` without a
         trained ``<unk>`` row, the mean of all vectors (a common stand-in)."""
         if getattr(self, "oov", "error") == "unk":
-            return self._cached("unk", lambda: np.asarray(self._static_matrix(), dtype=np.float32).mean(axis=0))
+            return self._cached("unk", lambda: np.asarray(self.static_matrix().mean(axis=0), dtype=np.float32).ravel())
         return np.zeros(self.static_dim, dtype=np.float32)
 
     def _cached(self, key: str, compute):
@@ -214,14 +320,14 @@ class BaseEncoder(KeyedMixin):
         idx = self._index(word)
         if idx is None:
             return self._oov_vector()
-        return np.asarray(self._static_matrix()[idx])
+        return np.asarray(self.static_matrix()[idx])
 
     def embed(self, sentences: Iterable[Sequence[str]]) -> list[Any]:
         """One ``(len(sentence), dim)`` array per sentence (static: a lookup)."""
         self._check_fitted()
-        matrix = self._static_matrix()
+        matrix = self.static_matrix()
         out = []
-        for sent in _check_sentences(sentences):
+        for sent in check_sentences(sentences):
             ids = [self._index(w) for w in sent]
             rows = np.zeros((len(sent), self.dim), dtype=np.float32)
             known = [i for i, idx in enumerate(ids) if idx is not None]
@@ -236,23 +342,17 @@ class BaseEncoder(KeyedMixin):
         """Cosine similarity of the context-free vectors (0.0 when one is all zeros)."""
         return _cosine(_dense(self.vector(word1)), _dense(self.vector(word2)))
 
-    def _unit_matrix(self) -> np.ndarray:
-        """(vocab, dim) static vectors scaled to unit length (zero rows stay zero)."""
-
-        def compute():
-            mat = np.asarray(self._static_matrix(), dtype=np.float32)
-            norms = np.linalg.norm(mat, axis=1, keepdims=True)
-            return mat / np.where(norms == 0, 1, norms)
-
-        return self._cached("unit", compute)
-
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write ``config.json`` and the learned state into directory ``path``, atomically."""
         return save_encoder(self, path)
 
-    def _config_params(self) -> dict[str, Any]:
-        """JSON-serialisable parameters to store in ``config.json``."""
+    def config_params(self) -> dict[str, Any]:
+        """The parameters ``save`` stores in ``config.json`` (JSON values); ``forge.load`` passes them back.
+
+        Override it for parameters that are not JSON values (the recurrent encoders store
+        ``init_from=None`` once its vectors are in the weights).
+        """
         params = {}
         for key, value in self.get_params().items():
             try:
@@ -260,16 +360,29 @@ class BaseEncoder(KeyedMixin):
             except TypeError:
                 raise BadInputError(
                     f"Parameter {key}={value!r} of {type(self).__name__} cannot be saved as JSON; "
-                    f"override _config_params to store it another way."
+                    f"override config_params to store it another way."
                 ) from None
             params[key] = value
         return params
 
-    def _save_state(self, directory: Path) -> None:
-        raise NotImplementedError
+    def _config_params(self) -> dict[str, Any]:  # the old spelling, kept for callers
+        return self.config_params()
 
-    def _load_state(self, directory: Path) -> None:
-        raise NotImplementedError
+    def save_state(self, directory: Path) -> None:
+        """Write the learned state (arrays, vocabulary...) into ``directory``; ``save`` adds ``config.json``.
+
+        ``save`` calls it inside a temporary folder that becomes the model only when complete, then
+        records every file's sha256 (so ``forge.load`` refuses damaged files before ``load_state``).
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement save_state(directory).")
+
+    def load_state(self, directory: Path, mmap: bool = False) -> None:
+        """Read what :meth:`save_state` wrote into this encoder (already built from ``config.json``).
+
+        ``forge.load`` calls it after :meth:`validate_params`; ``mmap=True`` asks encoders that can to map
+        their arrays read-only from disk instead of reading them into memory.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement load_state(directory).")
 
 
 # ---------------------------------------------------------------- helpers
@@ -293,25 +406,6 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) / (na * nb))
 
 
-def _check_sentences(sentences: Iterable[Sequence[str]]) -> list[list[str]]:
-    """Validate ``embed`` input: an iterable of token lists (not a bare string)."""
-    return list(_iter_checked_sentences(sentences))
-
-
-def _iter_checked_sentences(sentences: Iterable[Sequence[str]]):
-    """:func:`_check_sentences` one sentence at a time (no copy of the whole input held in memory)."""
-    if isinstance(sentences, str):
-        raise BadInputError(
-            f"embed() expects a list of tokenised sentences, e.g. [['the', 'cat']], "
-            f"got the string {sentences[:40]!r}; wrap and tokenise it first."
-        )
-    for i, sent in enumerate(sentences):
-        if isinstance(sent, str):
-            raise BadInputError(
-                f"Sentence {i} is the string {sent[:40]!r}; embed() expects token lists such as {sent.split()[:5]!r}."
-            )
-        sent = list(sent)
-        for tok in sent:
-            if not isinstance(tok, str):
-                raise BadInputError(f"Sentence {i} contains the non-string token {tok!r}; tokens must be str.")
-        yield sent
+# the old private names of the sentence check (forge.check_sentences), kept for callers
+_check_sentences = check_sentences
+_iter_checked_sentences = iter_sentences

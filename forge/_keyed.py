@@ -4,9 +4,19 @@
 gensim users type without thinking, with gensim's argument names and return
 shapes: ``enc[word]``, ``enc[[w1, w2]]``, ``most_similar(positive=...,
 negative=..., topn=..., restrict_vocab=...)``, ``most_similar_cosmul``,
-``doesnt_match``, ``n_similarity`` and ``rank``. It relies only on what
-:class:`forge.BaseEncoder` provides (``vocab_``, ``_index``, ``vector``,
-``_unit_matrix``, ``_oov_vector``), so plugins get it for free.
+``doesnt_match``, ``n_similarity`` and ``rank``. It is part of the
+:class:`forge.Encoder` contract, checked on every encoder by
+``forge.testing.check_keyed_surface``.
+
+One hook, one shape: every query works on the public ``static_matrix()``
+(``(len(vocabulary), static_dim)``, dense or ``scipy.sparse``) and on
+``vector(word)``, one of its rows; nothing else of the encoder is read.
+Sparse matrices stay sparse (a one-hot vocabulary of 70,000 words is never
+made a dense 70,000 x 70,000 array). The neighbour queries consider the
+*candidate rows* (``clip_start:clip_end``, or the first ``restrict_vocab``)
+minus the input words and the encoder's *excluded rows*
+(:meth:`KeyedMixin._excluded_rows`: the recurrent encoders' ``<pad>``,
+``<s>`` and ``</s>``, which are not words).
 
 Ties are broken by vocabulary order (the more frequent word first), so
 results are deterministic; gensim leaves exact ties to ``argpartition``.
@@ -78,11 +88,12 @@ class KeyedMixin:
         vocab_: Vocabulary
 
         @property
-        def dim(self) -> int: ...
+        def static_dim(self) -> int: ...
         def vector(self, word: str) -> Any: ...
+        def static_matrix(self) -> Any: ...
         def _index(self, word: str) -> int | None: ...
-        def _unit_matrix(self) -> np.ndarray: ...
         def _check_fitted(self) -> None: ...
+        def _cached(self, key: str, compute: Any) -> Any: ...
         def __contains__(self, word: object) -> bool: ...
 
     # ------------------------------------------------------------ indexing
@@ -96,27 +107,61 @@ class KeyedMixin:
 
             return sp.vstack(rows).tocsr()
         if not rows:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return np.zeros((0, self.static_dim), dtype=np.float32)
         return np.vstack([np.asarray(r).reshape(1, -1) for r in rows])
 
     # -------------------------------------------------------------- helpers
+    def _raw(self, word: str) -> np.ndarray:
+        """``vector(word)`` as a dense 1-D float32 array (a sparse row is densified: one row only)."""
+        vec = self.vector(word)
+        return np.asarray(vec.toarray() if hasattr(vec, "toarray") else vec, dtype=np.float32).ravel()
+
     def _unit_of(self, item: Any) -> np.ndarray:
         """Unit vector of a key (under the OOV policy) or a given vector as is (gensim: not normalised)."""
         if isinstance(item, str):
-            vec = self.vector(item)
-            vec = np.asarray(vec.toarray() if hasattr(vec, "toarray") else vec, dtype=np.float32).ravel()
-            return _unitvec(vec)
+            return _unitvec(self._raw(item))
         vec = np.asarray(item.toarray() if hasattr(item, "toarray") else item, dtype=np.float32).ravel()
-        if vec.shape != (self.dim,):
-            raise BadInputError(f"Expected a word or a vector of shape ({self.dim},), got shape {vec.shape}.")
+        if vec.shape != (self.static_dim,):
+            raise BadInputError(
+                f"Expected a word or a vector of shape ({self.static_dim},) (static_dim: the width of "
+                f"vector(word)), got shape {vec.shape}."
+            )
         return vec
 
     def _input_rows(self, items: list[Any]) -> set[int]:
         return {idx for item in items if isinstance(item, str) and (idx := self.vocab_.get(item)) is not None}
 
-    def _dense_unit(self) -> np.ndarray:
-        unit = self._unit_matrix()
-        return unit.toarray() if hasattr(unit, "toarray") else unit
+    def _excluded_rows(self) -> frozenset[int]:
+        """Vocabulary rows never returned as neighbours (not words: e.g. ``<pad>``); none by default."""
+        return frozenset()
+
+    def _unit_matrix(self) -> Any:
+        """``static_matrix()`` with rows scaled to unit length (zero rows stay zero); sparse stays sparse."""
+
+        def compute() -> Any:
+            mat = self.static_matrix()
+            if hasattr(mat, "tocsr"):
+                import scipy.sparse as sp
+
+                mat = sp.csr_matrix(mat, dtype=np.float32)
+                norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
+                return sp.diags(1.0 / np.where(norms == 0, 1, norms)).astype(np.float32) @ mat
+            mat = np.asarray(mat, dtype=np.float32)
+            norms = np.linalg.norm(mat, axis=1, keepdims=True)
+            return mat / np.where(norms == 0, 1, norms)
+
+        return self._cached("unit", compute)
+
+    def _scores(self, rows: Any, query: np.ndarray) -> np.ndarray:
+        """``rows @ query`` as a 1-D float array, for dense or sparse ``rows``."""
+        return np.asarray(rows @ query, dtype=np.float32).ravel()
+
+    def _best(self, scores: np.ndarray, topn: int, offset: int, skip: set[int]) -> list[tuple[str, float]]:
+        """The ``topn`` best candidate rows (``scores[i]`` is row ``offset + i``), skipping ``skip``."""
+        skip = skip | set(self._excluded_rows())
+        words = self.vocab_.words
+        best = _top(scores, topn + len(skip))
+        return [(words[int(i) + offset], float(scores[i])) for i in best if int(i) + offset not in skip][:topn]
 
     # ---------------------------------------------------------- neighbours
     def most_similar(
@@ -170,7 +215,7 @@ class KeyedMixin:
             else:
                 keys.append(item)
                 weights.append(default)
-        mean = np.zeros(self.dim, dtype=np.float32)
+        mean = np.zeros(self.static_dim, dtype=np.float32)
         for key, w in zip(keys, weights, strict=True):
             mean += np.float32(w) * self._unit_of(key)
         mean = _unitvec(mean / sum(abs(w) for w in weights)).astype(np.float32)
@@ -180,15 +225,10 @@ class KeyedMixin:
         clip_end = clip_end or len(self.vocab_)
         if restrict_vocab:
             clip_start, clip_end = 0, restrict_vocab
-        unit = self._dense_unit()[clip_start:clip_end]
-        dists = unit @ mean
+        dists = self._scores(self._unit_matrix()[clip_start:clip_end], mean)
         if not topn:
             return dists
-        words = self.vocab_.words
-        best = _top(dists, topn + len(exclude))
-        return [(words[int(i) + clip_start], float(dists[i])) for i in best if int(i) + clip_start not in exclude][
-            :topn
-        ]
+        return self._best(dists, int(topn), clip_start, exclude)
 
     def most_similar_cosmul(
         self, positive: Any = None, negative: Any = None, topn: int | None = 10, restrict_vocab: int | None = None
@@ -211,15 +251,13 @@ class KeyedMixin:
         if not positive:
             raise BadInputError("most_similar_cosmul needs at least one word or vector in positive=.")
         exclude = self._input_rows(positive + negative)
-        unit = self._dense_unit()[: restrict_vocab or None]
-        pos = [(1 + unit @ self._unit_of(t)) / 2 for t in positive]
-        neg = [(1 + unit @ self._unit_of(t)) / 2 for t in negative]
+        unit = self._unit_matrix()[: restrict_vocab or None]
+        pos = [(1 + self._scores(unit, self._unit_of(t))) / 2 for t in positive]
+        neg = [(1 + self._scores(unit, self._unit_of(t))) / 2 for t in negative]
         dists = np.prod(pos, axis=0) / (np.prod(neg, axis=0) + 0.000001)
         if not topn:
             return dists
-        words = self.vocab_.words
-        best = _top(dists, topn + len(exclude))
-        return [(words[int(i)], float(dists[i])) for i in best if int(i) not in exclude][:topn]
+        return self._best(dists, int(topn), 0, exclude)
 
     def rank_by_centrality(self, words: list[str], use_norm: bool = True) -> list[tuple[float, str]]:
         """``(cosine to the mean, word)`` pairs, most central first; words not in the vocabulary are ignored."""
@@ -227,9 +265,7 @@ class KeyedMixin:
         used = [w for w in words if w in self]
         if not used:
             raise BadInputError(f"None of the words {list(words)[:10]!r} is in the vocabulary; nothing to rank.")
-        vectors = np.vstack(
-            [self._unit_of(w) if use_norm else np.asarray(self.vector(w), dtype=np.float32) for w in used]
-        ).astype(np.float32)
+        vectors = np.vstack([self._unit_of(w) if use_norm else self._raw(w) for w in used]).astype(np.float32)
         mean = _unitvec(vectors.mean(axis=0)).astype(np.float32)
         dists = vectors @ mean
         return sorted(zip(dists.tolist(), used, strict=True), reverse=True)
@@ -245,21 +281,23 @@ class KeyedMixin:
         """Cosine between the means of two word sets (raw vectors averaged, as in gensim)."""
         if not (len(ws1) and len(ws2)):
             raise BadInputError("n_similarity needs two non-empty word lists.")
-        m1 = np.mean([np.asarray(self.vector(w), dtype=np.float32).ravel() for w in ws1], axis=0)
-        m2 = np.mean([np.asarray(self.vector(w), dtype=np.float32).ravel() for w in ws2], axis=0)
+        m1 = np.mean([self._raw(w) for w in ws1], axis=0)
+        m2 = np.mean([self._raw(w) for w in ws2], axis=0)
         return float(np.dot(_unitvec(m1), _unitvec(m2)))
 
     def closer_than(self, key1: str, key2: str) -> list[str]:
         """Words closer to ``key1`` than ``key2`` is (by cosine)."""
         self._check_fitted()
-        unit = self._dense_unit()
+        unit = self._unit_matrix()
         i1, i2 = self.vocab_.get(key1), self.vocab_.get(key2)
         for key, idx in ((key1, i1), (key2, i2)):
             if idx is None:
                 self._index(key)  # raises the OOV error under oov="error"
                 raise BadInputError(f"rank/closer_than need vocabulary words; {key!r} is not one.")
-        dist = 1 - unit @ unit[i1]
-        return [self.vocab_.words[int(i)] for i in np.flatnonzero(dist < dist[i2]) if int(i) != i1]
+        row = unit[i1]
+        dist = 1 - self._scores(unit, np.asarray(row.toarray() if hasattr(row, "toarray") else row).ravel())
+        skip = set(self._excluded_rows()) | {i1}
+        return [self.vocab_.words[int(i)] for i in np.flatnonzero(dist < dist[i2]) if int(i) not in skip]
 
     def rank(self, key1: str, key2: str) -> int:
         """Rank of ``key2`` among the neighbours of ``key1`` (1 = nearest), as in gensim."""

@@ -8,7 +8,7 @@ and a save never replaces a folder forge did not write.
 Format 2 (this forge): ``config.json`` records the sha256 and size of every
 state file (``files``) and a digest of the parameters (``params_sha256``).
 :func:`load` checks them before reading any array, validates the parameters
-as ``fit`` does (``encoder._validate_params()``) and checks the arrays'
+as ``fit`` does (``encoder.validate_params()``) and checks the arrays'
 dtype, shape and finiteness. Models of format 1 (no checksums) still load,
 without the checksum step. A hand-edited ``config.json`` is refused until
 its ``params_sha256`` entry is deleted (then the edited parameters are
@@ -232,11 +232,11 @@ def save_encoder(encoder: Any, path: str | Path) -> Path:
         "forge_version": __version__,
         "encoder": name,
         "class": f"{type(encoder).__module__}.{type(encoder).__qualname__}",
-        "params": encoder._config_params(),
+        "params": encoder.config_params(),
     }
     config["params_sha256"] = _params_digest(config)
     with atomic_dir(path, kind=MODEL_KIND, legacy=_legacy_model) as tmp:
-        encoder._save_state(tmp)
+        encoder.save_state(tmp)
         config["files"] = file_manifest(tmp, skip=(CONFIG_NAME,))
         (tmp / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
     return path
@@ -334,7 +334,7 @@ def load(path: str | Path, mmap: bool = False) -> Any:
             f"corrupt or from another version of the encoder."
         ) from None
     try:
-        encoder._validate_params()
+        encoder.validate_params()
     except CorruptModelError:
         raise
     except BadInputError as exc:
@@ -346,9 +346,8 @@ def load(path: str | Path, mmap: bool = False) -> Any:
             f"{cfg_file}: the saved parameters of {name!r} cannot be checked "
             f"({type(exc).__name__}: {_short(str(exc), 120)}); the file is damaged."
         ) from None
-    encoder._load_mmap = bool(mmap)  # read by _load_state of encoders that can map their arrays
     try:
-        encoder._load_state(path)
+        encoder.load_state(path, mmap=bool(mmap))
         _check_static(encoder, path)
     except ForgeError:
         raise

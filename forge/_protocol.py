@@ -26,6 +26,20 @@ Shapes and widths (every encoder, dense and sparse alike)
   ``scipy.sparse`` row for sparse encoders (scipy's sparse matrices are
   always 2-D); ``numpy.ravel`` of its dense form always has ``static_dim``
   values. Unknown words follow the encoder's ``oov`` policy.
+
+The gensim ``KeyedVectors`` surface (every encoder, static and contextual)
+--------------------------------------------------------------------------
+``enc[word]``, ``enc[[w1, w2]]``, ``most_similar(positive=, negative=, topn=,
+restrict_vocab=)``, ``most_similar_cosmul``, ``doesnt_match``, ``n_similarity``
+and ``rank`` take gensim's arguments and return gensim's shapes, computed on
+``static_matrix()`` (:class:`forge._keyed.KeyedMixin` supplies them).
+
+The hooks ``save``, ``forge.load`` and ``forge.create`` call
+-------------------------------------------------------------
+``param_names()`` (what ``create`` accepts), ``validate_params()`` (by
+``fit``, ``set_params`` and ``forge.load``, from the declared
+``param_constraints``), ``config_params()`` (what ``config.json`` stores),
+``save_state(directory)`` and ``load_state(directory, mmap=False)``.
 """
 
 from __future__ import annotations
@@ -83,14 +97,57 @@ class Encoder(Protocol):
     def similarity(self, word1: str, word2: str) -> float:
         """Cosine similarity of the two context-free vectors."""
 
-    def most_similar(self, word: Any, topn: int = 10) -> list[tuple[str, float]]:
-        """The ``topn`` nearest vocabulary words by cosine, without ``word`` itself."""
+    def __getitem__(self, key_or_keys: Any) -> Any:
+        """``enc[word]`` is ``vector(word)``; ``enc[[w1, w2]]`` stacks the rows, ``(n, static_dim)``."""
+
+    def most_similar(
+        self,
+        positive: Any = None,
+        negative: Any = None,
+        topn: int | None = 10,
+        clip_start: int = 0,
+        clip_end: int | None = None,
+        restrict_vocab: int | None = None,
+        indexer: Any = None,
+    ) -> Any:
+        """gensim's call: the ``topn`` words nearest to the mean of ``positive`` minus ``negative``, by cosine,
+        without the input words; ``most_similar(word, topn)`` is the one-word form."""
+
+    def most_similar_cosmul(
+        self, positive: Any = None, negative: Any = None, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> Any:
+        """3CosMul neighbours (gensim's call)."""
+
+    def doesnt_match(self, words: list[str]) -> str:
+        """The word furthest from the mean of the others."""
+
+    def n_similarity(self, ws1: list[str], ws2: list[str]) -> float:
+        """Cosine between the means of two word sets."""
+
+    def rank(self, key1: str, key2: str) -> int:
+        """Rank of ``key2`` among the neighbours of ``key1`` (1 = nearest)."""
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         """Constructor arguments, as given."""
 
     def set_params(self, **params: Any) -> Encoder:
-        """Change constructor arguments (validated by the next ``fit``); returns ``self``."""
+        """Change constructor arguments (each checked against its declared constraints); returns ``self``."""
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """The constructor parameters."""
+
+    def validate_params(self) -> object:
+        """Check every parameter; raise ``forge.errors.BadInputError`` naming the bad one."""
+
+    def config_params(self) -> dict[str, Any]:
+        """The parameters ``save`` writes to ``config.json`` (JSON values)."""
+
+    def save_state(self, directory: Path) -> None:
+        """Write the learned state into ``directory``."""
+
+    def load_state(self, directory: Path, mmap: bool = False) -> None:
+        """Read the learned state ``save_state`` wrote (``mmap``: map arrays read-only where supported)."""
 
     def clone(self) -> Encoder:
         """A new, unfitted encoder with the same parameters."""
@@ -117,10 +174,15 @@ def protocol_members() -> dict[str, str]:
         if klass is object or klass.__name__ in ("Protocol", "Generic"):
             continue
         for key, value in vars(klass).items():
-            if (key.startswith("_") and key != "__contains__") or key in _SUPPLIED_BY_REGISTRY:
+            if (key.startswith("_") and key not in ("__contains__", "__getitem__")) or key in _SUPPLIED_BY_REGISTRY:
                 continue
             out.setdefault(
-                key, "property" if isinstance(value, property) else "method" if callable(value) else "attribute"
+                key,
+                "property"
+                if isinstance(value, property)
+                else "method"
+                if callable(value) or isinstance(value, (classmethod, staticmethod))
+                else "attribute",
             )
         for key in getattr(klass, "__annotations__", {}):
             if not key.startswith("_") and key not in _SUPPLIED_BY_REGISTRY:

@@ -118,7 +118,7 @@ def create(name: str, **params: Any) -> Any:
         raise UnknownNameError("encoder", repr(name) if not isinstance(name, str) else name, ENCODERS.names())
     cls = get_encoder_class(name)
     defaults = ENCODERS.entry(name).meta.get("defaults", {})
-    param_names = getattr(cls, "_param_names", None)
+    param_names = getattr(cls, "param_names", None)  # forge.Encoder: every registered class has it
     if callable(param_names):
         valid = param_names()
         unknown = sorted(set(params) - set(valid))

@@ -176,7 +176,7 @@ def load_vectors(
     vocab.counts = np.zeros(len(words), dtype=np.int64)
     # the "vectors" encoder (forge.encoders.vectors) by its registered name: the core never imports the layer above
     enc = get_encoder_class("vectors")(vector_size=int(matrix.shape[1]), oov=oov)
-    enc._validate()
+    enc.validate_params()
     enc._set(
         vocab,
         matrix,

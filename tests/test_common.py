@@ -21,7 +21,7 @@ def _factories():
                 out.append(pytest.param(None, id=name, marks=pytest.mark.skip(reason=f"needs {exc.name}")))
                 continue
             raise
-        params = dict(getattr(cls, "_test_params", {}))
+        params = dict(getattr(cls, "test_params", {}))
         out.append(pytest.param((name, params), id=name))
     return out
 

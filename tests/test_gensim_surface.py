@@ -225,3 +225,61 @@ def test_evaluate_word_analogies_equals_gensim_on_messy_files(planted, tmp_path_
         return
     assert sections == g_sections
     assert score == g_score
+
+
+# ------------------------------------------- the surface on every encoder (issue 18)
+_CORPUS = [["the", "king", "saw", "a", "dog"], ["the", "queen", "saw", "a", "cat"], ["a", "man", "met", "the", "king"]]
+
+
+def test_no_encoder_narrows_the_gensim_calls():
+    """The old ``most_similar(word, topn)`` overrides (one-hot, recurrent) are gone: one signature, KeyedMixin's."""
+    root = Path(forge.__file__).parent
+    narrowed = [str(p) for p in root.rglob("*.py") if "ignore[override]" in p.read_text(encoding="utf-8")]
+    assert not narrowed
+    from forge._keyed import KeyedMixin
+    from forge.encoders import OneHotEncoder, RecurrentEncoder
+
+    for cls in (OneHotEncoder, RecurrentEncoder):
+        assert cls.most_similar is KeyedMixin.most_similar and cls.most_similar_cosmul is KeyedMixin.most_similar_cosmul
+
+
+def test_onehot_answers_gensim_calls_and_stays_sparse():
+    enc = forge.create("onehot").fit(_CORPUS)
+    # every other word is at cosine 0: the neighbours are the next words in vocabulary order, as before
+    assert enc.most_similar(positive=["king"], topn=3) == [(w, 0.0) for w in enc.vocabulary.words if w != "king"][:3]
+    assert enc.most_similar("king", 3) == enc.most_similar(positive=["king"], topn=3)
+    got = enc.most_similar(positive=["king", "dog"], negative=["cat"], topn=2)
+    assert [w for w, _ in got] == [w for w in enc.vocabulary.words if w not in ("king", "dog", "cat")][:2]
+    assert enc.most_similar_cosmul(positive=["king"], topn=1)[0][1] == pytest.approx(0.5, abs=1e-5)
+    assert enc.rank("king", "the") == 1 and enc[["king", "the"]].shape == (2, enc.dim)
+    assert hasattr(enc._unit_matrix(), "tocsr"), "one-hot vectors are never made a dense V x V matrix"
+
+
+@pytest.mark.parametrize("name", ["bilstm"])
+def test_recurrent_gensim_calls_equal_gensim_on_static_matrix(name):
+    """bilstm/birnn/bigru: the public static_matrix() is (V, 2e) and every query uses it (cosmul raised before)."""
+    pytest.importorskip("torch")
+    params = {**forge.get_encoder_class(name).test_params, "hidden_size": 8}
+    enc = forge.create(name, **params).fit(_CORPUS * 5)
+    matrix = enc.static_matrix()
+    assert matrix.shape == (len(enc.vocabulary), enc.static_dim)
+    specials = {"<pad>", "<s>", "</s>"} & set(enc.vocabulary)
+    assert specials, "the recurrent vocabulary has its boundary tokens"
+    words = list(enc.vocabulary)
+    keep = [i for i, w in enumerate(words) if w not in specials]  # <pad> is a zero row: gensim divides by 0
+    kv = KeyedVectors(enc.static_dim)
+    kv.add_vectors([words[i] for i in keep], np.asarray(matrix, dtype=np.float32)[keep])
+    calls = [
+        ("most_similar", {"positive": ["king", "cat"], "negative": ["dog"]}),
+        ("most_similar_cosmul", {"positive": ["king", "cat"], "negative": ["dog"]}),
+        ("most_similar", {"positive": ["queen"]}),
+    ]
+    for method, kwargs in calls:
+        ours = getattr(enc, method)(**kwargs, topn=4)
+        theirs = getattr(kv, method)(**kwargs, topn=4)
+        assert _names(ours) == _names(theirs), method
+        np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], rtol=1e-4, atol=1e-5)
+    assert enc.doesnt_match(["king", "queen", "dog"]) == kv.doesnt_match(["king", "queen", "dog"])
+    assert enc.n_similarity(["king", "dog"], ["cat"]) == pytest.approx(
+        kv.n_similarity(["king", "dog"], ["cat"]), abs=1e-5
+    )

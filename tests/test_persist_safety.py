@@ -402,7 +402,7 @@ def test_an_edited_config_is_refused_then_validated_as_fit_validates(w2v, tmp_pa
     _edit_config(path, lambda c: c["params"].update(oov="zero"))  # digest deleted: an edit on purpose
     assert forge.load(path).oov == "zero"
     _edit_config(path, lambda c: c["params"].update(oov="sometimes"))
-    with pytest.raises(CorruptModelError, match="oov='sometimes' is not a valid OOV policy"):
+    with pytest.raises(CorruptModelError, match="oov='sometimes' is not valid for Word2VecEncoder"):
         forge.load(path)
 
 

@@ -119,7 +119,7 @@ def test_minimal_plugin_passes_conformance_in_process(monkeypatch):
     cls = _load_random_plugin_module().RandomEncoder
     monkeypatch.setattr(cls, "name", "")
     forge.register_encoder("random-from-source")(cls)
-    check_encoder(lambda: forge.create("random-from-source", **cls._test_params))
+    check_encoder(lambda: forge.create("random-from-source", **cls.test_params))
 
 
 # ---------------------------------------------------------------- fresh venv
@@ -207,7 +207,7 @@ def test_installed_plugin_is_listed_and_conforms(plugin_venv):
         import forge
         from forge.testing import check_encoder
         cls = forge.get_encoder_class("random")
-        check_encoder(lambda: forge.create("random", **cls._test_params))
+        check_encoder(lambda: forge.create("random", **cls.test_params))
         print(cls.__module__, forge._registry.encoder_source("random"))
     """,
     )
@@ -319,3 +319,71 @@ def test_corpora_tokenizers_and_tasks_come_from_plugins_too(plugin_venv):
     )
     assert "toy-corpus" in out["corpora"] and out["tokenize"] == ["c", "b", "a"]
     assert (out["value"], out["kind"], out["lab"]) == (3.0, "toy", False)
+
+
+# ------------------------------------------------------- public names only
+PLUGIN_SOURCES = [
+    *sorted((Path(__file__).parents[1] / "plugins").glob("*/src/**/*.py")),
+    *sorted(RANDOM_PLUGIN.glob("src/**/*.py")),
+]
+
+
+def _private_forge_imports(source: str) -> list[str]:
+    """``forge._x`` (or ``forge.sub._x``) modules and ``_names`` a source imports from forge."""
+    import ast
+
+    bad = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+            names: list[str] = []
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules, names = [node.module], [alias.name for alias in node.names]
+        else:
+            continue
+        for module in modules:
+            parts = module.split(".")
+            if parts[0] != "forge":
+                continue
+            if any(p.startswith("_") for p in parts[1:]):
+                bad.append(module)
+            bad += [f"{module}.{n}" for n in names if n.startswith("_")]
+    return bad
+
+
+def test_the_private_import_scan_finds_what_the_plugins_used_to_import():
+    """A test of the test below: the imports the plugins had before issue 18 are found."""
+    old = "from forge._interface import OOV_POLICIES, _check_sentences\nimport forge._registry\n"
+    old += "from forge import _registry\nfrom forge.encoders.neural._config import Options\nimport numpy._core\n"
+    assert _private_forge_imports(old) == [
+        "forge._interface",
+        "forge._interface._check_sentences",
+        "forge._registry",
+        "forge._registry",
+        "forge.encoders.neural._config",
+    ]
+    assert _private_forge_imports("import forge\nfrom forge import BaseEncoder, OOV_POLICIES\n") == []
+
+
+def test_plugins_import_nothing_private_from_forge():
+    assert len(PLUGIN_SOURCES) >= 6, PLUGIN_SOURCES  # both plugins and the guide's example were found
+    bad = {str(p): found for p in PLUGIN_SOURCES if (found := _private_forge_imports(p.read_text("utf-8")))}
+    assert not bad, f"plugins must use forge's public names only (export what they need): {bad}"
+
+
+def test_plugins_use_public_hook_names_only():
+    """The hooks forge calls are public (save_state, load_state, validate_params, config_params, test_params)."""
+    old_hooks = ("def _save_state", "def _load_state", "def _validate_params", "def _config_params", "_test_params =")
+    found = {str(p): [h for h in old_hooks if h in p.read_text("utf-8")] for p in PLUGIN_SOURCES}
+    assert not {p: h for p, h in found.items() if h}
+
+
+@pytest.mark.parametrize("plugin", ["forge-ppmi", "forge-fasttext"])
+def test_plugins_ship_py_typed(plugin):
+    root = Path(__file__).parents[1] / "plugins" / plugin
+    package = plugin.replace("-", "_")
+    assert (root / "src" / package / "py.typed").is_file()
+    import tomllib
+
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
+    assert pyproject["tool"]["setuptools"]["package-data"][package] == ["py.typed"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from forge._sentences import refuse_flat_tokens
 from forge.corpora._tokenizers import Tokenizer, get_tokenizer
 from forge.errors import BadInputError, MissingDataError
 
@@ -239,6 +240,7 @@ def as_corpus(data: Iterable[Sequence[str]] | str | Path) -> Iterable[Sequence[s
     if isinstance(data, (str, Path)):
         return TextCorpus(data)
     if isinstance(data, (list, tuple)):
+        refuse_flat_tokens(data, "fit()")  # ["the", "king", ...] is not read as one-word sentences
         return ListCorpus(data)
     if isinstance(data, Iterator):
         raise BadInputError(

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from forge._interface import OOV_POLICIES, UNK, BaseEncoder, _iter_checked_sentences
+from forge._interface import UNK, BaseEncoder
+from forge._params import OOV_POLICIES, POSITIVE_INT, NoneValue, NumpyDtype, Options
+from forge._sentences import iter_sentences
 from forge.corpora import as_corpus
 from forge.errors import BadInputError
 from forge.vocab import Vocabulary
@@ -47,6 +49,12 @@ class OneHotEncoder(BaseEncoder):
 
     name = "onehot"
     _tags = {"sparse": True}
+    param_constraints = {
+        "min_count": (POSITIVE_INT,),
+        "max_size": (POSITIVE_INT, NoneValue()),
+        "oov": (Options(OOV_POLICIES),),
+        "dtype": (NumpyDtype(),),
+    }
 
     def __init__(self, min_count: int = 1, max_size: int | None = None, oov: str = "error", dtype: str = "float32"):
         self.min_count = min_count
@@ -54,24 +62,8 @@ class OneHotEncoder(BaseEncoder):
         self.oov = oov
         self.dtype = dtype
 
-    def _validate_params(self) -> None:
-        if self.oov not in OOV_POLICIES:
-            raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
-        if isinstance(self.min_count, bool) or not isinstance(self.min_count, int) or self.min_count < 1:
-            raise BadInputError(f"min_count must be a positive integer, got {self.min_count!r}.")
-        if self.max_size is not None and (
-            isinstance(self.max_size, bool) or not isinstance(self.max_size, int) or self.max_size < 1
-        ):
-            raise BadInputError(f"max_size must be a positive integer or None, got {self.max_size!r}.")
-        try:
-            ok = isinstance(self.dtype, str) and np.dtype(self.dtype).kind in "biuf"
-        except TypeError:
-            ok = False
-        if not ok:
-            raise BadInputError(f"dtype={self.dtype!r} is not a numeric numpy dtype name; use e.g. 'float32'.")
-
     def fit(self, corpus: Iterable[Sequence[str]]) -> OneHotEncoder:
-        self._validate_params()
+        self.validate_params()
         corpus = as_corpus(corpus)
         specials = [UNK] if self.oov == "unk" else []
         vocab = Vocabulary.build(corpus, self.min_count, self.max_size, specials)
@@ -128,7 +120,7 @@ class OneHotEncoder(BaseEncoder):
         ``_shared_indptr``): call ``.copy()`` on a matrix before changing its structure in place.
         """
         self._check_fitted()
-        return [self._rows([self._index(w) for w in sent]) for sent in _iter_checked_sentences(sentences)]
+        return [self._rows([self._index(w) for w in sent]) for sent in iter_sentences(sentences)]
 
     def similarity(self, word1: str, word2: str) -> float:
         i, j = self._index(word1), self._index(word2)
@@ -137,25 +129,11 @@ class OneHotEncoder(BaseEncoder):
     def _static_matrix(self) -> sp.csr_matrix:
         return sp.identity(self.dim, dtype=self.dtype, format="csr")
 
-    # a narrower call than gensim's most_similar(positive=, negative=, ...) of KeyedMixin (kept as is)
-    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:  # type: ignore[override]
-        """Every other word is at cosine 0: returns ``topn`` of them (in vocabulary order)."""
-        self._check_fitted()
-        skip = self._index(word) if isinstance(word, str) else None
-        if not isinstance(word, str):
-            query = np.asarray(word.toarray() if hasattr(word, "toarray") else word, dtype=np.float64).ravel()
-            if query.shape != (self.dim,):
-                raise BadInputError(
-                    f"most_similar expects a word or a vector of shape ({self.dim},), got {query.shape}."
-                )
-            norm = np.linalg.norm(query)
-            scores = query / norm if norm else query
-            order = np.argsort(-scores, kind="stable")[:topn]
-            return [(self.vocab_.words[i], float(scores[i])) for i in order]
-        return [(w, 0.0) for i, w in enumerate(self.vocab_.words) if i != skip][:topn]
+    # most_similar & co. come from KeyedMixin, on the sparse identity: every other word is at cosine 0, so the
+    # neighbours of a word are the next words in vocabulary order (ties are broken by row), as before
 
-    def _save_state(self, directory: Path) -> None:
+    def save_state(self, directory: Path) -> None:
         self.vocab_.save(directory / "vocab.json")
 
-    def _load_state(self, directory: Path) -> None:
+    def load_state(self, directory: Path, mmap: bool = False) -> None:
         self.vocab_ = Vocabulary.load(directory / "vocab.json")

@@ -21,7 +21,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from forge._interface import OOV_POLICIES, BaseEncoder
+from forge._interface import BaseEncoder
+from forge._params import OOV_POLICIES, POSITIVE_INT, Interval, Options
 from forge.corpora import as_corpus
 from forge.errors import BadInputError, CorruptModelError
 from forge.vocab import Vocabulary
@@ -57,8 +58,14 @@ class KeyedVectorsEncoder(BaseEncoder):
     """
 
     name = "vectors"
-    _test_params = {"vector_size": 16}
+    test_params = {"vector_size": 16}
     _tags = {"requires_fit": True}
+    param_constraints = {
+        "vector_size": (POSITIVE_INT,),
+        "min_count": (POSITIVE_INT,),
+        "seed": (Interval(int, 0, None),),
+        "oov": (Options(OOV_POLICIES),),
+    }
 
     def __init__(self, vector_size: int = 100, min_count: int = 1, seed: int = 0, oov: str = "error"):
         self.vector_size = vector_size
@@ -66,15 +73,9 @@ class KeyedVectorsEncoder(BaseEncoder):
         self.seed = seed
         self.oov = oov
 
-    def _validate(self) -> None:
-        if self.oov not in OOV_POLICIES:
-            raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
-        if not isinstance(self.vector_size, int) or self.vector_size < 1:
-            raise BadInputError(f"vector_size must be a positive integer, got {self.vector_size!r}.")
-
     def fit(self, corpus: Iterable[Sequence[str]]) -> KeyedVectorsEncoder:
         """Random baseline: one seeded N(0, 1/dim) vector per corpus word; returns self."""
-        self._validate()
+        self.validate_params()
         corpus = as_corpus(corpus)
         vocab = Vocabulary.build(corpus, self.min_count)
         if len(vocab) == 0:
@@ -108,7 +109,7 @@ class KeyedVectorsEncoder(BaseEncoder):
         if vectors.dtype != np.float32:
             vectors = vectors.astype(np.float32)
         enc = cls(vector_size=int(vectors.shape[1]), oov=oov)
-        enc._validate()
+        enc.validate_params()
         enc._set(Vocabulary(words), vectors, dict(source or {"kind": "arrays"}))
         return enc
 
@@ -160,17 +161,17 @@ class KeyedVectorsEncoder(BaseEncoder):
                     )
 
     # ------------------------------------------------------------ persistence
-    def _save_state(self, directory: Path) -> None:
+    def save_state(self, directory: Path) -> None:
         np.save(directory / "vectors.npy", np.ascontiguousarray(self.vectors_), allow_pickle=False)
         self.vocab_.save(directory / "vocab.json")
 
-    def _load_state(self, directory: Path) -> None:
+    def load_state(self, directory: Path, mmap: bool = False) -> None:
         vocab = Vocabulary.load(directory / "vocab.json")
-        mmap: Literal["r"] | None = "r" if getattr(self, "_load_mmap", False) else None
-        vectors = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mmap)
+        mode: Literal["r"] | None = "r" if mmap else None
+        vectors = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mode)
         if vectors.shape != (len(vocab), self.vector_size):
             raise CorruptModelError(
                 f"{directory / 'vectors.npy'} has shape {vectors.shape}, expected "
                 f"({len(vocab)}, {self.vector_size}); the model is corrupt."
             )
-        self._set(vocab, vectors, {"kind": "saved", "path": str(directory), "mmap": mmap is not None})
+        self._set(vocab, vectors, {"kind": "saved", "path": str(directory), "mmap": mode is not None})

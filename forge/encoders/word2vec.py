@@ -5,6 +5,14 @@ from its context window, skip-gram predicts the context from the word. Every
 gensim training parameter passes through unchanged. File corpora are handed
 to gensim's ``corpus_file`` mode, which scales with ``workers`` without the
 Python-iterator bottleneck; other corpora stream through ``corpus_iterable``.
+gensim is imported when a model is trained or loaded, not with this module
+(so a plugin that extends the encoder can be listed without it).
+
+:class:`Word2VecEncoder` is also the base of other gensim ``Word2Vec``
+subclasses: a subclass names its gensim model in ``gensim_class``, adds its
+own parameters (``__init__(self, extra=..., **params)`` passing ``**params``
+on) and their ``param_constraints``, and inherits the training loop, the
+progress bar, the history and the parameters (the fastText plugin does this).
 """
 
 from __future__ import annotations
@@ -14,13 +22,12 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
-from gensim.models import Word2Vec
-from gensim.models.callbacks import CallbackAny2Vec
 
-from forge._interface import OOV_POLICIES, BaseEncoder
+from forge._interface import BaseEncoder
+from forge._params import OOV_POLICIES, POSITIVE_INT, Boolean, Interval, NoneValue, Options
 from forge.corpora import as_corpus, gensim_corpus_file
 from forge.errors import BadInputError, CorruptModelError
 from forge.vocab import Vocabulary
@@ -68,7 +75,37 @@ class Word2VecEncoder(BaseEncoder):
     """
 
     name = "word2vec"
-    _test_params = {"vector_size": 16, "min_count": 1, "epochs": 2, "workers": 1, "progress": False}
+    test_params = {"vector_size": 16, "min_count": 1, "epochs": 2, "workers": 1, "progress": False}
+    #: the gensim model ``fit`` trains, as ``"module:Class"`` (imported then): ``gensim.models.Word2Vec`` or a
+    #: subclass of it (the fastText plugin's ``"gensim.models:FastText"``)
+    gensim_class: ClassVar[str] = "gensim.models:Word2Vec"
+    # every parameter, declared once (gensim's types and ranges; gensim itself checks few of them)
+    param_constraints = {
+        "vector_size": (POSITIVE_INT,),
+        "alpha": (Interval(float, 0.0, None, "neither"),),
+        "window": (POSITIVE_INT,),
+        "min_count": (Interval(int, 0, None),),
+        "max_vocab_size": (POSITIVE_INT, NoneValue()),
+        "sample": (Interval(float, 0.0, None),),
+        "seed": (Interval(int, None, None),),
+        "workers": (POSITIVE_INT,),
+        "min_alpha": (Interval(float, 0.0, None),),
+        "sg": (Options((0, 1)),),
+        "hs": (Options((0, 1)),),
+        "negative": (Interval(int, 0, None),),
+        "ns_exponent": (Interval(float, None, None),),
+        "cbow_mean": (Options((0, 1)),),
+        "epochs": (POSITIVE_INT,),
+        "null_word": (Options((0, 1)),),
+        "sorted_vocab": (Options((0, 1)),),
+        "batch_words": (POSITIVE_INT,),
+        "max_final_vocab": (POSITIVE_INT, NoneValue()),
+        "shrink_windows": (Boolean(),),
+        "compute_loss": (Boolean(),),
+        "oov": (Options(OOV_POLICIES),),
+        "progress": (Boolean(), NoneValue()),
+        "corpus_file": (Options(("auto", "never")),),
+    }
 
     def __init__(
         self,
@@ -128,22 +165,13 @@ class Word2VecEncoder(BaseEncoder):
     def _gensim_params(self) -> dict[str, Any]:
         return {k: v for k, v in self.get_params().items() if k not in self._FORGE_ONLY}
 
-    def _validate_params(self) -> None:
-        self._validate()  # subclasses (e.g. the fastText plugin) extend _validate
-
     def _more_tags(self) -> dict[str, Any]:
         # gensim's worker threads race on the shared weights: only one worker repeats itself exactly
         return {"deterministic": self.workers == 1}
 
-    def _validate(self) -> None:
-        if self.oov not in OOV_POLICIES:
-            raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
-        if self.corpus_file not in ("auto", "never"):
-            raise BadInputError(f"corpus_file={self.corpus_file!r}; expected 'auto' or 'never'.")
-        for key in ("vector_size", "epochs", "workers", "window"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise BadInputError(f"{key} must be a positive integer, got {value!r}.")
+    def _kind(self) -> str:
+        """What the progress bar and the log call this model (``cbow``, ``skipgram``...)."""
+        return {0: "cbow", 1: "skipgram"}.get(self.sg, f"sg={self.sg}")
 
     @property
     def loss_history_(self) -> list[float]:
@@ -154,13 +182,13 @@ class Word2VecEncoder(BaseEncoder):
 
     def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> Word2VecEncoder:
         """Build the vocabulary and train; returns self."""
-        self._validate_params()
+        self.validate_params()
         corpus = as_corpus(corpus)
         params = self._gensim_params()
         compute_loss = params.pop("compute_loss")
         epochs = params.pop("epochs")
-        model = _ReportingWord2Vec(**params, epochs=epochs)
-        kind = {0: "cbow", 1: "skipgram"}.get(self.sg, f"sg={self.sg}")
+        model = _reporting(self.gensim_class)(**params, epochs=epochs)
+        kind = self._kind()
         with gensim_corpus_file(corpus, self.corpus_file) as path:
             source = {"corpus_file": str(path)} if path else {"corpus_iterable": corpus}
             logger.info("word2vec (%s): building the vocabulary from %r", kind, corpus)
@@ -190,7 +218,7 @@ class Word2VecEncoder(BaseEncoder):
                 model.forge_progress = None
                 progress.close()
             self.train_seconds_ = time.perf_counter() - start
-        self.model_: Word2Vec | None = model
+        self.model_: Any = model
         self.history_ = progress.history
         self.words_per_second_ = model.corpus_total_words * epochs / max(self.train_seconds_, 1e-9)
         logger.info(
@@ -250,21 +278,21 @@ class Word2VecEncoder(BaseEncoder):
             self.keyed_vectors.save_word2vec_format(handle.name, binary=binary)
 
     # ------------------------------------------------------------ persistence
-    def _save_state(self, directory: Path) -> None:
+    def save_state(self, directory: Path) -> None:
         np.save(directory / "vectors.npy", np.ascontiguousarray(self.keyed_vectors.vectors), allow_pickle=False)
         self.vocab_.save(directory / "vocab.json")
         (directory / HISTORY_FILE).write_text(json.dumps({"history": self.history_}, indent=1), encoding="utf-8")
 
-    def _load_state(self, directory: Path) -> None:
+    def load_state(self, directory: Path, mmap: bool = False) -> None:
         from gensim.models import KeyedVectors
 
         from forge._persist import check_array
 
         vocab = Vocabulary.load(directory / "vocab.json")
-        mmap: Literal["r"] | None = "r" if getattr(self, "_load_mmap", False) else None  # forge.load(path, mmap=True)
+        mode: Literal["r"] | None = "r" if mmap else None  # forge.load(path, mmap=True)
         vectors = check_array(
             directory / "vectors.npy",
-            np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mmap),
+            np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode=mode),
             (len(vocab), self.vector_size),
         )
         # fill KeyedVectors in place (add_vectors would copy the matrix, defeating mmap)
@@ -322,8 +350,22 @@ def _load_history(path: Path) -> list[dict[str, Any]]:
     return history
 
 
-class _ReportingWord2Vec(Word2Vec):
-    """gensim's Word2Vec, unchanged, that also tells forge's progress bar how far an epoch has got.
+_REPORTING: dict[str, type] = {}
+
+
+def _reporting(target: str) -> type:
+    """The gensim class ``"module:Class"`` (Word2Vec or a subclass such as FastText) with forge's progress hooks."""
+    import importlib
+
+    if target not in _REPORTING:
+        module, _, name = target.partition(":")
+        gensim_class = getattr(importlib.import_module(module), name)
+        _REPORTING[target] = type(f"_Reporting{gensim_class.__name__}", (_ReportingMixin, gensim_class), {})
+    return _REPORTING[target]
+
+
+class _ReportingMixin:
+    """Mixed into gensim's Word2Vec (unchanged) to tell forge's progress bar how far an epoch has got.
 
     gensim calls ``_log_progress`` every ``report_delay`` seconds (1 s) within
     an epoch, in both iterable and ``corpus_file`` mode; its callbacks only
@@ -344,7 +386,7 @@ class _ReportingWord2Vec(Word2Vec):
         trained_word_count,
         elapsed,
     ):
-        super()._log_progress(
+        super()._log_progress(  # type: ignore[misc]  # gensim's Word2Vec, after this mixin in the MRO
             job_queue,
             progress_queue,
             cur_epoch,
@@ -370,7 +412,7 @@ class _ReportingWord2Vec(Word2Vec):
         elapsed,
         is_corpus_file_mode,
     ):
-        super()._log_epoch_end(
+        super()._log_epoch_end(  # type: ignore[misc]
             cur_epoch,
             example_count,
             total_examples,
@@ -384,8 +426,24 @@ class _ReportingWord2Vec(Word2Vec):
             self.forge_progress.epoch_words = (int(raw_word_count), int(trained_word_count))
 
 
-class _Progress(CallbackAny2Vec):
-    """gensim callback: a tqdm bar over all epochs' words, logging, and the per-epoch history."""
+class _Progress:
+    """gensim callback: a tqdm bar over all epochs' words, logging, and the per-epoch history.
+
+    It answers every hook of gensim's ``CallbackAny2Vec`` without deriving from it, so this module imports
+    without gensim.
+    """
+
+    def on_train_begin(self, model) -> None:
+        pass
+
+    def on_train_end(self, model) -> None:
+        pass
+
+    def on_batch_begin(self, model) -> None:
+        pass
+
+    def on_batch_end(self, model) -> None:
+        pass
 
     def __init__(self, kind: str, epochs: int, words: int, compute_loss: bool, progress: bool | None):
         from tqdm.auto import tqdm

@@ -17,10 +17,22 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
+from forge._params import (
+    OOV_POLICIES,
+    POSITIVE_INT,
+    AnyValue,
+    Boolean,
+    Constraint,
+    Interval,
+    IntList,
+    NoneValue,
+    Options,
+    StringValue,
+    check_params,
+)
 from forge.errors import BadInputError
 
 __all__ = [
@@ -48,126 +60,13 @@ SOFTMAXES = ("auto", "full", "adaptive", "sampled")
 CONTEXTS = ("sentence", "stream")
 OPTIMIZERS = ("adam", "sgd")
 PRECISIONS = ("auto", "fp32", "bf16")
-OOV_POLICIES = ("error", "zero", "unk")
 LAYER_WORDS = ("top", "mean", "mix")
 MIX_WEIGHT_STATIC = 0.5  # layer="mix": share of layer 0 (the static input embedding) in the cosine
 
 
 # ------------------------------------------------------------------ constraints
-class _Constraint:
-    def accepts(self, value: Any) -> bool:
-        raise NotImplementedError
-
-    def describe(self) -> str:
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class Options(_Constraint):
-    """One of a fixed set of strings."""
-
-    values: tuple[str, ...]
-
-    def accepts(self, value: Any) -> bool:
-        return isinstance(value, str) and value in self.values
-
-    def describe(self) -> str:
-        return f"one of {', '.join(map(repr, self.values))}"
-
-
-@dataclass(frozen=True)
-class Interval(_Constraint):
-    """A number of ``kind`` (int or float; bools refused) in [low, high] or with open ends."""
-
-    kind: type
-    low: float | None
-    high: float | None
-    closed: str = "both"  # "both", "left", "right", "neither"
-
-    def accepts(self, value: Any) -> bool:
-        if isinstance(value, bool):
-            return False
-        if self.kind is int and not isinstance(value, numbers.Integral):
-            return False
-        if not isinstance(value, numbers.Real):
-            return False
-        if self.low is not None and (value < self.low or (value == self.low and self.closed in ("right", "neither"))):
-            return False
-        # typeshed's numbers.Real declares only < and <=, so mypy cannot type `value > high` (ints and floats can)
-        if self.high is not None and (
-            value > self.high  # type: ignore[operator]
-            or (value == self.high and self.closed in ("left", "neither"))
-        ):
-            return False
-        return True
-
-    def describe(self) -> str:
-        what = "an integer" if self.kind is int else "a number"
-        if self.low is not None and self.high is None:
-            return f"{what} {'>=' if self.closed in ('both', 'left') else '>'} {self.low:g}"
-        if self.high is not None and self.low is None:
-            return f"{what} {'<=' if self.closed in ('both', 'right') else '<'} {self.high:g}"
-        left = "[" if self.closed in ("both", "left") else "("
-        right = "]" if self.closed in ("both", "right") else ")"
-        return f"{what} in {left}{self.low:g}, {self.high:g}{right}"
-
-
-class Boolean(_Constraint):
-    def accepts(self, value: Any) -> bool:
-        return isinstance(value, bool)
-
-    def describe(self) -> str:
-        return "True or False"
-
-
-class NoneValue(_Constraint):
-    def accepts(self, value: Any) -> bool:
-        return value is None
-
-    def describe(self) -> str:
-        return "None"
-
-
-class AnyValue(_Constraint):
-    """Checked elsewhere (``device`` when the device is resolved, ``init_from`` when it is read)."""
-
-    def __init__(self, what: str):
-        self.what = what
-
-    def accepts(self, value: Any) -> bool:
-        return True
-
-    def describe(self) -> str:
-        return self.what
-
-
-class StringValue(_Constraint):
-    def __init__(self, what: str):
-        self.what = what
-
-    def accepts(self, value: Any) -> bool:
-        return isinstance(value, str) and bool(value)
-
-    def describe(self) -> str:
-        return self.what
-
-
-class IntList(_Constraint):
-    """A non-empty increasing list of positive integers (adaptive-softmax cutoffs)."""
-
-    def accepts(self, value: Any) -> bool:
-        return (
-            isinstance(value, (list, tuple))
-            and len(value) > 0
-            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
-            and list(value) == sorted(set(value))
-        )
-
-    def describe(self) -> str:
-        return "an increasing list of positive integers"
-
-
-class LayerSpec(_Constraint):
+# the generic ones live in core (forge._params, shared by every encoder); these two are the recurrent model's own
+class LayerSpec(Constraint):
     """``"top" | "mean" | "mix"``, a layer index, or a list of mixing weights (length checked later)."""
 
     def accepts(self, value: Any) -> bool:
@@ -187,7 +86,7 @@ class LayerSpec(_Constraint):
         return "'top', 'mean', 'mix', a layer index (0 = input embedding) or a list of layers + 1 mixing weights"
 
 
-class ForgetBias(_Constraint):
+class ForgetBias(Constraint):
     """A number, ``"chrono"`` (Tallec & Ollivier 2018) or None (PyTorch's default initialisation)."""
 
     def accepts(self, value: Any) -> bool:
@@ -197,11 +96,11 @@ class ForgetBias(_Constraint):
         return "a number (1.0: Jozefowicz et al. 2015), 'chrono' or None"
 
 
-def _param(*constraints: _Constraint, resumable: bool = False) -> Any:
+def _param(*constraints: Constraint, resumable: bool = False) -> Any:
     return field(metadata={"constraints": constraints, "resumable": resumable})
 
 
-POSITIVE = Interval(int, 1, None)
+POSITIVE = POSITIVE_INT
 
 
 # ------------------------------------------------------------------ the config
@@ -256,12 +155,7 @@ class RecurrentConfig:
 
     def validate(self, owner: str = "RecurrentEncoder") -> None:
         """Check every field against its declared constraints, then the rules between fields."""
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            constraints = f.metadata["constraints"]
-            if not any(c.accepts(value) for c in constraints):
-                allowed = " or ".join(c.describe() for c in constraints)
-                raise BadInputError(f"{f.name}={value!r} is not valid for {owner}; expected {allowed}.")
+        check_params(self.to_dict(), {f.name: f.metadata["constraints"] for f in dataclasses.fields(self)}, owner)
         if self.tie_weights and self.softmax == "adaptive":
             raise BadInputError(
                 f"tie_weights=True needs softmax='full', 'sampled' or 'auto' (the adaptive softmax "

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from forge._interface import BaseEncoder, _check_sentences, _dense
+from forge._params import dataclass_constraints
 from forge.corpora import as_corpus
 from forge.encoders.neural._config import MIX_WEIGHT_STATIC, RecurrentConfig, resumable_params
 from forge.encoders.neural._data import (
@@ -183,6 +184,7 @@ class RecurrentEncoder(BaseEncoder):
     name: ClassVar[str] = "lstm"
     _tags: ClassVar[dict[str, Any]] = {"contextual": True, "order_sensitive": True}
     recipe: ClassVar[dict[str, Any]] = RECIPE  # what forge bench trains with unless --param says otherwise
+    param_constraints = dataclass_constraints(RecurrentConfig)  # declared once, on the config's fields
     _test_params: ClassVar[dict[str, Any]] = {
         "hidden_size": 16,
         "layers": 1,
@@ -530,27 +532,9 @@ class RecurrentEncoder(BaseEncoder):
         row = self._static_matrix()[idx]
         return np.concatenate([row, row]) if self.bidirectional else row.copy()
 
-    # a narrower call than gensim's most_similar(positive=, negative=, ...) of KeyedMixin (kept as is)
-    def most_similar(self, word: str | np.ndarray, topn: int = 10) -> list[tuple[str, float]]:  # type: ignore[override]
-        """Nearest words by cosine of the input embeddings, excluding ``word`` itself."""
-        self._check_fitted()
-        if not isinstance(word, str):
-            query = np.asarray(word, dtype=np.float32)
-            if query.shape != (self.static_dim,):
-                raise BadInputError(
-                    f"most_similar expects a word or a vector of shape ({self.static_dim},) "
-                    f"(the input embedding), got shape {query.shape}."
-                )
-        query = self.vector(word) if isinstance(word, str) else query
-        norm = float(np.linalg.norm(query)) or 1.0
-        if self.bidirectional:  # cosine of [q1, q2] with [e, e] = (q1 + q2) . e / (sqrt(2) |q| |e|)
-            half = self.embedding_dim_
-            query, norm = query[:half] + query[half:], norm * math.sqrt(2.0)
-        scores = self._unit_matrix() @ (query / norm)
-        skip = {self.vocab_.get(word)} if isinstance(word, str) else set()
-        skip |= {self.vocab_[s] for s in (PAD, BOS, EOS)}
-        order = [int(i) for i in np.argsort(-scores, kind="stable") if int(i) not in skip]
-        return [(self.vocab_.words[i], float(scores[i])) for i in order[:topn]]
+    def _excluded_rows(self) -> frozenset[int]:
+        """``<pad>``, ``<s>`` and ``</s>`` are not words: never neighbours in the gensim queries (KeyedMixin)."""
+        return frozenset(self.vocab_[s] for s in (PAD, BOS, EOS))
 
     # ------------------------------------------------------------ contextual
     def _run(self, model_input: list[list[int]]) -> list[np.ndarray]:

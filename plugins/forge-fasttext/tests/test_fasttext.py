@@ -16,7 +16,7 @@ from forge_fasttext import FastTextEncoder
 
 
 def small(**extra):
-    return FastTextEncoder(**{**FastTextEncoder._test_params, **extra})
+    return FastTextEncoder(**{**FastTextEncoder.test_params, **extra})
 
 
 FACTORY = small
@@ -110,7 +110,7 @@ def test_reload_rejects_wrong_bucket_count(tmp_path):
     "bad,match",
     [
         ({"max_n": 2}, "max_n=2 is smaller than min_n=3"),
-        ({"bucket": -1}, "bucket must be"),
+        ({"bucket": -1}, "bucket=-1 is not valid for FastTextEncoder; expected an integer >= 0"),
         ({"corpus_file": "always"}, "corpus_file"),
         ({"oov": "guess"}, "oov='guess'"),
     ],

@@ -17,9 +17,9 @@ from forge_ppmi import PPMIEncoder, count_cooccurrences, ppmi_matrix, truncated_
 
 @parametrize_with_checks(
     {
-        "ppmi": lambda: PPMIEncoder(**PPMIEncoder._test_params),
+        "ppmi": lambda: PPMIEncoder(**PPMIEncoder.test_params),
         "ppmi-arpack-shifted": lambda: PPMIEncoder(
-            **PPMIEncoder._test_params, svd="arpack", neg=2, window_weighting="uniform"
+            **PPMIEncoder.test_params, svd="arpack", neg=2, window_weighting="uniform"
         ),
     }
 )
@@ -156,12 +156,12 @@ def test_vector_size_too_large_is_a_clear_error():
     [
         ({"window_weighting": "dyn"}, "window_weighting"),
         ({"svd": "lanczos"}, "svd='lanczos'"),
-        ({"window": 0}, "window must be a positive integer"),
+        ({"window": 0}, r"window=0 is not valid for PPMIEncoder; expected an integer >= 1"),
         ({"n_iter": -1}, "n_iter"),
     ],
 )
 def test_bad_params_rejected_in_fit(bad, match):
-    enc = PPMIEncoder(**{**PPMIEncoder._test_params, **bad})  # construction never validates
+    enc = PPMIEncoder(**{**PPMIEncoder.test_params, **bad})  # construction never validates
     with pytest.raises(BadInputError, match=match):
         enc.fit(TINY_CORPUS)
 
@@ -188,7 +188,7 @@ def test_related_words_are_closer():
 
 
 def test_load_rejects_mismatched_vectors(tmp_path):
-    enc = PPMIEncoder(**PPMIEncoder._test_params).fit(TINY_CORPUS)
+    enc = PPMIEncoder(**PPMIEncoder.test_params).fit(TINY_CORPUS)
     path = enc.save(tmp_path / "m")
     np.save(path / "vectors.npy", np.zeros((3, 4), dtype=np.float32))
     with pytest.raises(CorruptModelError, match=r"vectors.npy (has \d+ bytes|holds .*shape)"):
@@ -196,7 +196,7 @@ def test_load_rejects_mismatched_vectors(tmp_path):
 
 
 def test_keyed_vectors_interop():
-    enc = PPMIEncoder(**PPMIEncoder._test_params).fit(TINY_CORPUS)
+    enc = PPMIEncoder(**PPMIEncoder.test_params).fit(TINY_CORPUS)
     kv = enc.keyed_vectors
     assert kv.index_to_key == list(enc.vocabulary) and kv.vectors.shape == enc.vectors_.shape
     np.testing.assert_array_equal(kv["king"], enc.vector("king"))
@@ -213,3 +213,18 @@ def test_a_million_tokens_stay_sparse():
     vocab = len(enc.vocabulary)
     assert enc.nnz_ < vocab * vocab / 4, "the PPMI matrix must stay sparse"
     assert enc.vectors_.shape == (vocab, 32) and np.isfinite(enc.vectors_).all()
+
+
+def test_set_params_and_load_refuse_what_fit_refuses(tmp_path):
+    """One declaration (``param_constraints``), one check: set_params and an edited config.json are refused too."""
+    import json
+
+    with pytest.raises(BadInputError, match="svd='lanczos' is not valid for PPMIEncoder; expected one of"):
+        PPMIEncoder().set_params(svd="lanczos")
+    path = PPMIEncoder(**PPMIEncoder.test_params).fit(TINY_CORPUS).save(tmp_path / "m")
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    config["params"]["window_weighting"] = "dyn"
+    del config["params_sha256"]  # the documented way to edit a saved model on purpose
+    (path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(CorruptModelError, match="window_weighting='dyn' is not valid"):
+        forge.load(path)

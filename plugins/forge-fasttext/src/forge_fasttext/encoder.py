@@ -9,39 +9,44 @@ still gets a vector: the encoder has an *open vocabulary*.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from forge import BaseEncoder, Vocabulary
-from forge._interface import OOV_POLICIES, _check_sentences
-from forge.corpora import as_corpus, gensim_corpus_file
+from forge import Interval, Options, Vocabulary, check_sentences
+from forge.encoders import Word2VecEncoder
 from forge.errors import BadInputError, CorruptModelError
 
 __all__ = ["FastTextEncoder"]
 
 
-class FastTextEncoder(BaseEncoder):
+class FastTextEncoder(Word2VecEncoder):
     """gensim FastText as a forge encoder: vectors for unseen words from character n-grams.
 
-    Parameters are gensim's own (see ``gensim.models.FastText``; ``sg=0`` CBOW,
-    ``sg=1`` skip-gram; ``min_n``/``max_n`` n-gram lengths, ``bucket`` hash rows,
-    ``bucket=0`` turns n-grams off), plus:
+    A :class:`forge.encoders.Word2VecEncoder` whose gensim model is ``FastText``
+    (a subclass of gensim's ``Word2Vec``): it takes every Word2Vec parameter
+    (gensim's own: ``sg=0`` CBOW, ``sg=1`` skip-gram, ``vector_size``,
+    ``window``...; and forge's ``oov``, ``progress``, ``corpus_file``), with their
+    constraints, training loop, progress bar and history, and adds FastText's:
+
+    min_n, max_n : int, default 3 and 6
+        Character n-gram lengths (``max_n >= min_n``).
+    bucket : int, default 2_000_000
+        Hash rows for the n-grams; ``0`` turns n-grams off (a closed vocabulary).
+    word_ngrams : {0, 1}, default 1
+        gensim's switch for n-gram training.
+    compute_loss : False
+        gensim's FastText computes no training loss, so the history has none.
 
     oov : {"error", "zero", "unk"}
         What a word *without any n-gram* gets (e.g. ``"ab"`` when ``min_n=5``):
         an error, zeros, or the mean vector. Every other word has a vector.
-    progress : bool or None
-        Show a progress bar per epoch (None: only on a terminal).
     corpus_file : {"auto", "never"}
-        "auto" trains file corpora through gensim's ``corpus_file`` mode, fed
-        as forge's Word2Vec is (``forge.corpora.gensim_corpus_file``): a plain
-        whitespace-tokenised file whose lines have at most 1,000 words is read
-        as it is, another ``TextCorpus`` is re-cut once into a temporary file
-        of such lines (gensim skips the rest of a line past 10,000 words and
-        trains worse on long lines); in-memory corpora stream.
+        As for Word2Vec: "auto" trains file corpora through gensim's ``corpus_file`` mode
+        (``forge.corpora.gensim_corpus_file``): a plain whitespace-tokenised file whose lines
+        have at most 1,000 words is read as it is, another ``TextCorpus`` is re-cut once into
+        a temporary file of such lines; in-memory corpora stream.
 
     Membership: ``vocabulary`` holds the trained words only, but ``word in enc``
     is true for every word that has a vector, i.e. a trained word or any word
@@ -66,7 +71,8 @@ class FastTextEncoder(BaseEncoder):
 
     name = "fasttext"
     _tags = {"open_vocabulary": True}
-    _test_params = {
+    gensim_class: ClassVar[str] = "gensim.models:FastText"  # imported by fit
+    test_params = {
         "vector_size": 16,
         "min_count": 1,
         "epochs": 2,
@@ -75,131 +81,46 @@ class FastTextEncoder(BaseEncoder):
         "max_n": 4,
         "progress": False,
     }
+    # added to Word2VecEncoder's declarations (merged by forge.BaseEncoder.declared_constraints)
+    param_constraints = {
+        "min_n": (Interval(int, 1, None),),
+        "max_n": (Interval(int, 1, None),),
+        "bucket": (Interval(int, 0, None),),
+        "word_ngrams": (Options((0, 1)),),
+        "compute_loss": (Options((False,)),),
+    }
 
     def __init__(
         self,
-        vector_size: int = 100,
-        alpha: float = 0.025,
-        window: int = 5,
-        min_count: int = 5,
-        max_vocab_size: int | None = None,
-        word_ngrams: int = 1,
-        sample: float = 1e-3,
-        seed: int = 1,
-        workers: int = 3,
-        min_alpha: float = 0.0001,
-        sg: int = 0,
-        hs: int = 0,
-        negative: int = 5,
-        ns_exponent: float = 0.75,
-        cbow_mean: int = 1,
-        epochs: int = 5,
-        null_word: int = 0,
         min_n: int = 3,
         max_n: int = 6,
-        sorted_vocab: int = 1,
         bucket: int = 2_000_000,
-        batch_words: int = 10000,
-        max_final_vocab: int | None = None,
-        shrink_windows: bool = True,
-        oov: str = "error",
-        progress: bool | None = None,
-        corpus_file: str = "auto",
+        word_ngrams: int = 1,
+        compute_loss: bool = False,
+        **params: Any,
     ):
-        self.vector_size = vector_size
-        self.alpha = alpha
-        self.window = window
-        self.min_count = min_count
-        self.max_vocab_size = max_vocab_size
-        self.word_ngrams = word_ngrams
-        self.sample = sample
-        self.seed = seed
-        self.workers = workers
-        self.min_alpha = min_alpha
-        self.sg = sg
-        self.hs = hs
-        self.negative = negative
-        self.ns_exponent = ns_exponent
-        self.cbow_mean = cbow_mean
-        self.epochs = epochs
-        self.null_word = null_word
+        # Word2Vec's parameters pass through **params (forge.BaseEncoder.param_names lists them all)
+        super().__init__(compute_loss=compute_loss, **params)
         self.min_n = min_n
         self.max_n = max_n
-        self.sorted_vocab = sorted_vocab
         self.bucket = bucket
-        self.batch_words = batch_words
-        self.max_final_vocab = max_final_vocab
-        self.shrink_windows = shrink_windows
-        self.oov = oov
-        self.progress = progress
-        self.corpus_file = corpus_file
-
-    _FORGE_ONLY = ("oov", "progress", "corpus_file")
+        self.word_ngrams = word_ngrams
 
     def _more_tags(self) -> dict[str, Any]:
         # one worker and a seed give repeatable vectors; without n-grams it is a closed vocabulary
-        return {"deterministic": self.workers == 1, "open_vocabulary": self.bucket != 0}
+        return {**super()._more_tags(), "open_vocabulary": self.bucket != 0}
 
-    def _validate_params(self) -> None:
-        if self.oov not in OOV_POLICIES:
-            raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
-        if self.corpus_file not in ("auto", "never"):
-            raise BadInputError(f"corpus_file={self.corpus_file!r}; expected 'auto' or 'never'.")
-        for key in ("vector_size", "epochs", "workers", "window", "min_n", "max_n"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise BadInputError(f"{key} must be a positive integer, got {value!r}.")
+    def _kind(self) -> str:
+        return f"fasttext-{super()._kind()}"
+
+    def validate_params(self) -> None:
+        """Every declared constraint (Word2Vec's and FastText's), then ``max_n >= min_n``."""
+        super().validate_params()
         if self.max_n < self.min_n:
             raise BadInputError(
                 f"max_n={self.max_n} is smaller than min_n={self.min_n}; n-grams have "
                 f"min_n..max_n characters, so max_n must be >= min_n."
             )
-        if isinstance(self.bucket, bool) or not isinstance(self.bucket, int) or self.bucket < 0:
-            raise BadInputError(f"bucket must be an integer >= 0 (0 turns n-grams off), got {self.bucket!r}.")
-
-    def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> FastTextEncoder:
-        """Build the vocabulary and train; returns self."""
-        from gensim.models import FastText
-
-        self._validate_params()
-        corpus = as_corpus(corpus)
-        params = {k: v for k, v in self.get_params().items() if k not in self._FORGE_ONLY}
-        model = FastText(**params)
-        with gensim_corpus_file(corpus, self.corpus_file) as path:
-            source = {"corpus_file": str(path)} if path else {"corpus_iterable": corpus}
-            model.build_vocab(**source)
-            if len(model.wv) == 0:
-                raise BadInputError(
-                    f"The corpus {corpus!r} gave an empty vocabulary (min_count={self.min_count}): "
-                    f"it is empty or every word is rarer than min_count; lower min_count or give "
-                    f"more text."
-                )
-            counts = {"total_words": model.corpus_total_words} if path else {"total_examples": model.corpus_count}
-            progress = _progress_callback(self.epochs, self.progress)
-            start = time.perf_counter()
-            try:
-                model.train(**source, **counts, epochs=self.epochs, callbacks=[progress])
-            finally:
-                progress.bar.close()
-        self.train_seconds_ = time.perf_counter() - start
-        self.words_per_second_ = model.corpus_total_words * self.epochs / max(self.train_seconds_, 1e-9)
-        self.model_ = model
-        self.history_ = progress.history
-        self._set_vectors(model.wv)
-        return self
-
-    def _set_vectors(self, kv: Any) -> None:  # gensim FastTextKeyedVectors (untyped)
-        self.keyed_vectors = kv
-        counts = [kv.get_vecattr(w, "count") if "count" in kv.expandos else 0 for w in kv.index_to_key]
-        self.vocab_ = Vocabulary(kv.index_to_key, counts)
-
-    @property
-    def dim(self) -> int:
-        self._check_fitted()
-        return int(self.keyed_vectors.vector_size)
-
-    def _static_matrix(self) -> np.ndarray:
-        return self.keyed_vectors.vectors
 
     # ------------------------------------------------------ open vocabulary
     def has_ngrams(self, word: str) -> bool:
@@ -224,7 +145,7 @@ class FastTextEncoder(BaseEncoder):
         """One ``(len(sentence), dim)`` array per sentence; unseen words get n-gram vectors."""
         self._check_fitted()
         out = []
-        for sent in _check_sentences(sentences):
+        for sent in check_sentences(sentences):
             rows = np.zeros((len(sent), self.dim), dtype=np.float32)
             for i, word in enumerate(sent):
                 rows[i] = self.vector(word)
@@ -234,7 +155,7 @@ class FastTextEncoder(BaseEncoder):
     # ------------------------------------------------------------ persistence
     # pickle-free: the trained word vectors, the n-gram buckets and the vocabulary;
     # the composed vectors are recomputed on load (the model is then inference-only)
-    def _save_state(self, directory: Path) -> None:
+    def save_state(self, directory: Path) -> None:
         kv = self.keyed_vectors
         np.save(directory / "vectors_vocab.npy", np.ascontiguousarray(kv.vectors_vocab), allow_pickle=False)
         if self.bucket:
@@ -242,7 +163,7 @@ class FastTextEncoder(BaseEncoder):
         self.vocab_.save(directory / "vocab.json")
         (directory / "history.json").write_text(json.dumps({"history": self.history_}), encoding="utf-8")
 
-    def _load_state(self, directory: Path) -> None:
+    def load_state(self, directory: Path, mmap: bool = False) -> None:
         from gensim.models.fasttext import FastTextKeyedVectors
 
         vocab = Vocabulary.load(directory / "vocab.json")
@@ -290,25 +211,3 @@ def _load_history(path: Path) -> list[dict[str, Any]]:
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         pass
     raise CorruptModelError(f"{path} is not a valid training history; the model directory is corrupt: save it again.")
-
-
-def _progress_callback(epochs: int, progress: bool | None) -> Any:  # a gensim CallbackAny2Vec
-    from gensim.models.callbacks import CallbackAny2Vec
-    from tqdm.auto import tqdm
-
-    class _EpochBar(CallbackAny2Vec):
-        def __init__(self) -> None:
-            self.bar = tqdm(
-                total=epochs, desc="fasttext", unit="epoch", disable=None if progress is None else not progress
-            )
-            self.history: list[dict[str, Any]] = []
-            self.start = time.perf_counter()
-
-        def on_epoch_begin(self, model: Any) -> None:
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, model: Any) -> None:
-            self.history.append({"epoch": len(self.history) + 1, "seconds": time.perf_counter() - self.start})
-            self.bar.update(1)
-
-    return _EpochBar()

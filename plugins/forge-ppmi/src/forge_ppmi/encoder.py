@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from forge import BaseEncoder, Vocabulary
-from forge._interface import OOV_POLICIES
+from forge import OOV_POLICIES, BaseEncoder, Interval, NoneValue, Options, Vocabulary
 from forge.corpora import as_corpus
 from forge.errors import BadInputError, CorruptModelError
 
@@ -75,7 +74,23 @@ class PPMIEncoder(BaseEncoder):
     """
 
     name = "ppmi"
-    _test_params = {"vector_size": 4, "window": 2, "min_count": 1}
+    test_params = {"vector_size": 4, "window": 2, "min_count": 1}
+    # every parameter, declared once: forge checks them in fit, set_params and forge.load
+    param_constraints = {
+        "vector_size": (Interval(int, 1, None),),
+        "window": (Interval(int, 1, None),),
+        "window_weighting": (Options(WINDOW_WEIGHTINGS),),
+        "min_count": (Interval(int, 1, None),),
+        "max_vocab": (Interval(int, 1, None), NoneValue()),
+        "cds": (Interval(float, 0.0, None, "neither"),),
+        "neg": (Interval(float, 0.0, None, "neither"),),
+        "eig": (Interval(float, None, None),),
+        "svd": (Options(SVD_ALGORITHMS),),
+        "n_iter": (Interval(int, 0, None),),
+        "seed": (Interval(int, 0, None),),
+        "buffer_pairs": (Interval(int, 1, None),),
+        "oov": (Options(OOV_POLICIES),),
+    }
 
     def __init__(
         self,
@@ -107,25 +122,9 @@ class PPMIEncoder(BaseEncoder):
         self.buffer_pairs = buffer_pairs
         self.oov = oov
 
-    def _validate_params(self) -> None:
-        for key in ("vector_size", "window", "buffer_pairs"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise BadInputError(f"{key} must be a positive integer, got {value!r}.")
-        if isinstance(self.n_iter, bool) or not isinstance(self.n_iter, int) or self.n_iter < 0:
-            raise BadInputError(f"n_iter must be a non-negative integer, got {self.n_iter!r}.")
-        if self.oov not in OOV_POLICIES:
-            raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose one of {OOV_POLICIES}.")
-        if self.window_weighting not in WINDOW_WEIGHTINGS:
-            raise BadInputError(
-                f"window_weighting={self.window_weighting!r} is not known; choose one of {WINDOW_WEIGHTINGS}."
-            )
-        if self.svd not in SVD_ALGORITHMS:
-            raise BadInputError(f"svd={self.svd!r} is not known; choose one of {SVD_ALGORITHMS}.")
-
     def fit(self, corpus: Iterable[Sequence[str]] | str | Path) -> PPMIEncoder:
         """Count, weight by PPMI and factorise; returns self."""
-        self._validate_params()
+        self.validate_params()
         corpus = as_corpus(corpus)
         start = time.perf_counter()
         vocab = Vocabulary.build(corpus, self.min_count, self.max_vocab)
@@ -171,7 +170,7 @@ class PPMIEncoder(BaseEncoder):
         return self._cached("keyed_vectors", build)
 
     # ------------------------------------------------------------ persistence
-    def _save_state(self, directory: Path) -> None:
+    def save_state(self, directory: Path) -> None:
         np.save(directory / "vectors.npy", np.ascontiguousarray(self.vectors_), allow_pickle=False)
         np.save(directory / "singular_values.npy", self.singular_values_, allow_pickle=False)
         self.vocab_.save(directory / "vocab.json")
@@ -179,7 +178,7 @@ class PPMIEncoder(BaseEncoder):
             json.dumps({"nnz": self.nnz_, "train_seconds": self.train_seconds_}), encoding="utf-8"
         )
 
-    def _load_state(self, directory: Path) -> None:
+    def load_state(self, directory: Path, mmap: bool = False) -> None:
         vocab = Vocabulary.load(directory / "vocab.json")
         vectors = np.load(directory / "vectors.npy", allow_pickle=False)
         _check_array(directory / "vectors.npy", vectors, (len(vocab), self.vector_size))

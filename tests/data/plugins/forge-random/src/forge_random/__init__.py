@@ -18,7 +18,13 @@ class RandomEncoder(forge.BaseEncoder):
     ((4,), False)
     """
 
-    _test_params = {"vector_size": 8}  # small, fast settings for forge.testing
+    test_params = {"vector_size": 8}  # small, fast settings for forge.testing
+    param_constraints = {  # what each parameter accepts: checked by fit, set_params and forge.load
+        "vector_size": (forge.Interval(int, 1, None),),
+        "min_count": (forge.Interval(int, 1, None),),
+        "seed": (forge.Interval(int, 0, None),),
+        "oov": (forge.Options(forge.OOV_POLICIES),),
+    }
 
     def __init__(self, vector_size: int = 100, min_count: int = 1, seed: int = 0, oov: str = "error"):
         self.vector_size = vector_size  # configuration only: stored unchanged, checked in fit
@@ -27,8 +33,7 @@ class RandomEncoder(forge.BaseEncoder):
         self.oov = oov
 
     def fit(self, corpus) -> "RandomEncoder":
-        if self.oov not in ("error", "zero", "unk"):
-            raise BadInputError(f"oov={self.oov!r} is not a valid OOV policy; choose 'error', 'zero' or 'unk'.")
+        self.validate_params()  # the declared constraints; names the bad parameter and what is allowed
         vocab = forge.Vocabulary.build(forge.corpora.as_corpus(corpus), self.min_count)
         if len(vocab) == 0:
             raise BadInputError(f"The corpus has no word seen min_count={self.min_count} times; is it empty?")
@@ -44,10 +49,10 @@ class RandomEncoder(forge.BaseEncoder):
     def _static_matrix(self) -> np.ndarray:
         return self.vectors_  # row i is the vector of vocabulary word i
 
-    def _save_state(self, directory: Path) -> None:
+    def save_state(self, directory: Path) -> None:
         np.save(directory / "vectors.npy", self.vectors_, allow_pickle=False)
         self.vocab_.save(directory / "vocab.json")
 
-    def _load_state(self, directory: Path) -> None:
+    def load_state(self, directory: Path, mmap: bool = False) -> None:
         self.vocab_ = forge.Vocabulary.load(directory / "vocab.json")
-        self.vectors_ = np.load(directory / "vectors.npy", allow_pickle=False)
+        self.vectors_ = np.load(directory / "vectors.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
