@@ -247,9 +247,12 @@ class BaseEncoder(KeyedMixin):
         return self._cached("unit", compute)
 
     # ------------------------------------------------------------ persistence
-    def save(self, path: str | Path) -> Path:
-        """Write ``config.json`` and the learned state into directory ``path``, atomically."""
-        return save_encoder(self, path)
+    def save(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write ``config.json`` and the learned state into directory ``path``, atomically.
+
+        A folder holding a saved model of another encoder is replaced only with ``overwrite=True``.
+        """
+        return save_encoder(self, path, overwrite=overwrite)
 
     def _config_params(self) -> dict[str, Any]:
         """JSON-serialisable parameters to store in ``config.json``."""

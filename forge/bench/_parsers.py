@@ -57,6 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
+from forge._files import open_regular
 from forge.errors import BadInputError
 
 __all__ = [
@@ -146,11 +147,8 @@ def read_lines(path: str | Path, encoding: str = "utf-8") -> list[tuple[int, str
     try:
         if path.is_dir():
             raise IsADirectoryError
-        if path.exists() and not path.is_file():  # a FIFO would block forever, a device never ends
-            raise BadInputError(
-                f"Dataset file {path} is not a regular file (a pipe, socket or device); save the data to a file first."
-            )
-        data = path.read_bytes()
+        with open_regular(path, "Dataset file") as handle:  # a FIFO would block forever, a device never ends
+            data = handle.read()
     except FileNotFoundError:
         raise BadInputError(f"Dataset file {path} does not exist.") from None
     except IsADirectoryError:
