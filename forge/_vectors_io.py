@@ -52,7 +52,7 @@ def _open(path: Path) -> BinaryIO:
             return raw
         unzipped = gzip.GzipFile(fileobj=raw, mode="rb")
         unzipped.myfileobj = raw  # type: ignore[assignment]  # GzipFile closes myfileobj on close()
-        return io.BufferedReader(unzipped, buffer_size=_BUFFER)  # type: ignore[arg-type]
+        return io.BufferedReader(unzipped, buffer_size=_BUFFER)
     except BaseException:
         raw.close()
         raise
