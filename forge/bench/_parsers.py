@@ -54,6 +54,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -120,6 +121,7 @@ class ContextPairs:
     labels: np.ndarray | None = None  # bool (WiC-like)
     splits: list[str] | None = None  # "train"/"dev"/"test" per item, WiC-like only
     source: str = ""
+    parse_info: dict[str, Any] = field(default_factory=dict)  # how the file was read (recorded in the protocol)
 
     def __len__(self) -> int:
         return len(self.word1)
