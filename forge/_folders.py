@@ -35,7 +35,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
-from forge._files import file_kind, sha256_file
+from forge._files import file_kind, open_regular, sha256_file
 from forge.errors import BadInputError, RecoveredWarning
 
 try:  # POSIX; elsewhere the lock is an exclusive-create file
@@ -66,8 +66,9 @@ def marker_name(kind: str) -> str:
 def read_marker(folder: Path, kind: str) -> dict[str, Any] | None:
     """The marker of ``kind`` in ``folder`` (None when absent or unreadable)."""
     try:
-        data = json.loads((folder / marker_name(kind)).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        with open_regular(folder / marker_name(kind), "Marker") as handle:  # a FIFO there must not block
+            data = json.loads(handle.read(1 << 24).decode("utf-8"))
+    except (OSError, ValueError, RecursionError, BadInputError):
         return None
     return data if isinstance(data, dict) and data.get("kind") == kind else None
 

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import re
+import stat
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from forge._files import sha256_file
+from forge._files import file_kind, open_regular, sha256_file
 from forge._folders import atomic_dir, recover
 from forge._registry import create, registered_name
 from forge.errors import BadInputError, CorruptModelError, ForgeError, UnknownNameError
@@ -163,7 +164,10 @@ def read_json(path: Path, what: str = "model") -> Any:
     """Parse a JSON file forge wrote; any damage (missing, bad UTF-8, syntax, deep nesting,
     integers of thousands of digits) is a :class:`CorruptModelError` naming the file."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        with open_regular(path, f"The {what} file") as handle:  # a FIFO or device is refused, never read
+            return json.loads(handle.read().decode("utf-8"))
+    except BadInputError as exc:
+        raise CorruptModelError(f"{exc} The {what} folder {Path(path).parent} is damaged: save it again.") from None
     except FileNotFoundError:
         raise CorruptModelError(
             f"{path} is missing: the {what} folder {Path(path).parent} is incomplete; save it again."
@@ -414,6 +418,7 @@ def load(path: str | Path, mmap: bool = False, *, allow_unchecked: bool = False)
             f"{cfg_file}: the saved parameters of {name!r} cannot be checked "
             f"({type(exc).__name__}: {_short(str(exc), 120)}); the file is damaged."
         ) from None
+    _refuse_special(path)  # format 1 has no manifest: a FIFO or device among the state files must not be read
     encoder._load_mmap = bool(mmap)  # read by _load_state of encoders that can map their arrays
     try:
         encoder._load_state(path)
@@ -427,6 +432,20 @@ def load(path: str | Path, mmap: bool = False, *, allow_unchecked: bool = False)
             f"or corrupt; save it again."
         ) from exc
     return encoder
+
+
+def _refuse_special(path: Path) -> None:
+    """Every entry of a model folder is a regular file or a folder (links followed): nothing else is read."""
+    for entry in path.rglob("*"):
+        try:
+            mode = entry.stat().st_mode
+        except OSError as exc:  # a dangling link, a loop
+            raise CorruptModelError(f"{entry} cannot be read ({exc.strerror or exc}); the model is damaged.") from None
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise CorruptModelError(
+                f"{entry} is {file_kind(mode)}, not a regular file: forge does not read it. The model folder "
+                f"{path} is damaged; save the model again."
+            )
 
 
 def _check_static(encoder: Any, path: Path) -> None:

@@ -310,7 +310,7 @@ class _Reader:
             second = fh.readline(_BUFFER)
         head = _header(first)
         shown = first.strip()[:40].decode("utf-8", "replace")
-        if fmt == "glove" and head is not None and len(second.split()) != 2:
+        if fmt == "glove" and head is not None:  # "COUNT DIM" is never a GloVe row: no vector has integer dim 1
             raise BadInputError(
                 f"{self.path}: format='glove' was given, but line 1 {shown!r} is a word2vec/fastText "
                 f"header (COUNT DIM), not a GloVe row: read as GloVe every word would get a 1-dimensional "
