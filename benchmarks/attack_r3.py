@@ -215,7 +215,7 @@ def save_targets(n: int, rng: random.Random, enc) -> None:
                 if p.is_file() and not p.is_symlink()
             }
             before_target = snapshot(target) if target.exists() else {}
-            ok, _ = attempt("save-targets", f"#{k} {start}", lambda: enc.save(where))
+            ok, _ = attempt("save-targets", f"#{k} {start}", lambda w=where: enc.save(w))
             if snapshot(outside) != before_outside or (outside / "lock-victim").exists():
                 note("files_outside", "save-targets", f"#{k} {start}: the folder outside changed")
             created = {p for p in set(snapshot(root, skip=target)) - set(before_root) if not p.startswith("target")}
@@ -252,7 +252,7 @@ def sub_folders(n: int, rng: random.Random) -> None:
                 (target / ".forge-plugin").write_text(json.dumps(m))
             before = snapshot(root)
 
-            def save() -> None:
+            def save(target: Path = target) -> None:
                 with atomic_dir(target, kind="plugin") as t:
                     (t / "new.bin").write_bytes(b"n")
 
@@ -297,7 +297,7 @@ def format_versions(n: int, rng: random.Random, saved: Path, expected: list[np.n
                 ok, got = attempt(
                     "format-versions",
                     f"#{k} v={version!r}",
-                    lambda u=unchecked: _outputs(forge.load(path, allow_unchecked=u)),
+                    lambda u=unchecked, p=path: _outputs(forge.load(p, allow_unchecked=u)),
                 )
                 if ok and not all(np.array_equal(a, b) for a, b in zip(got, expected)):  # type: ignore[arg-type]
                     note("silent_wrong", "format-versions", f"#{k} v={version!r} unchecked={unchecked}: changed values")
@@ -324,7 +324,7 @@ def locks(n: int, rng: random.Random, enc) -> None:
             else:
                 lock.write_text("")
             before = snapshot(root / "outside")
-            ok, _ = attempt("locks", f"#{k} {how}", lambda: enc.save(root / "m"))
+            ok, _ = attempt("locks", f"#{k} {how}", lambda r=root: enc.save(r / "m"))
             if snapshot(root / "outside") != before:
                 note("files_outside", "locks", f"#{k} {how}: the lock's target was created or changed")
             if ok and how != "stale":
@@ -415,7 +415,9 @@ def vector_headers(n: int, rng: random.Random) -> None:
             path, header, words, mat, honest = _vector_file(rng, Path(tmp))
             fmt = rng.choice(formats)
             limit = rng.choice([None, None, 1, 3])
-            ok, got = attempt("vector-headers", f"#{k} {header!r} {fmt}", lambda: forge.load_vectors(path, fmt, limit))
+            ok, got = attempt(
+                "vector-headers", f"#{k} {header!r} {fmt}", lambda p=path, f=fmt, n=limit: forge.load_vectors(p, f, n)
+            )
             if ok:
                 m = limit or len(words)
                 kv = got
@@ -432,7 +434,7 @@ def vector_headers(n: int, rng: random.Random) -> None:
                 attempt(
                     "vector-headers",
                     f"#{k} cli {header!r}",
-                    lambda: _cli(["bench", "--encoders", f"x={path}", "--quiet"]),
+                    lambda p=path: _cli(["bench", "--encoders", f"x={p}", "--quiet"]),
                 )
 
 
