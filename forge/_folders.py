@@ -23,8 +23,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
+import stat
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
@@ -33,6 +35,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
+from forge._files import file_kind, open_regular, sha256_file
 from forge.errors import BadInputError, RecoveredWarning
 
 try:  # POSIX; elsewhere the lock is an exclusive-create file
@@ -53,6 +56,7 @@ __all__ = [
 
 log = logging.getLogger("forge")
 MARKER_PREFIX = ".forge-"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def marker_name(kind: str) -> str:
@@ -62,35 +66,98 @@ def marker_name(kind: str) -> str:
 def read_marker(folder: Path, kind: str) -> dict[str, Any] | None:
     """The marker of ``kind`` in ``folder`` (None when absent or unreadable)."""
     try:
-        data = json.loads((folder / marker_name(kind)).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        with open_regular(folder / marker_name(kind), "Marker") as handle:  # a FIFO there must not block
+            data = json.loads(handle.read(1 << 24).decode("utf-8"))
+    except (OSError, ValueError, RecursionError, BadInputError):
         return None
     return data if isinstance(data, dict) and data.get("kind") == kind else None
 
 
+def _tree(folder: Path) -> Iterator[Path]:
+    """Every entry under ``folder``, never descending into a symbolic link."""
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        base = Path(root)
+        for name in sorted(dirs):
+            yield base / name
+        for name in sorted(files):
+            yield base / name
+
+
 def _write_marker(folder: Path, kind: str, complete: bool) -> None:
+    """The ownership marker: every file of the save with its size and sha256 (once complete)."""
     from forge._version import __version__
 
     files = {}
     if complete:
-        for p in sorted(folder.rglob("*")):
-            if p.is_file() and p.name != marker_name(kind):
-                files[p.relative_to(folder).as_posix()] = p.stat().st_size
+        for p in _tree(folder):
+            if p.is_file() and not p.is_symlink() and p.name != marker_name(kind):
+                files[p.relative_to(folder).as_posix()] = {
+                    "size": p.stat().st_size,
+                    "sha256": sha256_file(p, "Saved file", reuse=True),
+                }
     data = {"kind": kind, "forge_version": __version__, "complete": complete, "files": files}
     (folder / marker_name(kind)).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
+def _listed(marker: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """The marker's ``files`` when every entry is ``{"size": int, "sha256": 64 hex}`` (else None: not believed)."""
+    files = marker.get("files")
+    if not isinstance(files, dict):
+        return None
+    for name, entry in files.items():
+        if (
+            not isinstance(name, str)
+            or not name
+            or name.startswith("/")
+            or "\\" in name
+            or any(part in ("", ".", "..") for part in name.split("/"))
+            or not isinstance(entry, dict)
+            or type(entry.get("size")) is not int
+            or not isinstance(entry.get("sha256"), str)
+            or not _HEX64.fullmatch(entry["sha256"])
+        ):
+            return None
+    return files
+
+
+def _mismatch(folder: Path, kind: str, listed: dict[str, dict[str, Any]]) -> list[str]:
+    """What in ``folder`` the marker does not prove forge wrote (empty: the folder is forge's).
+
+    A file counts as forge's only when the marker lists it with the size and sha256 it has now;
+    symbolic links and special files never do (forge writes neither), wherever they are.
+    """
+    bad: list[str] = []
+    present: set[str] = set()
+    for p in _tree(folder):
+        rel = p.relative_to(folder).as_posix()
+        if rel == marker_name(kind):
+            continue
+        if p.is_symlink() or not (p.is_file() or p.is_dir()):
+            bad.append(rel)
+        elif p.is_file():
+            present.add(rel)
+            entry = listed.get(rel)
+            try:
+                ok = (
+                    entry is not None
+                    and p.stat().st_size == entry["size"]
+                    and sha256_file(p, "Saved file") == entry["sha256"]
+                )
+            except (OSError, BadInputError):
+                ok = False
+            if not ok:
+                bad.append(rel)
+    bad += [f"{rel} (listed, missing)" for rel in listed if rel not in present and rel not in bad]
+    return bad
+
+
 def _is_complete(folder: Path, kind: str) -> bool:
-    """The marker says the save finished and every listed file is there with its size, nothing more."""
+    """The marker says the save finished and every file is listed with its size and sha256, nothing more."""
     marker = read_marker(folder, kind)
-    if not marker or marker.get("complete") is not True or not isinstance(marker.get("files"), dict):
+    if not marker or marker.get("complete") is not True:
         return False
-    present = {
-        p.relative_to(folder).as_posix(): p.stat().st_size
-        for p in folder.rglob("*")
-        if p.is_file() and p.name != marker_name(kind)
-    }
-    return present == marker["files"]
+    listed = _listed(marker)
+    return listed is not None and not _mismatch(folder, kind, listed)
 
 
 def _shown(names: list[str], limit: int = 5) -> str:
@@ -109,9 +176,30 @@ def refuse_cwd(path: Path) -> None:
         )
 
 
+def refuse_symlink(path: Path) -> None:
+    """A save never goes through a symbolic link: replacing the link would empty the folder behind it."""
+    if path.is_symlink():
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        raise BadInputError(
+            f"Refusing to save to {path}: it is a symbolic link (to {target}). forge does not save "
+            f"through a link (replacing it would empty the folder behind it); save to the real folder "
+            f"({path.resolve()}) directly, or remove the link first."
+        )
+
+
 def check_replaceable(path: Path, kind: str, legacy: Callable[[Path], bool] | None = None) -> None:
-    """Raise unless a save of ``kind`` may replace ``path`` (absent, empty, or forge's own of that kind)."""
-    if not path.exists() and not path.is_symlink():
+    """Raise unless a save of ``kind`` may replace ``path`` (absent, empty, or forge's own of that kind).
+
+    The folder is forge's own when its marker lists every file in it, sub-folders included, with the
+    size and sha256 it has now (``legacy(path)`` may vouch for a folder of an earlier forge instead).
+    A marker that does not match is not believed; symbolic links and special files anywhere in the
+    folder make it foreign; ``path`` itself must not be a symbolic link.
+    """
+    refuse_symlink(path)
+    if not path.exists():
         return
     if not path.is_dir():
         raise BadInputError(
@@ -124,15 +212,15 @@ def check_replaceable(path: Path, kind: str, legacy: Callable[[Path], bool] | No
     if not entries:
         return
     marker = read_marker(path, kind)
-    if marker is not None and isinstance(marker.get("files"), dict):
-        owned = {marker_name(kind)} | {str(name).split("/")[0] for name in marker["files"]}
-        foreign = [e for e in entries if e not in owned]
-        if not foreign:
+    listed = _listed(marker) if marker is not None else None
+    if listed is not None:
+        foreign = _mismatch(path, kind, listed)
+        if not foreign or (legacy is not None and legacy(path)):
             return
         raise BadInputError(
-            f"Refusing to replace {path}: it is a forge {kind}, but it also holds files forge did "
-            f"not write there: {_shown(foreign)}. Move those files out of the folder, or save "
-            f"to another path."
+            f"Refusing to replace {path}: it has a forge {kind} marker, but the marker does not match "
+            f"what is there (files forge did not write, files changed since, links or special files): "
+            f"{_shown(foreign)}. Move those out of the folder, or save to another path."
         )
     others = [e[len(MARKER_PREFIX) :] for e in entries if e.startswith(MARKER_PREFIX) and e != marker_name(kind)]
     if others:
@@ -141,10 +229,10 @@ def check_replaceable(path: Path, kind: str, legacy: Callable[[Path], bool] | No
             f"Choose another path (forge never replaces one kind of folder with another)."
         )
     if legacy is not None and legacy(path):
-        return  # written by an earlier forge (before markers) or its marker is damaged: only forge's file names
+        return  # written by an earlier forge (no marker, or sizes only) that proves itself otherwise
     raise BadInputError(
-        f"Refusing to save into {path}: the folder is not empty and forge did not write it "
-        f"(it holds {_shown(entries)}). forge replaces only a folder it saved itself; choose a new "
+        f"Refusing to save into {path}: the folder is not empty and forge cannot show that it wrote "
+        f"it (it holds {_shown(entries)}). forge replaces only a folder it saved itself; choose a new "
         f"or empty folder, or move those files away first."
     )
 
@@ -168,6 +256,38 @@ class FolderLock:
             f"{self.file}). Wait for it to finish, or save to another path."
         )
 
+    def _not_a_lock(self, what: str) -> BadInputError:
+        return BadInputError(
+            f"Cannot save to {self.path}: the lock file {self.file} is {what}; forge creates its lock "
+            f"files itself and never follows a link or opens anything else there. Remove {self.file} "
+            f"(after checking what it is) and save again."
+        )
+
+    def _open(self) -> int:
+        """A descriptor of the lock file: created exclusively, or (left by a killed save) reopened; never
+        through a symbolic link and only a regular file."""
+        nofollow = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        while True:
+            try:
+                return os.open(self.file, os.O_RDWR | os.O_CREAT | os.O_EXCL | nofollow, 0o644)
+            except FileExistsError:
+                pass
+            if self.file.is_symlink():
+                raise self._not_a_lock(f"a symbolic link (to {os.readlink(self.file)})")
+            try:
+                fd = os.open(self.file, os.O_RDWR | getattr(os, "O_NONBLOCK", 0) | nofollow)
+            except FileNotFoundError:
+                continue  # its holder removed it between our two opens: create it again
+            except OSError:
+                if self.file.is_symlink():
+                    raise self._not_a_lock("a symbolic link") from None
+                raise
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                os.close(fd)
+                raise self._not_a_lock(file_kind(mode))
+            return fd
+
     def acquire(self) -> None:
         try:
             if fcntl is None:  # pragma: no cover - Windows
@@ -180,14 +300,15 @@ class FolderLock:
                     ) from None
                 return
             while True:
-                fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
+                fd = self._open()
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     os.close(fd)
                     raise self._busy() from None
                 try:  # the previous holder may have unlinked the file between our open and flock
-                    same = os.stat(self.file).st_ino == os.fstat(fd).st_ino
+                    st = os.lstat(self.file)
+                    same = st.st_ino == os.fstat(fd).st_ino and stat.S_ISREG(st.st_mode)
                 except FileNotFoundError:
                     same = False
                 if same:
@@ -228,8 +349,48 @@ def _leftovers(path: Path, which: str) -> list[Path]:
     ]
 
 
-def _remove_marked(folder: Path) -> None:
-    """Delete a folder forge marked, the marker last: a kill halfway leaves it recognisable for the next save."""
+def _remove_marked(folder: Path, kind: str | None = None) -> None:
+    """Delete a folder forge marked, the marker last: a kill halfway leaves it recognisable for the next save.
+
+    With ``kind`` and a complete marker of that kind, only what the marker lists (with its size) is
+    removed, sub-folders included; anything else is left where it is, with the folder and its marker.
+    """
+    if folder.is_symlink():  # never follow a link into a folder forge did not write
+        folder.unlink()
+        return
+    marker = read_marker(folder, kind) if kind is not None else None
+    listed = _listed(marker) if marker is not None and marker.get("complete") is True else None
+    if listed is not None:
+        kept = False
+        for root, dirs, files in os.walk(folder, topdown=False, followlinks=False):
+            base = Path(root)
+            for name in files + [d for d in dirs if (base / d).is_symlink()]:
+                p = base / name
+                rel = p.relative_to(folder).as_posix()
+                if rel == marker_name(kind or ""):
+                    continue
+                entry = listed.get(rel)
+                try:
+                    if entry is not None and not p.is_symlink() and p.is_file() and p.stat().st_size == entry["size"]:
+                        p.unlink()
+                        continue
+                except OSError:
+                    pass
+                kept = True
+            for name in dirs:
+                try:
+                    (base / name).rmdir()
+                except OSError:
+                    pass  # not empty: it holds something the marker does not list
+        if kept:
+            log.warning("%s holds files its marker does not list; forge left them there.", folder)
+            return
+        try:
+            (folder / marker_name(kind or "")).unlink()
+            folder.rmdir()
+        except OSError:
+            pass
+        return
     entries = sorted(folder.iterdir(), key=lambda p: p.name.startswith(MARKER_PREFIX))
     for p in entries:
         try:
@@ -296,9 +457,13 @@ def atomic_dir(path: str | Path, kind: str = "folder", legacy: Callable[[Path], 
                 old = path.parent / f".{path.name}.old-{secrets.token_hex(4)}"
                 os.rename(path, old)
                 os.rename(tmp, path)
-                if read_marker(old, kind) is None:  # an earlier forge's folder: mark it, so a kill while
+                if old.is_symlink():  # swapped for a link after the check: remove the link, not its target
+                    old.unlink()
+                elif read_marker(old, kind) is None:  # an earlier forge's folder: mark it, so a kill while
                     _write_marker(old, kind, complete=False)  # deleting it leaves it recognisable
-                _remove_marked(old)
+                    _remove_marked(old)
+                else:
+                    _remove_marked(old, kind)
             else:
                 os.rename(tmp, path)
             _remove_stale(path)

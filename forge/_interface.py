@@ -343,9 +343,12 @@ class BaseEncoder(KeyedMixin):
         return _cosine(_dense(self.vector(word1)), _dense(self.vector(word2)))
 
     # ------------------------------------------------------------ persistence
-    def save(self, path: str | Path) -> Path:
-        """Write ``config.json`` and the learned state into directory ``path``, atomically."""
-        return save_encoder(self, path)
+    def save(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write ``config.json`` and the learned state into directory ``path``, atomically.
+
+        A folder holding a saved model of another encoder is replaced only with ``overwrite=True``.
+        """
+        return save_encoder(self, path, overwrite=overwrite)
 
     def config_params(self) -> dict[str, Any]:
         """The parameters ``save`` stores in ``config.json`` (JSON values); ``forge.load`` passes them back.

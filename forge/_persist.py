@@ -5,14 +5,16 @@ temporary sibling directory that is renamed into place only when complete, so
 an interrupted save never leaves a half-written model where a good one was,
 and a save never replaces a folder forge did not write.
 
-Format 2 (this forge): ``config.json`` records the sha256 and size of every
-state file (``files``) and a digest of the parameters (``params_sha256``).
+Format 3 (this forge): ``config.json`` records the sha256 and size of every
+state file (``files``) and a digest of the parameters and the format version
+(``params_sha256``; format 2, otherwise the same, left the version out).
 :func:`load` checks them before reading any array, validates the parameters
 as ``fit`` does (``encoder.validate_params()``) and checks the arrays'
-dtype, shape and finiteness. Models of format 1 (no checksums) still load,
-without the checksum step. A hand-edited ``config.json`` is refused until
-its ``params_sha256`` entry is deleted (then the edited parameters are
-validated and used).
+dtype, shape and finiteness. Models of format 1 (no checksums) load only with
+``allow_unchecked=True`` (and a ``UserWarning``); a format-1 config that still
+carries checksums (an edited version number) and unknown versions are refused.
+A hand-edited ``config.json`` is refused until its ``params_sha256`` entry is
+deleted (then the edited parameters are validated and used).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import json
 import logging
 import os
 import re
+import stat
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from forge._files import file_kind, open_regular, sha256_file
 from forge._folders import atomic_dir, recover
 from forge._registry import create, registered_name
 from forge.errors import BadInputError, CorruptModelError, ForgeError, UnknownNameError
@@ -49,7 +54,8 @@ __all__ = [
 ]
 
 CONFIG_NAME = "config.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+_KNOWN_VERSIONS = (1, 2, 3)
 MODEL_KIND = "model"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _STATE_SUFFIXES = (".json", ".npy", ".npz", ".safetensors")
@@ -80,11 +86,8 @@ def _umask() -> int:
 
 # ------------------------------------------------------------------ checksums
 def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """sha256 of a model file (forge's one file digest: regular files only, bounded chunks)."""
+    return sha256_file(path, "Model file")
 
 
 def file_manifest(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
@@ -143,6 +146,9 @@ def verify_manifest(folder: Path, files: Any, source: Path, hint: str = "Save th
 
 def _params_digest(config: dict[str, Any]) -> str:
     core = {"encoder": config.get("encoder"), "class": config.get("class"), "params": config.get("params")}
+    version = config.get("format_version")
+    if type(version) is int and version >= 3:  # format 3: the version itself is covered (an edit to it is seen)
+        core["format_version"] = version
     return hashlib.sha256(json.dumps(core, sort_keys=True, ensure_ascii=True).encode("ascii")).hexdigest()
 
 
@@ -158,7 +164,10 @@ def read_json(path: Path, what: str = "model") -> Any:
     """Parse a JSON file forge wrote; any damage (missing, bad UTF-8, syntax, deep nesting,
     integers of thousands of digits) is a :class:`CorruptModelError` naming the file."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        with open_regular(path, f"The {what} file") as handle:  # a FIFO or device is refused, never read
+            return json.loads(handle.read().decode("utf-8"))
+    except BadInputError as exc:
+        raise CorruptModelError(f"{exc} The {what} folder {Path(path).parent} is damaged: save it again.") from None
     except FileNotFoundError:
         raise CorruptModelError(
             f"{path} is missing: the {what} folder {Path(path).parent} is incomplete; save it again."
@@ -192,28 +201,65 @@ def check_array(path: Path, array: Any, shape: tuple[int, ...] | None = None, ki
 
 
 def _legacy_model(folder: Path) -> bool:
-    """A model folder of format 1 (before markers): a config.json naming an encoder, state files only."""
+    """A model folder forge wrote, shown by its own ``config.json`` when its marker cannot show it.
+
+    Format 2 and later: every file (sub-folders included) is listed in ``config.json`` with the size and
+    sha256 it has now, and there are no links or special files. Format 1 (no checksums): a config.json
+    naming an encoder and only state files beside it.
+    """
     try:
-        config = json.loads((folder / CONFIG_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        config = read_json(folder / CONFIG_NAME)
+    except ForgeError:
         return False
-    return (
-        isinstance(config, dict)
-        and isinstance(config.get("encoder"), str)
-        and all(p.is_file() and (p.suffix in _STATE_SUFFIXES or p.name == ".forge-model") for p in folder.iterdir())
-    )
+    if not isinstance(config, dict) or not isinstance(config.get("encoder"), str):
+        return False
+    entries = [p for p in folder.rglob("*") if not p.name.startswith(".forge-")]
+    if any(p.is_symlink() or not (p.is_file() or p.is_dir()) for p in entries):
+        return False
+    version = config.get("format_version", 1)
+    if type(version) is int and version >= 2:
+        files = config.get("files")
+        present = {p.relative_to(folder).as_posix() for p in entries if p.is_file()} - {CONFIG_NAME}
+        if not isinstance(files, dict) or set(files) != present:
+            return False
+        try:
+            verify_manifest(folder, files, folder / CONFIG_NAME)
+        except ForgeError:
+            return False
+        return True
+    return all(p.is_file() and p.suffix in _STATE_SUFFIXES for p in entries)
 
 
 # ------------------------------------------------------------------ save / load
-def check_save_target(path: str | Path) -> None:
-    """Raise now (before any training) if ``encoder.save(path)`` would be refused."""
+def check_save_target(path: str | Path, encoder: str | None = None, overwrite: bool = False) -> None:
+    """Raise now (before any training) if saving an ``encoder`` model to ``path`` would be refused."""
     from forge._folders import check_replaceable, refuse_cwd
 
     refuse_cwd(Path(path))
     check_replaceable(Path(path), MODEL_KIND, _legacy_model)
+    if encoder is not None:
+        _check_other_model(Path(path), encoder, overwrite)
 
 
-def save_encoder(encoder: Any, path: str | Path) -> Path:
+def _check_other_model(path: Path, name: str, overwrite: bool) -> None:
+    """A folder holding a model of another encoder is replaced only with ``overwrite=True``."""
+    if overwrite or path.is_symlink() or not (path / CONFIG_NAME).is_file():
+        return
+    try:
+        config = read_json(path / CONFIG_NAME)
+    except ForgeError:
+        return  # not readable as a model: check_replaceable decides whether the folder is forge's
+    other = config.get("encoder") if isinstance(config, dict) else None
+    if isinstance(other, str) and other != name:
+        version = config.get("forge_version", "an earlier version")
+        raise BadInputError(
+            f"Refusing to save a {name!r} model to {path}: it holds a saved {other!r} model "
+            f"(written by forge {version}), which this save would replace. Pass overwrite=True "
+            f"(forge train --overwrite) to replace it, or save to another folder."
+        )
+
+
+def save_encoder(encoder: Any, path: str | Path, overwrite: bool = False) -> Path:
     from forge._version import __version__
 
     encoder._check_fitted()
@@ -235,6 +281,7 @@ def save_encoder(encoder: Any, path: str | Path) -> Path:
         "params": encoder.config_params(),
     }
     config["params_sha256"] = _params_digest(config)
+    _check_other_model(path, name, overwrite)
     with atomic_dir(path, kind=MODEL_KIND, legacy=_legacy_model) as tmp:
         encoder.save_state(tmp)
         config["files"] = file_manifest(tmp, skip=(CONFIG_NAME,))
@@ -242,8 +289,12 @@ def save_encoder(encoder: Any, path: str | Path) -> Path:
     return path
 
 
-def _read_config(path: Path) -> dict[str, Any]:
-    """config.json, its types checked, and (format 2) the parameter digest and every file's checksum."""
+def _read_config(path: Path, allow_unchecked: bool = False, quiet: bool = False) -> dict[str, Any]:
+    """config.json, its types checked, and (format 2+) the parameter digest and every file's checksum.
+
+    Format 1 (no checksums) is read only with ``allow_unchecked=True`` (a ``UserWarning`` unless
+    ``quiet``); a version forge does not know is refused.
+    """
     cfg_file = path / CONFIG_NAME
     config = read_json(cfg_file)
     if not isinstance(config, dict):
@@ -251,10 +302,34 @@ def _read_config(path: Path) -> dict[str, Any]:
             f"{cfg_file} must hold a JSON object, got {type(config).__name__}; the model is corrupt: save it again."
         )
     version = config.get("format_version", 1)
-    if type(version) is not int or version < 0:
+    if type(version) is not int:
         raise CorruptModelError(f"{cfg_file}: format_version must be a small integer, got {_short(version)}.")
     if version > FORMAT_VERSION:
         raise CorruptModelError(f"{path} was written by a newer forge (format {version}); upgrade forge to load it.")
+    if version not in _KNOWN_VERSIONS:
+        raise CorruptModelError(
+            f"{cfg_file}: format_version {version} is not a format forge ever wrote (known: "
+            f"{', '.join(map(str, _KNOWN_VERSIONS))}); the file is damaged: save the model again."
+        )
+    if version == 1:
+        if "files" in config or "params_sha256" in config:
+            raise CorruptModelError(
+                f"{cfg_file} says format_version 1 but carries the checksums ('files', 'params_sha256') of "
+                f"a later format: its format_version was changed after saving, which would switch the "
+                f"checksums off. The file is damaged or was edited; save the model again."
+            )
+        msg = (
+            f"{path} was saved by an earlier forge (format 1) without checksums: its files cannot be "
+            f"verified (only their shapes, dtypes and finiteness are checked)."
+        )
+        if not allow_unchecked:
+            raise CorruptModelError(
+                f"{msg} Load it with forge.load(path, allow_unchecked=True) if you trust it, then save "
+                f"it again to add checksums."
+            )
+        if not quiet:
+            logging.getLogger("forge").warning(msg)
+            warnings.warn(msg + " Save it again to add checksums.", UserWarning, stacklevel=3)
     name, params = config.get("encoder"), config.get("params")
     if not isinstance(name, str) or not name:
         raise CorruptModelError(
@@ -275,31 +350,28 @@ def _read_config(path: Path) -> dict[str, Any]:
                 f"'params_sha256' line and the edited parameters are checked instead."
             )
         verify_manifest(path, config.get("files"), cfg_file)
-    else:
-        logging.getLogger("forge").warning(
-            "%s was saved by an earlier forge (format %s) without checksums: its "
-            "files cannot be verified. Save it again to add them.",
-            path,
-            version,
-        )
     return config
 
 
-def _verifies(path: Path) -> bool:
+def _verifies(path: Path, allow_unchecked: bool = False) -> bool:
     try:
-        _read_config(path)
+        _read_config(path, allow_unchecked, quiet=True)
     except ForgeError:
         return False
     return True
 
 
-def load(path: str | Path, mmap: bool = False) -> Any:
+def load(path: str | Path, mmap: bool = False, *, allow_unchecked: bool = False) -> Any:
     """Load an encoder saved with ``encoder.save(path)``.
 
     The files are checked against the checksums recorded at save time, the parameters are
     validated as ``fit`` validates them and the arrays are checked; anything wrong is a
     :class:`~forge.errors.CorruptModelError` naming the file. A save that was killed between
     its two renames is recovered from its complete previous copy (with a warning).
+
+    A model of format 1 (an earlier forge, no checksums) loads only with ``allow_unchecked=True``,
+    with a ``UserWarning``; its arrays are still checked for shape, dtype and finiteness. A
+    ``format_version`` forge never wrote is refused.
 
     With ``mmap=True`` encoders that support it (static vectors: ``vectors``, ``word2vec``)
     map their matrix read-only from disk instead of reading it into memory.
@@ -317,12 +389,12 @@ def load(path: str | Path, mmap: bool = False) -> Any:
     if path.exists() and not path.is_dir():
         raise BadInputError(f"{path} is a file, not a saved model: expected a directory written by encoder.save().")
     if not path.is_dir() or not any(path.iterdir()):
-        found = recover(path, MODEL_KIND, verify=_verifies)
+        found = recover(path, MODEL_KIND, verify=lambda p: _verifies(p, allow_unchecked=True))  # trusted below
         if found is None:
             raise BadInputError(f"No saved model at {path}: expected a directory written by encoder.save().")
         path = found
     cfg_file = path / CONFIG_NAME
-    config = _read_config(path)
+    config = _read_config(path, allow_unchecked)
     name, params = config["encoder"], config["params"]
     try:
         encoder = create(name, **params)
@@ -346,6 +418,7 @@ def load(path: str | Path, mmap: bool = False) -> Any:
             f"{cfg_file}: the saved parameters of {name!r} cannot be checked "
             f"({type(exc).__name__}: {_short(str(exc), 120)}); the file is damaged."
         ) from None
+    _refuse_special(path)  # format 1 has no manifest: a FIFO or device among the state files must not be read
     try:
         encoder.load_state(path, mmap=bool(mmap))
         _check_static(encoder, path)
@@ -358,6 +431,20 @@ def load(path: str | Path, mmap: bool = False) -> Any:
             f"or corrupt; save it again."
         ) from exc
     return encoder
+
+
+def _refuse_special(path: Path) -> None:
+    """Every entry of a model folder is a regular file or a folder (links followed): nothing else is read."""
+    for entry in path.rglob("*"):
+        try:
+            mode = entry.stat().st_mode
+        except OSError as exc:  # a dangling link, a loop
+            raise CorruptModelError(f"{entry} cannot be read ({exc.strerror or exc}); the model is damaged.") from None
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise CorruptModelError(
+                f"{entry} is {file_kind(mode)}, not a regular file: forge does not read it. The model folder "
+                f"{path} is damaged; save the model again."
+            )
 
 
 def _check_static(encoder: Any, path: Path) -> None:

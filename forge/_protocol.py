@@ -152,8 +152,9 @@ class Encoder(Protocol):
     def clone(self) -> Encoder:
         """A new, unfitted encoder with the same parameters."""
 
-    def save(self, path: str | Path) -> Path:
-        """Write the encoder to directory ``path`` (``forge.load`` reads it back)."""
+    def save(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write the encoder to directory ``path`` (``forge.load`` reads it back); ``overwrite=True``
+        replaces a saved model of another encoder there."""
 
 
 # members a registered class must have; ``name`` is set by the registry itself

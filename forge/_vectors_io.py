@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
+from forge._files import check_regular, open_regular
 from forge._registry import get_encoder_class
 from forge.errors import BadInputError
 from forge.vocab import Vocabulary
@@ -45,11 +47,49 @@ _BUFFER = 1 << 20
 
 
 def _open(path: Path) -> BinaryIO:
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return io.BufferedReader(gzip.GzipFile(path, "rb"), buffer_size=_BUFFER)
-    return open(path, "rb", buffering=_BUFFER)
+    """The file, decompressed when gzipped; refused before a byte is read unless it is a regular file."""
+    raw = open_regular(path, "Vector file", buffering=_BUFFER)
+    try:
+        if raw.peek(2)[:2] != b"\x1f\x8b":  # type: ignore[attr-defined]
+            return raw
+        unzipped = gzip.GzipFile(fileobj=raw, mode="rb")
+        unzipped.myfileobj = raw  # type: ignore[assignment]  # GzipFile closes myfileobj on close()
+        return io.BufferedReader(unzipped, buffer_size=_BUFFER)
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _gzipped(path: Path) -> bool:
+    with open_regular(path, "Vector file") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+# deflate expands data at most about 1032 times: the most a gzipped file can hold
+_GZIP_RATIO = 1032
+
+
+def _check_capacity(path: Path, fmt: str, header: bytes, rows: int, dim: int) -> None:
+    """Refuse a header whose ``rows`` x ``dim`` cannot fit in the file, before anything is allocated.
+
+    A text row needs at least ``2 + 2 * dim`` bytes (a one-letter word, a separator and a digit per
+    value, a newline); a binary row ``2 + 4 * dim`` (word, space, float32 values).
+    """
+    size = path.stat().st_size - len(header)
+    zipped = _gzipped(path)
+    capacity = size * _GZIP_RATIO if zipped else size
+    per_row = 2 + (4 if fmt == "word2vec-binary" else 2) * dim
+    holds = max(capacity + 1, 0) // per_row  # the last row may lack its newline
+    if rows > holds:
+        shown = header.strip()[:60].decode("utf-8", "replace")
+        raise BadInputError(
+            f"{path}: the header {shown!r} promises {rows} vectors of dimension {dim} ({fmt}), but the "
+            f"file{' (gzipped)' if zipped else ''} has {size} bytes after the header: room for at most "
+            f"{holds} such vectors (each needs at least {per_row} bytes"
+            f"{', uncompressed; gzip expands at most ' + str(_GZIP_RATIO) + 'x' if zipped else ''}). "
+            f"The header is wrong or the file is truncated: fix the header"
+            + (f", or pass limit={holds} to read only the rows that can be there." if holds else ".")
+        )
 
 
 def _header(line: bytes) -> tuple[int, int] | None:
@@ -158,19 +198,26 @@ def load_vectors(
     path = Path(path)
     if format not in VECTOR_FORMATS:
         raise BadInputError(f"format={format!r} is not a vector format; choose one of {VECTOR_FORMATS}.")
-    if not path.is_file():
+    if not path.exists() or path.is_dir():
         raise BadInputError(
             f"No vector file at {path}"
             + (" (it is a directory: for a model saved with encoder.save() use forge.load)" if path.is_dir() else "")
             + "."
         )
+    check_regular(path, "Vector file")  # a FIFO or /dev/zero: refused before a byte is read
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise BadInputError(f"limit must be a positive integer or None, got {limit!r}.")
-    fmt = detect_vectors_format(path) if format == "auto" else format
-    if fmt == "fasttext":
-        fmt = "word2vec"
     reader = _Reader(path, encoding, unicode_errors)
-    words, matrix = reader.read(fmt, limit)
+    try:
+        fmt = detect_vectors_format(path) if format == "auto" else format
+        if fmt == "fasttext":
+            fmt = "word2vec"
+        words, matrix = reader.read(fmt, limit)
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged gzip stream, an I/O error
+        raise BadInputError(
+            f"Cannot read vector file {path}: {type(exc).__name__}: {exc}. Is the (gzipped) file "
+            f"truncated or damaged? Download or decompress it again."
+        ) from None
     vocab = Vocabulary.__new__(Vocabulary)  # words are unique already: reuse the reader's index
     vocab.words, vocab.index, vocab.specials = words, reader.index, []
     vocab.counts = np.zeros(len(words), dtype=np.int64)
@@ -213,6 +260,7 @@ class _Reader:
     def read(self, fmt: str, limit: int | None) -> tuple[list[str], np.ndarray]:
         with _open(self.path) as fh:
             first = fh.readline()
+        self._check_told(fmt, first)
         if fmt == "glove":
             parts = first.split()
             if len(parts) < 2:
@@ -231,7 +279,11 @@ class _Reader:
             skip = 1
             if dim < 1:
                 raise self._bad(1, f"dimension {dim} is not positive", first)
+            if rows < 1:
+                raise self._bad(1, f"the header promises {rows} vectors; the file holds none to read", first)
         n = rows if limit is None else min(rows, limit)
+        if fmt != "glove":
+            _check_capacity(self.path, fmt, first, n, dim)
         matrix = np.empty((n, dim), dtype=np.float32)
         with _open(self.path) as fh:
             if skip:
@@ -249,6 +301,26 @@ class _Reader:
                     f"{len(words)}; it is truncated (or pass limit={len(words)})."
                 )
         return words, matrix
+
+    def _check_told(self, fmt: str, first: bytes) -> None:
+        """The format the caller named must fit the file's first two lines (no silent garbage)."""
+        with _open(self.path) as fh:
+            fh.readline()
+            second = fh.readline(_BUFFER)
+        head = _header(first)
+        shown = first.strip()[:40].decode("utf-8", "replace")
+        if fmt == "glove" and head is not None:  # "COUNT DIM" is never a GloVe row: no vector has integer dim 1
+            raise BadInputError(
+                f"{self.path}: format='glove' was given, but line 1 {shown!r} is a word2vec/fastText "
+                f"header (COUNT DIM), not a GloVe row: read as GloVe every word would get a 1-dimensional "
+                f"vector. Use format='word2vec' (or 'word2vec-binary'), or format='auto'."
+            )
+        if fmt == "word2vec-binary" and head is not None and _text_row(second.rstrip(b"\r\n"), head[1]):
+            raise BadInputError(
+                f"{self.path}: format='word2vec-binary' was given, but after the header {shown!r} line 2 "
+                f"is text ('word' and {head[1]} numbers): the file is word2vec text. Use "
+                f"format='word2vec' (or 'auto')."
+            )
 
     # ------------------------------------------------------------------ text
     def _lines(self, fh: BinaryIO, line_no: int) -> Iterator[list[tuple[int, bytes]]]:

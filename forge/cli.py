@@ -55,10 +55,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.device:
         params["device"] = args.device
     encoder = forge.create(args.encoder, **params)
-    check_save_target(args.out)  # refuse a folder forge may not replace before training, not after
+    from forge._registry import registered_name
+
+    name = registered_name(encoder) or args.encoder
+    check_save_target(args.out, name, args.overwrite)  # refuse before training, not after
     corpus = _load_corpus(args.corpus, args.tokenizer)
     encoder.fit(corpus)
-    path = encoder.save(args.out)
+    path = encoder.save(args.out, overwrite=args.overwrite)
     print(f"Trained {args.encoder} ({len(encoder.vocabulary)} words, dim {encoder.dim}); saved to {path}")
     if args.show:
         for word in args.show.split(","):
@@ -92,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("encoder", help="registered encoder name (see `forge list`)")
     p.add_argument("--corpus", required=True, help="a named corpus (gensim-default, text8, ptb...) or a path")
     p.add_argument("--out", required=True, help="directory to save the model into")
+    p.add_argument("--overwrite", action="store_true", help="replace a saved model of another encoder in --out")
     p.add_argument("--param", action="append", metavar="K=V", help="encoder parameter, repeatable")
     p.add_argument("--tokenizer", default=None, help="tokenizer for a corpus path (default: regex)")
     p.add_argument("--device", default=None, help="device for encoders that have one (cpu, cuda, auto)")

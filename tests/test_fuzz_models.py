@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -93,11 +94,13 @@ def _same(a: list[np.ndarray] | None, b: list[np.ndarray]) -> bool:
     return a is not None and len(a) == len(b) and all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b))
 
 
-def attempt(path: Path) -> list[np.ndarray] | None:
+def attempt(path: Path, allow_unchecked: bool = False) -> list[np.ndarray] | None:
     """Load and use the model: None when forge refused it; any other exception fails the test."""
     STATS["inputs"] += 1
     try:
-        return outputs(forge.load(path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # format 1 under allow_unchecked=True warns
+            return outputs(forge.load(path, allow_unchecked=allow_unchecked))
     except ForgeError:
         STATS["forge_error"] += 1
         return None
@@ -205,9 +208,44 @@ def test_damage_without_checksums_is_a_forge_error_or_loads_usably(saved, name, 
         else:
             blob = bytearray(data.draw(st.binary(max_size=200), label="bytes"))
         (path / fname).write_bytes(bytes(blob))
-        got = attempt(path)
+        got = attempt(path, allow_unchecked=True)
         if got is not None:
             STATS["loaded_same" if _same(got, expected) else "loaded_changed"] += 1
+
+
+VERSIONS = st.one_of(
+    st.integers(-3, 12), st.sampled_from([True, False, None, "1", "3", 1.0, 2.5, [], {}]), st.just("absent")
+)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@FUZZ
+@given(data=st.data())
+def test_an_edited_format_version_never_loads_a_damaged_array(saved, name, data):
+    """Issue 17 item 4: whatever format_version says (a bit flip, a hand edit, removed), damaged state
+    files never load, with or without allow_unchecked; the checksums stay on."""
+    src, expected = _model(saved, name)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _copy(src, tmp)
+        cfg = json.loads((path / "config.json").read_text())
+        version = data.draw(VERSIONS, label="format_version")
+        if version == "absent":
+            cfg.pop("format_version")
+        else:
+            cfg["format_version"] = version
+        if data.draw(st.booleans(), label="drop params_sha256"):
+            cfg.pop("params_sha256", None)
+        (path / "config.json").write_text(json.dumps(cfg))
+        fname = data.draw(st.sampled_from([f for f in _files(path) if f != "config.json"]), label="file")
+        blob = bytearray((path / fname).read_bytes())
+        i = data.draw(st.integers(0, len(blob) - 1), label="byte")
+        blob[i] ^= 1 << data.draw(st.integers(0, 7), label="bit")
+        (path / fname).write_bytes(bytes(blob))
+        for unchecked in (False, True):
+            got = attempt(path, allow_unchecked=unchecked)
+            assert got is None or _same(got, expected), f"{fname} byte {i} loaded changed under version {version!r}"
+            if got is not None:
+                STATS["loaded_same"] += 1
 
 
 # ------------------------------------------------------------------ config.json edits

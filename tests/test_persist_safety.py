@@ -87,7 +87,10 @@ def test_model_of_the_previous_format_is_replaced_and_loads(w2v, tmp_path):
     target = tmp_path / "old"
     w2v.save(target)
     _make_format_1(target)
-    loaded = forge.load(target)  # no checksums to verify: loads as before
+    with pytest.raises(CorruptModelError, match="allow_unchecked=True"):
+        forge.load(target)  # no checksums to verify: only on request (issue 17, item 4)
+    with pytest.warns(UserWarning, match="without checksums"):
+        loaded = forge.load(target, allow_unchecked=True)
     np.testing.assert_array_equal(loaded.vector("cat"), w2v.vector("cat"))
     w2v.save(target)  # recognised as forge's own (only forge file names in it)
     assert (target / ".forge-model").is_file()
@@ -463,14 +466,10 @@ def test_non_finite_or_wrong_dtype_arrays_are_refused_without_checksums(w2v, tmp
     bad = vectors.copy()
     bad[2, 0] = np.nan
     np.save(path / "vectors.npy", bad)
-    with pytest.raises(CorruptModelError, match="non-finite"):
-        forge.load(path)
-    np.save(path / "vectors.npy", vectors.astype(np.int64))
-    with pytest.raises(CorruptModelError, match="int64"):
-        forge.load(path)
-    np.save(path / "vectors.npy", vectors[:-1])
-    with pytest.raises(CorruptModelError, match="shape"):
-        forge.load(path)
+    for array, message in ((bad, "non-finite"), (vectors.astype(np.int64), "int64"), (vectors[:-1], "shape")):
+        np.save(path / "vectors.npy", array)
+        with pytest.raises(CorruptModelError, match=message), pytest.warns(UserWarning, match="without checksums"):
+            forge.load(path, allow_unchecked=True)
 
 
 def test_params_digest_ignores_key_order():
@@ -500,7 +499,7 @@ def test_a_model_left_in_the_previous_forge_old_layout_is_recovered(w2v, tmp_pat
     _make_format_1(saved)
     (tmp_path / ".m.old-k2j4").mkdir()
     saved.rename(tmp_path / ".m.old-k2j4" / "x")
-    with pytest.warns(RecoveredWarning, match=r"from \.m\.old-k2j4"):
-        loaded = forge.load(tmp_path / "m")
+    with pytest.warns(RecoveredWarning, match=r"from \.m\.old-k2j4"), pytest.warns(UserWarning, match="format 1"):
+        loaded = forge.load(tmp_path / "m", allow_unchecked=True)
     np.testing.assert_array_equal(loaded.vector("cat"), w2v.vector("cat"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from forge._files import sha256_file as _sha256_file
 from forge.errors import BadInputError
 
 __all__ = [
@@ -55,17 +56,21 @@ def normalise_sha256(value: object, what: str = "sha256") -> str:
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """sha256 of a dataset file (forge's one file digest, :func:`forge._files.sha256_file`)."""
+    return _sha256_file(path, "Dataset file")
 
 
 def folder_files(path: Path) -> dict[str, str]:
     """``{relative posix path: sha256}`` of the ``*.txt`` files under a folder, in path order."""
-    files = sorted((p for p in path.rglob("*.txt") if p.is_file()), key=lambda q: q.relative_to(path).as_posix())
+    files = sorted(
+        (p for p in path.rglob("*.txt") if p.is_file() or _special(p)), key=lambda q: q.relative_to(path).as_posix()
+    )
     return {p.relative_to(path).as_posix(): sha256_file(p) for p in files}
+
+
+def _special(p: Path) -> bool:
+    """A ``*.txt`` entry that is neither a file nor a folder (a FIFO, a device): hashed, so refused."""
+    return p.exists() and not p.is_dir()
 
 
 def folder_digest(files: Mapping[str, str]) -> str:

@@ -30,9 +30,13 @@ sentence pairs (format ``"sentence-pairs"``, :func:`parse_sentence_pairs`)
     Two consecutive (non-blank, non-``#``) lines form one item, each
     ``sentence <TAB> target_index <TAB> score [<TAB> anything ...]``: the
     target word at ``target_index`` of the whitespace-tokenised sentence.
-    The index base is detected over the whole file (0-based unless an index
-    is out of range for 0-based, or 1-based indices make clearly more pairs
-    name the same word); punctuation glued to a target token is stripped.
+    ``index_base=0`` or ``1`` says how the indices count; ``"auto"`` (default)
+    detects it over the whole file: 1 when an index is out of range for
+    0-based, the base under which clearly more pairs name the same word
+    otherwise; when the file cannot tell, 0 with a ``UserWarning`` asking
+    for ``index_base=``. The base used and how it was chosen are recorded
+    (``parse_info``, the report's protocol); punctuation glued to a target
+    token is stripped.
     ``score`` is a number (graded, scored like SCWS) or a label ``T``/``F``,
     ``1``/``0``, ``true``/``false`` (binary, scored like WiC without a train
     split: oracle accuracy only). When both lines carry a score they are
@@ -43,6 +47,7 @@ sentence pairs (format ``"sentence-pairs"``, :func:`parse_sentence_pairs`)
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,8 +221,13 @@ def parse_marked_pairs(path: str | Path, encoding: str = "utf-8") -> MarkedPairs
     return out
 
 
-def _index_base(pairs: list[tuple[list[str], list[str], int, int]]) -> int:
-    """0 or 1: the index base under which every index is in range and most pairs name the same word."""
+def _index_base(pairs: list[tuple[list[str], list[str], int, int]]) -> tuple[int, str]:
+    """``(base, how)``: 0 or 1 (-1: neither fits) and how it was chosen.
+
+    Only one base keeps every index in range: that one. Both do: the base under which clearly more
+    pairs name the same word (at least half of the pairs, and twice as many as under the other base);
+    otherwise the file cannot tell (``how == "ambiguous"``) and 0 is returned with that flag.
+    """
 
     def fits(base: int) -> bool:
         return all(base <= i1 < len(t1) + base and base <= i2 < len(t2) + base for t1, t2, i1, i2 in pairs)
@@ -229,9 +239,13 @@ def _index_base(pairs: list[tuple[list[str], list[str], int, int]]) -> int:
         return sum(key(t1[i1 - base]) == key(t2[i2 - base]) for t1, t2, i1, i2 in pairs)
 
     ok = [b for b in (0, 1) if fits(b)]
-    if len(ok) == 2:
-        return 1 if agree(1) > agree(0) else 0
-    return ok[0] if ok else -1
+    if len(ok) < 2:
+        return (ok[0], "the only base that keeps every index in range") if ok else (-1, "")
+    zero, one = agree(0), agree(1)
+    for base, mine, other in ((0, zero, one), (1, one, zero)):
+        if 2 * mine >= len(pairs) and mine >= 2 * other and mine > other:
+            return base, f"detected: {mine} of {len(pairs)} pairs name the same word ({other} with {1 - base}-based)"
+    return 0, f"ambiguous: {zero} of {len(pairs)} pairs name the same word with 0-based indices, {one} with 1-based"
 
 
 def parse_sentence_pairs(path: str | Path, encoding: str = "utf-8", index_base: int | str = "auto") -> ContextPairs:
@@ -274,19 +288,27 @@ def parse_sentence_pairs(path: str | Path, encoding: str = "utf-8", index_base: 
         parsed.append((number, line, fields[0].split(), index, value, kind))
     pairs = [(parsed[k][2], parsed[k + 1][2], parsed[k][3], parsed[k + 1][3]) for k in range(0, len(parsed), 2)]
     if index_base == "auto":
-        base = _index_base(pairs)
+        base, how = _index_base(pairs)
         if base < 0:
             bad = next(p for p in parsed if not 0 <= p[3] < len(p[2]) + 1)
             raise _bad(path, bad[0], f"target_index {bad[3]} is outside the sentence ({len(bad[2])} tokens)", bad[1])
-    elif index_base in (0, 1):
-        base = int(index_base)
+        if how.startswith("ambiguous"):
+            warnings.warn(
+                f"{path}: cannot tell whether the target indices are 0- or 1-based ({how[len('ambiguous: ') :]}); "
+                f"read as 0-based. Pass index_base=0 or index_base=1 (register_dataset(..., index_base=1)) "
+                f"to say which.",
+                UserWarning,
+                stacklevel=2,
+            )
+    elif index_base in (0, 1) and not isinstance(index_base, bool):
+        base, how = int(index_base), "given (index_base=)"
     else:
         raise BadInputError(f"index_base={index_base!r}; expected 'auto', 0 or 1.")
     kinds = {p[5] for p in parsed}
     if len(kinds) > 1:
         first_label = next(p for p in parsed if p[5] == "label")
         raise _bad(path, first_label[0], "the file mixes numeric scores and T/F labels", first_label[1])
-    out = ContextPairs([], [], [], [], [], [], source=str(path))
+    out = ContextPairs([], [], [], [], [], [], source=str(path), parse_info={"index_base": base, "index_base_how": how})
     values = []
     for k in range(0, len(parsed), 2):
         items = []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import itertools
 import re
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from forge._files import open_regular
 from forge.bench._vectors import VectorView
 from forge.errors import BadInputError
 
@@ -57,10 +59,23 @@ def _words_and_vectors(model: Any, restrict_vocab: int | None) -> tuple[list[str
     return words, mat, norms
 
 
-def _words_and_unit(model: Any, restrict_vocab: int | None) -> tuple[list[str], np.ndarray]:
-    """The first ``restrict_vocab`` words and their unit-length float32 vectors."""
-    words, mat, norms = _words_and_vectors(model, restrict_vocab)
-    return words, mat / norms[:, None]
+def _gensim_unitvec(vec: np.ndarray) -> np.ndarray:
+    """``gensim.matutils.unitvec(vec)`` to the bit: the length by BLAS ``dnrm2`` and the scaling by ``dscal``
+    (gensim takes the float64 BLAS routines, so a float32 vector is scaled in float64), cast back to its dtype."""
+    from scipy.linalg import get_blas_funcs
+
+    nrm2, scal = get_blas_funcs(("nrm2", "scal"), (np.array([], dtype=float),))
+    veclen = nrm2(vec) if vec.size else 0.0
+    if veclen > 0.0:
+        return np.asarray(scal(1.0 / veclen, vec)).astype(vec.dtype)
+    return vec
+
+
+@contextlib.contextmanager
+def _open_text(path: str | Path, encoding: str) -> Iterator[io.TextIOWrapper]:
+    """A text file as gensim opens it (universal newlines), refused before a byte is read unless regular."""
+    with open_regular(path, "Dataset file") as raw, io.TextIOWrapper(raw, encoding=encoding) as text:
+        yield text
 
 
 def _ok_vocab(words: list[str], case_insensitive: bool) -> dict[str, int]:
@@ -110,10 +125,10 @@ def evaluate_word_pairs(
     """
     from scipy import stats
 
-    words, unit = _words_and_unit(model, restrict_vocab)
+    words, mat, _ = _words_and_vectors(model, restrict_vocab)
     ok_vocab = _ok_vocab(words, case_insensitive)
     gold, i1, i2, oov = [], [], [], 0
-    with open(pairs, encoding=encoding) as fin:
+    with _open_text(pairs, encoding) as fin:
         for line in fin:
             if not line or line.startswith("#"):
                 continue
@@ -140,10 +155,19 @@ def evaluate_word_pairs(
             f"No valid similarity judgements found in {pairs}: expected lines "
             f"'word1{delimiter!r}word2{delimiter!r}score', or every pair is out of vocabulary."
         )
-    r1, r2 = np.array(i1), np.array(i2)
-    model_sims = np.zeros(len(gold), dtype=np.float32)
-    ok = r1 >= 0
-    model_sims[ok] = np.einsum("ij,ij->i", unit[r1[ok]], unit[r2[ok]])
+    # gensim's arithmetic to the bit: similarity = dot(unitvec(v1), unitvec(v2)) in float32 (unitvec: BLAS dnrm2
+    # and dscal in float64, cast back), each a numpy float32; OOV pairs under dummy4unknown are the float 0.0.
+    # The lists go to scipy as gensim's do, so the ranks (and their ties) are the same.
+    units: dict[int, np.ndarray] = {}
+    model_sims: list[Any] = []
+    for r1, r2 in zip(i1, i2):
+        if r1 < 0:
+            model_sims.append(0.0)
+            continue
+        for r in (r1, r2):
+            if r not in units:
+                units[r] = _gensim_unitvec(mat[r])
+        model_sims.append(np.dot(units[r1], units[r2]))
     spearman = stats.spearmanr(gold, model_sims)
     pearson = stats.pearsonr(gold, model_sims)
     oov_ratio = float(oov) / len(gold) * 100 if dummy4unknown else float(oov) / (len(gold) + oov) * 100
@@ -234,7 +258,8 @@ def _evaluate_analogies(
     """The body of :func:`evaluate_word_analogies` (file reading, lookups, the kernel, gensim's result lists)."""
     from forge.bench._analogy_kernel import solve_analogies
 
-    text = Path(analogies).read_bytes().decode("utf8")
+    with open_regular(analogies, "Dataset file") as raw:
+        text = raw.read().decode("utf8")
     # gensim reads "\n"-terminated lines: ": name" starts a section, a line that splits into 4 words is a
     # question, others are skipped
     pieces = _HEADER.split(text.upper() if case_insensitive else text)  # .upper() keeps every line
@@ -256,9 +281,24 @@ def _evaluate_analogies(
     if len(cov):
         ia, ib, ic, expected = idx[cov].T
         rows, cols = _banned(ia, ib, ic, variants if case_insensitive else {})
-        best, _, _ = solve_analogies(mat, ia, ib, ic, rows, cols, method=method, runner_up=False, norms=norms)
+        exact = method == "3cosadd"  # gensim's evaluator runs 3CosAdd only: that is what must match it bit for bit
+        best, top1, top2 = solve_analogies(mat, ia, ib, ic, rows, cols, method=method, runner_up=exact, norms=norms)
         # correct when the predicted row's key is the expected word's (case variants share a key)
         correct[cov] = [keys[b] == keys[e] for b, e in zip(best.tolist(), expected.tolist())]
+        if exact:
+            # near-ties (and questions whose words have case variants, which gensim skips among its top 5
+            # only): answered with gensim's own float32 arithmetic, so the result is gensim's, ties included
+            recheck = (top1 - top2) < _near_tie_tolerance(mat.shape[1])
+            if variants:
+                has_variant = np.fromiter((int(r) in variants for r in idx[cov, :3].ravel()), bool, 3 * len(cov))
+                recheck |= has_variant.reshape(-1, 3).any(axis=1)
+            todo = np.flatnonzero(recheck)
+            if len(todo):
+                gnorms = np.linalg.norm(mat, axis=1)  # gensim's fill_norms (zero rows stay zero)
+                for j in todo.tolist():
+                    q = int(cov[j])
+                    got = _gensim_3cosadd(mat, gnorms, keys, quads[q], (int(ia[j]), int(ib[j]), int(ic[j])))
+                    correct[q] = got == quads[q][3]
     wrong = ~correct if dummy4unknown else covered & ~correct
     for k, sec in enumerate(sections):
         lo, hi = int(bounds[k]), int(bounds[k + 1])
@@ -305,3 +345,56 @@ def _banned(
                     rows.append(np.full(len(extra), k))
                     cols.append(np.asarray(extra))
     return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
+
+
+# ------------------------------------------------------------------ gensim's own arithmetic, for near-ties
+def _gensim_argsort(x: np.ndarray, topn: int) -> np.ndarray:
+    """``gensim.matutils.argsort(x, topn, reverse=True)``: the same numpy calls, so the same order of ties."""
+    x = -np.asarray(x)
+    if topn >= x.size:
+        return np.argsort(x)[:topn]
+    most_extreme = np.argpartition(x, topn)[:topn]
+    return most_extreme.take(np.argsort(x.take(most_extreme)))
+
+
+def _gensim_3cosadd(mat: np.ndarray, norms: np.ndarray, keys: list[str], quad: tuple[str, ...], rows: Any) -> str:
+    """What gensim's ``evaluate_word_analogies`` predicts for one question, computed as gensim computes it.
+
+    ``most_similar(positive=[b, c], negative=[a], topn=5)``: the weighted mean of the unit vectors (float64
+    weights on float32 rows, as gensim's ``get_mean_vector``), ``unitvec``, ``dot(vectors, mean) / norms``
+    (one float32 matrix-vector product over the whole restricted vocabulary), ``argsort`` of the top 8,
+    the question rows dropped, then the first of 5 whose key is not a question word.
+    """
+    ia, ib, ic = rows
+    weight = np.concatenate((np.ones(2), -1.0 * np.ones(1)))
+    mean = np.zeros(mat.shape[1], mat.dtype)
+    total_weight: Any = 0
+    for idx, r in enumerate((ib, ic, ia)):
+        vec = mat[r] / norms[r]
+        mean += weight[idx] * vec
+        total_weight += abs(weight[idx])
+    if total_weight > 0:
+        mean = mean / total_weight
+    mean = _gensim_unitvec(mean).astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero row: gensim divides by 0 as well
+        dists = np.dot(mat, mean) / norms
+    best = _gensim_argsort(dists, 5 + 3)
+    question = (ib, ic, ia)
+    result = [int(sim) for sim in best if sim not in question][:5]
+    ignore = set(quad[:3])
+    predicted = ""
+    for sim in result:
+        predicted = keys[sim]
+        if predicted not in ignore:
+            break
+    return predicted
+
+
+def _near_tie_tolerance(dim: int) -> float:
+    """Kernel score gap under which forge's float32 sums and gensim's may rank the two best differently.
+
+    A float32 dot product of unit vectors is off by at most about ``dim`` units in the last place (2**-24);
+    3CosAdd adds three of them (kernel) and gensim's mean-vector product scales by at most 3: twice the sum
+    of both, with room for the normalisations.
+    """
+    return 2 * (3 * (dim + 2) + 3 * (dim + 10)) * 2.0**-24

@@ -54,9 +54,11 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from forge._files import open_regular
 from forge.errors import BadInputError
 
 __all__ = [
@@ -119,6 +121,7 @@ class ContextPairs:
     labels: np.ndarray | None = None  # bool (WiC-like)
     splits: list[str] | None = None  # "train"/"dev"/"test" per item, WiC-like only
     source: str = ""
+    parse_info: dict[str, Any] = field(default_factory=dict)  # how the file was read (recorded in the protocol)
 
     def __len__(self) -> int:
         return len(self.word1)
@@ -146,11 +149,8 @@ def read_lines(path: str | Path, encoding: str = "utf-8") -> list[tuple[int, str
     try:
         if path.is_dir():
             raise IsADirectoryError
-        if path.exists() and not path.is_file():  # a FIFO would block forever, a device never ends
-            raise BadInputError(
-                f"Dataset file {path} is not a regular file (a pipe, socket or device); save the data to a file first."
-            )
-        data = path.read_bytes()
+        with open_regular(path, "Dataset file") as handle:  # a FIFO would block forever, a device never ends
+            data = handle.read()
     except FileNotFoundError:
         raise BadInputError(f"Dataset file {path} does not exist.") from None
     except IsADirectoryError:

@@ -95,13 +95,22 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float
 
 
 def evaluate_polysemy(
-    view: VectorView, items: ContextPairs, ci: str = "fisher", n_boot: int = 1000, seed: int = 0, progress=None
+    view: VectorView,
+    items: ContextPairs,
+    ci: str = "fisher",
+    n_boot: int = 1000,
+    seed: int = 0,
+    progress=None,
+    subset: np.ndarray | None = None,
 ) -> TaskResult:
-    """Score word-in-context items (see the module docstring)."""
+    """Score word-in-context items (see the module docstring); ``subset`` (bool per item, ``common=True``)
+    leaves the other items out, as if not covered."""
     cos = context_cosines(view, items, progress=progress)
+    notes = _nonfinite_note(view, items, np.isfinite(cos))
+    if subset is not None:
+        cos = np.where(subset, cos, np.nan)
     covered = np.isfinite(cos)
     n_cov = int(covered.sum())
-    notes = _nonfinite_note(view, items, covered)
     if items.scores is not None:
         gold, model = items.scores[covered], cos[covered]
         rho, r = spearman(gold, model), pearson(gold, model)

@@ -272,6 +272,7 @@ def _dataset_info(ds: Dataset) -> dict[str, Any]:
         "scale": r.scale,
         "citation": r.citation,
         "licence": r.licence,
+        **getattr(ds.data, "parse_info", {}),  # e.g. sentence-pairs: the index base used and how it was chosen
     }
 
 

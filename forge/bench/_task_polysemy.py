@@ -19,7 +19,8 @@ __all__ = ["PolysemyTask"]
 
 class PolysemyTask(DatasetTask):
     """Graded items (SCWS): Spearman, compared with Williams' test; binary items (WiC): accuracy with a
-    threshold tuned on train, compared with McNemar's test. No common subset (``common=True`` scores all)."""
+    threshold tuned on train, compared with McNemar's test. ``common=True`` keeps the items whose two
+    targets every encoder has (static: both target words; contextual: both target tokens)."""
 
     kind = "polysemy"
     main_score = "spearman (graded items) or accuracy_test (binary items)"
@@ -33,7 +34,23 @@ class PolysemyTask(DatasetTask):
         subset: np.ndarray | None = None,
         progress: Any = None,
     ) -> TaskResult:
-        return evaluate_polysemy(view, data, ci=options.ci, n_boot=options.n_boot, seed=options.seed, progress=progress)
+        return evaluate_polysemy(
+            view, data, ci=options.ci, n_boot=options.n_boot, seed=options.seed, progress=progress, subset=subset
+        )
+
+    def common_subset(self, data: ContextPairs, views: dict[str, VectorView]) -> np.ndarray | None:
+        masks = []
+        for view in views.values():
+            if view.contextual:
+                mask = [
+                    view.lookup(c1[i1]) is not None and view.lookup(c2[i2]) is not None
+                    for c1, c2, i1, i2 in zip(data.context1, data.context2, data.index1, data.index2)
+                ]
+                masks.append(np.asarray(mask, dtype=bool))
+            else:
+                view.screen()  # words with NaN/inf vectors count as out of vocabulary, as when scoring
+                masks.append((view.lookups(data.word1) >= 0) & (view.lookups(data.word2) >= 0))
+        return np.logical_and.reduce(masks) if masks else None
 
     @staticmethod
     def transform(data: ContextPairs, fn: Any) -> ContextPairs:

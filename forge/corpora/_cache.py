@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from forge._files import sha256_file
 from forge._persist import atomic_file
 from forge.errors import BadInputError
 
@@ -61,10 +62,6 @@ def _matches(path: Path, record: Path) -> bool:
         meta = json.loads(record.read_text(encoding="utf-8"))
         if not (isinstance(meta, dict) and meta.get("format") == _FORMAT and path.stat().st_size == meta["size"]):
             return False
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-        return digest.hexdigest() == meta["sha256"]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return sha256_file(path, "Cached corpus") == meta["sha256"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # BadInputError too: rebuilt
         return False

@@ -13,13 +13,14 @@ import gzip
 import io
 import lzma
 import re
-import stat as stat_module
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from forge._files import file_kind, open_regular
 from forge._sentences import refuse_flat_tokens
 from forge.corpora._tokenizers import Tokenizer, get_tokenizer
 from forge.errors import BadInputError, MissingDataError
@@ -195,7 +196,7 @@ def scan_line_file(path: Path, encoding: str = "utf-8") -> LineFileStats:
     longest = current = 0
     in_token = prev_cr = lone_cr = odd_space = False
     line_no = 1
-    with open(path, "rb") as handle:
+    with open_regular(path, "Corpus file") as handle:
         while True:
             chunk = handle.read(CHUNK_CHARS)
             try:
@@ -282,18 +283,18 @@ def _file_kind(path: Path) -> str:
         mode = path.stat().st_mode
     except OSError as exc:  # a symlink loop, a permission problem
         return f"cannot be read: {exc.strerror or exc}"
-    kinds = [
-        (stat_module.S_ISFIFO, "a FIFO / named pipe"),
-        (stat_module.S_ISSOCK, "a socket"),
-        (stat_module.S_ISCHR, "a character device"),
-        (stat_module.S_ISBLK, "a block device"),
-    ]
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
+    return file_kind(mode)
 
 
-def _open_text(path: Path, encoding: str) -> io.TextIOBase:
-    opener = _OPENERS.get(path.suffix, open)
-    return opener(path, "rt", encoding=encoding, newline=None)
+@contextmanager
+def _open_text(path: Path, encoding: str) -> Iterator[io.TextIOBase]:
+    # opened once, as a regular file: checked on the open descriptor, so a path swapped for a FIFO
+    # or /dev/zero after TextCorpus() listed it is refused before a byte is read
+    with open_regular(path, "Corpus file") as raw:
+        opener = _OPENERS.get(path.suffix)
+        binary: Any = opener(raw, "rb") if opener is not None else raw
+        with io.TextIOWrapper(binary, encoding=encoding, newline=None) as text:
+            yield text
 
 
 def _read_lines(path: Path, encoding: str) -> Iterator[str]:
