@@ -12,12 +12,20 @@ from typing import Any
 
 from forge._registry import ENCODERS
 
-__all__ = ["OneHotEncoder", "Word2VecEncoder", "RecurrentEncoder", "KeyedVectorsEncoder", "make_layer"]
+__all__ = [
+    "OneHotEncoder",
+    "Word2VecEncoder",
+    "RecurrentEncoder",
+    "AttentionEncoder",
+    "KeyedVectorsEncoder",
+    "make_layer",
+]
 
 _WHERE = {
     "OneHotEncoder": "onehot",
     "Word2VecEncoder": "word2vec",
     "RecurrentEncoder": "neural.recurrent",
+    "AttentionEncoder": "neural.attention",
     "KeyedVectorsEncoder": "vectors",
     "make_layer": "neural._cells",
 }  # one recurrent layer (needs torch): the lab's memory and speed probes
@@ -58,6 +66,16 @@ for _cell in ("rnn", "gru", "lstm"):
             f"contextual{' (forward + backward LM, ELMo-style)' if _bi else ' (left-to-right)'}",
             {"cell": _cell, "bidirectional": _bi},
         )
+_BUILTINS["transformer"] = (
+    "forge.encoders.neural.attention:AttentionEncoder",
+    "causal Transformer language-model encoder (PyTorch), contextual (left-to-right self-attention)",
+    {"bidirectional": False},
+)
+_BUILTINS["bitransformer"] = (
+    "forge.encoders.neural.attention:AttentionEncoder",
+    "bidirectional Transformer encoder trained as a masked LM (PyTorch), contextual (BERT-style)",
+    {"bidirectional": True},
+)
 for _name, (_target, _desc, _defaults) in _BUILTINS.items():
     ENCODERS.register_lazy(_name, _target, builtin=True, description=_desc, defaults=_defaults)
 
