@@ -26,20 +26,21 @@ def main(argv: list[str] | None = None) -> int:
 
     import forge
     from forge.lab import ProbeOptions, run_probes
-    from forge.lab._run import LAB_SIZES, _first_tokens, _recurrent_params
+    from forge.lab._corpus import first_tokens
     from forge.lab._sentences import en_lab_sentences
+    from forge.lab._sizes import LAB_SIZES, recurrent_params
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="directory for the probe's report (replaced)")
     p.add_argument("--smoke", action="store_true", help="tiny training and the quick lengths (a CPU check)")
     args = p.parse_args(argv)
     size = LAB_SIZES["quick"]
-    data = _first_tokens(forge.corpora.load("gensim-default"), 5_000 if args.smoke else size["rnn_tokens"])
+    data = first_tokens(forge.corpora.load("gensim-default"), 5_000 if args.smoke else size["rnn_tokens"])
     data += en_lab_sentences()
     hidden = 16 if args.smoke else 64
     encoders = {}
     for name in ("rnn", "gru", "lstm"):
-        encoders[name] = forge.create(name, **_recurrent_params(size, hidden, None, 1, 0)).fit(data)
+        encoders[name] = forge.create(name, **recurrent_params(size, hidden, None, 1, 0)).fit(data)
     registered = forge.list_encoders()
     for name in ATTENTION:
         if name not in registered:

@@ -203,11 +203,11 @@ def test_cli_lists_probes(capsys):
 
 @pytest.fixture
 def tiny_lab(monkeypatch):
-    """run_lab's sizes made tiny (the module `forge.lab._run`): the wiring runs in seconds of CPU."""
+    """run_lab's sizes made tiny (`forge.lab._sizes`): the wiring runs in seconds of CPU; returns `forge.lab._run`."""
     pytest.importorskip("torch", reason="the lab's recurrent encoders need the torch extra")
     from forge.corpora import ListCorpus
     from forge.errors import MissingDataError
-    from forge.lab import _probe_memory, _probe_speed, _run, _sentences
+    from forge.lab import _probe_memory, _probe_speed, _run, _sentences, _sizes
 
     tiny = _corpus()[-120:]
 
@@ -221,7 +221,7 @@ def tiny_lab(monkeypatch):
     monkeypatch.setattr(_probe_memory, "_settings", lambda options: ((2,), 3))
     monkeypatch.setitem(_probe_speed.LENGTHS, "quick", (4, 8))
     monkeypatch.setitem(
-        _run.LAB_SIZES,
+        _sizes.LAB_SIZES,
         "quick",
         {
             "w2v": {"vector_size": 8, "epochs": 1, "min_count": 1},
@@ -231,8 +231,8 @@ def tiny_lab(monkeypatch):
             "zh_epochs": 1,
         },
     )
-    monkeypatch.setattr(_run, "RECURRENT", ("rnn", "birnn"))
-    monkeypatch.setattr(_run, "UNTRAINED", ("rnn",))
+    monkeypatch.setattr(_sizes, "RECURRENT", ("rnn", "birnn"))
+    monkeypatch.setattr(_sizes, "UNTRAINED", ("rnn",))
     return _run
 
 

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from forge.lab import _extras, _plotting, _run
+from forge.lab import _corpus, _extras, _plotting, _run
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_without_opencc_the_sinica_sample_is_skipped_not_fatal(monkeypatch):
     monkeypatch.setitem(sys.modules, "opencc", None)
     monkeypatch.setattr(forge.corpora, "load", load)
     said: list[str] = []
-    sents, text = _run._zh_corpus(said.append)
+    sents, text = _corpus.zh_corpus(said.append)
     assert sents and "Sinica" not in text
     assert said == ["(sinica not used: converting it to Simplified needs OpenCC, from the Chinese extra)"]
 
