@@ -201,13 +201,13 @@ def test_cli_lists_probes(capsys):
     assert "probe-left-context" in out and "probe-speed" in out
 
 
-@pytest.mark.slow
-def test_run_lab_end_to_end(tmp_path, monkeypatch):
-    """The wiring of run_lab (train, probe, report) with every size made tiny."""
+@pytest.fixture
+def tiny_lab(monkeypatch):
+    """run_lab's sizes made tiny (`forge.lab._sizes`): the wiring runs in seconds of CPU; returns `forge.lab._run`."""
     pytest.importorskip("torch", reason="the lab's recurrent encoders need the torch extra")
     from forge.corpora import ListCorpus
     from forge.errors import MissingDataError
-    from forge.lab import _probe_memory, _probe_speed, _run, _sentences
+    from forge.lab import _probe_memory, _probe_speed, _run, _sentences, _sizes
 
     tiny = _corpus()[-120:]
 
@@ -221,7 +221,7 @@ def test_run_lab_end_to_end(tmp_path, monkeypatch):
     monkeypatch.setattr(_probe_memory, "_settings", lambda options: ((2,), 3))
     monkeypatch.setitem(_probe_speed.LENGTHS, "quick", (4, 8))
     monkeypatch.setitem(
-        _run.LAB_SIZES,
+        _sizes.LAB_SIZES,
         "quick",
         {
             "w2v": {"vector_size": 8, "epochs": 1, "min_count": 1},
@@ -231,13 +231,47 @@ def test_run_lab_end_to_end(tmp_path, monkeypatch):
             "zh_epochs": 1,
         },
     )
-    monkeypatch.setattr(_run, "RECURRENT", ("rnn", "birnn"))
-    monkeypatch.setattr(_run, "UNTRAINED", ("rnn",))
+    monkeypatch.setattr(_sizes, "RECURRENT", ("rnn", "birnn"))
+    monkeypatch.setattr(_sizes, "UNTRAINED", ("rnn",))
+    return _run
+
+
+@pytest.mark.slow
+def test_run_lab_end_to_end(tmp_path, tiny_lab):
+    """The wiring of run_lab (train, probe, report) with every size made tiny."""
+    _run = tiny_lab
     res = _run.run_lab(quick=True, out=tmp_path / "lab", log=lambda msg: None, save_models=tmp_path / "models")
     assert {"probe-onehot", "probe-order", "probe-left-context", "probe-long-range"} <= set(res.frame["dataset"])
     assert (tmp_path / "lab" / "report.html").is_file() and (tmp_path / "models" / "zh-rnn").is_dir()
     again = _run.run_lab(quick=True, models=tmp_path / "models", log=lambda msg: None)
     assert set(again.frame["encoder"]) == set(res.frame["encoder"])
+
+
+@pytest.mark.slow
+def test_forge_lab_quick_runs_without_the_chinese_extra(tmp_path, tiny_lab, monkeypatch, capsys):
+    """`forge lab --quick` where neither jieba nor OpenCC imports (issue 19): the whole story runs, Chinese
+    encoders included (their sentences are hand-segmented), and the terminal and the report say what was
+    skipped and how to get it."""
+    import sys
+
+    from forge.cli import main
+    from forge.corpora import _zh
+
+    monkeypatch.setitem(sys.modules, "jieba", None)  # `import jieba` raises ImportError
+    monkeypatch.setitem(sys.modules, "opencc", None)
+    _zh._converter.cache_clear()  # no converter left from an earlier test
+    assert main(["lab", "--quick", "--out", str(tmp_path / "lab")]) == 0
+    captured = capsys.readouterr()
+    for stream in (captured.out, captured.err):
+        assert "opencc-python-reimplemented is not installed" in stream and "jieba is not installed" in stream
+        assert 'pip install "foundations-forge[zh]"' in stream
+    report = (tmp_path / "lab" / "report.md").read_text(encoding="utf-8")
+    assert "Skipped: opencc-python-reimplemented is not installed" in report
+    assert "Skipped: jieba is not installed" in report
+    saved = json.loads((tmp_path / "lab" / "results.json").read_text(encoding="utf-8"))
+    assert any("zh-" in r["encoder"] for r in saved["results"])  # the Chinese encoders still ran
+    assert any(r["language"] == "en" for r in saved["results"])
+    _zh._converter.cache_clear()
 
 
 def test_order_probes_fall_back_to_vocabulary_words():

@@ -143,6 +143,14 @@ def evaluate_analogy(
                 )[0]
                 for j, m in enumerate(methods)
             }
+        elif backend.torch is not None:  # CUDA, in true fp32 (no TF32); same arithmetic and ties as the CPU kernel
+            from forge.bench._analogy_cuda import cuda_fp32, solve_analogies_torch
+
+            rows, cols = _banned(view, qa, qb, qc, np.flatnonzero(view.group < 0))
+            with cuda_fp32():
+                best = {m: solve_analogies_torch(backend.W, qa, qb, qc, rows, cols, method=m)[0] for m in methods}
+            if progress is not None:
+                progress.update(len(qa))
         else:
             best = _solve_batched(view, backend, qa, qb, qc, methods, batch_size, progress)
         for m in methods:

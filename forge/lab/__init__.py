@@ -32,7 +32,9 @@ Examples
 from forge.lab import _probe_context, _probe_memory, _probe_onehot, _probe_order, _probe_speed, _probe_static  # noqa: F401,E402  registers
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, get_probe, list_probes
 from forge.lab._register import register_probe
-from forge.lab._run import LabResult, run_lab, run_probes
+from forge.lab._result import LabResult
+from forge.lab._run import run_lab
+from forge.lab._runner import run_probes
 from forge.lab._sentences import en_lab_sentences
 from forge.lab._vectors import mean_pool
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from forge.lab._probe import ProbeOptions, get_probe, list_probes
-from forge.lab._run import run_probes
+from forge.lab._runner import run_probes
 
 __all__ = ["ProbeTask", "is_probe", "probe_names", "probe_rows"]
 

@@ -77,6 +77,8 @@ def _intro(result) -> tuple[str, list[str]]:
             f"The whole lab took {p['total_seconds']} s (forge {p.get('forge_version', '?')}, "
             f"{'quick' if p.get('quick') else 'full'} sizes, seed {p.get('seed')})."
         )
+    for line in p.get("skipped", []):  # optional packages missing where the lab ran
+        facts.append(f"Skipped: {line}")
     return lines[0], facts
 
 

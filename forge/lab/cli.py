@@ -90,4 +90,6 @@ def _cmd_lab(args: argparse.Namespace) -> int:
             print(f"{name}: {findings(result.frame, name)}")
     print("\nVerdicts (each computed from the claim's own numbers; the rules are in the report):")
     print(verdict_text(result.verdicts()))
+    for line in result.protocol.get("skipped", []):  # said again at the end, where it is read
+        print(f"Skipped: {line}")
     return 0

@@ -1,0 +1,73 @@
+"""How large the lab's encoders are (``LAB_SIZES``), which ones it trains, and their recurrent settings."""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+__all__ = ["LAB_SIZES", "LabSize", "Word2VecSize", "STATIC", "RECURRENT", "UNTRAINED", "recurrent_params"]
+
+
+# sizes that keep `forge lab` within a few minutes on 2 CPU cores; --quick halves them again.
+# w2v_epochs: on the 0.5M-word default corpus, CBOW with 5 epochs collapses (mean cosine of random word pairs
+# 0.91, related-unrelated gap -0.004); 20 epochs give 0.13 and +0.18, skip-gram 10 epochs 0.33 (forge/bench/_demo.py).
+class Word2VecSize(TypedDict):
+    """The word2vec settings of one lab size (``w2v_epochs`` overrides ``epochs`` per model)."""
+
+    vector_size: int
+    epochs: int
+    min_count: int
+
+
+class LabSize(TypedDict):
+    """How large the lab's encoders are at one size (``"full"`` or ``"quick"``)."""
+
+    w2v: Word2VecSize
+    w2v_epochs: NotRequired[dict[str, int]]
+    rnn_hidden: int
+    rnn_tokens: int
+    rnn_vocab: int | None
+    zh_epochs: int
+
+
+LAB_SIZES: dict[str, LabSize] = {
+    "full": {
+        "w2v": {"vector_size": 100, "epochs": 5, "min_count": 3},
+        "w2v_epochs": {"cbow": 20, "skipgram": 10},
+        "rnn_hidden": 64,
+        "rnn_tokens": 40_000,
+        "rnn_vocab": None,
+        "zh_epochs": 10,
+    },
+    "quick": {
+        "w2v": {"vector_size": 50, "epochs": 3, "min_count": 3},
+        "w2v_epochs": {"cbow": 10, "skipgram": 5},
+        "rnn_hidden": 32,
+        "rnn_tokens": 20_000,
+        "rnn_vocab": None,
+        "zh_epochs": 8,
+    },
+}
+STATIC = ("onehot", "cbow", "skipgram")
+RECURRENT = ("rnn", "birnn", "lstm", "bilstm", "gru", "bigru")
+UNTRAINED = ("rnn", "lstm", "bilstm")
+
+
+def recurrent_params(size: LabSize, hidden: int, vocab: int | None, epochs: int, seed: int) -> dict[str, Any]:
+    # every word of the training text is kept (the probe words occur only a few times); the adaptive
+    # softmax keeps a large vocabulary cheap
+    return {
+        "hidden_size": hidden,
+        "layers": 1,
+        "epochs": epochs,
+        "batch_size": 64,
+        "dropout": 0.0,
+        "validation": 0.0,
+        "max_vocab": vocab,
+        "softmax": "adaptive",
+        "cutoffs": None,
+        "oov": "unk",
+        "device": "cpu",
+        "progress": False,
+        "seed": seed,
+        "max_len": 60,
+    }
