@@ -244,3 +244,88 @@ def test_cli_params_apply_to_encoders_that_have_them(saved_model, tmp_path, caps
     assert not out.exists()
     assert main(["bench", "--encoders", "onehot", "--param", "lstn.epochs=1", "--out", str(out)]) == 2
     assert "Did you mean 'lstm'" in capsys.readouterr().err
+
+
+# ------------------------------------------------- NaN scores: shown with their note, never "uncovered"
+@pytest.fixture(scope="module")
+def onehot_report():
+    """Issue 20: a one-hot model covering most of SimLex-999 has a NaN score (every cosine is 0)."""
+    pairs = load_dataset("simlex999").data
+    n = int(0.85 * len(pairs))
+    enc = forge.create("onehot").fit([[a, b] for a, b in zip(pairs.word1[:n], pairs.word2[:n])])
+    nothing = (["zzzq", "qqqz"], np.eye(2))  # covers nothing of either dataset
+    return run({"onehot": enc, "nothing": nothing}, ["simlex999", "wordsim353"], progress=False)
+
+
+def test_a_covered_nan_score_is_not_listed_as_uncovered(onehot_report):
+    main_rows = onehot_report.main_scores().set_index(["encoder", "dataset"])
+    assert np.isnan(main_rows.loc[("onehot", "simlex999"), "value"])
+    assert main_rows.loc[("onehot", "simlex999"), "coverage"] >= 0.85
+    assert onehot_report.uncovered() == []  # simlex999 is covered by the one-hot; wordsim353 partly
+    only_nothing = Report(onehot_report.frame[onehot_report.frame["encoder"] == "nothing"], onehot_report.protocol)
+    assert only_nothing.uncovered() == ["simlex999", "wordsim353"]  # coverage 0 for every encoder
+
+
+def test_a_nan_score_appears_with_its_note_in_every_table(onehot_report, tmp_path, capsys):
+    notes = onehot_report.score_notes()
+    assert list(notes)[:2] == [("onehot", "simlex999"), ("nothing", "simlex999")]  # table order
+    assert list(notes)[-1] == ("nothing", "wordsim353")
+    note = notes[("onehot", "simlex999")]
+    cov = onehot_report.main_scores().set_index(["encoder", "dataset"]).loc[("onehot", "simlex999"), "coverage"]
+    assert f"(coverage {cov:.0%})" in note and "same similarity (0" in note  # constant predictions + coverage
+    assert "coverage 0%" in notes[("nothing", "simlex999")] and "no item is covered" in notes[("nothing", "simlex999")]
+    table = onehot_report.score_table()
+    assert table.loc["simlex999", "onehot"] == "n/a [1]"
+    assert table.loc["wordsim353", "nothing"] == f"n/a [{len(notes)}]"
+    out = onehot_report.save(tmp_path / "r")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| simlex999 | similarity | spearman | n/a [1] |" in md
+    assert f"- [1] {note}" in md and "Covered by no encoder" not in md
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<th>simlex999</th>" in page and "<td>n/a [1]</td>" in page  # the row stays in the HTML table
+    assert "Covered by no encoder" not in page and html_escape(note) in page
+    from forge.bench.cli import _print
+
+    _print(onehot_report)
+    console = capsys.readouterr().out
+    table_text = console.split("\u26a0 before")[0]
+    assert "n/a [1]" in table_text and "NaN" not in table_text and f"[1] {note}" in console
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def test_console_table_marks_a_score_over_two_items(capsys):
+    """A 2-item analogy accuracy of 1.0 never prints as a plain 1.0."""
+    words = ["athens", "greece", "baghdad", "iraq", "bangkok", "thailand"]
+    vecs = np.array([[1, 0, 0], [1, 0, 1], [0, 1, 0], [0, 1, 1], [0, 0.5, 0], [0, 0.5, 1]], dtype=float)
+    rep = run({"tiny": (words, vecs)}, ["google-analogy"], progress=False, analogy_methods=("3cosadd",))
+    row = rep.main_scores().iloc[0]
+    assert row["n"] < 10
+    from forge.bench.cli import _print
+
+    _print(rep)
+    console = capsys.readouterr().out
+    assert f"\u26a0 {row['value']:.3f} (n={int(row['n'])})" in console and "fewer than 10 items" in console
+
+
+def test_lab_page_shows_a_nan_benchmark_score_with_its_note(onehot_report, tmp_path):
+    """The lab's "datasets through the harness" table: n/a [k] and the harness's note, not a blank cell."""
+    from forge.lab import ProbeOptions, run_probes
+
+    enc = forge.create("onehot").fit([["a", "b", "c"]] * 2)
+    result = run_probes({"onehot": enc}, ["probe-order"], ProbeOptions(quick=True, benchmarks=False))
+    why = onehot_report.protocol["errors"]
+    frame = onehot_report.frame
+    result.benchmarks = frame.assign(
+        script="simplified", note=[why.get(f"{e}/{d}", "") for e, d in zip(frame["encoder"], frame["dataset"])]
+    )
+    out = result.save(tmp_path / "lab")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| simlex999 | n/a [1] |" in md
+    cov = onehot_report.main_scores().set_index(["encoder", "dataset"]).loc[("onehot", "simlex999"), "coverage"]
+    assert f"- [1] onehot on simlex999 (coverage {cov:.0%}): the encoder gives all" in md
+    assert "<td>n/a [1]</td>" in (out / "report.html").read_text(encoding="utf-8")

@@ -103,9 +103,11 @@ def _target_folder(path: Path) -> Path:
 MIN_ITEMS = 10  # a main score over fewer items is shown with WARN and its n, never as a plain number
 LOW_COVERAGE = 0.5  # coverage below this is flagged with WARN in the tables
 WARN = "\u26a0"
+NO_SCORE = "n/a"  # a NaN main score in the tables, followed by the number of the note that says why
 _LEGEND = (
     f"{WARN} before a score: fewer than {MIN_ITEMS} items were scored (n given), too few to trust; "
-    f"{WARN} after a coverage: the encoder covers less than {LOW_COVERAGE:.0%} of the dataset."
+    f"{WARN} after a coverage: the encoder covers less than {LOW_COVERAGE:.0%} of the dataset; "
+    f"{NO_SCORE} [k]: no score (NaN), note k below the table says why."
 )
 
 
@@ -365,15 +367,44 @@ class Report:
         return cls(frame, protocol, items)
 
     # -------------------------------------------------------------- render
-    def _main_table(self) -> pd.DataFrame:
+    def score_notes(self) -> dict[tuple[str, str], str]:
+        """Why each NaN main score is NaN: ``{(encoder, dataset): note}``, in table order (dataset, encoder).
+
+        The note is the one the task left in ``protocol["errors"]`` (e.g. constant predictions: every
+        one-hot cosine is 0), with the encoder's coverage of the dataset.
+        """
+        errors = self.protocol.get("errors", {})
         rows = self.main_scores()
+        out: dict[tuple[str, str], str] = {}
+        for ds in self.datasets:
+            for enc in self.encoders:
+                r = rows[(rows["dataset"] == ds) & (rows["encoder"] == enc)]
+                if not len(r) or np.isfinite(float(r["value"].iloc[0])):
+                    continue
+                cov = float(r["coverage"].iloc[0])
+                where = f"{enc} on {ds}" + (f" (coverage {_pct(cov)})" if np.isfinite(cov) else "")
+                out[(enc, ds)] = f"{where}: {errors.get(f'{enc}/{ds}') or 'no score (NaN)'}"
+        return out
+
+    def score_table(self, ci: bool = True) -> pd.DataFrame:
+        """Datasets x encoders table of the main scores as text, as every page and the console show them.
+
+        A score over fewer than ``MIN_ITEMS`` items carries a warning mark and its n; a NaN score reads
+        ``n/a [k]``, ``k`` being its number in :meth:`score_notes`; ``ci`` adds the 95% intervals. The
+        last column gives each encoder's coverage (a mark below ``LOW_COVERAGE``).
+        """
+        rows = self.main_scores()
+        numbers = {key: k for k, key in enumerate(self.score_notes(), start=1)}
         table: dict[str, dict[str, str]] = {}
         for _, r in rows.iterrows():
-            cell = _fmt(r["value"])
-            if np.isfinite(r["ci_low"]):
-                cell += f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
-            if pd.notna(r["n"]) and r["n"] < MIN_ITEMS and np.isfinite(r["value"]):
-                cell = f"{WARN} {cell} (n={int(r['n'])})"  # too few items to stand behind the number
+            if not np.isfinite(r["value"]):
+                cell = f"{NO_SCORE} [{numbers[(r['encoder'], r['dataset'])]}]"
+            else:
+                cell = _fmt(r["value"])
+                if ci and np.isfinite(r["ci_low"]):
+                    cell += f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+                if pd.notna(r["n"]) and r["n"] < MIN_ITEMS:
+                    cell = f"{WARN} {cell} (n={int(r['n'])})"  # too few items to stand behind the number
             table.setdefault(r["dataset"], {})[r["encoder"]] = cell
         meta = rows.drop_duplicates("dataset").set_index("dataset")
         out = pd.DataFrame(table).T.reindex(columns=self.encoders)
@@ -382,17 +413,22 @@ class Report:
         cov = rows.pivot_table(index="dataset", columns="encoder", values="coverage", aggfunc="first")
         out["coverage"] = [
             ", ".join(
-                f"{cov.loc[d, e]:.0%}" + (f" {WARN}" if cov.loc[d, e] < LOW_COVERAGE else "")
+                _pct(cov.loc[d, e]) + (f" {WARN}" if cov.loc[d, e] < LOW_COVERAGE else "")
                 for e in self.encoders
                 if d in cov.index and e in cov.columns and np.isfinite(cov.loc[d, e])
             )
             for d in out.index
         ]
+        out.index.name = "dataset"
         return out
+
+    def _note_lines(self) -> list[str]:
+        """The numbered notes of the NaN scores (``[k] encoder on dataset (coverage): why``)."""
+        return [f"[{k}] {note}" for k, note in enumerate(self.score_notes().values(), start=1)]
 
     def to_markdown(self) -> str:
         """A Markdown page: main scores with 95% CIs, coverage, protocol, skipped datasets."""
-        t = self._main_table()
+        t = self.score_table()
         lines = [
             "# forge benchmark report",
             "",
@@ -404,6 +440,9 @@ class Report:
         head = ["dataset"] + list(t.columns)
         rows = [[ds] + ["" if pd.isna(v) else str(v) for v in row] for ds, row in t.iterrows()]
         lines += markdown_table(head, rows).splitlines()
+        notes = self._note_lines()
+        if notes:
+            lines += ["", "Scores that are NaN (n/a):", ""] + [f"- {n}" for n in notes]
         gone = self.uncovered()
         if gone:
             lines += ["", "Covered by no encoder (no score; not drawn): " + ", ".join(gone) + "."]
@@ -425,11 +464,13 @@ class Report:
         return "\n".join(lines) + "\n"
 
     def uncovered(self) -> list[str]:
-        """Datasets on which no encoder has a finite main score (none covers enough of it): listed apart
-        in the page instead of drawn as empty slots."""
+        """Datasets no encoder covers at all (coverage 0 for every encoder, hence no score): listed apart
+        in the page instead of drawn as empty slots. A dataset an encoder covers but scores as NaN (e.g.
+        constant one-hot cosines) is not one of them: its row stays, with the NaN's note."""
         main = self.main_scores()
-        finite = main.groupby("dataset", sort=False)["value"].apply(lambda v: bool(np.isfinite(v.astype(float)).any()))
-        return [d for d, ok in finite.items() if not ok]
+        value, cov = main["value"].to_numpy(float), main["coverage"].to_numpy(float)
+        seen = set(main.loc[np.isfinite(value) | (np.isfinite(cov) & (cov > 0)), "dataset"])
+        return [d for d in dict.fromkeys(main["dataset"]) if d not in seen]
 
     def _chart_groups(self) -> dict[str, pd.DataFrame]:
         """Main rows per chart: one chart per (kind, metric), so that every y-axis shows one metric."""
@@ -505,13 +546,18 @@ class Report:
         """A standalone HTML page: the table, the charts (embedded PNG) and the protocol."""
         charts = self._charts() if charts is None else charts
         gone = self.uncovered()
-        table = self._main_table()
+        table = self.score_table()
         parts = [
             "<h1>forge benchmark report</h1>",
             "<p>Main score per dataset with its 95% confidence interval.</p>",
             f"<p>{html.escape(_LEGEND)}</p>",
-            table.drop(index=[d for d in gone if d in table.index]).to_html(escape=True, na_rep=""),
+            table.drop(index=[d for d in gone if d in table.index]).rename_axis(None).to_html(escape=True, na_rep=""),
         ]
+        notes = self._note_lines()
+        if notes:
+            parts.append(
+                "<p>Scores that are NaN (n/a):</p><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+            )
         if gone:
             parts.append(
                 "<p><b>Covered by no encoder</b> (no score, not drawn): " + html.escape(", ".join(gone)) + ".</p>"
@@ -544,6 +590,17 @@ class Report:
 
 def _num(x: Any) -> float:
     return float("nan") if x is None else float(x)
+
+
+def _pct(x: float) -> str:
+    """A coverage as a percentage; one decimal below 1% so that a few covered items never read as 0%.
+
+    >>> _pct(0.0), _pct(0.00005), _pct(0.001), _pct(0.85)
+    ('0%', '<0.1%', '0.1%', '85%')
+    """
+    if 0 < x < 0.001:
+        return "<0.1%"
+    return f"{x:.1%}" if 0 < x < 0.01 else f"{x:.0%}"
 
 
 def _fmt(x: float) -> str:

@@ -352,9 +352,9 @@ def _by_language(datasets: Any, language: str) -> list[str]:
 
     if datasets == "all":
         names, missing = available_datasets("all")
-        for name, why in missing.items():
-            if get_record(name).language == language:
-                print(f"skipped {name}: {why}", file=sys.stderr)
+        missing = {name: why for name, why in missing.items() if get_record(name).language == language}
+        if missing:
+            print(_skipped_line(missing), file=sys.stderr)
     else:
         names = list(DEFAULT_DATASETS) if datasets is None else list(datasets)
     kept = [n for n in names if n.startswith("probe-") or get_record(n).language == language]
@@ -364,18 +364,35 @@ def _by_language(datasets: Any, language: str) -> list[str]:
 
 
 def _print(report) -> None:
+    """The score table as the pages show it (warning marks, n/a with numbered notes), then the notes."""
     import pandas as pd
 
-    with pd.option_context("display.width", 200, "display.max_columns", 50):
-        print(report.to_wide().T.round(3).to_string())
-        cov = report.main_scores().pivot_table(
-            index="dataset", columns="encoder", values="coverage", aggfunc="first", sort=False
-        )
-        print("\ncoverage:\n" + cov.round(3).to_string())
-    for name, why in report.protocol.get("skipped", {}).items():
-        print(f"skipped {name}: {why}")
+    from forge.bench._report import _LEGEND
+
+    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_colwidth", 60):
+        print(report.score_table(ci=False).to_string())
+    print(_LEGEND)
+    for line in report._note_lines():
+        print(line)
+    shown = {f"{enc}/{ds}" for enc, ds in report.score_notes()}
+    skipped = report.protocol.get("skipped", {})
+    if skipped:
+        print(_skipped_line(skipped))
     for key, why in report.protocol.get("errors", {}).items():
-        print(f"note {key}: {why}")
+        if key not in shown:
+            print(f"note {key}: {why}")
+
+
+def _skipped_line(skipped: dict[str, str]) -> str:
+    """One line for the datasets left out because their files are missing (instead of one line each)."""
+    from forge._paths import data_dir
+
+    where = data_dir()
+    why = f"not in FORGE_DATA_DIR={where} nor the cache" if where else "FORGE_DATA_DIR is not set"
+    return (
+        f"skipped {len(skipped)} dataset{'s' if len(skipped) != 1 else ''} ({why}): {', '.join(skipped)}. "
+        f"See `forge bench --list` and the README for where each comes from, or pass --download."
+    )
 
 
 # ------------------------------------------------------------------- report
