@@ -329,3 +329,64 @@ def test_lab_page_shows_a_nan_benchmark_score_with_its_note(onehot_report, tmp_p
     cov = onehot_report.main_scores().set_index(["encoder", "dataset"]).loc[("onehot", "simlex999"), "coverage"]
     assert f"- [1] onehot on simlex999 (coverage {cov:.0%}): the encoder gives all" in md
     assert "<td>n/a [1]</td>" in (out / "report.html").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------- forge report --label, forge bench --transform, skipped line
+def test_cli_report_label_renames_runs_when_merging(saved_model, tmp_path, capsys):
+    for run_dir in ("text8", "wiki"):  # two runs of one encoder name
+        argv = ["bench", "--encoders", f"sg={saved_model}", "--datasets", "wordsim353", "--quiet"]
+        assert main([*argv, "--out", str(tmp_path / "runs" / run_dir)]) == 0
+    capsys.readouterr()
+    assert main(["report", str(tmp_path / "runs")]) == 2
+    assert "--label sg=sg-{dir}" in capsys.readouterr().err  # the clash names the fix
+    merged = tmp_path / "merged"
+    assert main(["report", str(tmp_path / "runs"), "--label", "sg=sg-{dir}", "--out", str(merged)]) == 0
+    assert "sg-text8" in capsys.readouterr().out
+    back = Report.load(merged)
+    assert back.encoders == ["sg-text8", "sg-wiki"]
+    assert set(back.protocol["encoders"]) == {"sg-text8", "sg-wiki"}
+    assert {k[0] for k in back.items} == {"sg-text8", "sg-wiki"}
+    assert not back.compare("sg-text8", "sg-wiki", n_boot=20).empty  # per-item outputs follow the new names
+    assert main(["report", str(tmp_path / "runs" / "text8"), "--label", "sgg=x"]) == 2
+    assert "Did you mean 'sg'" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "runs" / "text8"), "--label", "sg"]) == 2
+    assert "expected OLD=NEW" in capsys.readouterr().err
+
+
+def test_report_rename_refuses_a_clash(report):
+    with pytest.raises(BadInputError, match="two encoders"):
+        report.rename({"good": "noisy"})
+    renamed = report.rename({"good": "best"})
+    assert renamed.encoders == ["best", "noisy"] and report.encoders == ["good", "noisy"]  # a copy
+
+
+def test_cli_bench_transform_converts_chinese_scripts(tmp_path, capsys):
+    pytest.importorskip("opencc")
+    from forge.bench._script import ScriptMismatchWarning
+
+    words = ["蘋果", "電腦", "學習", "國家", "經濟", "語言", "時間", "問題"]  # Traditional
+    rng = np.random.default_rng(0)
+    vec = tmp_path / "trad.txt"
+    vec.write_text(
+        f"{len(words)} 4\n" + "".join(w + " " + " ".join(f"{x:.4f}" for x in rng.normal(size=4)) + "\n" for w in words),
+        encoding="utf-8",
+    )
+    pairs = tmp_path / "simp.txt"
+    pairs.write_text("苹果 电脑 5.0\n学习 语言 6.0\n国家 经济 7.0\n时间 问题 2.0\n", encoding="utf-8")
+    argv = ["bench", "--encoders", f"trad={vec}", "--dataset-file", f"toy-zh={pairs}", "--language", "zh", "--quiet"]
+    with pytest.warns(ScriptMismatchWarning, match="forge bench --transform s2t"):
+        assert main(argv) == 0
+    assert "forge bench --transform s2t" in capsys.readouterr().out  # the console note names the CLI fix
+    assert main([*argv, "--transform", "s2t", "--out", str(tmp_path / "r")]) == 0  # no warning: 100% covered
+    assert Report.load(tmp_path / "r").main_scores()["coverage"].iloc[0] == 1.0
+
+
+def test_skipped_datasets_print_one_line(report, capsys, monkeypatch):
+    from forge.bench.cli import _print
+
+    monkeypatch.delenv("FORGE_DATA_DIR", raising=False)
+    missing = {f"set{k}": f"Dataset 'set{k}' is not available offline: FORGE_DATA_DIR is not set." for k in range(31)}
+    _print(Report(report.frame, {**report.protocol, "skipped": missing}))
+    lines = [line for line in capsys.readouterr().out.splitlines() if "skipped" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith("skipped 31 datasets (FORGE_DATA_DIR is not set): set0, set1,") and "set30" in lines[0]

@@ -111,6 +111,15 @@ _LEGEND = (
 )
 
 
+def _chance(kind: str, metric: str) -> float | None:
+    """The score of guessing on ``metric`` of task kind ``kind`` (``DatasetTask.chance``), if it declares one."""
+    from forge.bench._tasks import _KINDS
+
+    if kind not in _KINDS:
+        return None
+    return _KINDS.get(kind).chance.get(metric)
+
+
 def _paired_test(kind: str) -> Any:
     """The paired test of task kind ``kind``, or None when no such kind is registered."""
     from forge.bench._tasks import _KINDS
@@ -241,6 +250,48 @@ class Report:
         return table
 
     # --------------------------------------------------------------- merge
+    def rename(self, mapping: dict[str, str]) -> Report:
+        """A copy with encoders renamed (``{old: new}``): rows, per-item outputs and protocol entries.
+
+        Used to merge runs that gave two models the same name (``forge report --label OLD=NEW``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from forge.bench import run
+        >>> rep = run({"sg": (["king", "queen"], np.eye(2))}, ["wordsim353"], progress=False)
+        >>> rep.rename({"sg": "sg-text8"}).encoders
+        ['sg-text8']
+        """
+        unknown = [old for old in mapping if old not in self.encoders]
+        if unknown:
+            from forge.errors import UnknownNameError
+
+            raise UnknownNameError("encoder in this report", unknown[0], self.encoders)
+        names = [mapping.get(e, e) for e in self.encoders]
+        clash = sorted({n for n in names if names.count(n) > 1} | {n for n in mapping.values() if not n})
+        if clash:
+            raise BadInputError(
+                f"Renaming {mapping} would give the encoder name {clash[0]!r} to "
+                f"{'no encoder (empty)' if not clash[0] else 'two encoders'}; choose distinct non-empty names."
+            )
+
+        def key(k: str) -> str:  # protocol["errors"] keys: "encoder" or "encoder/dataset"
+            enc, sep, rest = k.partition("/")
+            return mapping.get(enc, enc) + sep + rest
+
+        protocol = dict(self.protocol)
+        protocol["encoders"] = {mapping.get(k, k): v for k, v in self.protocol.get("encoders", {}).items()}
+        protocol["errors"] = {key(k): v for k, v in self.protocol.get("errors", {}).items()}
+        if "comparisons" in protocol:
+            protocol["comparisons"] = {
+                " vs ".join(mapping.get(n, n) for n in title.split(" vs ")): records
+                for title, records in protocol["comparisons"].items()
+            }
+        frame = self.frame.assign(encoder=self.frame["encoder"].map(lambda e: mapping.get(e, e)))
+        items = {(mapping.get(enc, enc), ds): v for (enc, ds), v in self.items.items()}
+        return type(self)(frame, protocol, items)
+
     @classmethod
     def merge(cls, *reports: Report) -> Report:
         """One report from several (e.g. one per tox environment); encoder names must not clash."""
@@ -258,7 +309,8 @@ class Report:
                 enc, ds = sorted(clash)[0]
                 raise BadInputError(
                     f"Cannot merge: encoder {enc!r} on dataset {ds!r} appears in two reports; "
-                    f"give the runs distinct encoder names."
+                    f"give the runs distinct encoder names (Report.rename, or forge report --label "
+                    f"{enc}={enc}-{{dir}}: each result directory's name is appended)."
                 )
             seen |= pairs
             items.update(rep.items)
@@ -509,6 +561,9 @@ class Report:
             ax.set_ylabel(metric)
             ax.set_title(f"{kind}: {metric} (95% CI)")
             ax.axhline(0, color="black", linewidth=0.5)
+            chance = _chance(kind, metric)
+            if chance is not None:  # e.g. WiC: 0.5, what guessing scores
+                ax.axhline(chance, color="grey", linestyle="--", linewidth=1, label=f"chance ({chance:g})")
             ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # outside: never over a bar
             fig.tight_layout()
             buf = io.BytesIO()

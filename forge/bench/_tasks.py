@@ -84,6 +84,7 @@ class DatasetTask:
 
     kind: ClassVar[str] = ""
     main_score: ClassVar[str] = ""  # the metric of the rows marked ``main`` (documentation, --list)
+    chance: ClassVar[dict[str, float]] = {}  # {metric: score of guessing}, drawn as a line on the report's chart
 
     def __init__(self, record: Any):
         self.record = record
