@@ -390,3 +390,29 @@ def test_skipped_datasets_print_one_line(report, capsys, monkeypatch):
     lines = [line for line in capsys.readouterr().out.splitlines() if "skipped" in line]
     assert len(lines) == 1
     assert lines[0].startswith("skipped 31 datasets (FORGE_DATA_DIR is not set): set0, set1,") and "set30" in lines[0]
+
+
+def test_wic_chart_draws_the_chance_line():
+    from forge.bench._report_charts import chart_figure
+
+    rows = pd.DataFrame(
+        [
+            {
+                "encoder": e,
+                "dataset": "wic",
+                "kind": "polysemy",
+                "metric": "accuracy_test",
+                "value": v,
+                "ci_low": v - 0.03,
+                "ci_high": v + 0.03,
+                "main": True,
+            }
+            for e, v in (("sg", 0.55), ("bilstm", 0.61))
+        ]
+    )
+    ax = chart_figure(rows).axes[0]
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert [tuple(line.get_ydata()) for line in dashed] == [(0.5, 0.5)]
+    assert "chance (0.5)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    similarity = rows.assign(kind="similarity", metric="spearman")
+    assert not [line for line in chart_figure(similarity).axes[0].get_lines() if line.get_linestyle() == "--"]

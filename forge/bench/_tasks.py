@@ -54,7 +54,7 @@ class Task(Protocol):
 
     def evaluate(self, encoders: dict[str, Any], *, seed: int = 0) -> TaskOutput:
         """Score every encoder of ``{name: encoder}``; rows carry ``encoder``, ``dataset`` (= the task name),
-        ``kind``, ``metric``, ``value`` ... as :data:`forge.bench._report.COLUMNS`."""
+        ``kind``, ``metric``, ``value`` ... as :data:`forge.bench._result.COLUMNS`."""
 
 
 @dataclass(frozen=True)

@@ -395,11 +395,11 @@ def _print(report) -> None:
     """The score table as the pages show it (warning marks, n/a with numbered notes), then the notes."""
     import pandas as pd
 
-    from forge.bench._report import _LEGEND
+    from forge.bench._report_tables import LEGEND
 
     with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_colwidth", 60):
         print(report.score_table(ci=False).to_string())
-    print(_LEGEND)
+    print(LEGEND)
     for line in report._note_lines():
         print(line)
     shown = {f"{enc}/{ds}" for enc, ds in report.score_notes()}
