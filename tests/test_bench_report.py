@@ -416,3 +416,16 @@ def test_wic_chart_draws_the_chance_line():
     assert "chance (0.5)" in [t.get_text() for t in ax.get_legend().get_texts()]
     similarity = rows.assign(kind="similarity", metric="spearman")
     assert not [line for line in chart_figure(similarity).axes[0].get_lines() if line.get_linestyle() == "--"]
+
+
+def test_bench_progress_bar_only_on_a_terminal(capsys):
+    """forge bench's bar is drawn on a terminal only: in a log or a pipe (here: pytest's capture) it stays off."""
+    from forge.bench._run import _progress
+
+    bar = _progress(10, True)
+    try:
+        assert bar.disable
+        bar.update(5)
+    finally:
+        bar.close()
+    assert "forge bench" not in capsys.readouterr().err
