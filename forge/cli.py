@@ -121,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     except ForgeError as exc:
         print(f"forge {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: one line (what stopped, the checkpoint, how to resume), no traceback
+        from forge._cli_interrupt import EXIT_INTERRUPTED, interrupted_line
+
+        params = parse_params(getattr(args, "param", None)) if args.command == "train" else None
+        line = interrupted_line(args, sys.argv[1:] if argv is None else list(argv), params)
+        print(("\n" if sys.stderr.isatty() else "") + line, file=sys.stderr)  # after the terminal's ^C
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import forge
@@ -98,3 +99,100 @@ def test_bench_rejects_a_bad_restrict_vocab_before_training(value, capsys, monke
         main(["bench", "--encoders", "skipgram", "--datasets", "wordsim353", "--restrict-vocab", value])
     assert exc.value.code == 2
     assert "--restrict-vocab: expected" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ Ctrl-C: one line, exit status 130
+def _interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    "argv, patch, expected",
+    [
+        (
+            ["list"],
+            "forge.list_encoders",
+            "forge list: interrupted (Ctrl-C); nothing was written; run it again: forge list",
+        ),
+        (
+            ["demo", "--out", "{tmp}/demo"],
+            "forge._demo.run_demo",
+            "nothing was written to {tmp}/demo (forge writes it at the end, all or nothing); run it again: forge demo",
+        ),
+        (
+            ["bench", "--encoders", "onehot", "--out", "{tmp}/b", "--save-models", "{tmp}/m"],
+            "forge.create",
+            "the models already in {tmp}/m are complete",
+        ),
+        (["report", "{tmp}", "--out", "{tmp}/r"], "forge.bench.Report.merge", "run it again: forge report {tmp} --out"),
+        (["lab", "--quick", "--out", "{tmp}/lab"], "forge.lab.run_lab", "forge lab: interrupted (Ctrl-C); nothing"),
+    ],
+)
+def test_ctrl_c_ends_every_command_with_one_line_and_130(argv, patch, expected, tmp_path, capsys, monkeypatch):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    if argv[0] == "report":  # a results folder for the command to read before it is interrupted
+        forge.bench.run({"v": (["king", "queen"], np.eye(2))}, ["wordsim353"], progress=False).save(tmp_path / "x")
+    monkeypatch.setattr(patch, _interrupt)
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert expected.replace("{tmp}", str(tmp_path)) in lines[0]
+    for out in ("demo", "b", "lab", "r"):
+        assert not (tmp_path / out).exists()  # nothing half-written
+
+
+def test_ctrl_c_in_train_names_the_last_checkpoint_and_the_resume_command(tmp_path, capsys, monkeypatch, fixtures):
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    (ckpt / "trainer.json").write_text('{"epoch": 2}')  # what the trainer writes after each epoch (and more)
+    cls = forge.get_encoder_class("rnn")
+    monkeypatch.setattr(cls, "fit", _interrupt)
+    corpus = str(fixtures / "corpora" / "small.txt")
+    argv = ["train", "rnn", "--corpus", corpus, "--out", str(tmp_path / "m"), "--param", "epochs=5"]
+    assert main([*argv, "--param", f"checkpoint_dir={ckpt}"]) == 130
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert f"interrupted (Ctrl-C) while training rnn; nothing was saved to {tmp_path / 'm'}" in line
+    assert f"last checkpoint: {ckpt} (2 of 5 epochs done)" in line
+    assert line.endswith(
+        f"resume with: forge train rnn --corpus {corpus} --out {tmp_path / 'm'} --param epochs=5 "
+        f"--param checkpoint_dir={ckpt} --param resume=true"
+    )
+    assert main(argv) == 130  # no checkpoint kept: say how to keep one
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "no checkpoint (pass --param checkpoint_dir=DIR to keep one after each epoch)" in line
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.slow
+def test_sigint_to_a_training_process(tmp_path, fixtures):
+    """A real Ctrl-C (SIGINT) to `forge train` once a checkpoint exists: exit 130, one line, resumable."""
+    import json
+    import os
+    import signal
+    import time
+
+    pytest.importorskip("torch")
+    ckpt, out = tmp_path / "ckpt", tmp_path / "model"
+    corpus = fixtures / "corpora" / "small.txt"
+    argv = ["train", "rnn", "--corpus", str(corpus), "--out", str(out)]
+    argv += [f"--param={kv}" for kv in ("hidden_size=8", "layers=1", "epochs=100000", "validation=0.0")]
+    argv += [f"--param=checkpoint_dir={ckpt}", "--param=progress=false", "--device=cpu"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "forge", *argv], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not (ckpt / "trainer.json").exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        assert (ckpt / "trainer.json").exists(), "no checkpoint within 2 minutes"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert "Traceback" not in err and lines[-1].startswith("forge train: interrupted (Ctrl-C) while training rnn")
+    epoch = json.loads((ckpt / "trainer.json").read_text())["epoch"]
+    assert f"last checkpoint: {ckpt} (" in lines[-1] and "--param resume=true" in lines[-1] and epoch >= 1
+    assert not out.exists()  # nothing half-written

@@ -89,18 +89,15 @@ def mean_random_cosine(encoder: Any, n_pairs: int = 500, n_words: int = 2000, se
 def score_table(report: Any) -> str:
     """Main score (95% interval) and coverage per dataset and encoder, as plain text."""
     main = report.main_scores()
+    numbers = {key: k for k, key in enumerate(report.score_notes(), start=1)}  # NaN scores: n/a [k] + note k
     cells: dict[str, dict[str, str]] = {}
     for _, r in main.iterrows():
         ci = f" [{r['ci_low']:.2f}, {r['ci_high']:.2f}]" if np.isfinite(r["ci_low"]) else ""
         cov = f" cov {r['coverage']:.0%}" if np.isfinite(r["coverage"]) else ""
-        cells.setdefault(f"{r['dataset']} ({r['metric']})", {})[r["encoder"]] = f"{r['value']:.3f}{ci}{cov}"
+        value = f"{r['value']:.3f}" if np.isfinite(r["value"]) else f"n/a [{numbers[(r['encoder'], r['dataset'])]}]"
+        cells.setdefault(f"{r['dataset']} ({r['metric']})", {})[r["encoder"]] = f"{value}{ci}{cov}"
     table = pd.DataFrame(cells).T.reindex(columns=report.encoders)
-    notes = ""
-    if main["value"].isna().any():
-        notes = (
-            "\nnan: the score is undefined, e.g. a rank correlation when every covered pair gets the same "
-            "cosine (one-hot: 0 for every pair of distinct words)."
-        )
+    notes = "".join(f"\n[{k}] {note}" for k, note in enumerate(report.score_notes().values(), start=1))
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 40):
         return "Scores (95% interval, coverage):\n" + table.fillna("").to_string() + notes
 

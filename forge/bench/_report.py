@@ -20,93 +20,30 @@ method, seed, forge version, and each encoder's class and parameters.
 ``items.npz`` (per-item outputs, for :meth:`Report.compare` after
 loading), ``report.md`` and ``report.html`` (tables and one bar chart with
 error bars per task kind, also saved as PNG), all or nothing.
+
+This module holds the :class:`Report` (the frame, its views, comparisons,
+renaming and merging); its jobs live in their own modules: files
+(:mod:`forge.bench._report_files`), the score table with its marks and notes
+(:mod:`forge.bench._report_tables`), the pages (:mod:`forge.bench._report_pages`)
+and the charts (:mod:`forge.bench._report_charts`).
 """
 
 from __future__ import annotations
 
-import html
-import io
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from forge._persist import atomic_dir
+from forge.bench import _report_charts, _report_pages, _report_tables
 from forge.bench._paired import COMPARE_COLUMNS
-from forge.bench._render import details_html, html_page, image_html, markdown_table
+from forge.bench._report_files import check_report_target, read_report, write_report
+from forge.bench._result import COLUMNS
 from forge.errors import BadInputError
 
 __all__ = ["Report", "COLUMNS", "check_report_target"]
-
-COLUMNS = [
-    "encoder",
-    "dataset",
-    "kind",
-    "language",
-    "metric",
-    "section",
-    "value",
-    "ci_low",
-    "ci_high",
-    "n",
-    "n_total",
-    "coverage",
-    "main",
-]
-_FILES = ("results.csv", "results.json", "items.npz", "report.md", "report.html")
-REPORT_KIND = "report"
-
-
-def _legacy_report(folder: Path) -> bool:
-    """A report folder of an earlier forge (before markers): only the files save() writes."""
-    names = [p.name for p in folder.iterdir() if p.name != f".forge-{REPORT_KIND}"]  # (a damaged marker)
-    return (
-        "results.json" in names
-        and all((folder / n).is_file() for n in names)
-        and all(n in _FILES or (n.startswith("chart_") and n.endswith(".png")) for n in names)
-    )
-
-
-def _is_report(folder: Path) -> bool:
-    return folder.is_dir() and ((folder / f".forge-{REPORT_KIND}").is_file() or _legacy_report(folder))
-
-
-def check_report_target(path: str | Path) -> Path:
-    """The folder :meth:`Report.save` will write for ``path``; raises now if it would be refused."""
-    from forge._folders import check_replaceable, refuse_cwd
-
-    target = _target_folder(Path(path))
-    refuse_cwd(target)
-    check_replaceable(target, REPORT_KIND, _legacy_report)
-    return target
-
-
-def _target_folder(path: Path) -> Path:
-    """``path``, or a new ``bench-<time>`` sub-folder when ``path`` is a folder of earlier runs."""
-    if not path.is_dir() or _is_report(path) or not any(path.iterdir()):
-        return path
-    if not any(_is_report(p) for p in path.iterdir() if not p.name.startswith(".")):
-        return path  # someone else's folder: atomic_dir refuses it with the names of the files
-    import datetime
-
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target, k = path / f"bench-{stamp}", 1
-    while target.exists():
-        k += 1
-        target = path / f"bench-{stamp}-{k}"
-    return target
-
-
-MIN_ITEMS = 10  # a main score over fewer items is shown with WARN and its n, never as a plain number
-LOW_COVERAGE = 0.5  # coverage below this is flagged with WARN in the tables
-WARN = "\u26a0"
-_LEGEND = (
-    f"{WARN} before a score: fewer than {MIN_ITEMS} items were scored (n given), too few to trust; "
-    f"{WARN} after a coverage: the encoder covers less than {LOW_COVERAGE:.0%} of the dataset."
-)
 
 
 def _paired_test(kind: str) -> Any:
@@ -239,6 +176,48 @@ class Report:
         return table
 
     # --------------------------------------------------------------- merge
+    def rename(self, mapping: dict[str, str]) -> Report:
+        """A copy with encoders renamed (``{old: new}``): rows, per-item outputs and protocol entries.
+
+        Used to merge runs that gave two models the same name (``forge report --label OLD=NEW``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from forge.bench import run
+        >>> rep = run({"sg": (["king", "queen"], np.eye(2))}, ["wordsim353"], progress=False)
+        >>> rep.rename({"sg": "sg-text8"}).encoders
+        ['sg-text8']
+        """
+        unknown = [old for old in mapping if old not in self.encoders]
+        if unknown:
+            from forge.errors import UnknownNameError
+
+            raise UnknownNameError("encoder in this report", unknown[0], self.encoders)
+        names = [mapping.get(e, e) for e in self.encoders]
+        clash = sorted({n for n in names if names.count(n) > 1} | {n for n in mapping.values() if not n})
+        if clash:
+            raise BadInputError(
+                f"Renaming {mapping} would give the encoder name {clash[0]!r} to "
+                f"{'no encoder (empty)' if not clash[0] else 'two encoders'}; choose distinct non-empty names."
+            )
+
+        def key(k: str) -> str:  # protocol["errors"] keys: "encoder" or "encoder/dataset"
+            enc, sep, rest = k.partition("/")
+            return mapping.get(enc, enc) + sep + rest
+
+        protocol = dict(self.protocol)
+        protocol["encoders"] = {mapping.get(k, k): v for k, v in self.protocol.get("encoders", {}).items()}
+        protocol["errors"] = {key(k): v for k, v in self.protocol.get("errors", {}).items()}
+        if "comparisons" in protocol:
+            protocol["comparisons"] = {
+                " vs ".join(mapping.get(n, n) for n in title.split(" vs ")): records
+                for title, records in protocol["comparisons"].items()
+            }
+        frame = self.frame.assign(encoder=self.frame["encoder"].map(lambda e: mapping.get(e, e)))
+        items = {(mapping.get(enc, enc), ds): v for (enc, ds), v in self.items.items()}
+        return type(self)(frame, protocol, items)
+
     @classmethod
     def merge(cls, *reports: Report) -> Report:
         """One report from several (e.g. one per tox environment); encoder names must not clash."""
@@ -256,7 +235,8 @@ class Report:
                 enc, ds = sorted(clash)[0]
                 raise BadInputError(
                     f"Cannot merge: encoder {enc!r} on dataset {ds!r} appears in two reports; "
-                    f"give the runs distinct encoder names."
+                    f"give the runs distinct encoder names (Report.rename, or forge report --label "
+                    f"{enc}={enc}-{{dir}}: each result directory's name is appended)."
                 )
             seen |= pairs
             items.update(rep.items)
@@ -284,267 +264,50 @@ class Report:
         ``bench-YYYYmmdd-HHMMSS`` of it, whose path is returned. Any other non-empty folder is
         refused (:class:`~forge.errors.BadInputError`), never emptied.
         """
-        path = _target_folder(Path(path))
-        markdown = self.to_markdown()
-        charts = self._charts()
-        with atomic_dir(path, kind=REPORT_KIND, legacy=_legacy_report) as tmp:
-            self.frame.to_csv(tmp / "results.csv", index=False)
-            index: dict[str, list[str]] = {}
-            arrays: dict[str, Any] = {}  # Any: numpy's stubs let **arrays reach savez's allow_pickle: bool
-            for (enc, ds), fields in sorted(self.items.items()):
-                for name, arr in fields.items():
-                    key = f"i{len(index)}"
-                    index[key] = [enc, ds, name]
-                    arrays[key] = np.asarray(arr)
-            np.savez_compressed(tmp / "items.npz", **arrays)
-            payload = {
-                "protocol": self.protocol,
-                "items_index": index,
-                "results": json.loads(self.frame.to_json(orient="records")),
-            }
-            (tmp / "results.json").write_text(
-                json.dumps(payload, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
-            )
-            (tmp / "report.md").write_text(markdown, encoding="utf-8")
-            for kind, png in charts.items():
-                (tmp / f"chart_{kind}.png").write_bytes(png)
-            (tmp / "report.html").write_text(self.to_html(charts), encoding="utf-8")
-        return path
+        return write_report(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> Report:
         """Read a directory written by :meth:`save`; a damaged one gives :class:`~forge.errors.BadInputError`."""
-        path = Path(path)
-        if not (path / "results.json").is_file():
-            raise BadInputError(
-                f"{path} is not a forge bench results directory (no results.json); "
-                f"run `forge bench --out {path}` first."
-            )
-        try:
-            return cls._load(path)
-        except BadInputError:
-            raise
-        except Exception as exc:  # damaged JSON, arrays or columns: one clear error, whatever broke
-            raise BadInputError(
-                f"{path} is a damaged forge bench results directory ({type(exc).__name__}: "
-                f"{str(exc)[:200]}); re-run the benchmark to write it again."
-            ) from None
-
-    @classmethod
-    def _load(cls, path: Path) -> Report:
-        payload = json.loads((path / "results.json").read_text(encoding="utf-8"))
-        if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
-            raise BadInputError(
-                f"{path / 'results.json'} must hold an object with a 'results' list; re-run the benchmark."
-            )
-        rows = payload["results"]
-        if not all(isinstance(r, dict) for r in rows):
-            raise BadInputError(f"{path / 'results.json'}: every entry of 'results' must be an object (one row).")
-        frame = pd.DataFrame(rows, columns=COLUMNS)
-        for col in ("value", "ci_low", "ci_high", "n", "n_total", "coverage"):
-            frame[col] = pd.to_numeric(frame[col], errors="raise").astype(float)
-        for col in ("encoder", "dataset", "kind", "language", "metric", "section"):
-            if not frame[col].map(lambda v: v is None or isinstance(v, str)).all():
-                raise BadInputError(f"{path / 'results.json'}: column {col!r} must hold strings.")
-        frame["section"] = frame["section"].fillna("")
-        frame["main"] = frame["main"].fillna(False).astype(bool)
-        protocol = payload.get("protocol", {})
-        if not isinstance(protocol, dict):
-            raise BadInputError(f"{path / 'results.json'}: 'protocol' must be an object.")
-        index = payload.get("items_index", {})
-        if not isinstance(index, dict) or not all(
-            isinstance(v, list) and len(v) == 3 and all(isinstance(x, str) for x in v) for v in index.values()
-        ):
-            raise BadInputError(f"{path / 'results.json'}: 'items_index' must map keys to [encoder, dataset, field].")
-        items: dict = {}
-        npz = path / "items.npz"
-        if npz.exists():  # our own handle: np.load leaks its own when the zip is damaged
-            with open(npz, "rb") as handle, np.load(handle, allow_pickle=False) as data:
-                for key, (enc, ds, name) in index.items():
-                    items.setdefault((enc, ds), {})[name] = data[key]
-        return cls(frame, protocol, items)
+        return cls(*read_report(path))
 
     # -------------------------------------------------------------- render
-    def _main_table(self) -> pd.DataFrame:
-        rows = self.main_scores()
-        table: dict[str, dict[str, str]] = {}
-        for _, r in rows.iterrows():
-            cell = _fmt(r["value"])
-            if np.isfinite(r["ci_low"]):
-                cell += f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
-            if pd.notna(r["n"]) and r["n"] < MIN_ITEMS and np.isfinite(r["value"]):
-                cell = f"{WARN} {cell} (n={int(r['n'])})"  # too few items to stand behind the number
-            table.setdefault(r["dataset"], {})[r["encoder"]] = cell
-        meta = rows.drop_duplicates("dataset").set_index("dataset")
-        out = pd.DataFrame(table).T.reindex(columns=self.encoders)
-        out.insert(0, "metric", meta["metric"])
-        out.insert(0, "kind", meta["kind"])
-        cov = rows.pivot_table(index="dataset", columns="encoder", values="coverage", aggfunc="first")
-        out["coverage"] = [
-            ", ".join(
-                f"{cov.loc[d, e]:.0%}" + (f" {WARN}" if cov.loc[d, e] < LOW_COVERAGE else "")
-                for e in self.encoders
-                if d in cov.index and e in cov.columns and np.isfinite(cov.loc[d, e])
-            )
-            for d in out.index
-        ]
-        return out
+    def score_notes(self) -> dict[tuple[str, str], str]:
+        """Why each NaN main score is NaN: ``{(encoder, dataset): note}``, in table order (dataset, encoder).
 
-    def to_markdown(self) -> str:
-        """A Markdown page: main scores with 95% CIs, coverage, protocol, skipped datasets."""
-        t = self._main_table()
-        lines = [
-            "# forge benchmark report",
-            "",
-            "Main score per dataset with its 95% confidence interval; coverage per encoder in column order.",
-            "",
-            _LEGEND,
-            "",
-        ]
-        head = ["dataset"] + list(t.columns)
-        rows = [[ds] + ["" if pd.isna(v) else str(v) for v in row] for ds, row in t.iterrows()]
-        lines += markdown_table(head, rows).splitlines()
-        gone = self.uncovered()
-        if gone:
-            lines += ["", "Covered by no encoder (no score; not drawn): " + ", ".join(gone) + "."]
-        lines += self._comparisons_markdown()
-        lines += ["", "## Protocol", ""]
-        for key, value in self.protocol.items():
-            if key in ("encoders", "datasets", "merged_from"):
-                continue
-            lines.append(f"- {key}: {json.dumps(value, ensure_ascii=False, default=str)}")
-        lines += ["", "## Encoders", ""]
-        for name, info in self.protocol.get("encoders", {}).items():
-            lines.append(f"- **{name}**: {json.dumps(info, ensure_ascii=False, default=str)}")
-        lines += ["", "## Datasets", ""]
-        for name, info in self.protocol.get("datasets", {}).items():
-            lines.append(
-                f"- **{name}** ({info.get('origin')}, sha256 {str(info.get('sha256'))[:12]}...): "
-                f"{info.get('n_items')} items. {info.get('citation', '')}"
-            )
-        return "\n".join(lines) + "\n"
+        The note is the one the task left in ``protocol["errors"]`` (e.g. constant predictions: every
+        one-hot cosine is 0), with the encoder's coverage of the dataset.
+        """
+        return _report_tables.score_notes(self)
+
+    def score_table(self, ci: bool = True) -> pd.DataFrame:
+        """Datasets x encoders table of the main scores as text, as every page and the console show them.
+
+        A score over fewer than ``MIN_ITEMS`` (10) items carries a warning mark and its n; a NaN score
+        reads ``n/a [k]``, ``k`` being its number in :meth:`score_notes`; ``ci`` adds the 95% intervals.
+        The last column gives each encoder's coverage (a mark below ``LOW_COVERAGE``, 50%).
+        """
+        return _report_tables.score_table(self, ci)
+
+    def _note_lines(self) -> list[str]:
+        return _report_tables.note_lines(self)
 
     def uncovered(self) -> list[str]:
-        """Datasets on which no encoder has a finite main score (none covers enough of it): listed apart
-        in the page instead of drawn as empty slots."""
-        main = self.main_scores()
-        finite = main.groupby("dataset", sort=False)["value"].apply(lambda v: bool(np.isfinite(v.astype(float)).any()))
-        return [d for d, ok in finite.items() if not ok]
+        """Datasets no encoder covers at all (coverage 0 for every encoder, hence no score): listed apart
+        in the page instead of drawn as empty slots. A dataset an encoder covers but scores as NaN (e.g.
+        constant one-hot cosines) is not one of them: its row stays, with the NaN's note."""
+        return _report_tables.uncovered(self)
 
-    def _chart_groups(self) -> dict[str, pd.DataFrame]:
-        """Main rows per chart: one chart per (kind, metric), so that every y-axis shows one metric."""
-        main = self.main_scores()
-        main = main[~main["dataset"].isin(self.uncovered())]
-        groups = {}
-        for kind in dict.fromkeys(main["kind"]):
-            sub = main[main["kind"] == kind]
-            metrics = list(dict.fromkeys(sub["metric"]))
-            for metric in metrics:
-                groups[kind if len(metrics) == 1 else f"{kind}_{metric}"] = sub[sub["metric"] == metric]
-        return groups
-
-    def _charts(self) -> dict[str, bytes]:
-        from matplotlib.figure import Figure  # no pyplot: no global backend state
-
-        charts = {}
-        for key, sub in self._chart_groups().items():
-            kind, metric = sub["kind"].iloc[0], sub["metric"].iloc[0]
-            datasets, encoders = list(dict.fromkeys(sub["dataset"])), list(dict.fromkeys(sub["encoder"]))
-            # at most 13 in (1170 px at 90 dpi); the page scales it down further (max-width: 100%)
-            fig = Figure(figsize=(min(13.0, max(5.0, 0.9 * len(datasets) * max(1, len(encoders)) ** 0.5 + 2)), 3.6))
-            ax = fig.add_subplot()
-            width = 0.8 / max(1, len(encoders))
-            for j, enc in enumerate(encoders):
-                part = sub[sub["encoder"] == enc].set_index("dataset").reindex(datasets)
-                vals = part["value"].to_numpy(float)
-                err = np.vstack([vals - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - vals])
-                err = np.where(np.isfinite(err), np.abs(err), 0.0)
-                xs = np.arange(len(datasets)) + j * width - 0.4 + width / 2
-                ax.bar(xs, np.nan_to_num(vals), width, yerr=err, capsize=2, label=enc)
-                for x, v in zip(xs, vals):
-                    if not np.isfinite(v):  # this encoder has no score here (see the table's notes)
-                        ax.annotate("n/a", (x, 0), ha="center", va="bottom", fontsize=6, rotation=90, color="grey")
-            ax.set_xticks(np.arange(len(datasets)), datasets, rotation=30, ha="right", fontsize=8)
-            ax.set_ylabel(metric)
-            ax.set_title(f"{kind}: {metric} (95% CI)")
-            ax.axhline(0, color="black", linewidth=0.5)
-            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # outside: never over a bar
-            fig.tight_layout()
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-            charts[key] = buf.getvalue()
-        return charts
-
-    def _comparisons_markdown(self) -> list[str]:
-        lines = []
-        gone = set(self.uncovered())
-        for title, records in self.protocol.get("comparisons", {}).items():
-            records = [r for r in records if r["dataset"] not in gone]
-            rows = [
-                [
-                    r["dataset"],
-                    r["metric"],
-                    _fmt(_num(r["a"])),
-                    _fmt(_num(r["b"])),
-                    _fmt(_num(r["diff"])),
-                    f"[{_fmt(_num(r['ci_low']))}, {_fmt(_num(r['ci_high']))}]",
-                    r["test"],
-                    f"{_num(r['p_value']):.3g}",
-                    str(r["n"]),
-                    r.get("note") or "",
-                ]
-                for r in records
-            ]
-            lines += ["", f"## Paired tests: {title}", ""]
-            lines += markdown_table(
-                ["dataset", "metric", "a", "b", "diff", "95% CI", "test", "p", "n", "note"], rows
-            ).splitlines()
-        return lines
+    def to_markdown(self) -> str:
+        """A Markdown page: main scores with 95% CIs, coverage, notes, protocol, skipped datasets."""
+        return _report_pages.to_markdown(self)
 
     def to_html(self, charts: dict[str, bytes] | None = None) -> str:
         """A standalone HTML page: the table, the charts (embedded PNG) and the protocol."""
-        charts = self._charts() if charts is None else charts
-        gone = self.uncovered()
-        table = self._main_table()
-        parts = [
-            "<h1>forge benchmark report</h1>",
-            "<p>Main score per dataset with its 95% confidence interval.</p>",
-            f"<p>{html.escape(_LEGEND)}</p>",
-            table.drop(index=[d for d in gone if d in table.index]).to_html(escape=True, na_rep=""),
-        ]
-        if gone:
-            parts.append(
-                "<p><b>Covered by no encoder</b> (no score, not drawn): " + html.escape(", ".join(gone)) + ".</p>"
-            )
-        for key, png in charts.items():
-            parts.append(f"<h2>{html.escape(key.replace('_', ': ', 1))}</h2>" + image_html(png, f"{key} chart"))
-        for title, records in self.protocol.get("comparisons", {}).items():
-            frame = pd.DataFrame(records)
-            frame = frame[~frame["dataset"].isin(gone)] if len(frame) else frame
-            parts.append(
-                f"<h2>Paired tests: {html.escape(title)}</h2>"
-                + frame.to_html(escape=True, na_rep="", index=False, float_format=lambda v: f"{v:.4g}")
-                + ("<p>Datasets covered by no encoder are left out.</p>" if gone else "")
-            )
-        protocol = {k: v for k, v in self.protocol.items() if k != "comparisons"}
-        parts.append(
-            "<h2>Protocol</h2>"
-            + details_html(
-                "How the numbers were made: datasets (sha256), OOV policy, encoders and their parameters (JSON)",
-                "<pre>" + html.escape(json.dumps(protocol, indent=1, ensure_ascii=False, default=str)) + "</pre>",
-            )
-        )
-        return html_page(
-            "forge benchmark report",
-            "\n".join(parts),
-            max_width=1200,
-            css="details pre{max-height:40em;overflow:auto;background:#f6f6f6;padding:1em;font-size:12px}",
-        )
+        return _report_pages.to_html(self, self._charts() if charts is None else charts)
 
+    def _chart_groups(self) -> dict[str, pd.DataFrame]:
+        return _report_charts.chart_groups(self)
 
-def _num(x: Any) -> float:
-    return float("nan") if x is None else float(x)
-
-
-def _fmt(x: float) -> str:
-    return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
+    def _charts(self) -> dict[str, bytes]:
+        return _report_charts.charts(self)

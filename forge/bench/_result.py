@@ -1,4 +1,4 @@
-"""What a task returns: metric rows plus per-item outputs for paired comparisons."""
+"""What a task returns: metric rows plus per-item outputs for paired comparisons; the columns of a report."""
 
 from __future__ import annotations
 
@@ -7,7 +7,24 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TaskResult", "metric_row"]
+__all__ = ["COLUMNS", "TaskResult", "metric_row"]
+
+# the columns of a report's tidy frame (one row per encoder, dataset, metric, section; see forge.bench.Report)
+COLUMNS = [
+    "encoder",
+    "dataset",
+    "kind",
+    "language",
+    "metric",
+    "section",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "n_total",
+    "coverage",
+    "main",
+]
 
 
 def metric_row(

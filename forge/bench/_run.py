@@ -296,4 +296,5 @@ def _progress(total: int, enabled: bool):
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="forge bench", unit="item", leave=False)
+    # disable=None: drawn only on a terminal (no bar characters in logs and pipes)
+    return tqdm(total=total, desc="forge bench", unit="item", leave=False, disable=None)

@@ -76,9 +76,9 @@ def check_scripts(
     cov = f" (coverage {coverage:.0%})" if coverage is not None else ""
     note = (
         f"{encoder_name!r} has a {vocab_script.title()} Chinese vocabulary but {dataset_name!r} is written in "
-        f"{data_script.title()}{cov}: convert the dataset with OpenCC '{config}', e.g. "
-        f"forge.bench.run(..., transform=forge.corpora.{function}) (the lab does this), or train on "
-        f"{data_script.title()} text."
+        f"{data_script.title()}{cov}: convert the dataset with OpenCC '{config}' (forge bench --transform "
+        f"{config}; in Python forge.bench.run(..., transform=forge.corpora.{function}), as the lab does), or "
+        f"train on {data_script.title()} text."
     )
     warnings.warn(note, ScriptMismatchWarning, stacklevel=3)
     return note

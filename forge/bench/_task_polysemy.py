@@ -24,6 +24,7 @@ class PolysemyTask(DatasetTask):
 
     kind = "polysemy"
     main_score = "spearman (graded items) or accuracy_test (binary items)"
+    chance = {"accuracy_test": 0.5}  # WiC: half the pairs use the word in the same sense
 
     def evaluate(
         self,

@@ -54,7 +54,7 @@ class Task(Protocol):
 
     def evaluate(self, encoders: dict[str, Any], *, seed: int = 0) -> TaskOutput:
         """Score every encoder of ``{name: encoder}``; rows carry ``encoder``, ``dataset`` (= the task name),
-        ``kind``, ``metric``, ``value`` ... as :data:`forge.bench._report.COLUMNS`."""
+        ``kind``, ``metric``, ``value`` ... as :data:`forge.bench._result.COLUMNS`."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ class DatasetTask:
 
     kind: ClassVar[str] = ""
     main_score: ClassVar[str] = ""  # the metric of the rows marked ``main`` (documentation, --list)
+    chance: ClassVar[dict[str, float]] = {}  # {metric: score of guessing}, drawn as a line on the report's chart
 
     def __init__(self, record: Any):
         self.record = record

@@ -14,6 +14,9 @@ runs the datasets and writes the report files. An encoder spec is:
 formats (default ``pairs``; see ``forge.bench.FORMATS`` and the README). ``--language en|zh``
 keeps only the datasets of that language (e.g. with ``--datasets all``).
 
+``--transform t2s`` (or ``s2t``) converts every dataset word between Traditional and Simplified
+Chinese with OpenCC before scoring (a model trained on Simplified text, a Traditional dataset).
+
 ``--param k=v`` applies to every trained encoder that has a parameter ``k`` (an error when
 none has it), ``--param NAME.k=v`` to encoder NAME only (ignored when NAME is not in the run, so
 one command line serves every ``tox p`` environment).
@@ -51,10 +54,14 @@ from forge.bench._datasets import (
 from forge.bench._demo import run_demo
 from forge.bench._formats import FORMATS
 from forge.bench._report import Report, check_report_target
+from forge.bench._report_tables import LEGEND
 from forge.bench._run import run
 from forge.errors import BadInputError, UnknownNameError
 
 __all__ = ["register", "plain_help"]
+
+# --transform: OpenCC conversions of the dataset words (forge.corpora's functions of the same configs)
+TRANSFORMS = {"t2s": "to_simplified", "s2t": "to_traditional"}
 
 
 def register(subparsers: Any) -> None:
@@ -97,6 +104,13 @@ def register(subparsers: Any) -> None:
         choices=["en", "zh"],
         help="only datasets in this language (e.g. with --datasets all)",
     )
+    p.add_argument(
+        "--transform",
+        default=None,
+        choices=list(TRANSFORMS),
+        help="convert every dataset word with OpenCC before scoring: t2s (Traditional to Simplified, for a "
+        "model trained on Simplified text) or s2t (Simplified to Traditional)",
+    )
     p.add_argument("--corpus", default="gensim-default", help="named corpus or text file to train on")
     p.add_argument("--tokenizer", default=None, help="tokenizer for a corpus path (default: regex)")
     p.add_argument("--param", action="append", metavar="[NAME.]K=V", help="encoder parameter, repeatable")
@@ -136,6 +150,14 @@ def register(subparsers: Any) -> None:
     )
     r.add_argument("--out", default=None, help="write the merged report files here")
     r.add_argument("--compare", default=None, metavar="A,B", help="paired significance of encoder A vs B")
+    r.add_argument(
+        "--label",
+        action="append",
+        default=None,
+        metavar="OLD=NEW",
+        help="rename encoder OLD to NEW in every directory it is in (repeatable); {dir} in NEW is replaced by "
+        "the result directory's name, so two runs of one encoder merge: --label skipgram=skipgram-{dir}",
+    )
     r.set_defaults(func=_cmd_report)
 
 
@@ -332,7 +354,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     own = _dataset_files(args.dataset_file, args.language)
     if datasets not in (None, "all"):
         datasets = expand_names(datasets)  # unknown names fail before any training
-    if args.language:
+    if args.language and not (own and args.datasets is None):  # only your own files: nothing else to filter
         datasets = _by_language(datasets, args.language)
     if own:
         datasets = own if args.datasets is None else list(dict.fromkeys(list(datasets) + own))
@@ -342,6 +364,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             raise BadInputError(f"--methods: unknown analogy method {m!r}; choose from {', '.join(METHODS)}.")
     if args.out:  # refused folders fail now, not after the benchmark ran
         check_report_target(args.out)
+    transform = None
+    if args.transform:
+        import forge.corpora
+
+        transform = getattr(forge.corpora, TRANSFORMS[args.transform])
+        transform("漢")  # OpenCC missing: a clear error now, before any training
     encoders = _encoders(args)
     report = run(
         encoders,
@@ -356,6 +384,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         download=args.download,
         device=args.device,
         progress=not args.quiet,
+        transform=transform,
     )
     _print(report)
     if args.out:
@@ -368,9 +397,9 @@ def _by_language(datasets: Any, language: str) -> list[str]:
     """Keep the datasets in ``language``; for "all", those available offline (the others are listed)."""
     if datasets == "all":
         names, missing = available_datasets("all")
-        for name, why in missing.items():
-            if get_record(name).language == language:
-                print(f"skipped {name}: {why}", file=sys.stderr)
+        missing = {name: why for name, why in missing.items() if get_record(name).language == language}
+        if missing:
+            print(_skipped_line(missing), file=sys.stderr)
     else:
         names = list(DEFAULT_DATASETS) if datasets is None else list(datasets)
     datasets_ = list_datasets()  # tasks that are not datasets (the lab's probes) have no language: kept
@@ -381,16 +410,31 @@ def _by_language(datasets: Any, language: str) -> list[str]:
 
 
 def _print(report) -> None:
-    with pd.option_context("display.width", 200, "display.max_columns", 50):
-        print(report.to_wide().T.round(3).to_string())
-        cov = report.main_scores().pivot_table(
-            index="dataset", columns="encoder", values="coverage", aggfunc="first", sort=False
-        )
-        print("\ncoverage:\n" + cov.round(3).to_string())
-    for name, why in report.protocol.get("skipped", {}).items():
-        print(f"skipped {name}: {why}")
+    """The score table as the pages show it (warning marks, n/a with numbered notes), then the notes."""
+    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_colwidth", 60):
+        print(report.score_table(ci=False).to_string())
+    print(LEGEND)
+    for line in report._note_lines():
+        print(line)
+    shown = {f"{enc}/{ds}" for enc, ds in report.score_notes()}
+    skipped = report.protocol.get("skipped", {})
+    if skipped:
+        print(_skipped_line(skipped))
     for key, why in report.protocol.get("errors", {}).items():
-        print(f"note {key}: {why}")
+        if key not in shown:
+            print(f"note {key}: {why}")
+
+
+def _skipped_line(skipped: dict[str, str]) -> str:
+    """One line for the datasets left out because their files are missing (instead of one line each)."""
+    from forge._paths import data_dir
+
+    where = data_dir()
+    why = f"not in FORGE_DATA_DIR={where} nor the cache" if where else "FORGE_DATA_DIR is not set"
+    return (
+        f"skipped {len(skipped)} dataset{'s' if len(skipped) != 1 else ''} ({why}): {', '.join(skipped)}. "
+        f"See `forge bench --list` and the README for where each comes from, or pass --download."
+    )
 
 
 # ------------------------------------------------------------------- report
@@ -425,9 +469,36 @@ def _result_dirs(dirs: list[str], exclude: str | None) -> list[Path]:
     return found
 
 
+def _labels(items: list[str] | None) -> dict[str, str]:
+    """``["OLD=NEW", ...]`` -> ``{OLD: NEW}`` (``--label``)."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise BadInputError(
+                f"--label {item!r}: expected OLD=NEW, e.g. --label skipgram=skipgram-text8 "
+                f"(or skipgram=skipgram-{{dir}} to append each result directory's name)."
+            )
+        out[old.strip()] = new.strip()
+    return out
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     dirs = _result_dirs(args.dirs, args.out)
-    report = Report.merge(*[Report.load(d) for d in dirs])
+    labels = _labels(args.label)
+    reports = [Report.load(d) for d in dirs]
+    if labels:
+        known = list(dict.fromkeys(e for rep in reports for e in rep.encoders))
+        for old in labels:
+            if old not in known:
+                from forge.errors import UnknownNameError
+
+                raise UnknownNameError("encoder (in --label OLD=NEW)", old, known)
+        reports = [
+            rep.rename({old: new.replace("{dir}", d.name) for old, new in labels.items() if old in rep.encoders})
+            for rep, d in zip(reports, dirs)
+        ]
+    report = Report.merge(*reports)
     print(f"merged {len(dirs)} result director{'y' if len(dirs) == 1 else 'ies'}: " + ", ".join(str(d) for d in dirs))
     _print(report)
     if args.compare:

@@ -43,6 +43,15 @@ def _cos_any(a: Any, b: Any) -> float:
     return _cos(a, b)
 
 
+def _nonzeros_per_row(m: Any) -> np.ndarray:
+    """The number of non-zero entries in each row of a 2-D matrix (sparse or dense)."""
+    if sp.issparse(m):
+        m = m.tocsr()
+        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+        return np.bincount(rows[m.data != 0], minlength=m.shape[0])  # stored zeros are not non-zero entries
+    return np.count_nonzero(np.asarray(m).reshape(len(m), -1), axis=1)
+
+
 def _bytes(x: Any) -> int:
     if sp.issparse(x):
         x = x.tocsr()
@@ -51,13 +60,15 @@ def _bytes(x: Any) -> int:
 
 
 def measure_onehot(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
-    """Dimension, density, memory as stored / dense / CSR, and the cosine distribution of word pairs."""
+    """Dimension, non-zeros per vector, density, memory as stored / dense / CSR, and the cosine distribution of
+    word pairs."""
     out = ProbeOutcome()
     rng = np.random.default_rng(options.seed)
     out.rows.append(row("dim", encoder.dim, n=1))
     out.rows.append(row("vocab_size", len(encoder.vocabulary), n=1))
     # density and memory over real sentences
     sents = [s for s in ORDER_SENTENCES + list(options.sentences or [])[:300] if s and covered(encoder, s)]
+    per_row: list[np.ndarray] = []  # non-zero entries of every vector looked at (embed() rows, word vectors)
     if sents:
         mats = encoder.embed(sents)
         tokens = sum(m.shape[0] for m in mats)
@@ -66,6 +77,7 @@ def measure_onehot(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         stored = sum(_bytes(m) for m in mats)
         as_dense = tokens * width * 4  # float32
         as_csr = sum(_bytes(m if sp.issparse(m) else sp.csr_matrix(np.asarray(m, dtype=np.float32))) for m in mats)
+        per_row += [_nonzeros_per_row(m) for m in mats]
         out.rows += [
             row("density", nnz / (tokens * width), n=tokens, section="embed() rows"),
             row("bytes_per_token_stored", stored / tokens, n=tokens, section="memory"),
@@ -84,6 +96,7 @@ def measure_onehot(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         i = rng.integers(0, len(words), n_pairs)
         j = (i + rng.integers(1, len(words), n_pairs)) % len(words)  # j != i
         vecs = {words[k]: _flat(encoder.vector(words[k])) for k in set(i.tolist()) | set(j.tolist())}
+        per_row += [_nonzeros_per_row(v if sp.issparse(v) else v.reshape(1, -1)) for v in vecs.values()]
         cos = np.array([_cos_any(vecs[words[a]], vecs[words[b]]) for a, b in zip(i, j)])
         section = "random pairs of distinct words"
         out.rows.append(
@@ -92,6 +105,15 @@ def measure_onehot(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         out.rows.append(row("cosine_mean", float(cos.mean()), n=n_pairs, section=section))
         for q in QUANTILES:
             out.rows.append(row(f"cosine_q{q:02d}", float(np.percentile(cos, q)), n=n_pairs, section=section))
+    if per_row:
+        counts = np.concatenate(per_row)
+        section = "vectors (embed() rows and word vectors)"
+        out.rows.append(row("one_nonzero_fraction", float(np.mean(counts == 1)), n=len(counts), section=section))
+        out.rows.append(row("nonzeros_per_vector_max", float(counts.max()), n=len(counts), section=section))
+        out.notes.append(
+            f"{np.mean(counts == 1):.2%} of {len(counts)} vectors have exactly one non-zero entry "
+            f"(most non-zeros in one vector: {int(counts.max())})."
+        )
     for a, b in ONEHOT_EXAMPLES:
         if a in encoder and b in encoder:
             value = _cos_any(_flat(encoder.vector(a)), _flat(encoder.vector(b)))
@@ -163,20 +185,29 @@ def plot_onehot(frame, fig) -> None:
 
 
 RULE = (
-    "Supported when every one-hot (sparse) encoder has cosine exactly 0 for 100% of the random pairs of "
-    "distinct words and fewer than 1% non-zero entries; the dense encoders are shown for contrast."
+    "Supported when every one-hot (sparse) encoder has one dimension per vocabulary word, exactly one "
+    "non-zero entry in every vector looked at (embed() rows and word vectors: 1 of dim entries, almost all "
+    "zeros whatever the vocabulary's size), and cosine exactly 0 for 100% of the random pairs of distinct "
+    "words; the dense encoders are shown for contrast."
 )
 
 
 def judge_onehot(frame, kinds) -> tuple[str, str]:
-    zero, density = values(frame, "cosine_exactly_zero_fraction"), values(frame, "density")
+    zero, one = values(frame, "cosine_exactly_zero_fraction"), values(frame, "one_nonzero_fraction")
+    dim, vocab = values(frame, "dim"), values(frame, "vocab_size")
     tests, parts = [], []
     for enc, kind in kinds.items():
         if not kind["sparse"] or enc not in zero:
             continue
-        z, d = float(zero[enc]["value"]), float(density[enc]["value"]) if enc in density else float("nan")
-        tests.append(z == 1.0 and (d != d or d < 0.01))  # d != d: density not measured (no sentence covered)
-        parts.append(f"{enc}: {z:.0%} of {int(zero[enc]['n'])} pairs exactly orthogonal, {d:.2%} non-zero")
+        z = float(zero[enc]["value"])
+        o = float(one[enc]["value"]) if enc in one else float("nan")
+        d = float(dim[enc]["value"]) if enc in dim else float("nan")
+        v = float(vocab[enc]["value"]) if enc in vocab else float("nan")
+        tests.append(z == 1.0 and o == 1.0 and d == v)  # NaN (not measured) never passes
+        parts.append(
+            f"{enc}: dim {d:,.0f} for {v:,.0f} words, {o:.0%} of {int(one[enc]['n']) if enc in one else 0} "
+            f"vectors with exactly one non-zero, {z:.0%} of {int(zero[enc]['n'])} pairs exactly orthogonal"
+        )
     dense_ = [f"{e} {float(zero[e]['value']):.0%}" for e, k in kinds.items() if not k["sparse"] and e in zero]
     if dense_:
         parts.append("exactly orthogonal pairs among dense encoders: " + ", ".join(dense_))
@@ -187,14 +218,17 @@ def summarize_onehot(sub: Any) -> str:
     """What the report says was measured, from this probe's rows."""
     encs = encoders_in(sub)
     zero = [(e, value(sub, e, "cosine_exactly_zero_fraction")) for e in encs]
+    one = [(e, value(sub, e, "one_nonzero_fraction")) for e in encs]
     return (
         "Share of random pairs of distinct words whose cosine is exactly 0: " + listing(zero, "{:.0%}") + ". "
+        "Share of vectors with exactly one non-zero entry: " + listing(one, "{:.0%}") + ". "
         "Non-zero share of embed() entries: " + listing([(e, value(sub, e, "density")) for e in encs], "{:.2%}") + "."
     )
 
 
 TABLE = (
     Column("dim", "dim"),
+    Column("one_nonzero_fraction", "vectors with one non-zero"),
     Column("density", "non-zero share"),
     Column("bytes_per_token_stored", "B/token stored"),
     Column("bytes_per_token_dense", "B/token dense"),
@@ -213,7 +247,8 @@ register_probe(
             'from "spaceship".'
         ),
         method=(
-            "Dimension and vocabulary size; the share of non-zero entries in embed() over real sentences; the "
+            "Dimension and vocabulary size; the share of vectors (embed() rows over real sentences, context-free "
+            "word vectors) with exactly one non-zero entry; the share of non-zero entries in embed(); the "
             "bytes per token as returned, as a dense float32 array and as CSR; the cosine of 2,000 random pairs "
             "of distinct frequent words (context-free vectors) and the share that is exactly 0."
         ),

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from forge._persist import atomic_dir
-from forge.bench import Page, html_table, markdown_table
+from forge.bench import Page, format_number, html_table, markdown_table
 from forge.lab._plotting import render_figure
 from forge.lab._probe import get_probe, list_probes
 from forge.lab._readout import summary_table
@@ -175,24 +175,51 @@ def _claim_section(page: Page, result: Any, name: str, v: Any) -> None:
 
 
 def _benchmark_section(page: Page, benchmarks: pd.DataFrame) -> None:
-    """The Chinese encoders on the Chinese datasets run through the harness: score and coverage per encoder."""
+    """The Chinese encoders on the Chinese datasets run through the harness: score and coverage per encoder.
+
+    A NaN score reads ``n/a [k]``; note k under the table says why (the harness's note, with the coverage).
+    """
     bench = benchmarks[benchmarks["main"].astype(bool)]
-    wide = bench.pivot_table(index="dataset", columns="encoder", values="value", aggfunc="first", sort=False)
-    cov = bench.pivot_table(index="dataset", columns="encoder", values="coverage", aggfunc="first", sort=False)
-    wide.columns = [f"{c} score" for c in wide.columns]
-    cov.columns = [f"{c} coverage" for c in cov.columns]
-    table = pd.concat([wide, cov], axis=1)
+    encoders = list(dict.fromkeys(bench["encoder"]))
+    datasets = list(dict.fromkeys(bench["dataset"]))
+    notes: list[str] = []
+    rows = []
+    for ds in datasets:
+        scores, covs = [], []
+        for enc in encoders:
+            r = bench[(bench["dataset"] == ds) & (bench["encoder"] == enc)]
+            if not len(r):
+                scores.append("")
+                covs.append("")
+                continue
+            value, cov = float(r["value"].iloc[0]), float(r["coverage"].iloc[0])
+            covs.append(format_number(cov))
+            if np.isfinite(value):
+                scores.append(format_number(value))
+                continue
+            why = str(r["note"].iloc[0]) if "note" in r and isinstance(r["note"].iloc[0], str) else ""
+            notes.append(f"[{len(notes) + 1}] {enc} on {ds} (coverage {cov:.0%}): {why or 'no score (NaN)'}")
+            scores.append(f"n/a [{len(notes)}]")
+        rows.append([ds, *scores, *covs])
+    header = ["dataset", *[f"{e} score" for e in encoders], *[f"{e} coverage" for e in encoders]]
     scripts = dict(zip(bench["dataset"], bench.get("script", pd.Series([""] * len(bench)))))
     text = (
         "The Chinese encoders on the Chinese similarity (Spearman) and analogy (3CosAdd accuracy) datasets "
         "found in the data directory, through `forge.bench.run`; Traditional-script sets ("
         + ", ".join(d for d, s in scripts.items() if s == "traditional")
-        + ") converted to Simplified with OpenCC. Small training corpus: read coverage first. A blank score is "
-        "undefined (e.g. one-hot: every covered pair has cosine 0, so no rank correlation)."
+        + ") converted to Simplified with OpenCC. Small training corpus: read coverage first. A score "
+        "marked n/a is undefined; the note under the table says why (e.g. one-hot: every covered pair has "
+        "cosine 0, so no rank correlation)."
     )
     page.heading("Chinese datasets through the harness")
     page.paragraph(text)
-    page.frame_table(table, index="dataset", empty=NO_ROWS)
+    if not rows:
+        page.paragraph(f"_{NO_ROWS}_", f"<em>{html.escape(NO_ROWS)}</em>")
+        return
+    align = ["---"] + ["---:"] * (len(header) - 1)
+    page.table(markdown_table(header, rows, align), html_table(header, rows))
+    if notes:
+        page.bullets(notes)
 
 
 VERDICT_INTRO = (

@@ -49,7 +49,10 @@ def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> 
         ok, _ = available_datasets(names) if names else ([], {})
         if ok:
             log(f"  Chinese {script} datasets through forge.bench: {', '.join(ok)}")
-            frames.append(run(encoders, ok, transform=transform, progress=False).frame.assign(script=script))
+            rep = run(encoders, ok, transform=transform, progress=False)
+            why = rep.protocol["errors"]  # why a score is NaN, shown beside it in the report
+            notes = [why.get(f"{e}/{d}", "") for e, d in zip(rep.frame["encoder"], rep.frame["dataset"])]
+            frames.append(rep.frame.assign(script=script, note=notes))
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
