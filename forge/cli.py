@@ -40,6 +40,9 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
 def _cmd_list(args: argparse.Namespace) -> int:
     import forge
 
+    if args.vectors:
+        return _list_vectors()
+
     encoders = forge.list_encoders(include_broken=True)
     width = max(map(len, [*encoders, *forge.corpora.list_corpora()]), default=0)
     print("Encoders:")
@@ -48,6 +51,25 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print("\nCorpora (available: can be loaded now; missing: put it under FORGE_DATA_DIR, see `forge bench --list`):")
     for name, desc in forge.corpora.list_corpora(include_broken=True).items():
         print(f"  {name:<{width}}  {_corpus_status(name):<9}  {desc}")
+    return 0
+
+
+def _list_vectors() -> int:
+    """``forge list --vectors``: the pretrained vectors forge can fetch by name, and what is cached."""
+    from forge._pretrained import table, vectors_dir
+
+    rows = table()
+    cols = ["name", "size", "format", "language", "cached", "licence"]
+    width = {c: max(len(c), *(len(r[c]) for r in rows)) for c in cols}
+    print("  ".join(c.upper().ljust(width[c]) for c in cols).rstrip())
+    for r in rows:
+        print("  ".join(r[c].ljust(width[c]) for c in cols).rstrip())
+    print(
+        f"\nCache: {vectors_dir()} (FORGE_CACHE_DIR moves it). cached: ready = converted and memory-mapped on "
+        f"load, downloaded = not converted yet, partial = an interrupted download that the next load resumes. "
+        f"* = a share page: download the file by hand (the load error says where to put it). "
+        f"Use: forge.load_vectors(NAME), forge bench --encoders LABEL=NAME."
+    )
     return 0
 
 
@@ -112,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the registered encoders (plugins included) and the named corpora, "
         "each corpus marked available (loads now) or missing (its data is not in "
         "FORGE_DATA_DIR). Benchmark datasets: `forge bench --list`.",
+    )
+    p.add_argument(
+        "--vectors",
+        action="store_true",
+        help="list the pretrained word vectors forge.load_vectors(NAME) can fetch, with sizes and what is cached",
     )
     p.set_defaults(func=_cmd_list)
 
