@@ -169,7 +169,9 @@ def load_vectors(
     Parameters
     ----------
     path : str or Path
-        A word2vec text or binary, GloVe or fastText ``.vec`` file, optionally gzip-compressed.
+        A word2vec text or binary, GloVe or fastText ``.vec`` file, optionally gzip-compressed; or the name
+        of well-known pretrained vectors (``forge list --vectors``, e.g. ``"glove-wiki-gigaword-100"``):
+        downloaded once into forge's cache, verified, converted, then memory-mapped (:mod:`forge._pretrained`).
     format : {"auto", "word2vec", "word2vec-binary", "glove", "fasttext"}
         ``"auto"`` detects it (and explains what it tried when it cannot).
     limit : int, optional
@@ -195,6 +197,14 @@ def load_vectors(
     >>> kv.vocabulary.words, kv.dim, kv.source_["format"]
     (['the', 'king'], 2, 'glove')
     """
+    if isinstance(path, str) and not Path(path).exists():
+        # lazy: forge._pretrained imports this module (it loads what it fetched through load_vectors)
+        from forge._pretrained import is_pretrained_name, load_pretrained
+
+        if is_pretrained_name(path):  # e.g. "glove-wiki-gigaword-100": fetched into the cache, memory-mapped
+            return load_pretrained(
+                path, limit, format=format, encoding=encoding, unicode_errors=unicode_errors, oov=oov
+            )
     path = Path(path)
     if format not in VECTOR_FORMATS:
         raise BadInputError(f"format={format!r} is not a vector format; choose one of {VECTOR_FORMATS}.")

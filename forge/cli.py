@@ -13,7 +13,10 @@ import sys
 import forge
 from forge import __version__
 from forge._argv import parse_params
+from forge._cli_interrupt import EXIT_INTERRUPTED, interrupted_line
 from forge._persist import check_save_target
+from forge._pretrained import table, vectors_dir
+from forge._registry import registered_name
 from forge.corpora import Corpus
 from forge.errors import ForgeError
 
@@ -24,6 +27,9 @@ _COMMAND_MODULES = ["forge.bench.cli", "forge.lab.cli"]
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    if args.vectors:
+        return _list_vectors()
+
     encoders = forge.list_encoders(include_broken=True)
     width = max(map(len, [*encoders, *forge.corpora.list_corpora()]), default=0)
     print("Encoders:")
@@ -32,6 +38,24 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print("\nCorpora (available: can be loaded now; missing: put it under FORGE_DATA_DIR, see `forge bench --list`):")
     for name, desc in forge.corpora.list_corpora(include_broken=True).items():
         print(f"  {name:<{width}}  {_corpus_status(name):<9}  {desc}")
+    return 0
+
+
+def _list_vectors() -> int:
+    """``forge list --vectors``: the pretrained vectors forge can fetch by name, and what is cached."""
+
+    rows = table()
+    cols = ["name", "size", "format", "language", "cached", "licence"]
+    width = {c: max(len(c), *(len(r[c]) for r in rows)) for c in cols}
+    print("  ".join(c.upper().ljust(width[c]) for c in cols).rstrip())
+    for r in rows:
+        print("  ".join(r[c].ljust(width[c]) for c in cols).rstrip())
+    print(
+        f"\nCache: {vectors_dir()} (FORGE_CACHE_DIR moves it). cached: ready = converted and memory-mapped on "
+        f"load, downloaded = not converted yet, partial = an interrupted download that the next load resumes. "
+        f"* = a share page: download the file by hand (the load error says where to put it). "
+        f"Use: forge.load_vectors(NAME), forge bench --encoders LABEL=NAME."
+    )
     return 0
 
 
@@ -55,8 +79,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.device:
         params["device"] = args.device
     encoder = forge.create(args.encoder, **params)
-    from forge._registry import registered_name
-
     name = registered_name(encoder) or args.encoder
     check_save_target(args.out, name, args.overwrite)  # refuse before training, not after
     corpus = _load_corpus(args.corpus, args.tokenizer)
@@ -82,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the registered encoders (plugins included) and the named corpora, "
         "each corpus marked available (loads now) or missing (its data is not in "
         "FORGE_DATA_DIR). Benchmark datasets: `forge bench --list`.",
+    )
+    p.add_argument(
+        "--vectors",
+        action="store_true",
+        help="list the pretrained word vectors forge.load_vectors(NAME) can fetch, with sizes and what is cached",
     )
     p.set_defaults(func=_cmd_list)
 
@@ -122,8 +149,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"forge {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C: one line (what stopped, the checkpoint, how to resume), no traceback
-        from forge._cli_interrupt import EXIT_INTERRUPTED, interrupted_line
-
         params = parse_params(getattr(args, "param", None)) if args.command == "train" else None
         line = interrupted_line(args, sys.argv[1:] if argv is None else list(argv), params)
         print(("\n" if sys.stderr.isatty() else "") + line, file=sys.stderr)  # after the terminal's ^C

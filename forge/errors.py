@@ -17,6 +17,7 @@ received, what was expected and how to fix it.
     └── MissingDataError        (also FileNotFoundError) dataset/corpus absent from the data directory
 
     RecoveredWarning (a UserWarning, not an error): a save interrupted in its rename window was restored
+    UnverifiedDownloadWarning (a UserWarning): a download no published checksum covers was pinned on first use
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "DeviceError",
     "TrainingDivergedError",
     "RecoveredWarning",
+    "UnverifiedDownloadWarning",
 ]
 
 
@@ -95,3 +97,7 @@ class MissingDataError(ForgeError, FileNotFoundError):
 
 class RecoveredWarning(UserWarning):
     """Not an error: a folder was missing after an interrupted save; forge restored its complete previous copy."""
+
+
+class UnverifiedDownloadWarning(UserWarning):
+    """A downloaded file has no published checksum: forge pinned its sha256 (trust on first use)."""

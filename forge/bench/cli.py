@@ -9,6 +9,8 @@ runs the datasets and writes the report files. An encoder spec is:
 * ``PATH`` or ``LABEL=PATH``: a model directory saved with ``encoder.save``, or a vector file
   (word2vec text or binary, GloVe, fastText ``.vec``, optionally gzipped; read by
   ``forge.load_vectors``). A bare path is labelled by its file name.
+* ``VECTORS`` or ``LABEL=VECTORS``: pretrained vectors by name (``forge list --vectors``, e.g.
+  ``glove=glove-wiki-gigaword-100``), downloaded once into forge's cache and memory-mapped.
 
 ``--dataset-file NAME=PATH[:FORMAT]`` (repeatable) scores your own file in one of the dataset
 formats (default ``pairs``; see ``forge.bench.FORMATS`` and the README). ``--language en|zh``
@@ -215,8 +217,13 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
             raise UnknownNameError("encoder (in --param NAME.k=v)", prefix, known)
     plan: list[tuple[str, str, Any]] = []  # (label, "load"|"train", path or params)
     used: set[str] = set()
+    from forge._pretrained import is_pretrained_name
+
     for spec in specs:
         label, sep, path = spec.partition("=")
+        if is_pretrained_name(path if sep else spec) and not Path(path if sep else spec).exists():
+            plan.append((label, "load", path if sep else spec))  # pretrained vectors by name (forge list --vectors)
+            continue
         if sep or Path(spec).exists():
             path = path if sep else spec
             _check_model_path(path)

@@ -1,0 +1,120 @@
+"""The numba kernels of :mod:`forge.bench._analogy_numba`, compiled on first use and cached on disk.
+
+Imported only when numba is installed and a kernel is first needed. Every kernel is a module-level
+function: numba's on-disk cache keys a function by its source and by the values its closure holds,
+and a closure over another jitted function (a dispatcher, pickled with a per-process id) never
+matched, so each new process compiled ``_pass`` again (seconds). Module globals are not part of
+the key, so these load from the cache in every later process.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange  # type: ignore[import-not-found,unused-ignore]
+
+__all__ = ["chunk_pass", "divide", "product"]
+
+lanes = 16  # running maxima per reduction (a multiple of the SIMD width)
+
+
+@njit(cache=True, fastmath={"nnan", "nsz"}, inline="always")
+def _max(X, width, acc):  # pragma: no cover
+    # max(X[:width]) in `lanes` independent running maxima (LLVM vectorizes them; a single running maximum is
+    # a chain of dependent compares it does not), then across the lanes: a maximum does not round, so the
+    # order does not change the result
+    ninf = np.float32(-np.inf)
+    for k in range(lanes):
+        acc[k] = ninf
+    full = width - width % lanes
+    for i in range(0, full, lanes):
+        for k in range(lanes):
+            x = X[i + k]
+            acc[k] = x if x > acc[k] else acc[k]
+    m = ninf
+    for k in range(lanes):
+        m = acc[k] if acc[k] > m else m
+    for j in range(full, width):
+        m = X[j] if X[j] > m else m
+    return m
+
+
+@njit(parallel=True, cache=True, fastmath={"nnan", "nsz"})
+def chunk_pass(
+    S, pa, pb, gstart, qc, ban_ptr, ban_col, c0, mul, eps, best, top1, top2, runner_up, tile
+):  # pragma: no cover
+    total = S.shape[1]
+    ninf = np.float32(-np.inf)
+    for t0 in range(0, total, tile):
+        t1 = min(total, t0 + tile)
+        width = t1 - t0
+        for g in prange(len(pa)):
+            D = np.empty(width, dtype=np.float32)
+            X = np.empty(width, dtype=np.float32)
+            acc = np.empty(lanes, dtype=np.float32)
+            a, b = pa[g], pb[g]
+            if mul:
+                for j in range(width):
+                    D[j] = S[b, t0 + j] / (S[a, t0 + j] + eps)
+            else:
+                for j in range(width):
+                    D[j] = S[b, t0 + j] - S[a, t0 + j]
+            for q in range(gstart[g], gstart[g + 1]):
+                c = qc[q]
+                Sc = S[c, t0:t1]
+                banned = False
+                for k in range(ban_ptr[q], ban_ptr[q + 1]):
+                    col = ban_col[k] - c0 - t0
+                    if 0 <= col < width:
+                        banned = True
+                # fast path: can any score beat the running best (runner-up)? An or-reduction of compares,
+                # which LLVM vectorizes; the scores are stored and searched only when one can (a few times
+                # per question: the running best of a scan improves ~log(tiles) times)
+                v1 = top1[q]
+                thr = top2[q] if runner_up else v1
+                hit = False
+                if mul:
+                    for j in range(width):
+                        hit |= Sc[j] * D[j] > thr
+                else:
+                    for j in range(width):
+                        hit |= Sc[j] + D[j] > thr
+                if not hit:
+                    continue
+                if mul:
+                    for j in range(width):
+                        X[j] = Sc[j] * D[j]
+                else:
+                    for j in range(width):
+                        X[j] = Sc[j] + D[j]
+                if banned:
+                    for k in range(ban_ptr[q], ban_ptr[q + 1]):
+                        col = ban_col[k] - c0 - t0
+                        if 0 <= col < width:
+                            X[col] = ninf
+                m = _max(X, width, acc)
+                if m > v1:
+                    i0 = 0
+                    while X[i0] != m:  # the first maximum: the lowest row
+                        i0 += 1
+                    if runner_up:
+                        X[i0] = ninf
+                        top2[q] = max(v1, _max(X, width, acc))
+                    best[q] = i0 + c0 + t0
+                    top1[q] = m
+                elif m > top2[q]:
+                    top2[q] = m
+
+
+@njit(parallel=True, cache=True)
+def product(wu, B, S, cut):  # pragma: no cover
+    for k in prange(len(cut) - 1):
+        S[cut[k] : cut[k + 1]] = np.dot(wu[cut[k] : cut[k + 1]], B)
+
+
+@njit(parallel=True, cache=True)
+def divide(src, norms, out):  # pragma: no cover
+    # out[i] = src[i] / norms[i]: IEEE division (no fastmath), the same bits as numpy's
+    for i in prange(src.shape[0]):
+        d = norms[i]
+        for j in range(src.shape[1]):
+            out[i, j] = src[i, j] / d
