@@ -213,6 +213,37 @@ LAB_SIZES: dict[str, LabSize] = {
 STATIC = ("onehot", "cbow", "skipgram")
 RECURRENT = ("rnn", "birnn", "lstm", "bilstm", "gru", "bigru")
 UNTRAINED = ("rnn", "lstm", "bilstm")
+# the attention encoders (claim 9), with the positions each uses: the figure shows one against the other
+ATTENTION = {"transformer": "sinusoidal", "bitransformer": "learned"}
+
+
+def _attention_params(width: int, positions: str, epochs: int, seed: int) -> dict[str, Any]:
+    """Tiny attention encoders (2 layers, 2 heads, width of the recurrent ones): --quick stays within minutes."""
+    return {
+        "d_model": width,
+        "heads": 2,
+        "layers": 2,
+        "ff": 2 * width,
+        "positions": positions,
+        "dropout": 0.0,
+        "epochs": epochs,
+        "batch_size": 64,
+        "validation": 0.0,
+        "softmax": "adaptive",
+        "cutoffs": None,
+        "oov": "unk",
+        "device": "cpu",
+        "progress": False,
+        "seed": seed,
+        "max_len": 60,
+    }
+
+
+def _attention_names() -> list[str]:
+    """The attention encoders registered in this installation (none before they exist)."""
+    import forge
+
+    return [n for n in ATTENTION if n in forge.list_encoders()]
 
 
 def _first_tokens(corpus: Iterable[list[str]], n_tokens: int, piece: int = 50) -> list[list[str]]:
@@ -315,6 +346,8 @@ def train_lab_encoders(
         encoders[f"{name}-untrained"] = fit(
             f"{name}-untrained", name, head, **_recurrent_params(size, hidden, size["rnn_vocab"], 0, seed), **recipe
         )
+    for name in _attention_names():
+        encoders[name] = fit(name, name, head, **_attention_params(hidden, ATTENTION[name], 1, seed), **recipe)
     info["sentences"] = _sample_sentences(_first_tokens(corpus, 200_000), 100 if quick else 400, seed)
     # Chinese: the lab's own sentences, plus the Sinica treebank (converted to Simplified) when available
     zh_data = _zh_corpus(log)
@@ -344,6 +377,10 @@ def train_lab_encoders(
         params.update(min_count=1, batch_size=32, lr=3e-3, **zh_softmax)
         label = f"zh-{name}" + ("-untrained" if n_epochs == 0 else "")
         zh[label] = fit(label, name, zh_data[0], **params)
+    if "transformer" in _attention_names():  # its attention maps on the Chinese example sentences
+        params = _attention_params(32, ATTENTION["transformer"], epochs, seed)
+        params.update(min_count=1, batch_size=32, lr=3e-3, **zh_softmax)
+        zh["zh-transformer"] = fit("zh-transformer", "transformer", zh_data[0], **params)
     return encoders, zh, info
 
 
@@ -360,7 +397,10 @@ def load_lab_encoders(
             f"{root} holds no saved encoders (sub-directories with a config.json); run "
             f"`forge lab --save-models {root}` first."
         )
-    order = {n: k for k, n in enumerate(list(STATIC) + list(RECURRENT) + [f"{u}-untrained" for u in UNTRAINED])}
+    order = {
+        n: k
+        for k, n in enumerate(list(STATIC) + list(RECURRENT) + [f"{u}-untrained" for u in UNTRAINED] + list(ATTENTION))
+    }
     loaded = {
         p.name: forge.load(p)
         for p in sorted(
@@ -427,8 +467,8 @@ def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> 
 def _select(pname: str, ename: str) -> bool:
     """Which probe runs on which lab encoder (everything else runs everywhere)."""
     base = ename.removeprefix("zh-")
-    if pname == "probe-long-range":  # one model per cell: the unidirectional trained encoders
-        return base in ("rnn", "gru", "lstm") and not ename.startswith("zh-")
+    if pname == "probe-long-range":  # one model per architecture: the unidirectional trained encoders
+        return base in ("rnn", "gru", "lstm", "transformer") and not ename.startswith("zh-")
     if pname == "probe-speed":
         return not ename.startswith("zh-") and "untrained" not in ename
     if pname in ("probe-onehot", "probe-static-similarity"):
