@@ -91,6 +91,16 @@ for _cell in ("rnn", "gru", "lstm"):
             f"contextual{' (forward + backward LM, ELMo-style)' if _bi else ' (left-to-right)'}",
             {"cell": _cell, "bidirectional": _bi},
         )
+_BUILTINS["transformer"] = (
+    "forge.encoders.neural.attention:AttentionEncoder",
+    "causal Transformer language-model encoder (PyTorch), contextual (left-to-right self-attention)",
+    {"bidirectional": False},
+)
+_BUILTINS["bitransformer"] = (
+    "forge.encoders.neural.attention:AttentionEncoder",
+    "bidirectional Transformer encoder trained as a masked LM (PyTorch), contextual (BERT-style)",
+    {"bidirectional": True},
+)
 for _name, (_target, _desc, _defaults) in _BUILTINS.items():
     ENCODERS.register_lazy(_name, _target, builtin=True, description=_desc, defaults=_defaults)
 

@@ -101,8 +101,9 @@ def test_encoders_trained_fused_and_scratch_agree():
     corpus = [["the", "cat", "sat", "down"], ["a", "dog", "ran"], ["the", "dog", "sat"]] * 8
     # SGD: Adam divides by tiny second moments and would amplify float32 rounding differences
     params = dict(
-        hidden_size=8, layers=2, epochs=2, batch_size=8, dropout=0.2, progress=False, seed=5, optimizer="sgd", lr=0.5
-    )
+        hidden_size=8, layers=2, epochs=2, batch_size=8, dropout=0.2, progress=False, seed=5, optimizer="sgd", lr=0.5,
+        precision="fp32",  # true fp32 on CUDA too (device="auto" would otherwise mean bf16 there, TF32 in cuDNN)
+    )  # fmt: skip
     fused = forge.create("bilstm", impl="fused", **params).fit(corpus)
     scratch = forge.create("bilstm", impl="scratch", **params).fit(corpus)
     sent = [["the", "cat", "ran"]]

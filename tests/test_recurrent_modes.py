@@ -43,8 +43,16 @@ def _weights(enc) -> dict[str, np.ndarray]:
 
 # ------------------------------------------------------------------ the config value
 def test_config_fields_are_the_constructor_parameters():
+    # the shared fields (NeuralConfig) come first, then the recurrent ones: the same set, each once
     names = [f.name for f in dataclasses.fields(RecurrentConfig)]
-    assert names == RecurrentEncoder._param_names()
+    assert sorted(names) == sorted(RecurrentEncoder._param_names()) and len(set(names)) == len(names)
+    from forge.encoders.neural._config import AttentionConfig, NeuralConfig
+    from forge.encoders.neural.attention import AttentionEncoder
+
+    shared = {f.name for f in dataclasses.fields(NeuralConfig)}
+    attention = [f.name for f in dataclasses.fields(AttentionConfig)]
+    assert sorted(attention) == sorted(AttentionEncoder._param_names())
+    assert shared <= set(names) & set(attention)  # declared once, on the shared base
     enc = RecurrentEncoder()
     config = enc._validate_params()
     assert isinstance(config, RecurrentConfig) and config.to_dict() == enc.get_params()

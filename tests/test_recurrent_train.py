@@ -161,10 +161,44 @@ def test_tied_weights_share_the_embedding(corpus, tmp_path):
     np.testing.assert_array_equal(loaded.embed(SENT)[0], enc.embed(SENT)[0])
 
 
-def test_progress_bar_shows_loss_ppl_tokens_per_second(corpus, capsys):
-    forge.create("lstm", epochs=1, **{**PARAMS, "progress": True}).fit(corpus)
+def test_progress_bar_shows_labelled_loss_exact_ppl_tokens_per_second(corpus, capsys):
+    forge.create("lstm", epochs=2, softmax="sampled", num_sampled=8, **{**PARAMS, "progress": True}).fit(corpus)
     err = capsys.readouterr().err
-    assert "lstm epoch 1/1" in err and "ppl" in err and "tok_s" in err and "valid_ppl" in err
+    assert "lstm epoch 1/2" in err and "tok/s" in err and "valid ppl" in err
+    assert "loss (sampled softmax, dropout on)" in err  # the training loss says what it is
+    assert "train ppl" in err and "(exact: full softmax, dropout off" in err
+    assert "exact train ppl=" in err  # epoch 2's bar shows epoch 1's exact figure
+
+
+def test_progress_bars_only_on_a_terminal_unless_asked(corpus, capsys, monkeypatch):
+    params = {**PARAMS, "progress": None}
+    forge.create("lstm", epochs=1, **params).fit(corpus)  # stderr is captured: not a terminal
+    assert "batch/s" not in capsys.readouterr().err
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    from forge.encoders.neural._train import show_progress
+
+    assert show_progress(None) is True and show_progress(False) is False and show_progress(True) is True
+
+
+def test_history_holds_the_exact_training_perplexity_beside_the_sampled_loss(corpus):
+    enc = forge.create("lstm", epochs=2, softmax="sampled", num_sampled=8, **PARAMS).fit(corpus)
+    for record in enc.history_:
+        assert record["train_objective"] == "sampled softmax, dropout on"
+        assert record["train_ppl_exact"] > 1.0 and record["exact_sample_predictions"] > 0
+        assert record["precision"] == "fp32"
+    # the exact figure is the full softmax with dropout off on the sample: evaluate it again by hand
+    from forge.encoders.neural._data import encode_corpus
+    from forge.encoders.neural._train import evaluate_nll, exact_sample
+
+    data = encode_corpus(corpus, enc.vocab_.index, enc.max_len)
+    from forge.encoders.neural._data import split_validation
+
+    train_idx, _ = split_validation(len(data), enc.validation, enc.seed)
+    sample = exact_sample(data.subset(train_idx), enc.seed)
+    best = min(range(2), key=lambda i: enc.history_[i]["valid_loss"])
+    nll, count = evaluate_nll(enc.model_, sample, 16, "cpu", "fp32")
+    assert count == enc.history_[best]["exact_sample_predictions"]
+    np.testing.assert_allclose(nll / count, enc.history_[best]["train_loss_exact"], rtol=1e-6)
 
 
 def test_frozen_embedding_does_not_change(corpus):

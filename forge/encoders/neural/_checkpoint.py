@@ -1,4 +1,8 @@
-"""Checking what the recurrent encoders read back: saved models and training checkpoints.
+"""Saved models and training checkpoints of the neural encoders: written and read (and checked) here.
+
+* A checkpoint (:func:`save_checkpoint`) is one directory, replaced
+  atomically after each epoch: the weights, the best weights, the optimizer
+  state and the RNG state (safetensors, no pickle), plus ``trainer.json``.
 
 * A saved model (``recurrent.json``, ``vocab.json``, ``model.safetensors``) is
   checked before any weight is used: the metadata's types, the vocabulary's
@@ -16,6 +20,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 from pathlib import Path
@@ -26,7 +31,7 @@ import torch
 from torch import nn
 
 from forge._folders import check_replaceable, recover
-from forge._persist import read_json, verify_manifest
+from forge._persist import atomic_dir, file_manifest, read_json, verify_manifest
 from forge.encoders.neural._data import SPECIALS
 from forge.errors import BadInputError, CorruptModelError, ForgeError
 from forge.vocab import Vocabulary
@@ -41,6 +46,10 @@ __all__ = [
     "expected_shapes",
     "check_tensors",
     "trainer_digest",
+    "module_tensors",
+    "load_module_tensors",
+    "load_optimizer",
+    "save_checkpoint",
 ]
 
 log = logging.getLogger("forge")
@@ -167,8 +176,8 @@ def _int(value: Any) -> bool:
 
 # ------------------------------------------------------------------ saved models
 def read_saved_model(enc: Any, directory: Path) -> tuple[Vocabulary, dict[str, Any], dict[str, torch.Tensor]]:
-    """(vocabulary, recurrent.json, tensors) of a saved recurrent model, all checked against ``enc``'s parameters."""
-    meta_file = directory / "recurrent.json"
+    """(vocabulary, metadata, tensors) of a saved neural model, all checked against ``enc``'s parameters."""
+    meta_file = directory / getattr(enc, "_META_FILE", "recurrent.json")
     meta = read_json(meta_file)
     if not isinstance(meta, dict):
         raise CorruptModelError(f"{meta_file} must hold a JSON object; the model is corrupt: save it again.")
@@ -211,11 +220,81 @@ def read_saved_model(enc: Any, directory: Path) -> tuple[Vocabulary, dict[str, A
     return vocab, meta, tensors
 
 
+# ------------------------------------------------------------------ tensors <-> safetensors
+def module_tensors(module: nn.Module, prefix: str = "") -> dict[str, torch.Tensor]:
+    """State dict on CPU, contiguous, with tied (shared) tensors stored once."""
+    out, seen = {}, set()
+    for name, tensor in module.state_dict().items():
+        key = (tensor.data_ptr(), tuple(tensor.shape))
+        if key in seen:
+            continue
+        seen.add(key)
+        out[prefix + name] = tensor.detach().to("cpu").contiguous().clone()
+    return out
+
+
+def load_module_tensors(module: nn.Module, tensors: dict[str, torch.Tensor], prefix: str = "") -> None:
+    """Load what :func:`module_tensors` wrote; tied aliases may be absent, nothing else."""
+    state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+    missing, unexpected = module.load_state_dict(state, strict=False)
+    own = module.state_dict()
+    ptrs = {own[k].data_ptr() for k in state if k in own}
+    missing = [k for k in missing if own[k].data_ptr() not in ptrs]
+    if missing or unexpected:
+        raise CorruptModelError(
+            f"Weights do not match the model: missing {missing[:5]}, unexpected "
+            f"{unexpected[:5]}. The files are corrupt or from different parameters."
+        )
+
+
+def _optimizer_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    state = opt.state_dict()
+    tensors, meta = {}, {"param_groups": state["param_groups"], "state": {}}
+    for idx, entry in state["state"].items():
+        meta["state"][str(idx)] = {}
+        for key, value in entry.items():
+            if torch.is_tensor(value):
+                tensors[f"optim.{idx}.{key}"] = value.detach().to("cpu").contiguous().clone()
+                meta["state"][str(idx)][key] = "__tensor__"
+            else:
+                meta["state"][str(idx)][key] = value
+    return tensors, meta
+
+
+def load_optimizer(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+    state = {}
+    for idx, entry in meta["state"].items():
+        state[int(idx)] = {k: (tensors[f"optim.{idx}.{k}"] if v == "__tensor__" else v) for k, v in entry.items()}
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+
+
+# ------------------------------------------------------------------ checkpoints
+def save_checkpoint(
+    directory: Path, model: nn.Module, opt: torch.optim.Optimizer, best: dict | None, trainer: dict[str, Any], vocab
+) -> None:
+    """Write the checkpoint :func:`read_checkpoint` reads: weights, best weights, optimizer and RNG state."""
+    from safetensors.torch import save_file
+
+    tensors = module_tensors(model, "model.")
+    if best is not None:
+        tensors.update({"best." + k: v for k, v in best.items()})
+    opt_tensors, opt_meta = _optimizer_tensors(opt)
+    tensors.update(opt_tensors)
+    tensors["rng.torch"] = torch.get_rng_state()
+    device = next(model.parameters()).device
+    if device.type == "cuda":  # dropout draws from the GPU's generator there
+        tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
+    with atomic_dir(directory, kind=CHECKPOINT_KIND, legacy=legacy_checkpoint) as tmp:
+        save_file(tensors, str(tmp / "checkpoint.safetensors"))
+        vocab.save(tmp / "vocab.json")
+        meta = {**trainer, "optimizer": opt_meta, "files": file_manifest(tmp)}  # files: sha256 + size, for resume
+        meta["trainer_sha256"] = trainer_digest(meta)
+        (tmp / "trainer.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
 # ------------------------------------------------------------------ checkpoints
 def trainer_digest(trainer: dict[str, Any]) -> str:
     """sha256 of ``trainer.json``'s content (without this digest): a flipped epoch count or loss is caught."""
-    import json
-
     body = {k: v for k, v in trainer.items() if k != "trainer_sha256"}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=True).encode("ascii")).hexdigest()
 

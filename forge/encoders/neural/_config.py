@@ -1,7 +1,9 @@
-"""The recurrent encoders' configuration as a value: one dataclass, each constraint declared once.
+"""The neural encoders' configuration as a value: dataclasses, each constraint declared once.
 
-:class:`RecurrentConfig` holds every constructor parameter of
-:class:`forge.encoders.neural.recurrent.RecurrentEncoder`. Each field declares, in its
+:class:`NeuralConfig` holds the parameters every neural encoder shares (data,
+output layer, trainer); :class:`RecurrentConfig` and :class:`AttentionConfig`
+add those of their architecture, so each holds every constructor parameter of
+its encoder. Each field declares, in its
 metadata, what it accepts (``constraints``, scikit-learn ``_param_validation``
 style) and whether a resumed run may change it (``resumable``: it does not alter
 the weights being trained). :meth:`RecurrentConfig.validate` checks every field
@@ -38,6 +40,9 @@ __all__ = [
     "LayerSpec",
     "NoneValue",
     "Options",
+    "AttentionConfig",
+    "NeuralConfig",
+    "POSITIONS",
     "RecurrentConfig",
     "resumable_params",
 ]
@@ -47,7 +52,8 @@ IMPLS = ("fused", "scratch")
 SOFTMAXES = ("auto", "full", "adaptive", "sampled")
 CONTEXTS = ("sentence", "stream")
 OPTIMIZERS = ("adam", "sgd")
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "tf32", "bf16")
+POSITIONS = ("sinusoidal", "learned", "rope")
 OOV_POLICIES = ("error", "zero", "unk")
 LAYER_WORDS = ("top", "mean", "mix")
 MIX_WEIGHT_STATIC = 0.5  # layer="mix": share of layer 0 (the static input embedding) in the cosine
@@ -206,12 +212,14 @@ POSITIVE = Interval(int, 1, None)
 
 # ------------------------------------------------------------------ the config
 @dataclass(frozen=True)
-class RecurrentConfig:
-    """Every parameter of a recurrent encoder, validated once (see the module docstring)."""
+class NeuralConfig:
+    """What every neural encoder shares (data, output layer, trainer, persistence), validated once.
 
-    cell: str = _param(Options(CELLS))
-    bidirectional: bool = _param(Boolean())
-    hidden_size: int = _param(POSITIVE)
+    :class:`RecurrentConfig` and :class:`AttentionConfig` add the fields of their architecture;
+    :meth:`validate` checks every field of the subclass against its declared constraints, then the
+    rules between fields (shared ones here, architecture ones in :meth:`_validate_more`).
+    """
+
     layers: int = _param(POSITIVE)
     embedding_dim: int | None = _param(POSITIVE, NoneValue())
     dropout: float = _param(Interval(float, 0.0, 1.0, "left"))
@@ -221,7 +229,6 @@ class RecurrentConfig:
     num_sampled: int = _param(POSITIVE)
     context: str = _param(Options(CONTEXTS))
     bptt: int = _param(Interval(int, 2, None))
-    forget_bias: float | str | None = _param(ForgetBias())
     impl: str = _param(Options(IMPLS), resumable=True)
     device: Any = _param(AnyValue("'auto', 'cpu', 'cuda' or 'cuda:N'"), resumable=True)
     precision: str = _param(Options(PRECISIONS))
@@ -242,10 +249,10 @@ class RecurrentConfig:
     seed: int = _param(Interval(int, 0, None))
     checkpoint_dir: Any = _param(StringValue("a directory path"), NoneValue(), resumable=True)
     resume: bool = _param(Boolean(), resumable=True)
-    progress: bool = _param(Boolean(), resumable=True)
+    progress: bool | None = _param(Boolean(), NoneValue(), resumable=True)
 
     @classmethod
-    def from_params(cls, params: dict[str, Any], owner: str = "RecurrentEncoder") -> RecurrentConfig:
+    def from_params(cls, params: dict[str, Any], owner: str = "RecurrentEncoder") -> Any:
         """Build and validate a config from ``get_params()`` (extra or missing keys are a bug: TypeError)."""
         params = dict(params)
         if params.get("checkpoint_dir") is not None and not isinstance(params["checkpoint_dir"], str):
@@ -278,26 +285,64 @@ class RecurrentConfig:
         if isinstance(spec, (list, tuple)) and len(spec) != n:
             raise BadInputError(
                 f"layer={spec!r} has {len(spec)} weights but layers={self.layers} needs {n} "
-                f"(the input embedding, then each recurrent layer)."
+                f"(the input embedding, then each layer)."
             )
         if isinstance(spec, (list, tuple)) and not (all(math.isfinite(w) for w in spec) and any(w != 0 for w in spec)):
             raise BadInputError(
                 f"layer={spec!r}: the mixing weights must be finite numbers, at least one of them non-zero "
                 f"(e.g. {[0.0] * (n - 1) + [1.0]} for the top layer)."
             )
+        self._validate_more(owner)
+
+    def _validate_more(self, owner: str) -> None:
+        """Rules between the fields of one architecture (none here)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-def resumable_params() -> tuple[str, ...]:
+@dataclass(frozen=True)
+class RecurrentConfig(NeuralConfig):
+    """Every parameter of a recurrent encoder (rnn, gru, lstm and their bi- variants)."""
+
+    cell: str = _param(Options(CELLS))
+    bidirectional: bool = _param(Boolean())
+    hidden_size: int = _param(POSITIVE)
+    forget_bias: float | str | None = _param(ForgetBias())
+
+
+@dataclass(frozen=True)
+class AttentionConfig(NeuralConfig):
+    """Every parameter of a self-attention encoder (transformer, bitransformer)."""
+
+    bidirectional: bool = _param(Boolean())
+    d_model: int = _param(POSITIVE)
+    heads: int = _param(POSITIVE)
+    ff: int = _param(POSITIVE)
+    positions: str = _param(Options(POSITIONS))
+
+    def _validate_more(self, owner: str) -> None:
+        if self.d_model % self.heads:
+            raise BadInputError(
+                f"d_model={self.d_model} is not divisible by heads={self.heads} for {owner}: each head "
+                f"gets d_model / heads dimensions. Pick heads among "
+                f"{[h for h in range(1, min(self.d_model, 16) + 1) if self.d_model % h == 0]}."
+            )
+        if self.positions == "rope" and (self.d_model // self.heads) % 2:
+            raise BadInputError(
+                f"positions='rope' rotates pairs of dimensions, so d_model / heads must be even; got "
+                f"d_model={self.d_model}, heads={self.heads} ({self.d_model // self.heads} per head)."
+            )
+
+
+def resumable_params(config_class: type = RecurrentConfig) -> tuple[str, ...]:
     """Parameters a resumed run may change (declared on the fields: they do not alter the trained weights)."""
-    return tuple(f.name for f in dataclasses.fields(RecurrentConfig) if f.metadata["resumable"])
+    return tuple(f.name for f in dataclasses.fields(config_class) if f.metadata["resumable"])
 
 
-def constraint_text(name: str) -> str:
+def constraint_text(name: str, config_class: type = RecurrentConfig) -> str:
     """What parameter ``name`` accepts, in words (for docs and messages)."""
-    for f in dataclasses.fields(RecurrentConfig):
+    for f in dataclasses.fields(config_class):
         if f.name == name:
             return " or ".join(c.describe() for c in f.metadata["constraints"])
     raise KeyError(name)

@@ -38,7 +38,7 @@ from torch import nn
 
 from forge.encoders.neural._cells import ScratchLayer, _Fused, make_layer
 
-__all__ = ["RecurrentLM", "reverse_padded", "default_cutoffs"]
+__all__ = ["LanguageModel", "RecurrentLM", "reverse_padded", "default_cutoffs"]
 
 PAD = 0
 
@@ -70,49 +70,46 @@ def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     return x.gather(1, idx)
 
 
-class RecurrentLM(nn.Module):
-    """Embedding -> recurrent stack(s) -> softmax (full, tied, or adaptive)."""
+class LanguageModel(nn.Module):
+    """What every neural LM shares: the input embedding and the output layer (full, tied, adaptive, sampled).
 
-    log_q: torch.Tensor  # a buffer (registered in __init__); declared for the type checker
+    Subclasses build their layers between the two and implement ``forward`` (the trainer's
+    protocol: ``(nll, count)`` in sentence mode, ``(nll, count, states)`` in stream mode) and
+    ``layer_outputs`` (the representations ``embed`` mixes).
+    """
 
-    def __init__(
-        self,
-        *,
-        vocab_size: int,
-        cell: str,
-        impl: str,
-        bidirectional: bool,
-        embedding_dim: int,
-        hidden_size: int,
-        layers: int,
-        dropout: float,
-        tie_weights: bool,
-        softmax: str,
-        cutoffs: list[int] | None = None,
-        num_sampled: int = 512,
-        forget_bias: float | str | None = None,
-        t_max: int = 100,
-    ):
-        super().__init__()
-        self.bidirectional, self.layers = bidirectional, layers
-        self.embedding_dim, self.hidden_size = embedding_dim, hidden_size
+    log_q: torch.Tensor  # a buffer (registered in _init_output); declared for the type checker
+    reads_reversed = False  # stream mode: the trainer also feeds the reversed stream (ELMo's backward LM)
+    directions: int | None = 1  # predictions per token; None: it varies by batch (a masked LM)
+
+    def layer_outputs(self, tokens: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
+        """Per-layer vectors of the words ``w_1..w_n`` of right-padded ``[<s>, w.., </s>]`` rows."""
+        raise NotImplementedError
+
+    def _init_embedding(self, vocab_size: int, embedding_dim: int, dropout: float) -> None:
+        """The input embedding (``embedding``, padding row zero) and the dropout module (``drop``)."""
+        self.embedding_dim = embedding_dim
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD)
         nn.init.uniform_(self.embedding.weight, -0.1, 0.1)
         with torch.no_grad():
             self.embedding.weight[PAD].zero_()
-        sizes = [embedding_dim] + [hidden_size] * layers
-        self.fwd = nn.ModuleList(
-            make_layer(impl, cell, sizes[k], hidden_size, forget_bias, t_max) for k in range(layers)
-        )
-        self.bwd = (
-            nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size, forget_bias, t_max) for k in range(layers))
-            if bidirectional
-            else None
-        )
         self.drop = nn.Dropout(dropout)
+
+    def _init_output(
+        self,
+        *,
+        vocab_size: int,
+        top_width: int,
+        tie_weights: bool,
+        softmax: str,
+        cutoffs: list[int] | None,
+        num_sampled: int,
+    ) -> None:
+        """The output layer (``decoder``), after the layers (so that a seed draws the same weights as before)."""
+        embedding_dim = self.embedding_dim
         # weight tying needs the decoder input to have the embedding's width: project when they differ
-        self.proj = nn.Linear(hidden_size, embedding_dim) if tie_weights and embedding_dim != hidden_size else None
-        dec_in = embedding_dim if tie_weights else hidden_size
+        self.proj = nn.Linear(top_width, embedding_dim) if tie_weights and embedding_dim != top_width else None
+        dec_in = embedding_dim if tie_weights else top_width
         self.adaptive = softmax == "adaptive"
         self.sampled = softmax == "sampled"
         self.num_sampled = min(num_sampled, vocab_size)
@@ -127,15 +124,6 @@ class RecurrentLM(nn.Module):
             self.decoder = nn.Linear(dec_in, vocab_size)
             if tie_weights:
                 self.decoder.weight = self.embedding.weight
-
-    # ----------------------------------------------------------------- stacks
-    def _stack(self, stack: nn.ModuleList, x: torch.Tensor) -> list[torch.Tensor]:
-        """Outputs of every layer, (batch, time, hidden) each; dropout between layers."""
-        outs = []
-        for k, layer in enumerate(stack):
-            x = layer(x if k == 0 else self.drop(x))
-            outs.append(x)
-        return outs
 
     def set_proposal(self, counts: np.ndarray, power: float = 0.75) -> None:
         """The sampled softmax's proposal: ``q(w) ~ (count(w) + 1) ** power`` (padding never drawn)."""
@@ -172,6 +160,60 @@ class RecurrentLM(nn.Module):
         if self.sampled and self.training:
             return self._sampled_nll_sum(hidden, targets)
         return F.cross_entropy(self.decoder(hidden).float(), targets, reduction="sum")
+
+
+class RecurrentLM(LanguageModel):
+    """Embedding -> recurrent stack(s) -> softmax (full, tied, or adaptive)."""
+
+    def __init__(
+        self,
+        *,
+        vocab_size: int,
+        cell: str,
+        impl: str,
+        bidirectional: bool,
+        embedding_dim: int,
+        hidden_size: int,
+        layers: int,
+        dropout: float,
+        tie_weights: bool,
+        softmax: str,
+        cutoffs: list[int] | None = None,
+        num_sampled: int = 512,
+        forget_bias: float | str | None = None,
+        t_max: int = 100,
+    ):
+        super().__init__()
+        self.bidirectional, self.layers = bidirectional, layers
+        self.hidden_size = hidden_size
+        self.reads_reversed, self.directions = bidirectional, 2 if bidirectional else 1
+        self._init_embedding(vocab_size, embedding_dim, dropout)
+        sizes = [embedding_dim] + [hidden_size] * layers
+        self.fwd = nn.ModuleList(
+            make_layer(impl, cell, sizes[k], hidden_size, forget_bias, t_max) for k in range(layers)
+        )
+        self.bwd = (
+            nn.ModuleList(make_layer(impl, cell, sizes[k], hidden_size, forget_bias, t_max) for k in range(layers))
+            if bidirectional
+            else None
+        )
+        self._init_output(
+            vocab_size=vocab_size,
+            top_width=hidden_size,
+            tie_weights=tie_weights,
+            softmax=softmax,
+            cutoffs=cutoffs,
+            num_sampled=num_sampled,
+        )
+
+    # ----------------------------------------------------------------- stacks
+    def _stack(self, stack: nn.ModuleList, x: torch.Tensor) -> list[torch.Tensor]:
+        """Outputs of every layer, (batch, time, hidden) each; dropout between layers."""
+        outs = []
+        for k, layer in enumerate(stack):
+            x = layer(x if k == 0 else self.drop(x))
+            outs.append(x)
+        return outs
 
     def _stream(self, stack: nn.ModuleList, tokens: torch.Tensor, states: list | None) -> tuple[torch.Tensor, list]:
         """Summed NLL of ``tokens[:, 1:]`` read from ``states``; (nll, new states). tokens (batch, T + 1)."""

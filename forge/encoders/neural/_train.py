@@ -1,15 +1,19 @@
-"""Training the recurrent language models: devices, DDP, the epoch loop, checkpoints.
+"""Training the neural language models (recurrent and attention alike): devices, DDP, the epoch loop.
 
 * **Devices**: ``"auto" | "cpu" | "cuda" | "cuda:N"``, checked with a clear
-  :class:`forge.errors.DeviceError`. bf16 autocast is used on CUDA.
+  :class:`forge.errors.DeviceError`.
+* **Precision** (:func:`resolve_precision`, :func:`precision_scope`): ``"auto"``
+  is bf16 autocast on CUDA and fp32 on CPU; ``"fp32"`` is true fp32 (TF32 off
+  for cuDNN and matrix products while forge trains or embeds, the caller's
+  flags restored afterwards); ``"tf32"`` allows TF32 (faster on Ampere and
+  later, about 10 bits of mantissa in products); ``"bf16"`` autocasts.
 * **DDP**: when ``WORLD_SIZE > 1`` (as ``torchrun`` sets it), the process
   group starts by itself: NCCL on GPUs, gloo on CPU. Every rank builds the same
   global batches and trains on its share. The loss is scaled so that DDP's
   gradient average equals the gradient of the single-process loss on the whole
   global batch.
-* **Checkpoints**: one directory, replaced atomically after each epoch. It
-  holds the weights, the optimizer state and the RNG state (safetensors, no
-  pickle), plus ``trainer.json``. ``resume=True`` continues from it up to
+* **Checkpoints** (written and read in ``_checkpoint``): one directory, replaced
+  atomically after each epoch. ``resume=True`` continues from it up to
   ``epochs`` epochs in total; a checkpoint that already holds ``epochs``
   epochs is an error (never a silent no-op). A diverging loss (NaN/inf)
   stops training and leaves the checkpoint of the last good epoch in place.
@@ -18,19 +22,26 @@
   one stream, ``bptt`` steps at a time, the state carried across batches and
   detached (truncated BPTT; reset at each epoch so that a resumed run is exact).
 
-The trainer takes the model, the data and a :class:`RecurrentConfig` value,
-never the encoder.
+* **Training perplexity**: with a sampled softmax the training loss is an
+  estimate (not comparable with the validation perplexity), and dropout is on
+  in every mode; so each epoch also records ``train_ppl_exact``: the full
+  softmax, dropout off, on a fixed sample of the training data
+  (:data:`EXACT_SAMPLE_TOKENS` tokens at most), comparable with ``valid_ppl``.
+
+The trainer takes the model (a :class:`~forge.encoders.neural._model.LanguageModel`:
+recurrent or attention), the data and a :class:`NeuralConfig` value, never the encoder.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
 import math
 import os
 import re
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,17 +50,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from forge._persist import atomic_dir, file_manifest
+from forge.encoders.neural._checkpoint import fingerprint as data_fingerprint
 from forge.encoders.neural._checkpoint import (
-    CHECKPOINT_KIND,
-    legacy_checkpoint,
+    load_module_tensors,
+    load_optimizer,
+    module_tensors,
     preflight,
     read_checkpoint,
-    trainer_digest,
+    save_checkpoint,
 )
-from forge.encoders.neural._checkpoint import fingerprint as data_fingerprint
-from forge.encoders.neural._config import RecurrentConfig
+from forge.encoders.neural._config import NeuralConfig
 from forge.encoders.neural._data import Encoded, batch_order, batchify, pad_batch, stream_chunks
+from forge.encoders.neural._model import LanguageModel
 from forge.errors import BadInputError, CorruptModelError, DeviceError, TrainingDivergedError
 
 __all__ = [
@@ -64,10 +76,15 @@ __all__ = [
     "load_module_tensors",
     "CHECKPOINT_FILES",
     "EVAL_STREAMS",
+    "EXACT_SAMPLE_TOKENS",
+    "resolve_precision",
+    "precision_scope",
+    "show_progress",
 ]
 
 CHECKPOINT_FILES = ("checkpoint.safetensors", "trainer.json", "vocab.json")
 EVAL_STREAMS = 10  # rows a stream is cut into for evaluation (PyTorch's word_language_model: 10)
+EXACT_SAMPLE_TOKENS = 20_000  # training tokens the exact (full-softmax) training perplexity is measured on
 log = logging.getLogger("forge.encoders.neural")
 
 
@@ -137,81 +154,52 @@ def setup_distributed(device: str) -> tuple[Dist, str]:
     return Dist(dist.get_rank(), dist.get_world_size(), owned), device
 
 
-# ------------------------------------------------------------------ tensors <-> safetensors
-def module_tensors(module: nn.Module, prefix: str = "") -> dict[str, torch.Tensor]:
-    """State dict on CPU, contiguous, with tied (shared) tensors stored once."""
-    out, seen = {}, set()
-    for name, tensor in module.state_dict().items():
-        key = (tensor.data_ptr(), tuple(tensor.shape))
-        if key in seen:
-            continue
-        seen.add(key)
-        out[prefix + name] = tensor.detach().to("cpu").contiguous().clone()
-    return out
-
-
-def load_module_tensors(module: nn.Module, tensors: dict[str, torch.Tensor], prefix: str = "") -> None:
-    """Load what :func:`module_tensors` wrote; tied aliases may be absent, nothing else."""
-    state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-    missing, unexpected = module.load_state_dict(state, strict=False)
-    own = module.state_dict()
-    ptrs = {own[k].data_ptr() for k in state if k in own}
-    missing = [k for k in missing if own[k].data_ptr() not in ptrs]
-    if missing or unexpected:
-        raise CorruptModelError(
-            f"Weights do not match the model: missing {missing[:5]}, unexpected "
-            f"{unexpected[:5]}. The files are corrupt or from different parameters."
-        )
-
-
-def _optimizer_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    state = opt.state_dict()
-    tensors, meta = {}, {"param_groups": state["param_groups"], "state": {}}
-    for idx, entry in state["state"].items():
-        meta["state"][str(idx)] = {}
-        for key, value in entry.items():
-            if torch.is_tensor(value):
-                tensors[f"optim.{idx}.{key}"] = value.detach().to("cpu").contiguous().clone()
-                meta["state"][str(idx)][key] = "__tensor__"
-            else:
-                meta["state"][str(idx)][key] = value
-    return tensors, meta
-
-
-def _load_optimizer(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
-    state = {}
-    for idx, entry in meta["state"].items():
-        state[int(idx)] = {k: (tensors[f"optim.{idx}.{k}"] if v == "__tensor__" else v) for k, v in entry.items()}
-    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-
-
-# ------------------------------------------------------------------ checkpoints
-def save_checkpoint(
-    directory: Path, model: nn.Module, opt: torch.optim.Optimizer, best: dict | None, trainer: dict[str, Any], vocab
-) -> None:
-    from safetensors.torch import save_file
-
-    tensors = module_tensors(model, "model.")
-    if best is not None:
-        tensors.update({"best." + k: v for k, v in best.items()})
-    opt_tensors, opt_meta = _optimizer_tensors(opt)
-    tensors.update(opt_tensors)
-    tensors["rng.torch"] = torch.get_rng_state()
-    device = next(model.parameters()).device
-    if device.type == "cuda":  # dropout draws from the GPU's generator there
-        tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
-    with atomic_dir(directory, kind=CHECKPOINT_KIND, legacy=legacy_checkpoint) as tmp:
-        save_file(tensors, str(tmp / "checkpoint.safetensors"))
-        vocab.save(tmp / "vocab.json")
-        meta = {**trainer, "optimizer": opt_meta, "files": file_manifest(tmp)}  # files: sha256 + size, for resume
-        meta["trainer_sha256"] = trainer_digest(meta)
-        (tmp / "trainer.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-
-
 # ------------------------------------------------------------------ evaluation
+def resolve_precision(device: str, precision: str) -> str:
+    """``"auto"`` -> ``"bf16"`` on CUDA, ``"fp32"`` elsewhere; any other choice as it is."""
+    if precision == "auto":
+        return "bf16" if device.startswith("cuda") else "fp32"
+    return precision
+
+
+@contextlib.contextmanager
+def precision_scope(precision: str) -> Iterator[None]:
+    """Within the block, TF32 is off (``"fp32"``: true fp32) or on (``"tf32"``) for cuDNN and matmuls.
+
+    The caller's flags are restored on exit, whatever happens inside. ``"bf16"`` and ``"auto"``
+    leave them as they are (autocast decides the products' precision there).
+
+    >>> import torch
+    >>> before = torch.backends.cudnn.allow_tf32
+    >>> with precision_scope("fp32"):
+    ...     torch.backends.cudnn.allow_tf32
+    False
+    >>> torch.backends.cudnn.allow_tf32 == before
+    True
+    """
+    if precision not in ("fp32", "tf32"):
+        yield
+        return
+    matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
+    saved = (matmul.allow_tf32, cudnn.allow_tf32)
+    allow = precision == "tf32"
+    try:
+        matmul.allow_tf32, cudnn.allow_tf32 = allow, allow
+        yield
+    finally:
+        matmul.allow_tf32, cudnn.allow_tf32 = saved
+
+
+def show_progress(progress: bool | None) -> bool:
+    """``progress=None`` (the default): bars only when stderr is a terminal; True/False: as asked."""
+    if progress is None:
+        return bool(getattr(sys.stderr, "isatty", lambda: False)())
+    return bool(progress)
+
+
 def _autocast(device: str, precision: str):
     on_cuda = device.startswith("cuda")
-    use_bf16 = precision == "bf16" or (precision == "auto" and on_cuda)
+    use_bf16 = resolve_precision(device, precision) == "bf16"
     return torch.autocast("cuda" if on_cuda else "cpu", dtype=torch.bfloat16, enabled=use_bf16)
 
 
@@ -258,7 +246,7 @@ def evaluate_stream_nll(
     was_training = model.training
     model.eval()
     fwd = batchify(stream, rows)[dist.rank :: dist.world]
-    bwd = batchify(stream[::-1].copy(), rows)[dist.rank :: dist.world] if model.bwd is not None else None
+    bwd = batchify(stream[::-1].copy(), rows)[dist.rank :: dist.world] if model.reads_reversed else None
     total = torch.zeros(2, dtype=torch.float64, device=device)
     states: dict = {}
     if len(fwd):
@@ -274,7 +262,7 @@ def evaluate_stream_nll(
 
 
 def evaluate(
-    model: nn.Module, data: Encoded | np.ndarray, config: RecurrentConfig, device: str, dist: Dist | None = None
+    model: nn.Module, data: Encoded | np.ndarray, config: NeuralConfig, device: str, dist: Dist | None = None
 ) -> tuple[float, int]:
     """(summed NLL, predictions) of ``data`` in the config's mode."""
     if config.context == "stream":
@@ -295,19 +283,19 @@ class TrainState:
     best: dict[str, torch.Tensor] | None = None
 
 
-def _make_optimizer(config: RecurrentConfig, model: nn.Module) -> torch.optim.Optimizer:
+def _make_optimizer(config: NeuralConfig, model: nn.Module) -> torch.optim.Optimizer:
     params = [p for p in model.parameters() if p.requires_grad]
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=config.lr)
     return torch.optim.Adam(params, lr=config.lr)
 
 
-def _batches(config: RecurrentConfig, train: Encoded | np.ndarray, epoch: int, dist: Dist):
+def _batches(config: NeuralConfig, train: Encoded | np.ndarray, epoch: int, dist: Dist, reverse: bool):
     """(global batch count, ...) per step: sentence batches or stream chunks, the same on every rank."""
     if config.context == "stream":
         assert isinstance(train, np.ndarray), "context='stream' data is an id stream"
         fwd = batchify(train, config.batch_size)
-        bwd = batchify(train[::-1].copy(), config.batch_size) if config.bidirectional else None
+        bwd = batchify(train[::-1].copy(), config.batch_size) if reverse else None
         for start, steps in stream_chunks(fwd.shape[1], config.bptt):
             chunk = fwd[dist.rank :: dist.world, start : start + steps + 1]
             rchunk = bwd[dist.rank :: dist.world, start : start + steps + 1] if bwd is not None else None
@@ -322,21 +310,60 @@ def _batches(config: RecurrentConfig, train: Encoded | np.ndarray, epoch: int, d
             yield float((lengths[b] - 1).sum()), pad_batch(train, b[dist.rank :: dist.world])
 
 
-def _n_batches(config: RecurrentConfig, train: Encoded | np.ndarray, dist: Dist, epoch: int) -> int:
+def _n_batches(config: NeuralConfig, train: Encoded | np.ndarray, dist: Dist, epoch: int) -> int:
     if config.context == "stream":
         return len(stream_chunks(len(train) // config.batch_size, config.bptt))
     assert isinstance(train, Encoded), "context='sentence' data is Encoded sentences"
     return sum(len(b) >= dist.world for b in batch_order(train.lengths, config.batch_size, config.seed, epoch))
 
 
+def exact_sample(train: Encoded | np.ndarray, seed: int) -> Encoded | np.ndarray | None:
+    """The fixed sample of training data the exact training perplexity is measured on each epoch.
+
+    Sentences: a seeded random subset of about :data:`EXACT_SAMPLE_TOKENS` tokens; a stream: its
+    first :data:`EXACT_SAMPLE_TOKENS` tokens. None when there is nothing to measure.
+    """
+    if isinstance(train, np.ndarray):
+        return train[:EXACT_SAMPLE_TOKENS] if len(train) >= 2 else None
+    if len(train) == 0:
+        return None
+    order = np.random.RandomState(seed).permutation(len(train))
+    within = np.cumsum(train.lengths[order]) <= EXACT_SAMPLE_TOKENS
+    keep = order[: max(1, int(within.sum()))]
+    return train.subset(np.sort(keep))
+
+
+def _objective(model: nn.Module) -> str:
+    """What the training loss is, in words (it labels the loss in the log, the bar and ``history_``)."""
+    if getattr(model, "sampled", False):
+        return "sampled softmax, dropout on"
+    if getattr(model, "adaptive", False):
+        return "adaptive softmax, dropout on"
+    return "full softmax, dropout on"
+
+
+def _epoch_line(record: dict[str, Any]) -> str:
+    """One epoch in words, each loss labelled by what it is."""
+    parts = [f"train loss {record['train_loss']:.4g} ({record['train_objective']})"]
+    if "train_ppl_exact" in record:
+        parts.append(
+            f"train ppl {record['train_ppl_exact']:.4g} (exact: full softmax, dropout off, "
+            f"{record['exact_sample_predictions']:,} training predictions)"
+        )
+    if "valid_ppl" in record:
+        parts.append(f"valid ppl {record['valid_ppl']:.4g}")
+    parts.append(f"{record['tokens_per_s']:,.0f} tokens/s, {record['seconds']:.1f} s")
+    return "; ".join(parts)
+
+
 def train_lm(
-    model: nn.Module,
+    model: LanguageModel,
     train: Encoded | np.ndarray,
     valid: Encoded | np.ndarray,
     vocab,
     device: str,
     dist: Dist,
-    config: RecurrentConfig,
+    config: NeuralConfig,
     fingerprint: dict[str, Any],
     label: str = "rnn",
 ) -> TrainState:
@@ -365,7 +392,7 @@ def train_lm(
             trainer, tensors = found
             load_module_tensors(model, tensors, "model.")
             try:
-                _load_optimizer(opt, tensors, trainer["optimizer"])
+                load_optimizer(opt, tensors, trainer["optimizer"])
             except (KeyError, ValueError, TypeError, RuntimeError) as exc:
                 raise CorruptModelError(
                     f"The optimizer state in {ckpt_dir} does not fit this model "
@@ -394,7 +421,9 @@ def train_lm(
                 )
             log.info("resuming from %s after epoch %d of %d", ckpt_dir, state.epoch, config.epochs)
 
-    ndir = 2 if config.bidirectional else 1
+    ndir = model.directions  # predictions per token (None: a masked LM, counted per batch)
+    sample = exact_sample(train, config.seed)
+    objective = _objective(model)
     net: nn.Module = model
     if dist.world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -402,12 +431,13 @@ def train_lm(
         net = DistributedDataParallel(
             model,
             device_ids=[torch.device(device).index] if device.startswith("cuda") else None,
-            find_unused_parameters=model.adaptive,
+            find_unused_parameters=bool(getattr(model, "adaptive", False)),
         )
     trainable = [p for p in model.parameters() if p.requires_grad]
-    show = bool(config.progress) and dist.rank == 0
+    show = show_progress(config.progress) and dist.rank == 0
     stream = config.context == "stream"
     model.train()
+    exact_shown = "after epoch 1"
     while state.epoch < config.epochs and not state.stopped:
         epoch = state.epoch
         n_batches = _n_batches(config, train, dist, epoch)
@@ -422,8 +452,7 @@ def train_lm(
         sums = torch.zeros(2, dtype=torch.float64, device=device)
         start, seen_tokens = time.perf_counter(), 0.0
         states: dict = {}  # stream mode: the state carried across chunks, zeros at each epoch's start
-        for step, (count_per_dir, batch) in enumerate(_batches(config, train, epoch, dist)):
-            global_count = count_per_dir * ndir
+        for step, (count_per_dir, batch) in enumerate(_batches(config, train, epoch, dist, model.reads_reversed)):
             with _autocast(device, config.precision):
                 if stream:
                     chunk, rchunk = batch
@@ -441,6 +470,10 @@ def train_lm(
                         torch.from_numpy(lens).to(device, non_blocking=True),
                     )
             # DDP averages gradients over ranks: scale so that the average is d(global mean NLL)
+            if ndir is not None:
+                global_count = count_per_dir * ndir
+            else:  # a masked LM: how many positions were masked is known after the forward pass
+                global_count = float(dist.all_sum(count.detach().double().clone()))
             loss = nll * (dist.world / global_count)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -464,19 +497,28 @@ def train_lm(
                         f"Lower the learning rate (lr={config.lr}) or set clip_grad (now {config.clip_grad})."
                     )
                 rate = seen_tokens / max(time.perf_counter() - start, 1e-9)
-                bar.set_postfix(loss=f"{mean:.3f}", ppl=f"{math.exp(min(mean, 50)):.1f}", tok_s=f"{rate:,.0f}")
+                bar.set_postfix(
+                    {f"loss ({objective})": f"{mean:.3f}", "exact train ppl": exact_shown, "tok/s": f"{rate:,.0f}"}
+                )
             bar.update(1)
         bar.close()
         stat = dist.all_sum(sums)
         train_loss = float(stat[0] / max(float(stat[1]), 1.0))
+        seconds = time.perf_counter() - start
         record = {
             "epoch": epoch + 1,
             "context": config.context,
-            "train_loss": train_loss,
+            "train_loss": train_loss,  # the training objective: an estimate with a sampled softmax
             "train_ppl": math.exp(min(train_loss, 50)),
-            "tokens_per_s": seen_tokens / max(time.perf_counter() - start, 1e-9),
-            "seconds": time.perf_counter() - start,
+            "train_objective": objective,
+            "tokens_per_s": seen_tokens / max(seconds, 1e-9),
+            "seconds": seconds,
         }
+        if sample is not None:  # full softmax, dropout off, a fixed sample: comparable with valid_ppl
+            nll, count = evaluate(model, sample, config, device, dist)
+            record.update(train_loss_exact=nll / count, train_ppl_exact=math.exp(min(nll / count, 50)))
+            record["exact_sample_predictions"] = count
+            exact_shown = f"{record['train_ppl_exact']:.1f}"
         if len(valid):
             nll, count = evaluate(model, valid, config, device, dist)
             val = nll / count
@@ -493,9 +535,10 @@ def train_lm(
                     state.stopped = True
         state.history.append(record)
         state.epoch += 1
+        line = _epoch_line(record)
+        log.info("%s epoch %d/%d (%s): %s", label, epoch + 1, config.epochs, config.context, line)
         if show:
-            shown = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k not in ("epoch", "context"))
-            tqdm.write(f"{label} epoch {epoch + 1}/{config.epochs} ({config.context}): {shown}", file=sys.stderr)
+            tqdm.write(f"{label} epoch {epoch + 1}/{config.epochs} ({config.context}): {line}", file=sys.stderr)
         if ckpt_dir is not None:
             if dist.rank == 0:
                 trainer = {
