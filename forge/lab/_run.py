@@ -225,6 +225,7 @@ def _attention_params(width: int, positions: str, epochs: int, seed: int) -> dic
         "layers": 2,
         "ff": 2 * width,
         "positions": positions,
+        "tie_weights": False,  # the adaptive softmax has its own output weights
         "dropout": 0.0,
         "epochs": epochs,
         "batch_size": 64,
