@@ -234,6 +234,9 @@ def plot_attention(frame, fig) -> None:
             ax3.plot(x, y, style, marker="s", color=f"C{k}", alpha=0.6, label=f"{enc} (cuda)")
     ax1.axhline(0.125, color="grey", linestyle=":", label="chance")
     ax1.set_xscale("log")
+    gaps = sorted({int(s.split()[-1]) for s in frame[frame["metric"] == "recall_accuracy"]["section"]})
+    ax1.set_xticks(gaps, [str(g) for g in gaps])
+    ax1.minorticks_off()
     ax1.set_ylim(0, 1.05)
     ax1.set_xlabel("distractors between key and query (k)")
     ax1.set_ylabel("recall accuracy")
@@ -328,7 +331,7 @@ def attention_figures(frame) -> list[tuple[str, str, bytes]]:
                 for layer in range(n_layers):
                     for head in range(n_heads):
                         ax = axes[layer][head]
-                        ax.imshow(weights[layer, head], vmin=0, vmax=1, cmap="viridis")
+                        ax.imshow(weights[layer, head], vmin=0, vmax=float(weights.max()) or 1.0, cmap="viridis")
                         ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
                         ax.set_yticks(range(len(labels)), labels, fontsize=6)
                         ax.set_title(f"layer {layer + 1}, head {head + 1}", fontsize=7)

@@ -38,12 +38,14 @@ class Comparison:
     attention_value: float
     recurrent: str
     recurrent_value: float
-    higher: bool  # True: a higher value is better
+    higher: bool | None  # True: a higher value is better; None: shown, not a contest (e.g. parameters)
     source: str
 
     @property
     def winner(self) -> str:
-        """``"attention"``, ``"recurrence"`` or ``"tie"`` (equal to 2%, or a missing number)."""
+        """``"attention"``, ``"recurrence"``, ``"tie"`` (equal to 2%, or a missing number) or ``"-"`` (no contest)."""
+        if self.higher is None:
+            return "-"
         a, r = self.attention_value, self.recurrent_value
         if not (math.isfinite(a) and math.isfinite(r)) or abs(a - r) <= 0.02 * max(abs(a), abs(r)):
             return "tie"
@@ -84,15 +86,18 @@ def _lab_rows(frame: pd.DataFrame) -> list[Comparison]:
         return []
     out = []
 
-    def best(encs: list[str], metric: str, section: str | None, higher: bool) -> tuple[str, float]:
+    def best(encs: list[str], metric: str, section: str | None, higher: bool | None) -> tuple[str, float]:
         vals = [(e, value(sub, e, metric, section)) for e in encs]
         vals = [(e, v) for e, v in vals if math.isfinite(v)]
         if not vals:
             return "", float("nan")
         return max(vals, key=lambda p: p[1] if higher else -p[1])
 
-    def add(measure: str, metric: str, section: str | None, higher: bool, source: str) -> None:
-        (ea, va), (er, vr) = best(att, metric, section, higher), best(rec, metric, section, higher)
+    def add(measure: str, metric: str, section: str | None, higher: bool | None, source: str) -> None:
+        (ea, va), (er, vr) = (
+            best(att, metric, section, higher is not False),
+            best(rec, metric, section, higher is not False),
+        )
         if ea and er:
             out.append(Comparison(measure, ea, va, er, vr, higher, source))
 
@@ -121,7 +126,7 @@ def _lab_rows(frame: pd.DataFrame) -> list[Comparison]:
                 False,
                 "lab, claim 9",
             )
-    add("parameters (lab models)", "parameters", None, False, "lab, claim 9")
+    add("parameters (lab models, the largest of each family)", "parameters", None, None, "lab, claim 9")
     add("training tokens/s (lab models, CPU)", "train_tokens_per_s", None, True, "lab, claim 9")
     return out
 
@@ -206,6 +211,7 @@ def recurrence_verdict(rows: list[Comparison]) -> str:
     """The verdict, from the table: which measures attention wins, and where recurrence still wins."""
     if not rows:
         return "Not measured: the lab ran no attention encoder beside a recurrent one, and no benchmark file was found."
+    rows = [r for r in rows if r.higher is not None]
     won = [r for r in rows if r.winner == "attention"]
     lost = [r for r in rows if r.winner == "recurrence"]
     ties = [r for r in rows if r.winner == "tie"]

@@ -236,7 +236,8 @@ def _attention_params(width: int, positions: str, epochs: int, seed: int) -> dic
         "device": "cpu",
         "progress": False,
         "seed": seed,
-        "max_len": 60,
+        # a learned position table as long as the longest sentence claim 8 times (1,024 words)
+        "max_len": 1024 if positions == "learned" else 60,
     }
 
 
