@@ -73,7 +73,12 @@ def test_graph_depth_counts_the_longest_chain():
     assert graph_depth(torch.ones(2)) == 0
 
 
-def test_claim9_on_recurrent_and_static_encoders():
+@pytest.mark.slow
+def test_claim9_on_recurrent_and_static_encoders(monkeypatch):
+    from forge.lab import _probe_attention, _probe_memory
+
+    monkeypatch.setattr(_probe_memory, "_settings", lambda options: ((2, 8), 10))
+    monkeypatch.setitem(_probe_attention.LENGTHS, "quick", (8, 16, 32))
     corpus = [["the", "dog", "bit", "the", "man"], ["the", "man", "saw", "a", "dog"]] * 20
     small = {"hidden_size": 8, "layers": 1, "epochs": 1, "progress": False, "device": "cpu", "validation": 0.0}
     rnn = forge.create("rnn", **small).fit(corpus)
