@@ -1,6 +1,6 @@
 """Writes docs/tutorial.ipynb and docs/tutorial.zh.ipynb: one list of code cells, two editions of the prose.
 
-    python docs/make_tutorial.py            # the cells only
+    python docs/make_tutorial.py            # the cells only (unchanged code cells keep their last outputs)
     python docs/make_tutorial.py --execute  # and run both (full setting, ~3 min each on 2 cores), keeping outputs
 
 Edit the cells here, not in the notebooks, so both editions keep the same code (tests/test_tutorial.py
@@ -29,7 +29,8 @@ forge's public API instead of asserting it:
 4. an **RNN** reads in order; training makes that order useful;
 5. a **bidirectional RNN** sees what comes next;
 6. an **LSTM** is meant to remember longer than a plain RNN;
-7. and every RNN must take its steps one after another.
+7. every RNN must take its steps one after another;
+8. and **attention** links any two words in one step, computing all positions at once.
 
 Each claim gets a **verdict** computed from its own numbers (supported / not supported / mixed at this
 budget), with the rule that produced it. With small models on a small corpus some claims do not hold:
@@ -48,7 +49,8 @@ anything, only the code is checked.""",
 4. **RNN** 按顺序阅读；训练让顺序变得有用；
 5. **双向 RNN** 能看到后文；
 6. **LSTM** 本应比普通 RNN 记得更久；
-7. 而任何 RNN 都必须一步接一步地计算。
+7. 任何 RNN 都必须一步接一步地计算；
+8. 而**注意力**一步就能连接任意两个词，并同时计算所有位置。
 
 每个论断都会得到一个由它自己的数字计算出的**结论**（supported 成立 / not supported 不成立 /
 mixed at this budget 在此预算下不确定），并附上产生结论的规则。模型小、语料小的时候，有些论断并不成立：
@@ -240,6 +242,44 @@ layer of the same width.""",
 show(res, "probe-speed")""",
     ),
     (
+        """## 8. Attention: every word at once
+
+The question the story ends on: do we need recurrence at all? A self-attention layer lets every word
+look at every other word directly, in one step, and computes all positions at once. forge has two
+attention encoders built on the same pipeline as the LSTM: `transformer` (causal, left to right) and
+`bitransformer` (a masked LM that sees both sides). We train tiny ones on the same text, then measure
+claim 9 beside the recurrent encoders: recall of a key k positions back, the longest chain of operations
+that must run one after another (read from the autograd graph), and the time of one layer, against length.""",
+        """## 8. 注意力：一次看见所有的词
+
+故事最后的问题：我们到底需不需要循环？自注意力层让每个词一步之内直接看到其他所有的词，并且同时计算所有位置。
+forge 有两个注意力编码器，和 LSTM 共用同一条数据与训练流程：`transformer`（因果的，从左到右）和
+`bitransformer`（掩码语言模型，能看到两侧）。我们在同样的文本上训练两个很小的模型，然后与循环编码器并排测量论断 9：
+回忆 k 个位置之前的键、必须一个接一个执行的最长运算链（从自动求导图中读出），以及单层的耗时随长度的变化。""",
+        """attn_params = {k: v for k, v in rnn_params.items() if k not in ("hidden_size", "layers")}
+attn_params.update(d_model=SIZE["hidden"], heads=2, ff=2 * SIZE["hidden"], layers=2, tie_weights=False, epochs=1)
+attention = {
+    "transformer": forge.create("transformer", positions="sinusoidal", **attn_params).fit(text),
+    "bitransformer": forge.create("bitransformer", positions="learned", **attn_params).fit(text),
+}
+res = run_probes({"rnn": recurrent["rnn"], "lstm": recurrent["lstm"], **attention}, ["probe-attention"], OPTIONS)
+show(res, "probe-attention")""",
+    ),
+    (
+        """Attention made visible: each head's weights on the lab's example sentences (row: the word that looks;
+column: the word it looks at; the causal `transformer` never looks right), and the positional encodings,
+the fixed sinusoidal table against the learned one. Each figure has a one-line reading computed from it.
+`forge lab` adds the Chinese sentences and a last section, "Do we need recurrence?", with one measured table.""",
+        """把注意力画出来：每个注意力头在实验室示例句子上的权重（行：发出注意的词；列：被注意的词；因果的 `transformer`
+从不看右边），以及位置编码：固定的正弦表与学出来的表。每张图下面都有一行由图中数字算出的解读。
+`forge lab` 还会加上中文句子，以及最后一节"我们还需要循环吗？"，给出一张实测的表格。""",
+        """from forge.lab import get_probe
+
+for name, reading, png in get_probe("probe-attention").figures(res.frame):
+    display(Image(png))
+    print(reading)""",
+    ),
+    (
         """## What next
 
 * `forge lab` runs every probe on every encoder of the story (English and Chinese) and writes one report
@@ -272,6 +312,12 @@ def main(argv: list[str]) -> None:
     execute = "--execute" in argv  # also run each notebook (full setting) and keep its outputs and figures
     for lang, name in ((0, "tutorial.ipynb"), (1, "tutorial.zh.ipynb")):
         nb = build(lang)
+        if not execute and (HERE / name).is_file():  # unchanged cells keep the outputs of the last execution
+            old = {c.source: c for c in nbformat.read(HERE / name, as_version=4).cells if c.cell_type == "code"}
+            for cell in nb.cells:
+                if cell.cell_type == "code" and cell.source in old:
+                    cell.outputs = old[cell.source].get("outputs", [])
+                    cell.execution_count = old[cell.source].get("execution_count")
         if execute:
             import nbclient
 

@@ -65,9 +65,9 @@ def _values(result, metric: str, section: str | None = None) -> dict[str, float]
     return dict(zip(f["encoder"], f["value"]))
 
 
-def test_registry_lists_the_eight_claims():
+def test_registry_lists_the_nine_claims():
     probes = list_probes()
-    assert [get_probe(p).claim for p in probes] == list(range(1, 9))
+    assert [get_probe(p).claim for p in probes] == list(range(1, 10))
     with pytest.raises(UnknownNameError, match="probe-order"):
         get_probe("probe-ordr")
 

@@ -281,9 +281,11 @@ def test_claim1_supported_on_the_offline_default_data(monkeypatch):
     import itertools
 
     monkeypatch.delenv("FORGE_DATA_DIR", raising=False)
-    from forge.lab._run import LAB_SIZES, _select, _zh_corpus
+    from forge.lab._corpus import zh_corpus as lab_zh_corpus
+    from forge.lab._run import _select
+    from forge.lab._sizes import LAB_SIZES
 
-    zh_corpus, _ = _zh_corpus(lambda msg: None)
+    zh_corpus, _ = lab_zh_corpus(lambda msg: None)
     english = list(itertools.islice(forge.corpora.load("gensim-default"), 2000))
     encoders = {
         "onehot": forge.create("onehot", min_count=LAB_SIZES["quick"]["w2v"]["min_count"]).fit(english),

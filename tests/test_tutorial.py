@@ -55,5 +55,6 @@ def test_tutorial_runs_in_the_quick_setting(tmp_path):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    assert "Claim 1: SUPPORTED" in text and "Claim 7:" in text and "quick setting" in text
+    assert "Claim 1: SUPPORTED" in text and "Claim 7:" in text and "Claim 9:" in text and "quick setting" in text
+    assert text.count("Reading:") >= 2  # the attention maps and the positional encodings, each read in one line
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 7  # the figures are inline

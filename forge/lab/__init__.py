@@ -17,6 +17,7 @@ probe-order-task            5      who did what to whom: accuracy, untrained vs 
 probe-left-context          6      苹果 in 苹果派 vs 苹果手机: left-to-right vs bidirectional
 probe-long-range            7      recall across k distractors; gradient norm vs distance
 probe-speed                 8      time per batch vs length; recurrent vs parallel layers
+probe-attention             9      recall vs distance, sequential steps and time vs length; attention maps
 ==========================  =====  ==========================================================
 
 Examples
@@ -29,7 +30,15 @@ Examples
 1.0
 """
 
-from forge.lab import _probe_context, _probe_memory, _probe_onehot, _probe_order, _probe_speed, _probe_static  # noqa: F401,E402  registers
+from forge.lab import (  # noqa: F401,E402  registers
+    _probe_attention,
+    _probe_context,
+    _probe_memory,
+    _probe_onehot,
+    _probe_order,
+    _probe_speed,
+    _probe_static,
+)
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, get_probe, list_probes
 from forge.lab._register import register_probe
 from forge.lab._result import LabResult

@@ -98,6 +98,8 @@ class Probe:
     summarize: Callable[[Any], str] | None = None
     # an extra paragraph for the report (e.g. how a tokenizer split the examples), or None
     remark: Callable[[], str | None] | None = None
+    # more figures under the main one, from this probe's rows: [(file name, one-line reading, PNG bytes)]
+    figures: Callable[[Any], list[tuple[str, str, bytes]]] | None = None
 
 
 def _validate(name: str, probe: Any, where: str) -> Any:

@@ -49,11 +49,14 @@ def default_forget_bias() -> float | str | None:
     return forge.create("lstm").forget_bias
 
 
-def _model(cell: str, seed: int, forget_bias: float | None = None):
+def _model(cell: str, seed: int, forget_bias: float | None = None, attention: tuple[str, int, int] | None = None):
+    """The recall model: embedding, a recurrent layer of ``cell`` (or, when ``attention`` =
+    ``(positions, heads, layers)``, a causal self-attention stack of that shape), a linear readout."""
     import torch
     from torch import nn
 
     from forge.encoders import make_layer
+    from forge.lab._attention import attention_layer
 
     torch.manual_seed(seed)
 
@@ -61,10 +64,17 @@ def _model(cell: str, seed: int, forget_bias: float | None = None):
         def __init__(self):
             super().__init__()
             self.embedding = nn.Embedding(2 + N_KEYS + N_DISTRACT, EMB)
-            # the LSTM is forge's: its forget-gate bias starts at forge's default (1.0, the recipe) unless given
-            self.rnn = make_layer(
-                "fused", cell, EMB, HIDDEN, forget_bias=default_forget_bias() if forget_bias is None else forget_bias
-            )
+            if attention is not None:
+                positions, heads, layers = attention
+                self.rnn = nn.Sequential(nn.Linear(EMB, HIDDEN), attention_layer(HIDDEN, heads, layers, positions))
+            else:  # the LSTM is forge's: its forget-gate bias starts at forge's default (1.0, the recipe) unless given
+                self.rnn = make_layer(
+                    "fused",
+                    cell,
+                    EMB,
+                    HIDDEN,
+                    forget_bias=default_forget_bias() if forget_bias is None else forget_bias,
+                )
             self.out = nn.Linear(HIDDEN, N_KEYS)
 
         def forward(self, emb):  # (batch, time, emb) -> (batch, keys)
@@ -94,22 +104,24 @@ def recall_curve(
     batch: int = 32,
     lr: float = 1e-2,
     forget_bias: float | None = None,
+    attention: tuple[str, int, int] | None = None,
 ):
     """Train one model per gap with the same budget; (accuracies, grad norms at init, after training).
 
+    ``cell`` is rnn, gru or lstm, or ``"attention"`` with ``attention=(positions, heads, layers)``.
     Runs torch on one thread (small sequential kernels: more threads only add contention).
     """
     with one_thread():
-        return _recall_curve(cell, gaps, steps, seed, batch, lr, forget_bias)
+        return _recall_curve(cell, gaps, steps, seed, batch, lr, forget_bias, attention)
 
 
-def _recall_curve(cell, gaps, steps, seed, batch, lr, forget_bias):
+def _recall_curve(cell, gaps, steps, seed, batch, lr, forget_bias, attention=None):
     import torch
 
     accs = []
     init_norms = trained_norms = None
     for gap in gaps:
-        model = _model(cell, seed, forget_bias)
+        model = _model(cell, seed, forget_bias, attention)
         if gap == max(gaps):
             init_norms = _grad_norms(model, gap, seed)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -133,7 +145,7 @@ def _recall_curve(cell, gaps, steps, seed, batch, lr, forget_bias):
 
 
 def _settings(options: ProbeOptions) -> tuple[tuple[int, ...], int]:
-    gaps, steps = ((5, 20, 40), 250) if options.quick else ((5, 10, 20, 40), 400)
+    gaps, steps = ((5, 20, 80), 250) if options.quick else ((5, 10, 20, 40, 160), 400)
     return gaps, options.steps or steps
 
 
@@ -142,8 +154,8 @@ def _seeds(options: ProbeOptions) -> tuple[int, ...]:
     return (options.seed,) if options.quick else (options.seed, options.seed + 1)
 
 
-def _curve(cell: str, gaps, steps: int, options: ProbeOptions, forget_bias: float | None = None):
-    runs = [recall_curve(cell, gaps, steps, s, forget_bias=forget_bias) for s in _seeds(options)]
+def _curve(cell: str, gaps, steps: int, options: ProbeOptions, forget_bias: float | None = None, attention=None):
+    runs = [recall_curve(cell, gaps, steps, s, forget_bias=forget_bias, attention=attention) for s in _seeds(options)]
     accs = tuple(float(np.mean([r[0][k] for r in runs])) for k in range(len(gaps)))
     return accs, runs[0][1], runs[0][2]
 
@@ -151,14 +163,36 @@ def _curve(cell: str, gaps, steps: int, options: ProbeOptions, forget_bias: floa
 OPEN_FORGET = 3.0  # forget-gate bias of the "open forget gate" LSTM variant (sigmoid(3) = 0.95)
 
 
+def recall_architecture(encoder: Any) -> tuple[str, tuple[str, int, int] | None] | None:
+    """``(cell, attention)`` of the recall model for ``encoder``'s architecture, or None (no cell, no attention).
+
+    An attention encoder gets one causal attention layer (one step is what the claim is about, and it keeps
+    the probe quick) with its own positions and heads (when they divide the recall model's width, else 4);
+    the task is read left to right either way.
+    """
+    from forge.lab._attention import architecture
+
+    arch = architecture(encoder)
+    if arch is None:
+        return None
+    if arch["family"] == "recurrent":
+        return arch["cell"], None
+    heads = arch["heads"] if HIDDEN % arch["heads"] == 0 else 4
+    return "attention", (arch["positions"], heads, 1)
+
+
 def measure_memory(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     out = ProbeOutcome()
-    cell = encoder.get_params().get("cell") if hasattr(encoder, "get_params") else None
-    if cell not in ("rnn", "gru", "lstm"):
-        out.notes.append("no recurrent cell (no `cell` parameter rnn/gru/lstm): the recall task does not apply")
+    found = recall_architecture(encoder)
+    if found is None:
+        out.notes.append(
+            "no recurrent cell (no `cell` parameter rnn/gru/lstm) and no attention (`heads`, `d_model`): "
+            "the recall task does not apply"
+        )
         return out
+    cell, attention = found
     gaps, steps = _settings(options)
-    accs, init, trained = _curve(cell, gaps, steps, options)
+    accs, init, trained = _curve(cell, gaps, steps, options, attention=attention)
     for gap, acc in zip(gaps, accs):
         out.rows.append(row("recall_accuracy", acc, section=f"gap {gap}", n=1000 * len(_seeds(options))))
     out.rows.append(
@@ -175,13 +209,14 @@ def measure_memory(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
             + ", ".join(f"gap {g}: {a:.2f}" for g, a in zip(gaps, accs_open))
             + f"; gradient norm ratio at init {init_open[-1] / init_open[0]:.2e}"
         )
-    shown = sorted({d for d in (0, 1, 2, 4, 8, 16, 32, 64, len(init) - 1) if d < len(init)})
+    shown = sorted({d for d in (0, 1, 2, 4, 8, 16, 32, 64, 128, len(init) - 1) if d < len(init)})
     for d in shown:
         out.rows.append(row("grad_norm_init", float(init[d]), section=f"distance {d}", n=64))
         out.rows.append(row("grad_norm_trained", float(trained[d]), section=f"distance {d}", n=64))
     far = len(init) - 1
+    shape = f"attention ({attention[0]} positions, {attention[1]} heads, {attention[2]} layers)" if attention else cell
     out.notes.append(
-        f"{cell} (hidden {HIDDEN}, {steps} Adam steps of 32 sequences per gap): recall accuracy "
+        f"{shape} (width {HIDDEN}, {steps} Adam steps of 32 sequences per gap): recall accuracy "
         + ", ".join(f"gap {g}: {a:.2f}" for g, a in zip(gaps, accs))
         + f" (chance {1 / N_KEYS:.3f}); "
         f"gradient norm ratio distance {far} / distance 0: init {init[far] / init[0]:.2e}, "
@@ -265,6 +300,10 @@ def judge_memory(frame, kinds) -> tuple[str, str]:
         f"{enc} ({cell}): " + ", ".join(f"k={g} {v:.2f}" for g, (v, _) in sorted(acc[enc].items()))
         for cell, enc in by_cell.items()
     ]
+    listed = set(by_cell.values())
+    for enc, curve in acc.items():  # attention encoders (and bidirectional ones): shown, not judged here
+        if enc not in listed and not kinds.get(enc, {}).get("cell"):
+            parts.append(f"{enc} (attention): " + ", ".join(f"k={g} {v:.2f}" for g, (v, _) in sorted(curve.items())))
     opened = _curves(frame, "recall_accuracy_open_forget")
     for enc, curve in opened.items():
         parts.append(
@@ -307,9 +346,10 @@ register_probe(
         title="Plain RNNs forget; LSTMs remember longer",
         claim_text=("Information from far back fades in a plain RNN (vanishing gradients); an LSTM keeps it longer."),
         method=(
-            "Recall task: one of 8 keys, k random distractors, a query; predict the key from the last state. One "
-            "fresh model per cell and k (forge's recurrent layer, width 32, 400 Adam steps of 32 sequences, lr 1e-2, "
-            "gradient clipping, the same for every cell), accuracy on 1,000 new sequences, averaged over two "
+            "Recall task: one of 8 keys, k random distractors (k = 5 to 160; 5, 20, 80 with --quick), a query; "
+            "predict the key from the last state. One fresh model per cell and k (forge's recurrent layer, width 32, "
+            "400 Adam steps of 32 sequences, lr 1e-2, gradient clipping, the same for every cell; an attention "
+            "encoder gets one causal attention layer of the same width, its positions and heads, same budget), accuracy on 1,000 new sequences, averaged over two "
             "training seeds (one with --quick). The LSTM is forge's default, forget-gate bias 1.0 at initialisation "
             "(Jozefowicz et al. 2015); dashed: the same LSTM with its forget-gate bias set to 3 (the gate starts "
             "wider open). Gradient "

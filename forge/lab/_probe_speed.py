@@ -26,7 +26,7 @@ from forge.lab._verdict import combine
 __all__ = ["measure_speed", "time_layers"]
 
 BATCH = 32
-LENGTHS = {"quick": (8, 32, 128), "full": (8, 16, 32, 64, 128, 256)}
+LENGTHS = {"quick": (8, 32, 128), "full": (8, 16, 32, 64, 128, 256, 512, 1024)}
 
 
 def _best_time(fn, repeats: int, sync=None) -> float:

@@ -102,6 +102,10 @@ def write_report(result, path: str | Path) -> Path:
     page.table(verdict_markdown(verdicts), _verdict_html(verdicts))
     for name in probes:
         _claim_section(page, result, name, by_probe.get(name))
+    if "probe-attention" in probes:
+        from forge.lab._recurrence import write_section
+
+        write_section(page, result)
     if getattr(result, "benchmarks", None) is not None and len(result.benchmarks):
         _benchmark_section(page, result.benchmarks)
     payload = {
@@ -158,6 +162,10 @@ def _claim_section(page: Page, result: Any, name: str, v: Any) -> None:
     png = render_figure(result.frame, name)
     if png is not None:
         page.figure(png, f"fig{probe.claim}-{name}.png", f"claim {probe.claim}", f"claim {probe.claim} figure")
+    sub = result.frame[result.frame["dataset"] == name].reset_index(drop=True)
+    for file, reading, extra in probe.figures(sub) if probe.figures is not None and len(sub) else []:
+        page.figure(extra, file, file.removesuffix(".png"))
+        page.paragraph(reading)
     notes = _notes_for(result, name)
     if notes:
         page.details(

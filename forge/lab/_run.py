@@ -49,18 +49,15 @@ def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> 
         ok, _ = available_datasets(names) if names else ([], {})
         if ok:
             log(f"  Chinese {script} datasets through forge.bench: {', '.join(ok)}")
-            rep = run(encoders, ok, transform=transform, progress=False)
-            why = rep.protocol["errors"]  # why a score is NaN, shown beside it in the report
-            notes = [why.get(f"{e}/{d}", "") for e, d in zip(rep.frame["encoder"], rep.frame["dataset"])]
-            frames.append(rep.frame.assign(script=script, note=notes))
+            frames.append(run(encoders, ok, transform=transform, progress=False).frame.assign(script=script))
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _select(pname: str, ename: str) -> bool:
     """Which probe runs on which lab encoder (everything else runs everywhere)."""
     base = ename.removeprefix("zh-")
-    if pname == "probe-long-range":  # one model per cell: the unidirectional trained encoders
-        return base in ("rnn", "gru", "lstm") and not ename.startswith("zh-")
+    if pname == "probe-long-range":  # one model per architecture: the unidirectional trained encoders
+        return base in ("rnn", "gru", "lstm", "transformer") and not ename.startswith("zh-")
     if pname == "probe-speed":
         return not ename.startswith("zh-") and "untrained" not in ename
     if pname in ("probe-onehot", "probe-static-similarity"):

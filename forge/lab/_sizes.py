@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
-__all__ = ["LAB_SIZES", "LabSize", "Word2VecSize", "STATIC", "RECURRENT", "UNTRAINED", "recurrent_params"]
+__all__ = [
+    "LAB_SIZES",
+    "LabSize",
+    "Word2VecSize",
+    "STATIC",
+    "RECURRENT",
+    "UNTRAINED",
+    "ATTENTION",
+    "recurrent_params",
+    "attention_params",
+    "attention_names",
+]
 
 
 # sizes that keep `forge lab` within a few minutes on 2 CPU cores; --quick halves them again.
@@ -50,6 +61,39 @@ LAB_SIZES: dict[str, LabSize] = {
 STATIC = ("onehot", "cbow", "skipgram")
 RECURRENT = ("rnn", "birnn", "lstm", "bilstm", "gru", "bigru")
 UNTRAINED = ("rnn", "lstm", "bilstm")
+# the attention encoders (claim 9), with the positions each uses: the figure shows one against the other
+ATTENTION = {"transformer": "sinusoidal", "bitransformer": "learned"}
+
+
+def attention_params(width: int, positions: str, epochs: int, seed: int) -> dict[str, Any]:
+    """Tiny attention encoders (2 layers, 2 heads, width of the recurrent ones): --quick stays within minutes."""
+    return {
+        "d_model": width,
+        "heads": 2,
+        "layers": 2,
+        "ff": 2 * width,
+        "positions": positions,
+        "tie_weights": False,  # the adaptive softmax has its own output weights
+        "dropout": 0.0,
+        "epochs": epochs,
+        "batch_size": 64,
+        "validation": 0.0,
+        "softmax": "adaptive",
+        "cutoffs": None,
+        "oov": "unk",
+        "device": "cpu",
+        "progress": False,
+        "seed": seed,
+        # a learned position table as long as the longest sentence claim 8 times (1,024 words)
+        "max_len": 1024 if positions == "learned" else 60,
+    }
+
+
+def attention_names() -> list[str]:
+    """The attention encoders registered in this installation (none before they exist)."""
+    import forge
+
+    return [n for n in ATTENTION if n in forge.list_encoders()]
 
 
 def recurrent_params(size: LabSize, hidden: int, vocab: int | None, epochs: int, seed: int) -> dict[str, Any]:

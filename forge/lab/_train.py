@@ -72,6 +72,10 @@ def train_lab_encoders(
             **_sizes.recurrent_params(size, hidden, size["rnn_vocab"], 0, seed),
             **recipe,
         )
+    for name in _sizes.attention_names():
+        encoders[name] = fit(
+            name, name, head, **_sizes.attention_params(hidden, _sizes.ATTENTION[name], 1, seed), **recipe
+        )
     info["sentences"] = sample_sentences(first_tokens(corpus, 200_000), 100 if quick else 400, seed)
     # Chinese: the lab's own sentences, plus the Sinica treebank (converted to Simplified) when available
     zh_data = zh_corpus(log)
@@ -101,6 +105,10 @@ def train_lab_encoders(
         params.update(min_count=1, batch_size=32, lr=3e-3, **zh_softmax)
         label = f"zh-{name}" + ("-untrained" if n_epochs == 0 else "")
         zh[label] = fit(label, name, zh_data[0], **params)
+    if "transformer" in _sizes.attention_names():  # its attention maps on the Chinese example sentences
+        params = _sizes.attention_params(32, _sizes.ATTENTION["transformer"], epochs, seed)
+        params.update(min_count=1, batch_size=32, lr=3e-3, **zh_softmax)
+        zh["zh-transformer"] = fit("zh-transformer", "transformer", zh_data[0], **params)
     return encoders, zh, info
 
 
@@ -120,7 +128,10 @@ def load_lab_encoders(
     order = {
         n: k
         for k, n in enumerate(
-            list(_sizes.STATIC) + list(_sizes.RECURRENT) + [f"{u}-untrained" for u in _sizes.UNTRAINED]
+            list(_sizes.STATIC)
+            + list(_sizes.RECURRENT)
+            + [f"{u}-untrained" for u in _sizes.UNTRAINED]
+            + list(_sizes.ATTENTION)
         )
     }
     loaded = {
