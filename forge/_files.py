@@ -65,8 +65,9 @@ def open_regular(path: str | Path, what: str = "File", buffering: int = -1) -> B
     Examples
     --------
     >>> import tempfile, os
+    >>> from pathlib import Path
     >>> p = os.path.join(tempfile.mkdtemp(), "a.txt")
-    >>> _ = open(p, "w").write("hi")
+    >>> _ = Path(p).write_text("hi")
     >>> with open_regular(p) as fh:
     ...     fh.read()
     b'hi'
@@ -101,8 +102,9 @@ def sha256_file(path: str | Path, what: str = "File", *, reuse: bool = False) ->
     Examples
     --------
     >>> import tempfile, os
+    >>> from pathlib import Path
     >>> p = os.path.join(tempfile.mkdtemp(), "a.txt")
-    >>> _ = open(p, "wb").write(b"abc")
+    >>> _ = Path(p).write_bytes(b"abc")
     >>> sha256_file(p)[:16]
     'ba7816bf8f01cfea'
     """

@@ -141,7 +141,7 @@ def _mismatch(folder: Path, kind: str, listed: dict[str, dict[str, Any]]) -> lis
                 ok = (
                     entry is not None
                     and p.stat().st_size == entry["size"]
-                    and sha256_file(p, "Saved file") == entry["sha256"]
+                    and sha256_file(p, "Saved file", reuse=True) == entry["sha256"]  # an unchanged file only
                 )
             except (OSError, BadInputError):
                 ok = False
@@ -158,6 +158,21 @@ def _is_complete(folder: Path, kind: str) -> bool:
         return False
     listed = _listed(marker)
     return listed is not None and not _mismatch(folder, kind, listed)
+
+
+def _sizes_only_complete(folder: Path, kind: str) -> bool:
+    """A complete marker of the previous forge (sizes only) matching the folder: enough to pick a copy to
+    restore when ``verify`` (e.g. a model's own checksums) vouches for its content as well."""
+    marker = read_marker(folder, kind)
+    files = marker.get("files") if marker else None
+    if not marker or marker.get("complete") is not True or not isinstance(files, dict):
+        return False
+    present = {
+        p.relative_to(folder).as_posix(): p.stat().st_size
+        for p in _tree(folder)
+        if p.is_file() and not p.is_symlink() and p.name != marker_name(kind)
+    }
+    return present == files
 
 
 def _shown(names: list[str], limit: int = 5) -> str:
@@ -493,7 +508,12 @@ def recover(path: str | Path, kind: str, verify: Callable[[Path], bool] | None =
         return None
     if path.exists() and not path.is_dir():
         return None
-    candidates = [p for p in _leftovers(path, "old") if _is_complete(p, kind) and (verify is None or verify(p))]
+    candidates = [
+        p
+        for p in _leftovers(path, "old")
+        if (_is_complete(p, kind) or (verify is not None and _sizes_only_complete(p, kind)))
+        and (verify is None or verify(p))
+    ]
     if verify is not None:  # forge before markers moved the folder to .NAME.old-XXXX/x
         candidates += [
             p / "x"

@@ -268,6 +268,7 @@ class _Reader:
             ) from None
 
     def read(self, fmt: str, limit: int | None) -> tuple[list[str], np.ndarray]:
+        self.fmt = fmt
         with _open(self.path) as fh:
             first = fh.readline()
         self._check_told(fmt, first)
@@ -294,6 +295,8 @@ class _Reader:
         n = rows if limit is None else min(rows, limit)
         if fmt != "glove":
             _check_capacity(self.path, fmt, first, n, dim)
+        if fmt == "word2vec-binary":
+            self._check_binary_layout(first, min(rows, 8), dim)
         matrix = np.empty((n, dim), dtype=np.float32)
         with _open(self.path) as fh:
             if skip:
@@ -325,7 +328,7 @@ class _Reader:
                 f"header (COUNT DIM), not a GloVe row: read as GloVe every word would get a 1-dimensional "
                 f"vector. Use format='word2vec' (or 'word2vec-binary'), or format='auto'."
             )
-        if fmt == "word2vec-binary" and head is not None and _text_row(second.rstrip(b"\r\n"), head[1]):
+        if fmt == "word2vec-binary" and head is not None and _text_row(second.rstrip(b"\r\n"), None):
             raise BadInputError(
                 f"{self.path}: format='word2vec-binary' was given, but after the header {shown!r} line 2 "
                 f"is text ('word' and {head[1]} numbers): the file is word2vec text. Use "
@@ -363,7 +366,7 @@ class _Reader:
             except ValueError:
                 pass
             if values is None or values.size != len(block) * dim:
-                heads, values = self._slow_block(block, dim)
+                heads, values = self._slow_block(block, dim, exact=self.fmt != "glove")
             values = values.reshape(len(block), dim)
             for k, (ln, _) in enumerate(block):
                 word = self._word(heads[k], ln)
@@ -376,13 +379,21 @@ class _Reader:
                 row += 1
         return words
 
-    def _slow_block(self, block: list[tuple[int, bytes]], dim: int) -> tuple[list[bytes], np.ndarray]:
-        """Line-by-line parse: words with spaces (GloVe 840B), tabs, and exact errors with line numbers."""
+    def _slow_block(
+        self, block: list[tuple[int, bytes]], dim: int, exact: bool = False
+    ) -> tuple[list[bytes], np.ndarray]:
+        """Line-by-line parse: words with spaces (GloVe 840B only; ``exact``: word2vec/fastText rows are a word and
+        exactly ``dim`` numbers, as gensim requires), tabs, and exact errors with line numbers."""
         heads, values = [], np.empty((len(block), dim), dtype=np.float32)
         for k, (ln, line) in enumerate(block):
             parts = line.split()
-            if len(parts) < dim + 1:
-                raise self._bad(ln, f"expected a word and {dim} numbers, found {len(parts) - 1} numbers", line)
+            if len(parts) < dim + 1 or (exact and len(parts) > dim + 1):
+                raise self._bad(
+                    ln,
+                    f"expected a word and {dim} numbers, found {len(parts) - 1} numbers"
+                    + (" (the dimension the file gave on its first lines)" if exact else ""),
+                    line,
+                )
             try:
                 values[k] = [float(x) for x in parts[-dim:]]
             except ValueError:
@@ -392,6 +403,45 @@ class _Reader:
         return heads, values
 
     # ---------------------------------------------------------------- binary
+    def _check_binary_layout(self, header: bytes, rows: int, dim: int) -> None:
+        """The first rows must read as ``word<space>`` + ``4 * dim`` bytes, each followed by a newline or none of
+        them: a header whose dimension is wrong shifts every row after the first and is refused here, even
+        when ``limit`` would stop after one row."""
+        with _open(self.path) as fh:
+            fh.readline()
+            blob = fh.read(min(rows, 8) * (4 * dim + 10002) + 1)
+        shown = header.strip()[:40].decode("utf-8", "replace")
+
+        def mismatch(k: int, what: str) -> BadInputError:
+            return BadInputError(
+                f"{self.path}: with the header's dimension {dim} ({shown!r}), vector {k} {what}: the dimension "
+                f"does not match the rows, or the file is truncated or not word2vec binary. Fix the header, or try "
+                f"format='auto'."
+            )
+
+        pos, newline = 0, None
+        for k in range(1, rows + 1):
+            while blob[pos : pos + 1] == b"\n":  # gensim skips newlines before a word
+                pos += 1
+            space = blob.find(b" ", pos, pos + 10001)
+            end = space + 1 + 4 * dim
+            if space < 0 or end > len(blob):  # the file ends inside this row (the blob holds up to 8 rows)
+                raise mismatch(
+                    k, f"is cut short (the file ends {len(blob) - pos} bytes into it): the file is truncated or"
+                )
+            if b"\n" in blob[pos:space]:
+                raise mismatch(k, "has a newline inside its word")
+            after = blob[end : end + 1]
+            if not after:
+                break
+            if newline is None:
+                newline = after == b"\n"
+            elif (after == b"\n") != newline:
+                raise mismatch(k, f"{'is not' if newline else 'is'} followed by a newline where vector 1 "
+                               f"{'was' if newline else 'was not'}")  # fmt: skip
+            pos = end
+
+    # ---------------------------------------------------------------- binary (rows)
     def _binary(self, fh: BinaryIO, matrix: np.ndarray) -> list[str]:
         n, dim = matrix.shape
         width = 4 * dim

@@ -92,20 +92,23 @@ def snapshot(root: Path, skip: Path | None = None) -> dict[str, str]:
     return out
 
 
-def _entry(data, folder: Path, outside: Path, depth: int = 0) -> None:
+def _entry(data, folder: Path, outside: Path, depth: int = 0) -> list[str]:
+    """Create one random entry; returns the kinds of the non-folder entries made (empty folders hold nothing)."""
     kind = data.draw(
         st.sampled_from(["file", "file", "sub", "link-dir", "link-file", "dangling", "fifo"]), label="kind"
     )
     name = data.draw(NAMES, label="name")
     p = folder / name
     if p.exists() or p.is_symlink():
-        return
+        return []
+    made = [kind]
     if kind == "file":
         p.write_bytes(data.draw(st.binary(max_size=40), label="bytes"))
     elif kind == "sub" and depth < 2:
         p.mkdir()
+        made = []
         for _ in range(data.draw(st.integers(0, 2), label="n")):
-            _entry(data, p, outside, depth + 1)
+            made += _entry(data, p, outside, depth + 1)
     elif kind == "link-dir":
         p.symlink_to(outside, target_is_directory=True)
     elif kind == "link-file":
@@ -114,11 +117,16 @@ def _entry(data, folder: Path, outside: Path, depth: int = 0) -> None:
         p.symlink_to(outside.parent / "nowhere")
     elif kind == "fifo":
         os.mkfifo(p)
+    else:
+        made = []
+    return made
 
 
-def _forge_marker(data, folder: Path) -> None:
-    """A marker listing what is there, each entry honest or forged (size, digest, or the old sizes-only form)."""
+def _forge_marker(data, folder: Path) -> bool:
+    """A marker listing what is there, each entry honest or forged (size, digest, or the old sizes-only form);
+    True when every entry is honest (then, by design, the marker makes the folder forge's)."""
     files = {}
+    honest = True
     for dirpath, _, names in os.walk(folder, followlinks=False):
         for name in names:
             p = Path(dirpath) / name
@@ -127,6 +135,7 @@ def _forge_marker(data, folder: Path) -> None:
             rel = p.relative_to(folder).as_posix()
             size, digest = p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest()
             how = data.draw(st.sampled_from(["honest", "size", "digest", "old"]), label="entry")
+            honest = honest and how == "honest"
             files[rel] = {
                 "honest": {"size": size, "sha256": digest},
                 "size": {"size": size + 1, "sha256": digest},
@@ -134,6 +143,7 @@ def _forge_marker(data, folder: Path) -> None:
                 "old": size,
             }[how]
     (folder / ".forge-model").write_text(json.dumps({"kind": "model", "complete": True, "files": files}))
+    return honest
 
 
 @FUZZ
@@ -150,11 +160,13 @@ def test_a_save_never_loses_or_creates_a_file_it_does_not_own(encoder, data):
             encoder.save(target)
         if start != "absent":
             target.mkdir(exist_ok=True)
+        made: list[str] = []
+        adopted = False  # an honest marker over the user's regular files: forge's by the rule of item 2
         if "user" in start:
             for _ in range(data.draw(st.integers(1, 4), label="entries")):
-                _entry(data, target, outside)
+                made += _entry(data, target, outside)
             if data.draw(st.booleans(), label="forged marker"):
-                _forge_marker(data, target)
+                adopted = _forge_marker(data, target) and set(made) <= {"file"}
         where = target
         if data.draw(st.integers(0, 4), label="link target") == 0:
             where = root / "link"
@@ -164,7 +176,7 @@ def test_a_save_never_loses_or_creates_a_file_it_does_not_own(encoder, data):
         before_outside = snapshot(outside)
         before_target = snapshot(target) if target.exists() else {}
         before_root = snapshot(root, skip=target)
-        user_owned = "user" in start
+        user_owned = bool(made) and not adopted
         STATS["inputs"] += 1
         with _deadline():
             try:

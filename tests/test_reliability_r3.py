@@ -410,3 +410,34 @@ def test_saving_over_another_encoders_model_needs_overwrite(onehot, tmp_path, fi
         == 0
     )
     assert json.loads((path / "config.json").read_text())["encoder"] == "vectors"
+
+
+def test_a_wrong_dimension_in_a_binary_header_is_refused_even_with_limit(tmp_path):
+    rows = b"".join(w + b" " + np.full(2, i, "<f4").tobytes() + b"\n" for i, w in enumerate([b"aa", b"bb", b"cc"]))
+    for header in (b"3 3\n", b"3 1\n", b"99 3\n"):
+        path = tmp_path / "v.bin"
+        path.write_bytes(header + rows)
+        with pytest.raises(BadInputError, match="the dimension does not match the rows"):
+            forge.load_vectors(path, format="word2vec-binary", limit=1)
+    path.write_bytes(b"3 2\n" + rows)
+    assert forge.load_vectors(path, format="word2vec-binary", limit=1).vocabulary.words == ["aa"]
+
+
+def test_word2vec_text_rows_need_exactly_the_header_dimension(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_text("2 2\na 1 2 3\nb 4 5 6\n")  # rows of 3 numbers under a header of 2: not a word 'a 1'
+    with pytest.raises(BadInputError, match="line 2: expected a word and 2 numbers, found 3"):
+        forge.load_vectors(path)
+
+
+def test_a_copy_left_by_the_previous_forge_in_the_rename_window_is_still_recovered(onehot, tmp_path):
+    """Its marker lists sizes only (not believed for replacing anything), but the model's own checksums vouch."""
+    from forge.errors import RecoveredWarning
+
+    saved = onehot.save(tmp_path / "m")
+    marker = json.loads((saved / ".forge-model").read_text())
+    marker["files"] = {rel: e["size"] for rel, e in marker["files"].items()}
+    (saved / ".forge-model").write_text(json.dumps(marker))
+    saved.rename(tmp_path / ".m.old-1a2b")
+    with pytest.warns(RecoveredWarning):
+        assert forge.load(tmp_path / "m").vocabulary == onehot.vocabulary

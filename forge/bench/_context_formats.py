@@ -256,7 +256,7 @@ def parse_sentence_pairs(path: str | Path, encoding: str = "utf-8", index_base: 
     >>> import tempfile, os
     >>> from pathlib import Path
     >>> p = os.path.join(tempfile.mkdtemp(), "pairs.tsv")
-    >>> _ = Path(p).write_text("He sat on the bank.\\t4\\t1.5\\nThe bank lent money.\\t1\\t1.5\\n")
+    >>> _ = Path(p).write_text("He sat on a bank.\\t4\\t1.5\\nThe bank lent money.\\t1\\t1.5\\n")
     >>> items = parse_sentence_pairs(p)
     >>> items.word1, items.index1, items.index2, items.scores.tolist()
     (['bank'], [4], [1], [1.5])
