@@ -184,7 +184,7 @@ class RecurrentEncoder(BaseEncoder):
     name: ClassVar[str] = "lstm"
     _tags: ClassVar[dict[str, Any]] = {"contextual": True, "order_sensitive": True}
     param_constraints = dataclass_constraints(RecurrentConfig)  # declared once, on the config's fields
-    _test_params: ClassVar[dict[str, Any]] = {
+    test_params: ClassVar[dict[str, Any]] = {
         "hidden_size": 16,
         "layers": 1,
         "epochs": 1,
@@ -268,7 +268,7 @@ class RecurrentEncoder(BaseEncoder):
         self.progress = progress
 
     # ------------------------------------------------------------ validation
-    def _validate_params(self) -> RecurrentConfig:
+    def validate_params(self) -> RecurrentConfig:
         """Check every parameter (constraints declared once, on :class:`RecurrentConfig`); returns the config.
 
         ``fit`` calls it; so may ``forge.load``. Errors name the parameter, the value and what is allowed.
@@ -277,7 +277,7 @@ class RecurrentEncoder(BaseEncoder):
 
     def _layer_weights(self, emb_dim: int) -> np.ndarray:
         """Mixing weights over the ``layers + 1`` representations for the ``layer`` setting."""
-        self._validate_params()
+        self.validate_params()
         n = self.layers + 1
         spec = self.layer
         weights = np.zeros(n)
@@ -313,7 +313,7 @@ class RecurrentEncoder(BaseEncoder):
         ``valid``, a separate validation corpus (e.g. PTB's valid split), replaces the held-out
         ``validation`` fraction for early stopping (in stream mode the fraction is the stream's end).
         """
-        config = self._validate_params()
+        config = self.validate_params()
         dist, device = setup_distributed(resolve_device(config.device))
         try:
             corpus = as_corpus(corpus)
@@ -332,7 +332,7 @@ class RecurrentEncoder(BaseEncoder):
                 softmax, reason = choose_softmax(len(vocab), device, config.tie_weights, config.num_sampled)
                 log.info("%s: softmax='auto' picked %r (%s)", self.name or "rnn", softmax, reason)
             cutoffs = list(config.cutoffs) if config.cutoffs else default_cutoffs(len(vocab))
-            params = {k: v for k, v in self._config_params().items() if k not in RESUMABLE}
+            params = {k: v for k, v in self.config_params().items() if k not in RESUMABLE}
             gpus = [torch.device(device).index or 0] if device.startswith("cuda") else []
             with torch.random.fork_rng(devices=gpus):  # seed our own run, leave the caller's RNG as it was
                 torch.manual_seed(config.seed)
@@ -617,7 +617,7 @@ class RecurrentEncoder(BaseEncoder):
         return {"device": device, "deterministic": not str(device).startswith("cuda")}
 
     # ------------------------------------------------------------ persistence
-    def _config_params(self) -> dict[str, Any]:
+    def config_params(self) -> dict[str, Any]:
         params = self.get_params()
         if params["init_from"] is not None and not isinstance(params["init_from"], str):
             # the weights already hold the vectors: the saved model never needs init_from again
@@ -631,7 +631,7 @@ class RecurrentEncoder(BaseEncoder):
                 ) from None
         return params
 
-    def _save_state(self, directory: Path) -> None:
+    def save_state(self, directory: Path) -> None:
         from safetensors.torch import save_file
 
         save_file(module_tensors(self.model_), str(directory / "model.safetensors"))
@@ -647,7 +647,7 @@ class RecurrentEncoder(BaseEncoder):
         }
         (directory / "recurrent.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
-    def _load_state(self, directory: Path) -> None:
+    def load_state(self, directory: Path, mmap: bool = False) -> None:
         from forge.encoders.neural._checkpoint import read_saved_model
 
         vocab, meta, tensors = read_saved_model(self, directory)  # types, shapes, dtypes and finiteness checked
