@@ -20,6 +20,7 @@ from forge._params import (
     NoneValue,
     NumpyDtype,
     Options,
+    PathValue,
     StringValue,
     check_params,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "NoneValue",
     "NumpyDtype",
     "Options",
+    "PathValue",
     "StringValue",
     "Vocabulary",
     "broken_plugins",
