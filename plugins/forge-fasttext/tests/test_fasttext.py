@@ -172,3 +172,18 @@ def test_extends_word2vec_instead_of_copying_it():
 
     assert isinstance(enc.model_, FastText), "gensim_class names the model fit trains"
     assert [h["epoch"] for h in enc.history_] == [1] and "loss" not in enc.history_[0]
+
+
+def test_wraps_fasttext_keyed_vectors_and_refuses_plain_ones(tmp_path):
+    """Word2VecEncoder's interop, inherited: gensim FastTextKeyedVectors wrap (n-grams kept); plain ones do not."""
+    from gensim.models import KeyedVectors
+
+    trained = fitted(FACTORY)
+    wrapped = FastTextEncoder.from_keyed_vectors(trained.keyed_vectors, progress=False)
+    assert wrapped.bucket == trained.bucket and wrapped.max_n == trained.max_n
+    np.testing.assert_allclose(wrapped.vector("kingship"), trained.vector("kingship"), rtol=1e-6)
+    np.testing.assert_allclose(forge.load(wrapped.save(tmp_path / "w")).vector("kingship"), trained.vector("kingship"))
+    plain = KeyedVectors(4)
+    plain.add_vectors(["a", "b"], np.eye(2, 4, dtype=np.float32))
+    with pytest.raises(BadInputError, match="FastTextKeyedVectors.*Word2VecEncoder.from_keyed_vectors"):
+        FastTextEncoder.from_keyed_vectors(plain)
