@@ -23,6 +23,7 @@ from forge._params import (
     NoneValue,
     NumpyDtype,
     Options,
+    PathValue,
     StringValue,
     check_params,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "NoneValue",
     "NumpyDtype",
     "Options",
+    "PathValue",
     "StringValue",
     "Vocabulary",
     "broken_plugins",

@@ -38,6 +38,7 @@ __all__ = [
     "NoneValue",
     "NumpyDtype",
     "Options",
+    "PathValue",
     "StringValue",
     "check_params",
     "dataclass_constraints",
@@ -169,6 +170,18 @@ class StringValue(Constraint):
 
     def describe(self) -> str:
         return self.what
+
+
+class PathValue(Constraint):
+    """A non-empty path: a string or an ``os.PathLike`` such as ``pathlib.Path``."""
+
+    def accepts(self, value: Any) -> bool:
+        import os
+
+        return (isinstance(value, str) and bool(value)) or isinstance(value, os.PathLike)
+
+    def describe(self) -> str:
+        return "a path (str or pathlib.Path)"
 
 
 class IntList(Constraint):

@@ -32,7 +32,7 @@ from forge._params import (
     IntList,
     NoneValue,
     Options,
-    StringValue,
+    PathValue,
     check_params,
 )
 from forge.errors import BadInputError
@@ -146,7 +146,7 @@ class NeuralConfig:
     freeze_embedding: bool = _param(Boolean())
     oov: str = _param(Options(OOV_POLICIES), resumable=True)
     seed: int = _param(Interval(int, 0, None))
-    checkpoint_dir: Any = _param(StringValue("a directory path"), NoneValue(), resumable=True)
+    checkpoint_dir: Any = _param(PathValue(), NoneValue(), resumable=True)
     resume: bool = _param(Boolean(), resumable=True)
     progress: bool | None = _param(Boolean(), NoneValue(), resumable=True)
 

@@ -152,3 +152,38 @@ def test_history_is_kept_like_every_forge_encoder(tmp_path):
     enc = small(epochs=2).fit(TINY_CORPUS)
     assert [h["epoch"] for h in enc.history_] == [1, 2] and all(h["seconds"] >= 0 for h in enc.history_)
     assert forge.load(enc.save(tmp_path / "ft")).history_ == enc.history_
+
+
+def test_extends_word2vec_instead_of_copying_it():
+    """FastText is gensim's Word2Vec subclass; the encoder is forge's Word2VecEncoder subclass, parameters and
+    constraints inherited (declared once, in forge), only FastText's own added."""
+    from forge.encoders import Word2VecEncoder
+
+    assert issubclass(FastTextEncoder, Word2VecEncoder)
+    own = {"min_n", "max_n", "bucket", "word_ngrams"}
+    assert set(FastTextEncoder.param_names()) == set(Word2VecEncoder.param_names()) | own
+    source = Path(sys.modules[FastTextEncoder.__module__].__file__).read_text("utf-8")
+    assert "self.vector_size =" not in source and "def fit(" not in source, "nothing of Word2Vec is copied"
+    with pytest.raises(BadInputError, match="window=0 is not valid for FastTextEncoder"):
+        small(window=0).fit(TINY_CORPUS)  # Word2Vec's constraint, inherited
+    assert small().get_params()["compute_loss"] is False  # gensim's FastText computes no loss
+    enc = small(epochs=1).fit(TINY_CORPUS)
+    from gensim.models import FastText
+
+    assert isinstance(enc.model_, FastText), "gensim_class names the model fit trains"
+    assert [h["epoch"] for h in enc.history_] == [1] and "loss" not in enc.history_[0]
+
+
+def test_wraps_fasttext_keyed_vectors_and_refuses_plain_ones(tmp_path):
+    """Word2VecEncoder's interop, inherited: gensim FastTextKeyedVectors wrap (n-grams kept); plain ones do not."""
+    from gensim.models import KeyedVectors
+
+    trained = fitted(FACTORY)
+    wrapped = FastTextEncoder.from_keyed_vectors(trained.keyed_vectors, progress=False)
+    assert wrapped.bucket == trained.bucket and wrapped.max_n == trained.max_n
+    np.testing.assert_allclose(wrapped.vector("kingship"), trained.vector("kingship"), rtol=1e-6)
+    np.testing.assert_allclose(forge.load(wrapped.save(tmp_path / "w")).vector("kingship"), trained.vector("kingship"))
+    plain = KeyedVectors(4)
+    plain.add_vectors(["a", "b"], np.eye(2, 4, dtype=np.float32))
+    with pytest.raises(BadInputError, match="FastTextKeyedVectors.*Word2VecEncoder.from_keyed_vectors"):
+        FastTextEncoder.from_keyed_vectors(plain)

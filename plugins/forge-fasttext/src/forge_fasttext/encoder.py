@@ -122,6 +122,24 @@ class FastTextEncoder(Word2VecEncoder):
                 f"min_n..max_n characters, so max_n must be >= min_n."
             )
 
+    @classmethod
+    def from_keyed_vectors(cls, kv: Any, **params: Any) -> FastTextEncoder:
+        """Wrap gensim ``FastTextKeyedVectors`` (word and n-gram vectors) as a fitted encoder.
+
+        Plain ``KeyedVectors`` (a word2vec file) have no n-grams: wrap those with
+        ``forge.encoders.Word2VecEncoder.from_keyed_vectors`` or read them with ``forge.load_vectors``.
+        """
+        if not hasattr(kv, "vectors_ngrams"):
+            raise BadInputError(
+                f"FastTextEncoder wraps gensim FastTextKeyedVectors (with n-gram vectors), got "
+                f"{type(kv).__name__}; use forge.encoders.Word2VecEncoder.from_keyed_vectors(kv) or "
+                f"forge.load_vectors(path) for vectors without n-grams."
+            )
+        ngrams = {"min_n": kv.min_n, "max_n": kv.max_n, "bucket": kv.bucket}
+        enc = super().from_keyed_vectors(kv, **{**ngrams, **params})
+        assert isinstance(enc, FastTextEncoder)
+        return enc
+
     # ------------------------------------------------------ open vocabulary
     def has_ngrams(self, word: str) -> bool:
         """Whether ``word`` has at least one character n-gram (so a vector even if unseen)."""
