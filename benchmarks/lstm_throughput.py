@@ -311,7 +311,10 @@ def _write(rows: list[dict], results: Path) -> None:
     csv_path = results / "lstm_throughput.csv"
     frame = pd.DataFrame(rows)
     if csv_path.exists():
-        frame = pd.concat([pd.read_csv(csv_path), frame], ignore_index=True)
+        old = pd.read_csv(csv_path)
+        if "mode" not in old:  # rows from before issue 19 were all sentence mode
+            old = old.assign(mode="sentence", chunk="sentences / mean length")
+        frame = pd.concat([old, frame], ignore_index=True)
     frame.to_csv(csv_path, index=False)
     md = results / "lstm_throughput.md"
     text = md.read_text(encoding="utf-8") if md.exists() else ""

@@ -166,6 +166,17 @@ def test_claim8_times_embed_and_parallel_layers(encoders):
     assert "ms_per_batch_conv1d" not in set(res.frame[res.frame["encoder"] == "onehot"]["metric"])
 
 
+@pytest.mark.cuda
+def test_claim8_times_the_layers_on_cuda_when_present(encoders):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    res = run_probes({"rnn": encoders["rnn"]}, ["probe-speed"], QUICK)
+    exps = res.frame[res.frame["metric"] == "growth_exponent_recurrent_layer"]
+    assert set(exps["section"]) == {"cpu", "cuda"}
+    assert (res.frame[res.frame["section"].str.startswith("cuda ")]["value"] > 0).all()
+
+
 def test_probes_run_through_the_harness(encoders):
     from forge.bench import expand_names, run
 
