@@ -397,7 +397,7 @@ def _print(report) -> None:
 
     from forge.bench._report_tables import LEGEND
 
-    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_colwidth", 60):
+    with pd.option_context("display.width", 250, "display.max_columns", 50, "display.max_colwidth", None):
         print(report.score_table(ci=False).to_string())
     print(LEGEND)
     for line in report._note_lines():
