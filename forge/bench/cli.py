@@ -418,7 +418,7 @@ def _by_language(datasets: Any, language: str) -> list[str]:
 
 def _print(report) -> None:
     """The score table as the pages show it (warning marks, n/a with numbered notes), then the notes."""
-    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_colwidth", 60):
+    with pd.option_context("display.width", 250, "display.max_columns", 50, "display.max_colwidth", None):
         print(report.score_table(ci=False).to_string())
     print(LEGEND)
     for line in report._note_lines():

@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="smaller models and fewer measurements (2.5 min on our busy 2-core machine)",
+        help="smaller models and fewer measurements (timed in benchmarks/results/readme_timings.md)",
     )
     p.add_argument(
         "--rnn-tokens",
