@@ -22,6 +22,14 @@ Vectors (``--vectors``):
   rows are the dataset's words (accuracy ~0, timing only); use
   ``--max-questions`` to keep gensim's part short on big vocabularies.
 
+Two sizes in one run (the default, no ``--vectors``): the text8 skip-gram (22,541 words) and a
+skip-gram on gensim-default (9,846 words), trained once into ``--models`` (default: forge's cache).
+For each, the first call in a new process (one process per side and per call: gensim's
+``evaluate_word_analogies``, forge's ``evaluate_word_analogies`` and ``forge.bench.run`` on
+google-analogy with 3CosAdd, the one method gensim computes), then warm calls in this process (best of
+``--repeat``), and the ratios. The first call in a new process loads numba's compiled kernels from its
+on-disk cache (compiled by an untimed process first). Writes ``results/analogy_speed_ratios.{json,md}``.
+
 Run: ``FORGE_DATA_DIR=../shared/datasets python benchmarks/analogy_speed.py``
 """
 
@@ -31,6 +39,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -95,7 +104,14 @@ def _near_ties(kv, path: Path, eps: float = 1e-6) -> set[tuple[str, tuple[str, s
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--vectors", choices=["text8", "random"], default="text8")
+    p.add_argument(
+        "--vectors",
+        choices=["text8", "random"],
+        default=None,
+        help="time one set of vectors (history in results/analogy_speed.json); default: the two-size suite",
+    )
+    p.add_argument("--models", default=None, help="folder for the suite's trained models (default: forge's cache)")
+    p.add_argument("--first-repeat", type=int, default=2, help="new processes per side for first calls (best)")
     p.add_argument("--vocab", type=int, default=100000)
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--epochs", type=int, default=1)
@@ -111,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", default=str(RESULTS / "analogy_speed.json"))
     args = p.parse_args(argv)
+    if args.vectors is None:
+        return suite(args)
 
     from gensim.test.utils import datapath
 
@@ -202,6 +220,190 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(history, fh, indent=1)
     print(f"wrote {out}")
     return 0
+
+
+# ------------------------------------------------------------------------------------- the two-size suite
+_SIZES = {  # label -> (corpus, epochs): skip-gram, dim 100, min_count 5, seed 1
+    "text8 skip-gram": ("text8", 1),
+    "gensim-default skip-gram": ("gensim-default", 5),
+}
+
+_CHILD = r"""
+import json, sys, time
+import forge, gensim, numpy
+from forge.bench import evaluate_word_analogies, run
+model, path, side = sys.argv[1:4]
+kv = forge.load(model).keyed_vectors
+t = time.perf_counter()
+if side == "gensim":
+    kv.evaluate_word_analogies(path, restrict_vocab=300000, case_insensitive=True)
+elif side == "forge":
+    evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=True)
+else:
+    run({"sg": kv}, ["google-analogy"], analogy_methods=("3cosadd",), progress=False)
+print(json.dumps(time.perf_counter() - t))
+"""
+
+
+def _model(folder: Path, label: str, spec: tuple[str, int]) -> Path:
+    """The saved skip-gram of ``label`` (trained and saved on first use)."""
+    import forge
+
+    corpus, epochs = spec
+    out = folder / corpus
+    if not out.is_dir() or not any(out.iterdir()):
+        t = time.perf_counter()
+        enc = forge.create(
+            "skipgram", vector_size=100, epochs=epochs, min_count=5, workers=2, seed=1, progress=False
+        ).fit(forge.corpora.load(corpus))
+        enc.save(out)
+        print(f"trained {label}: {len(enc.vocabulary)} words in {time.perf_counter() - t:.0f} s", flush=True)
+    return out
+
+
+def _first_call(model: Path, path: Path, side: str, repeat: int) -> float:
+    """Seconds of the first call in a fresh process (best of ``repeat`` processes; loading is not timed)."""
+    best = float("inf")
+    for _ in range(max(1, repeat)):
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(model), str(path), side], capture_output=True, text=True, check=True
+        )
+        best = min(best, float(out.stdout.strip().splitlines()[-1]))
+    return best
+
+
+def _best(fn, repeat: int, pause: float) -> float:
+    best = float("inf")
+    for _ in range(max(1, repeat)):
+        time.sleep(pause)
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def suite(args) -> int:
+    from gensim.test.utils import datapath
+
+    import forge
+    from forge._paths import cache_dir
+    from forge.bench import evaluate_word_analogies, run
+
+    folder = Path(args.models) if args.models else cache_dir() / "benchmark-models"
+    path = Path(datapath("questions-words.txt"))
+    load_before = os.getloadavg()
+    records = []
+    for label, spec in _SIZES.items():
+        model = _model(folder, label, spec)
+        kv = forge.load(model).keyed_vectors
+        # fills numba's on-disk cache when it is empty (the first call after an install compiles the kernels)
+        subprocess.run([sys.executable, "-c", _CHILD, str(model), str(path), "forge"], check=True, capture_output=True)
+        first = {side: _first_call(model, path, side, args.first_repeat) for side in ("gensim", "forge", "run")}
+        # warm: one untimed call each, then the best of --repeat
+        kv.evaluate_word_analogies(str(path), restrict_vocab=300000, case_insensitive=True)
+        evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=True)
+        run({"sg": kv}, ["google-analogy"], analogy_methods=("3cosadd",), progress=False)
+        warm = {
+            "gensim": _best(
+                lambda kv=kv: kv.evaluate_word_analogies(str(path), restrict_vocab=300000, case_insensitive=True),
+                args.repeat,
+                args.pause,
+            ),
+            "forge": _best(
+                lambda kv=kv: evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=True),
+                args.repeat,
+                args.pause,
+            ),
+            "run": _best(
+                lambda kv=kv: run({"sg": kv}, ["google-analogy"], analogy_methods=("3cosadd",), progress=False),
+                args.repeat,
+                args.pause,
+            ),
+        }
+        score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=300000, case_insensitive=True)
+        f_score, f_sections = evaluate_word_analogies(kv, path, restrict_vocab=300000, case_insensitive=True)
+        near = _near_ties(kv, path)
+        differ = [
+            (g["section"], q)
+            for g, f in zip(sections, f_sections)
+            for q in set(g["correct"]) ^ set(f["correct"])
+            if (g["section"], q) not in near and g["section"] != "Total accuracy"
+        ]
+        assert not differ, f"answers differ on questions that are not near-ties: {differ[:5]}"
+        covered = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
+        rec = {
+            "vectors": label,
+            "vocab": len(kv),
+            "dim": kv.vector_size,
+            "covered": covered,
+            "near_ties": len(near),
+            "accuracy_gensim": round(score, 4),
+            "accuracy_forge": round(f_score, 4),
+            **{f"first_{k}_s": round(v, 3) for k, v in first.items()},
+            "first_ratio_eval": round(first["gensim"] / first["forge"], 2),
+            "first_ratio_run": round(first["gensim"] / first["run"], 2),
+            **{f"warm_{k}_s": round(v, 4) for k, v in warm.items()},
+            "warm_ratio_eval": round(warm["gensim"] / warm["forge"], 2),
+            "warm_ratio_run": round(warm["gensim"] / warm["run"], 2),
+        }
+        records.append(rec)
+        print(
+            f"{label} ({rec['vocab']:,} words, {covered:,} covered): first call gensim {first['gensim']:.2f} s, "
+            f"forge {first['forge']:.2f} s ({rec['first_ratio_eval']}x), run {first['run']:.2f} s "
+            f"({rec['first_ratio_run']}x); warm gensim {warm['gensim']:.3f} s, forge {warm['forge']:.3f} s "
+            f"({rec['warm_ratio_eval']}x), run {warm['run']:.3f} s ({rec['warm_ratio_run']}x); "
+            f"near-ties {len(near)}, no other difference",
+            flush=True,
+        )
+    meta = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cpus": os.cpu_count(),
+        "load_average_before": round(load_before[0], 2),
+        "load_average_after": round(os.getloadavg()[0], 2),
+        "repeat": args.repeat,
+        "first_repeat": args.first_repeat,
+        "pause_s": args.pause,
+        "machine": platform.processor() or platform.machine(),
+        "python": sys.version.split()[0],
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default",
+    }
+    _write_suite(records, meta)
+    return 0
+
+
+def _write_suite(records: list[dict], meta: dict) -> None:
+    from forge._persist import atomic_file
+
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "analogy_speed_ratios.json"
+    history = json.loads(out.read_text()) if out.exists() else []
+    history.append({**meta, "results": records})
+    with atomic_file(out) as fh:
+        json.dump(history, fh, indent=1)
+    head = "| vectors | words | covered | first: gensim / forge / run (s) | first ratio eval / run |"
+    head += " warm: gensim / forge / run (s) | warm ratio eval / run | near-ties |"
+    lines = [head, "|" + "---|" * 8]
+    for r in records:
+        lines.append(
+            f"| {r['vectors']} | {r['vocab']:,} | {r['covered']:,} | {r['first_gensim_s']:.2f} / "
+            f"{r['first_forge_s']:.2f} / {r['first_run_s']:.2f} | {r['first_ratio_eval']}x / "
+            f"{r['first_ratio_run']}x | {r['warm_gensim_s']:.3f} / {r['warm_forge_s']:.3f} / "
+            f"{r['warm_run_s']:.3f} | {r['warm_ratio_eval']}x / {r['warm_ratio_run']}x | {r['near_ties']} |"
+        )
+    text = (
+        "# Analogy speed: forge vs gensim's evaluate_word_analogies, first call and warm\n\n"
+        f"Measured {meta['when']} on {meta['cpus']} CPUs ({meta['machine']}, Python {meta['python']}); load "
+        f"average {meta['load_average_before']} before, {meta['load_average_after']} after; BLAS threads: "
+        f"{meta['blas_threads']}. Google analogy set "
+        f"(19,544 questions), 3CosAdd, restrict_vocab=300000, case folded. First call: a new process per side "
+        f"(best of {meta['first_repeat']}), loading not timed, numba's kernels from its on-disk cache. Warm: best "
+        f"of {meta['repeat']} in one process. run = forge.bench.run(google-analogy, 3CosAdd).\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    with atomic_file(RESULTS / "analogy_speed_ratios.md") as fh:
+        fh.write(text)
+    print(text)
 
 
 if __name__ == "__main__":

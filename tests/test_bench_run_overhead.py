@@ -74,3 +74,41 @@ def test_questions_sharing_words_are_looked_up_once_and_score_the_same():
     res = evaluate_analogy(VectorView((words, vecs)), qs, methods=("3cosadd",), device="cpu")
     np.testing.assert_array_equal(res.items["correct_3cosadd"], [1.0, 1.0, 1.0, np.nan])
     assert res.main()["value"] == 1.0 and res.n_covered == 3
+
+
+_NO_TORCH = """
+import sys
+import numpy as np
+from forge.bench._analogy import evaluate_analogy
+from forge.bench._parsers import AnalogySet
+from forge.bench._vectors import VectorView
+words = ["man", "woman", "king", "queen", "apple", "pear"]
+vecs = np.array([[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1], [0, 0, -1], [0, 1, -1]], dtype=np.float32)
+qs = AnalogySet(["man"] * 3, ["woman"] * 3, ["king"] * 3, [("queen",)] * 3, ["royals"] * 3)
+res = evaluate_analogy(VectorView((words, vecs)), qs, methods=("3cosadd",))
+assert res.main()["value"] == 1.0
+print("torch" in sys.modules)
+"""
+
+
+def test_auto_device_does_not_import_torch_without_an_nvidia_driver():
+    import subprocess
+    import sys
+
+    from forge.bench._analogy import _cuda_possible
+
+    if _cuda_possible():
+        import pytest
+
+        pytest.skip("an NVIDIA driver (or a non-Linux platform): auto asks torch for CUDA here")
+    out = subprocess.run([sys.executable, "-c", _NO_TORCH], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # importing torch to find no GPU cost 3.3 s of a first run() call
+
+
+def test_cuda_possible_when_torch_is_already_imported(monkeypatch):
+    import sys
+
+    from forge.bench import _analogy
+
+    monkeypatch.setitem(sys.modules, "torch", sys.modules.get("torch") or object())
+    assert _analogy._cuda_possible()

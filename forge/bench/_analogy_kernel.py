@@ -19,6 +19,7 @@ candidates within 1e-6) where float32 rounding may pick either.
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any
 
 import numpy as np
@@ -228,10 +229,31 @@ def _solve_numba(
     qc = np.ascontiguousarray(g_c, dtype=np.int64)
     mul = method == "3cosmul"
     eps = np.float32(EPS_COSMUL)
-    buf = np.empty((len(wu), chunk), dtype=np.float32)
-    cbuf = np.empty((chunk, unit.shape[1]), dtype=np.float32) if norms is not None else None
     norms_1d = np.ascontiguousarray(norms[:, 0]) if norms is not None else None
     threads = _analogy_numba.num_threads()
+    if _ONE_REGION:
+        # one parallel region for the whole call: each thread takes interleaved column chunks end to end
+        # (divide, product, pass) into its own best two, merged here in column order
+        T = max(1, threads)
+        tb = np.zeros((T, n), dtype=np.int64)
+        t1 = np.full((T, n), -np.inf, dtype=np.float32)
+        t2 = np.full((T, n), -np.inf, dtype=np.float32)
+        nrm = norms_1d if norms_1d is not None else np.zeros(0, dtype=np.float32)
+        with _one_blas_thread():
+            _analogy_numba.solve_columns(
+                unit, nrm, wu, gpa, gpb, gstart, qc, ban_ptr, ban_col, mul, eps, runner_up, chunk, tb, t1, t2
+            )
+        for k in range(T):
+            better = (t1[k] > g1) | ((t1[k] == g1) & (tb[k] < gbest))
+            new2 = np.where(better, np.maximum(g1, t2[k]), np.maximum(g2, t1[k]))
+            gbest[:] = np.where(better, tb[k], gbest)
+            g1[:] = np.where(better, t1[k], g1)
+            g2[:] = new2
+        if progress is not None:
+            progress.update(n)
+        return
+    buf = np.empty((len(wu), chunk), dtype=np.float32)
+    cbuf = np.empty((chunk, unit.shape[1]), dtype=np.float32) if norms is not None else None
     # rows of S split across numba's threads, each calling BLAS held to one thread: OpenBLAS's own threads keep
     # spinning after a product and halved the kernel's speed (measured 57 ms vs 24 ms on 2 cores)
     cut = np.linspace(0, len(wu), threads + 1).astype(int)
@@ -267,6 +289,7 @@ def _one_blas_thread() -> Any:
 
 _BLAS: Any = None
 _NUMBA_CHUNK_BYTES = 1 << 20
+_ONE_REGION = os.environ.get("FORGE_ANALOGY_REGIONS", "one") == "one"  # "chunk": one region per chunk (before)
 
 
 def _merge(

@@ -14,6 +14,11 @@ is split differently, so on real vectors a cosine may differ in its last bit, wh
 a near-tie. The tie rule is the same: the higher score wins, an equal score keeps the lower row.
 
 ``fastmath`` is limited to ``nnan``/``nsz``; the caller uses this kernel only on finite vectors.
+:func:`solve_columns` (the default, ``FORGE_ANALOGY_REGIONS=chunk`` restores the per-chunk kernels) runs the
+whole call in one parallel region: thread k takes the column chunks k, k + T, ... end to end (divide, product,
+pass, all serial) into its own best two, merged by the caller in column order with the same tie rule. One
+region per chunk (~80 per call on text8) made every chunk wait for the slowest thread: on 2 cores at load 16,
+a descheduled thread cost a timeslice per barrier, 8.8 s a call against 1.4 s in one region.
 The cosines come from BLAS called in numba's threads (held to one thread each, rows split
 between them: OpenBLAS's own threads keep spinning after a product and halve the kernel's speed). Measured on the
 text8 skip-gram (9,274 questions), in CPU time on one thread: ~42 ms in the kernel (80 ms before the skip test and
@@ -29,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "chunk_pass", "divide", "num_threads", "product"]
+__all__ = ["available", "chunk_pass", "divide", "num_threads", "product", "solve_columns"]
 
 try:  # numba is an optional extra (imported by name: mypy needs neither numba nor its stubs)
     numba: Any = importlib.import_module("numba")
@@ -87,6 +92,31 @@ def _cache_dir() -> None:
     from forge._paths import cache_dir
 
     numba.config.CACHE_DIR = str(cache_dir() / "numba")
+
+
+def solve_columns(
+    unit: np.ndarray,
+    norms: np.ndarray,
+    wu: np.ndarray,
+    pa: np.ndarray,
+    pb: np.ndarray,
+    gstart: np.ndarray,
+    qc: np.ndarray,
+    ban_ptr: np.ndarray,
+    ban_col: np.ndarray,
+    mul: bool,
+    eps: np.float32,
+    runner_up: bool,
+    chunk: int,
+    best: np.ndarray,
+    top1: np.ndarray,
+    top2: np.ndarray,
+) -> None:
+    """Every column chunk in one parallel region: thread k folds chunks k, k + T, ... into row k of the
+    (T, questions) ``best``/``top1``/``top2`` (``norms``: empty when ``unit`` is already unit-length)."""
+    _kernels().solve_columns(
+        unit, norms, wu, pa, pb, gstart, qc, ban_ptr, ban_col, mul, eps, runner_up, chunk, best, top1, top2
+    )
 
 
 def chunk_pass(

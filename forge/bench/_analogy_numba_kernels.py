@@ -118,3 +118,121 @@ def divide(src, norms, out):  # pragma: no cover
         d = norms[i]
         for j in range(src.shape[1]):
             out[i, j] = src[i, j] / d
+
+
+@njit(cache=True, fastmath={"nnan", "nsz"})
+def _pass_serial(
+    S, width, pa, pb, gstart, qc, ban_ptr, ban_col, c0, mul, eps, best, top1, top2, runner_up, D, X, acc
+):  # pragma: no cover
+    # chunk_pass on one (U, width) chunk in one thread: every group in turn, the same arithmetic and tie rule
+    ninf = np.float32(-np.inf)
+    for g in range(len(pa)):
+        a, b = pa[g], pb[g]
+        if mul:
+            for j in range(width):
+                D[j] = S[b, j] / (S[a, j] + eps)
+        else:
+            for j in range(width):
+                D[j] = S[b, j] - S[a, j]
+        for q in range(gstart[g], gstart[g + 1]):
+            c = qc[q]
+            Sc = S[c, :width]
+            banned = False
+            for k in range(ban_ptr[q], ban_ptr[q + 1]):
+                col = ban_col[k] - c0
+                if 0 <= col < width:
+                    banned = True
+            v1 = top1[q]
+            thr = top2[q] if runner_up else v1
+            hit = False
+            if mul:
+                for j in range(width):
+                    hit |= Sc[j] * D[j] > thr
+            else:
+                for j in range(width):
+                    hit |= Sc[j] + D[j] > thr
+            if not hit:
+                continue
+            if mul:
+                for j in range(width):
+                    X[j] = Sc[j] * D[j]
+            else:
+                for j in range(width):
+                    X[j] = Sc[j] + D[j]
+            if banned:
+                for k in range(ban_ptr[q], ban_ptr[q + 1]):
+                    col = ban_col[k] - c0
+                    if 0 <= col < width:
+                        X[col] = ninf
+            m = _max(X, width, acc)
+            if m > v1:
+                i0 = 0
+                while X[i0] != m:  # the first maximum: the lowest row
+                    i0 += 1
+                if runner_up:
+                    X[i0] = ninf
+                    top2[q] = max(v1, _max(X, width, acc))
+                best[q] = i0 + c0
+                top1[q] = m
+            elif m > top2[q]:
+                top2[q] = m
+
+
+@njit(cache=True)
+def _divide_rows(src, norms, out):  # pragma: no cover
+    # IEEE division (no fastmath): the same bits as numpy's src / norms[:, None]
+    for i in range(src.shape[0]):
+        d = norms[i]
+        for j in range(src.shape[1]):
+            out[i, j] = src[i, j] / d
+
+
+@njit(parallel=True, cache=True)
+def solve_columns(
+    unit, norms, wu, pa, pb, gstart, qc, ban_ptr, ban_col, mul, eps, runner_up, chunk, best, top1, top2
+):  # pragma: no cover
+    # one parallel region per call: thread k takes the column chunks k, k + T, k + 2T... (interleaved, so the
+    # expensive early chunks, where the running best is still low, are shared), each chunk divided, multiplied
+    # (BLAS, one thread) and passed serially; best/top1/top2 are (T, n), merged by the caller
+    T = best.shape[0]
+    R, dim = unit.shape
+    U = wu.shape[0]
+    n_chunks = (R + chunk - 1) // chunk
+    for k in prange(T):
+        cols = np.empty((chunk, dim), dtype=np.float32)
+        D = np.empty(chunk, dtype=np.float32)
+        X = np.empty(chunk, dtype=np.float32)
+        acc = np.empty(lanes, dtype=np.float32)
+        for ci in range(k, n_chunks, T):
+            c0 = ci * chunk
+            c1 = min(R, c0 + chunk)
+            w = c1 - c0
+            if norms.shape[0]:
+                _divide_rows(unit[c0:c1], norms[c0:c1], cols[:w])
+            else:
+                cols[:w] = unit[c0:c1]
+            S = np.dot(wu, cols[:w].T)  # (U, w) cosines
+            if mul:
+                for i in range(U):
+                    for j in range(w):
+                        S[i, j] = (S[i, j] + np.float32(1)) * np.float32(0.5)
+            _pass_serial(
+                S,
+                w,
+                pa,
+                pb,
+                gstart,
+                qc,
+                ban_ptr,
+                ban_col,
+                c0,
+                mul,
+                eps,
+                best[k],
+                top1[k],
+                top2[k],
+                runner_up,
+                D,
+                X,
+                acc,
+            )
