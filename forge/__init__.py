@@ -28,9 +28,9 @@ from forge._params import (
     check_params,
 )
 from forge._persist import load
+from forge._pretrained import load_vectors
 from forge._registry import broken_plugins, create, get_encoder_class, list_encoders, register_encoder
 from forge._sentences import check_sentences
-from forge._vectors_io import load_vectors
 from forge._version import __version__
 from forge.vocab import Vocabulary
 

@@ -46,11 +46,21 @@ import numpy as np
 from forge._paths import cache_dir
 from forge._persist import atomic_file
 from forge._registry import get_encoder_class
+from forge._vectors_io import load_vector_file
 from forge._version import __version__
 from forge.errors import BadInputError, CorruptModelError, MissingDataError, UnknownNameError, UnverifiedDownloadWarning
 from forge.vocab import Vocabulary
 
-__all__ = ["VectorsRecord", "registry", "get_record", "is_pretrained_name", "fetch", "load_pretrained", "status"]
+__all__ = [
+    "VectorsRecord",
+    "registry",
+    "get_record",
+    "is_pretrained_name",
+    "fetch",
+    "load_pretrained",
+    "load_vectors",
+    "status",
+]
 
 _CHUNK = 1 << 20
 _RETRY_PAUSE = 1.0  # seconds before retry k is k * this (tests set 0)
@@ -396,8 +406,6 @@ def _unpacked(record: VectorsRecord, raw: Path, work: Path) -> Path:
 
 def _convert(record: VectorsRecord, raw: Path, encoding: str, unicode_errors: str) -> Path:
     """Read the downloaded file once into ``<cache>/vectors/<name>/`` (npy + words + meta), atomically."""
-    from forge._vectors_io import load_vectors
-
     final = vectors_dir() / record.name
     work = vectors_dir() / f".{record.name}.tmp-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
@@ -405,7 +413,7 @@ def _convert(record: VectorsRecord, raw: Path, encoding: str, unicode_errors: st
     try:
         path = _unpacked(record, raw, work)
         fmt = "word2vec" if record.format == "fasttext" else record.format
-        enc = load_vectors(path, format=fmt, encoding=encoding, unicode_errors=unicode_errors)
+        enc = load_vector_file(path, format=fmt, encoding=encoding, unicode_errors=unicode_errors)
         if path != raw:
             path.unlink()
         np.save(work / "vectors.npy", np.ascontiguousarray(enc.vectors_, dtype=np.float32), allow_pickle=False)
@@ -497,3 +505,51 @@ def _open(record: VectorsRecord, folder: Path, limit: int | None, oov: str) -> A
         },
     )
     return enc
+
+
+def load_vectors(
+    path: str | Path,
+    format: str = "auto",
+    limit: int | None = None,
+    *,
+    encoding: str = "utf-8",
+    unicode_errors: str = "strict",
+    oov: str = "error",
+) -> Any:
+    """Read a word-vector file into a static encoder every forge call accepts.
+
+    Parameters
+    ----------
+    path : str or Path
+        A word2vec text or binary, GloVe or fastText ``.vec`` file, optionally gzip-compressed; or the name
+        of well-known pretrained vectors (``forge list --vectors``, e.g. ``"glove-wiki-gigaword-100"``):
+        downloaded once into forge's cache, verified, converted, then memory-mapped (:mod:`forge._pretrained`).
+    format : {"auto", "word2vec", "word2vec-binary", "glove", "fasttext"}
+        ``"auto"`` detects it (and explains what it tried when it cannot).
+    limit : int, optional
+        Read only the first ``limit`` vectors (files list the most frequent words first).
+    encoding, unicode_errors : str
+        How words are decoded (``unicode_errors="replace"`` for files with broken bytes).
+    oov : {"error", "zero", "unk"}
+        OOV policy of the returned encoder.
+
+    Returns
+    -------
+    forge.encoders.KeyedVectorsEncoder
+        A float32 ``(vocab, dim)`` matrix and its words, with the gensim-style surface
+        (``kv["word"]``, ``most_similar(positive=..., negative=...)``...).
+
+    Examples
+    --------
+    >>> import forge, tempfile, os
+    >>> from pathlib import Path
+    >>> path = os.path.join(tempfile.mkdtemp(), "glove.txt")
+    >>> _ = Path(path).write_text("the 0.1 0.2\\nking 0.3 -0.1\\n")
+    >>> kv = forge.load_vectors(path)
+    >>> kv.vocabulary.words, kv.dim, kv.source_["format"]
+    (['the', 'king'], 2, 'glove')
+    """
+    if isinstance(path, str) and is_pretrained_name(path) and not Path(path).exists():
+        # e.g. "glove-wiki-gigaword-100": fetched into the cache once, verified, converted, memory-mapped
+        return load_pretrained(path, limit, format=format, encoding=encoding, unicode_errors=unicode_errors, oov=oov)
+    return load_vector_file(path, format, limit, encoding=encoding, unicode_errors=unicode_errors, oov=oov)

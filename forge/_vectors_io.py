@@ -1,6 +1,6 @@
 """Reading word-vector files: word2vec text and binary, GloVe, fastText ``.vec``, each also gzipped.
 
-:func:`load_vectors` streams rows into one preallocated float32 matrix, so a
+:func:`load_vector_file` streams rows into one preallocated float32 matrix, so a
 file never costs much more memory than its matrix: text rows are parsed in
 blocks of a few thousand lines by numpy's C float parser, binary rows are
 copied straight from the file buffer.
@@ -39,7 +39,7 @@ from forge._registry import get_encoder_class
 from forge.errors import BadInputError
 from forge.vocab import Vocabulary
 
-__all__ = ["VECTOR_FORMATS", "detect_vectors_format", "load_vectors"]
+__all__ = ["VECTOR_FORMATS", "detect_vectors_format", "load_vector_file"]
 
 VECTOR_FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "fasttext")
 _BLOCK_BYTES = 2 << 20  # text parsed ~2 MB at a time
@@ -155,7 +155,7 @@ def _count_lines(path: Path) -> int:
     return n + (last != b"\n")
 
 
-def load_vectors(
+def load_vector_file(
     path: str | Path,
     format: str = "auto",
     limit: int | None = None,
@@ -164,47 +164,10 @@ def load_vectors(
     unicode_errors: str = "strict",
     oov: str = "error",
 ) -> Any:
-    """Read a word-vector file into a static encoder every forge call accepts.
+    """Read a word-vector file (no pretrained names: :func:`forge.load_vectors` resolves those first).
 
-    Parameters
-    ----------
-    path : str or Path
-        A word2vec text or binary, GloVe or fastText ``.vec`` file, optionally gzip-compressed; or the name
-        of well-known pretrained vectors (``forge list --vectors``, e.g. ``"glove-wiki-gigaword-100"``):
-        downloaded once into forge's cache, verified, converted, then memory-mapped (:mod:`forge._pretrained`).
-    format : {"auto", "word2vec", "word2vec-binary", "glove", "fasttext"}
-        ``"auto"`` detects it (and explains what it tried when it cannot).
-    limit : int, optional
-        Read only the first ``limit`` vectors (files list the most frequent words first).
-    encoding, unicode_errors : str
-        How words are decoded (``unicode_errors="replace"`` for files with broken bytes).
-    oov : {"error", "zero", "unk"}
-        OOV policy of the returned encoder.
-
-    Returns
-    -------
-    forge.encoders.KeyedVectorsEncoder
-        A float32 ``(vocab, dim)`` matrix and its words, with the gensim-style surface
-        (``kv["word"]``, ``most_similar(positive=..., negative=...)``...).
-
-    Examples
-    --------
-    >>> import forge, tempfile, os
-    >>> from pathlib import Path
-    >>> path = os.path.join(tempfile.mkdtemp(), "glove.txt")
-    >>> _ = Path(path).write_text("the 0.1 0.2\\nking 0.3 -0.1\\n")
-    >>> kv = forge.load_vectors(path)
-    >>> kv.vocabulary.words, kv.dim, kv.source_["format"]
-    (['the', 'king'], 2, 'glove')
+    The parameters are those of :func:`forge.load_vectors`; the result is a ``KeyedVectorsEncoder``.
     """
-    if isinstance(path, str) and not Path(path).exists():
-        # lazy: forge._pretrained imports this module (it loads what it fetched through load_vectors)
-        from forge._pretrained import is_pretrained_name, load_pretrained
-
-        if is_pretrained_name(path):  # e.g. "glove-wiki-gigaword-100": fetched into the cache, memory-mapped
-            return load_pretrained(
-                path, limit, format=format, encoding=encoding, unicode_errors=unicode_errors, oov=oov
-            )
     path = Path(path)
     if format not in VECTOR_FORMATS:
         raise BadInputError(f"format={format!r} is not a vector format; choose one of {VECTOR_FORMATS}.")

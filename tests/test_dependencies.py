@@ -38,7 +38,17 @@ PACKAGES = {name for name, path in MODULES.items() if path.name == "__init__.py"
 SOURCES = {name: path.read_text(encoding="utf-8") for name, path in MODULES.items()}
 
 LAYERS = ("core", "corpora and encoders", "bench", "lab", "cli")
-_TOP_LAYER = {"corpora": 1, "encoders": 1, "testing": 1, "bench": 2, "lab": 3, "cli": 4, "__main__": 4}
+_TOP_LAYER = {
+    "corpora": 1,
+    "encoders": 1,
+    "testing": 1,
+    "_conformance": 1,
+    "_cli_interrupt": 4,
+    "bench": 2,
+    "lab": 3,
+    "cli": 4,
+    "__main__": 4,
+}
 # "forge.bench.cli:main", "forge.encoders.neural.recurrent": a dotted forge name, optionally ":attribute"
 _IMPORT_STRING = re.compile(r"forge(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)?")
 

@@ -15,7 +15,9 @@ from typing import Any
 
 __all__ = ["Progress", "reporting"]
 
-logger = logging.getLogger("forge.encoders.word2vec")  # the encoder's logger: its messages, whoever trains
+logger = logging.getLogger(
+    __name__.rsplit(".", 1)[0] + ".word2vec"
+)  # the encoder's logger: its messages, whoever trains
 
 _REPORTING: dict[str, type] = {}
 

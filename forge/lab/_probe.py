@@ -100,6 +100,9 @@ class Probe:
     remark: Callable[[], str | None] | None = None
     # more figures under the main one, from this probe's rows: [(file name, one-line reading, PNG bytes)]
     figures: Callable[[Any], list[tuple[str, str, bytes]]] | None = None
+    # a section of its own after every claim's (page, LabResult) -> None: claim 9 closes the story with
+    # "Do we need recurrence?"
+    closing: Callable[[Any, Any], None] | None = None
 
 
 def _validate(name: str, probe: Any, where: str) -> Any:

@@ -73,13 +73,12 @@ def _read(folder: Path | None, name: str) -> pd.DataFrame | None:
 
 def _lab_rows(frame: pd.DataFrame) -> list[Comparison]:
     """Recall at the longest distance, steps and time at the longest length, parameters, tokens/s."""
-    from forge.lab._probe_attention import _families
-    from forge.lab._readout import value
+    from forge.lab._readout import families, value
 
     sub = frame[frame["dataset"] == PROBE]
     if sub.empty:
         return []
-    fams = _families(sub)
+    fams = families(sub)
     att = [e for e, f in fams.items() if f == "attention"]
     rec = [e for e, f in fams.items() if f == "recurrent"]
     if not att or not rec:
