@@ -33,6 +33,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
+from forge._version import __version__
 from forge.errors import BadInputError, RecoveredWarning
 
 try:  # POSIX; elsewhere the lock is an exclusive-create file
@@ -69,8 +70,6 @@ def read_marker(folder: Path, kind: str) -> dict[str, Any] | None:
 
 
 def _write_marker(folder: Path, kind: str, complete: bool) -> None:
-    from forge._version import __version__
-
     files = {}
     if complete:
         for p in sorted(folder.rglob("*")):

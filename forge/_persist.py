@@ -30,8 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from forge._folders import atomic_dir, recover
+from forge._folders import atomic_dir, check_replaceable, recover, refuse_cwd
 from forge._registry import create, registered_name
+from forge._version import __version__
 from forge.errors import BadInputError, CorruptModelError, ForgeError, UnknownNameError
 
 __all__ = [
@@ -207,15 +208,11 @@ def _legacy_model(folder: Path) -> bool:
 # ------------------------------------------------------------------ save / load
 def check_save_target(path: str | Path) -> None:
     """Raise now (before any training) if ``encoder.save(path)`` would be refused."""
-    from forge._folders import check_replaceable, refuse_cwd
-
     refuse_cwd(Path(path))
     check_replaceable(Path(path), MODEL_KIND, _legacy_model)
 
 
 def save_encoder(encoder: Any, path: str | Path) -> Path:
-    from forge._version import __version__
-
     encoder._check_fitted()
     path = Path(path)
     name = registered_name(encoder)

@@ -27,11 +27,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from forge.bench._analogy_kernel import solve_analogies  # exact, grouped by (a, b) pair
 from forge.bench._parsers import AnalogySet
 from forge.bench._result import TaskResult, metric_row
 from forge.bench._stats import wilson_ci
 from forge.bench._vectors import VectorView, fold
-from forge.errors import BadInputError
+from forge.errors import BadInputError, DeviceError
 
 __all__ = ["evaluate_analogy", "METHODS"]
 
@@ -49,7 +50,7 @@ class _Backend:
             raise BadInputError(f"device={device!r} is not valid; choose 'auto', 'cpu' or 'cuda'.")
         if device != "cpu" and not sp.issparse(unit):
             try:
-                import torch
+                import torch  # lazy: torch is optional: import forge never loads it
 
                 if torch.cuda.is_available():
                     self.torch = torch
@@ -57,8 +58,6 @@ class _Backend:
             except ImportError:
                 pass
             if device == "cuda" and self.torch is None:
-                from forge.errors import DeviceError
-
                 raise DeviceError(
                     "device='cuda' was asked for analogies but no CUDA device is available; use device='auto' or 'cpu'."
                 )
@@ -134,8 +133,6 @@ def evaluate_analogy(
         qa, qb, qc = ia[cov_idx], ib[cov_idx], ic[cov_idx]
         n_unique = len(np.unique(np.concatenate([qa, qb, qc])))
         if backend.torch is None and not sp.issparse(unit) and 2 * n_unique < len(cov_idx):
-            from forge.bench._analogy_kernel import solve_analogies  # exact, grouped by (a, b) pair
-
             rows, cols = _banned(view, qa, qb, qc, np.flatnonzero(view.group < 0))
             best = {
                 m: solve_analogies(

@@ -815,7 +815,7 @@ def _locate(record: DatasetRecord):
         if all(p.exists() for p in paths):
             return paths, origin, [record.sha256.get(f) for f in record.files], {}
     if record.gensim_file:
-        from gensim.test.utils import datapath
+        from gensim.test.utils import datapath  # lazy: gensim takes about a second to import; only this path needs it
 
         path = Path(datapath(record.gensim_file))
         if path.exists():
@@ -863,7 +863,7 @@ def _verify(record: DatasetRecord, paths: list[Path], expected: list[str | None]
 
 
 def _download(record: DatasetRecord):
-    import pooch
+    import pooch  # lazy: pooch is needed only to download
 
     root = cache_dir() / "datasets"
     paths = []

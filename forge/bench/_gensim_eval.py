@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
+from forge.bench._analogy_kernel import solve_analogies
 from forge.bench._vectors import VectorView
 from forge.errors import BadInputError
 
@@ -108,8 +110,6 @@ def evaluate_word_pairs(
     >>> round(float(spearman.statistic), 3), oov
     (1.0, 25.0)
     """
-    from scipy import stats
-
     words, unit = _words_and_unit(model, restrict_vocab)
     ok_vocab = _ok_vocab(words, case_insensitive)
     gold, i1, i2, oov = [], [], [], 0
@@ -232,8 +232,6 @@ def _evaluate_analogies(
     case_insensitive: bool,
 ) -> tuple[float, list[dict[str, Any]]]:
     """The body of :func:`evaluate_word_analogies` (file reading, lookups, the kernel, gensim's result lists)."""
-    from forge.bench._analogy_kernel import solve_analogies
-
     text = Path(analogies).read_bytes().decode("utf8")
     # gensim reads "\n"-terminated lines: ": name" starts a section, a line that splits into 4 words is a
     # question, others are skipped

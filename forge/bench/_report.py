@@ -24,6 +24,7 @@ error bars per task kind, also saved as PNG), all or nothing.
 
 from __future__ import annotations
 
+import datetime
 import html
 import io
 import json
@@ -34,10 +35,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forge._folders import check_replaceable, refuse_cwd
 from forge._persist import atomic_dir
 from forge.bench._paired import COMPARE_COLUMNS
 from forge.bench._render import details_html, html_page, image_html, markdown_table
-from forge.errors import BadInputError
+from forge.bench._tasks import _KINDS
+from forge.errors import BadInputError, UnknownNameError
 
 __all__ = ["Report", "COLUMNS", "check_report_target"]
 
@@ -76,8 +79,6 @@ def _is_report(folder: Path) -> bool:
 
 def check_report_target(path: str | Path) -> Path:
     """The folder :meth:`Report.save` will write for ``path``; raises now if it would be refused."""
-    from forge._folders import check_replaceable, refuse_cwd
-
     target = _target_folder(Path(path))
     refuse_cwd(target)
     check_replaceable(target, REPORT_KIND, _legacy_report)
@@ -90,7 +91,6 @@ def _target_folder(path: Path) -> Path:
         return path
     if not any(_is_report(p) for p in path.iterdir() if not p.name.startswith(".")):
         return path  # someone else's folder: atomic_dir refuses it with the names of the files
-    import datetime
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     target, k = path / f"bench-{stamp}", 1
@@ -111,8 +111,6 @@ _LEGEND = (
 
 def _paired_test(kind: str) -> Any:
     """The paired test of task kind ``kind``, or None when no such kind is registered."""
-    from forge.bench._tasks import _KINDS
-
     if kind not in _KINDS:
         return None
     return _KINDS.get(kind).paired_test
@@ -180,8 +178,6 @@ class Report:
         """
         for name in (a, b):
             if name not in self.encoders:
-                from forge.errors import UnknownNameError
-
                 raise UnknownNameError("encoder in this report", name, self.encoders)
         seed = self.protocol.get("seed", 0) if seed is None else seed
         out = []
@@ -444,7 +440,8 @@ class Report:
         return groups
 
     def _charts(self) -> dict[str, bytes]:
-        from matplotlib.figure import Figure  # no pyplot: no global backend state
+        # lazy: matplotlib loads only when a chart is drawn; no pyplot: no global backend state
+        from matplotlib.figure import Figure
 
         charts = {}
         for key, sub in self._chart_groups().items():

@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
+from forge import __version__
 from forge.bench._analogy import METHODS
 from forge.bench._datasets import DEFAULT_DATASETS, Dataset, DatasetRecord, available_datasets, expand_names, get_task
 from forge.bench._report import COLUMNS, Report
@@ -17,7 +19,7 @@ from forge.bench._script import check_scripts, chinese_script
 from forge.bench._similarity import OOV_CHOICES
 from forge.bench._tasks import DatasetTask, RunOptions, get_task_kind
 from forge.bench._vectors import VectorView, _check_restrict
-from forge.errors import BadInputError, MissingDataError
+from forge.errors import BadInputError, MissingDataError, NotFittedError
 
 __all__ = ["run"]
 
@@ -223,8 +225,6 @@ def _name_encoders(encoders) -> dict[str, Any]:
     for name, enc in named.items():
         fitted = getattr(enc, "is_fitted", True)
         if not fitted:
-            from forge.errors import NotFittedError
-
             raise NotFittedError(
                 f"Encoder {name!r} is not fitted: call .fit(corpus) (or forge.load) before benchmarking it."
             )
@@ -232,8 +232,6 @@ def _name_encoders(encoders) -> dict[str, Any]:
 
 
 def _version() -> str:
-    from forge import __version__
-
     return __version__
 
 
@@ -293,6 +291,5 @@ class _NoBar:
 def _progress(total: int, enabled: bool):
     if not enabled:
         return _NoBar()
-    from tqdm import tqdm
 
     return tqdm(total=total, desc="forge bench", unit="item", leave=False)

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from forge._interface import OOV_POLICIES, BaseEncoder
+from forge._persist import atomic_file
 from forge.corpora import as_corpus
 from forge.errors import BadInputError, CorruptModelError
 from forge.vocab import Vocabulary
@@ -119,7 +120,7 @@ class KeyedVectorsEncoder(BaseEncoder):
 
     def to_keyed_vectors(self) -> Any:
         """A gensim ``KeyedVectors`` with the same words and vectors (needs gensim)."""
-        from gensim.models import KeyedVectors
+        from gensim.models import KeyedVectors  # lazy: gensim takes about a second to import; only this path needs it
 
         self._check_fitted()
         kv = KeyedVectors(self.dim, count=0, dtype=np.float32)
@@ -139,8 +140,6 @@ class KeyedVectorsEncoder(BaseEncoder):
 
     def save_word2vec_format(self, path: str | Path, binary: bool = False) -> None:
         """Write the vectors in the word2vec text (or binary) format, atomically."""
-        from forge._persist import atomic_file
-
         self._check_fitted()
         n, d = self.vectors_.shape
         with atomic_file(path, "wb") as out:

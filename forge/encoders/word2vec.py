@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from gensim.models import Word2Vec
+from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
+from tqdm.auto import tqdm
 
 from forge._interface import OOV_POLICIES, BaseEncoder
+from forge._persist import atomic_file, check_array
+from forge._vectors_io import detect_vectors_format
 from forge.corpora import as_corpus, gensim_corpus_file
 from forge.errors import BadInputError, CorruptModelError
 from forge.vocab import Vocabulary
@@ -227,8 +230,6 @@ class Word2VecEncoder(BaseEncoder):
     @classmethod
     def load_word2vec_format(cls, path: str | Path, binary: bool = False, **params: Any) -> Word2VecEncoder:
         """Read vectors in the original word2vec text or binary format."""
-        from gensim.models import KeyedVectors
-
         try:
             kv = KeyedVectors.load_word2vec_format(str(path), binary=binary)
         except FileNotFoundError:
@@ -243,7 +244,6 @@ class Word2VecEncoder(BaseEncoder):
     def save_word2vec_format(self, path: str | Path, binary: bool = False) -> None:
         """Write the vectors in the word2vec text or binary format (atomic)."""
         self._check_fitted()
-        from forge._persist import atomic_file
 
         with atomic_file(path, "wb") as handle:
             handle.close()
@@ -256,10 +256,6 @@ class Word2VecEncoder(BaseEncoder):
         (directory / HISTORY_FILE).write_text(json.dumps({"history": self.history_}, indent=1), encoding="utf-8")
 
     def _load_state(self, directory: Path) -> None:
-        from gensim.models import KeyedVectors
-
-        from forge._persist import check_array
-
         vocab = Vocabulary.load(directory / "vocab.json")
         mmap: Literal["r"] | None = "r" if getattr(self, "_load_mmap", False) else None  # forge.load(path, mmap=True)
         vectors = check_array(
@@ -287,8 +283,6 @@ HISTORY_FILE = "history.json"
 
 def _format_hint(path: str | Path, binary: bool) -> str:
     """What the file looks like (the old hint said "try binary=..." even for GloVe files)."""
-    from forge._vectors_io import detect_vectors_format
-
     try:
         fmt = detect_vectors_format(path)
     except BadInputError as exc:
@@ -388,8 +382,6 @@ class _Progress(CallbackAny2Vec):
     """gensim callback: a tqdm bar over all epochs' words, logging, and the per-epoch history."""
 
     def __init__(self, kind: str, epochs: int, words: int, compute_loss: bool, progress: bool | None):
-        from tqdm.auto import tqdm
-
         self.kind, self.epochs, self.words, self.compute_loss = kind, epochs, max(int(words), 1), compute_loss
         self.bar = tqdm(
             total=epochs * self.words,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -13,9 +14,17 @@ from typing import Any, NotRequired, TypedDict
 import numpy as np
 import pandas as pd
 
-from forge.errors import BadInputError
+import forge
+from forge import __version__
+from forge.bench import COLUMNS, Report, available_datasets, get_record, list_datasets, run
+from forge.corpora import to_simplified
+from forge.errors import BadInputError, ForgeError
+from forge.lab._plotting import render_figure
 from forge.lab._probe import ProbeOptions, check_encoder, get_probe, list_probes
+from forge.lab._report import write_report
+from forge.lab._sentences import en_lab_sentences, zh_training_sentences
 from forge.lab._threads import one_thread
+from forge.lab._verdict import judge_probes, verdict_frame
 
 __all__ = ["LabResult", "run_probes", "run_lab", "train_lab_encoders", "LAB_SIZES"]
 
@@ -31,8 +40,6 @@ class LabResult:
 
     def to_report(self):
         """The rows as a :class:`forge.bench.Report` (``to_wide()``, ``save()``, merging with benchmarks)."""
-        from forge.bench import Report
-
         return Report(self.frame, self.protocol)
 
     def to_wide(self) -> pd.DataFrame:
@@ -41,10 +48,6 @@ class LabResult:
     @classmethod
     def load(cls, path: str | Path) -> LabResult:
         """A result saved with :meth:`save` (to re-render the report, or compare runs)."""
-        import json
-
-        from forge.bench import COLUMNS
-
         file = Path(path) / "results.json"
         try:
             payload = json.loads(file.read_text(encoding="utf-8"))
@@ -60,8 +63,6 @@ class LabResult:
 
     def figure(self, probe: str) -> bytes | None:
         """The probe's figure as PNG bytes (None when it has no rows), e.g. for ``IPython.display.Image``."""
-        from forge.lab._plotting import render_figure
-
         return render_figure(self.frame, get_probe(probe).name)
 
     def verdicts(self) -> pd.DataFrame:
@@ -69,20 +70,14 @@ class LabResult:
 
         The rule lives with the probe (``Probe.rule``, ``Probe.judge``); see :mod:`forge.lab._verdict`.
         """
-        from forge.lab._verdict import judge_probes, verdict_frame
-
         return verdict_frame(judge_probes(self.frame, self.protocol.get("encoders", {})))
 
     def save(self, path: str | Path) -> Path:
         """Write the lab report (report.md, report.html, figures, results.csv/json) into ``path``, atomically."""
-        from forge.lab._report import write_report
-
         return write_report(self, path)
 
 
 def _rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    from forge.bench import COLUMNS
-
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame
 
@@ -152,8 +147,6 @@ def _run_probe(
 
 
 def _encoder_info(enc: Any) -> dict[str, Any]:
-    import json
-
     params = {}
     for k, v in enc.get_params().items() if hasattr(enc, "get_params") else []:
         try:
@@ -272,8 +265,6 @@ def train_lab_encoders(
     log: Callable[[str], None] = print,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Fit the English encoders on ``corpus_name`` and the Chinese ones; returns (en, zh, info)."""
-    import forge
-
     size = LAB_SIZES["quick" if quick else "full"]
     n_rnn_tokens = rnn_tokens or size["rnn_tokens"]
     hidden = rnn_hidden or size["rnn_hidden"]
@@ -296,7 +287,6 @@ def train_lab_encoders(
         w2v = {**size["w2v"], "epochs": size.get("w2v_epochs", {}).get(name, size["w2v"]["epochs"])}
         encoders[name] = fit(name, name, corpus, workers=2, seed=seed + 1, **w2v)
         info.setdefault("w2v", {})[name] = w2v
-    from forge.lab._sentences import en_lab_sentences
 
     extra = en_lab_sentences()
     head = _first_tokens(corpus, n_rnn_tokens) + extra
@@ -351,8 +341,6 @@ def load_lab_encoders(
     models: str | Path, corpus_name: str, quick: bool, seed: int, log: Callable[[str], None]
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Encoders saved by ``run_lab(save_models=...)``, split into English and Chinese, and the run info."""
-    import forge
-
     root = Path(models)
     dirs = sorted(p for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
     if not dirs:
@@ -382,16 +370,10 @@ def load_lab_encoders(
 
 
 def _zh_corpus(log: Callable[[str], None]) -> tuple[list[list[str]], str]:
-    import forge
-    from forge.errors import ForgeError
-    from forge.lab._sentences import zh_training_sentences
-
     own = zh_training_sentences()
     text = f"the lab's {len(own)} built-in Chinese sentences (Simplified, hand-segmented)"
     try:
         sinica = list(forge.corpora.load("sinica"))
-        from forge.corpora import to_simplified
-
         table = {w: to_simplified(w) for w in {t for s in sinica for t in s}}
         sinica = [[table[t] for t in s] for s in sinica if len(s) > 1]
         text += f" + the Sinica Treebank sample ({len(sinica):,} sentences, converted to Simplified with OpenCC)"
@@ -407,9 +389,6 @@ def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> 
     The encoders are trained on Simplified text: Simplified sets run as they are, Traditional ones
     with an OpenCC ``to_simplified`` transform on every word.
     """
-    from forge.bench import available_datasets, get_record, list_datasets, run
-    from forge.corpora import to_simplified
-
     frames = []
     for script, transform in (("simplified", None), ("traditional", to_simplified)):
         names = [
@@ -475,7 +454,6 @@ def run_lab(
     )
     result.protocol["created"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     result.protocol["total_seconds"] = round(time.perf_counter() - start, 1)
-    from forge import __version__
 
     result.protocol["forge_version"] = __version__
     if out is not None:

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from forge.bench import wilson_ci
+from forge.lab._probe import get_probe, list_probes
 
 __all__ = [
     "MIXED",
@@ -142,8 +143,6 @@ def judge_probes(frame: pd.DataFrame, encoders: dict[str, Any], probes: Sequence
 
     ``encoders`` is ``protocol["encoders"]`` of a lab result: ``{name: {"tags": ..., "params": ...}}``.
     """
-    from forge.lab._probe import get_probe, list_probes
-
     names = [p for p in list_probes() if (p in set(frame["dataset"]) if probes is None else p in probes)]
     out = []
     for name in names:

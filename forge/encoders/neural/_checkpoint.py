@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 from pathlib import Path
@@ -136,7 +137,7 @@ def check_tensors(
 
 
 def _load_tensors(path: Path, hint: str = "Save the model again.") -> dict[str, torch.Tensor]:
-    from safetensors.torch import load_file
+    from safetensors.torch import load_file  # lazy: safetensors comes with torch (the torch extra)
 
     try:
         return load_file(str(path))
@@ -214,8 +215,6 @@ def read_saved_model(enc: Any, directory: Path) -> tuple[Vocabulary, dict[str, A
 # ------------------------------------------------------------------ checkpoints
 def trainer_digest(trainer: dict[str, Any]) -> str:
     """sha256 of ``trainer.json``'s content (without this digest): a flipped epoch count or loss is caught."""
-    import json
-
     body = {k: v for k, v in trainer.items() if k != "trainer_sha256"}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=True).encode("ascii")).hexdigest()
 

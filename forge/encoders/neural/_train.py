@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
 
 from forge._persist import atomic_dir, file_manifest
 from forge.encoders.neural._checkpoint import (
@@ -189,7 +191,7 @@ def _load_optimizer(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor]
 def save_checkpoint(
     directory: Path, model: nn.Module, opt: torch.optim.Optimizer, best: dict | None, trainer: dict[str, Any], vocab
 ) -> None:
-    from safetensors.torch import save_file
+    from safetensors.torch import save_file  # lazy: safetensors comes with torch (the torch extra)
 
     tensors = module_tensors(model, "model.")
     if best is not None:
@@ -345,8 +347,6 @@ def train_lm(
     ``train``/``valid``: :class:`Encoded` sentences (``context="sentence"``) or id streams
     (``"stream"``). ``fingerprint``: the parameters a checkpoint must match to be resumed.
     """
-    from tqdm import tqdm
-
     opt = _make_optimizer(config, model)
     state = TrainState()
     ckpt_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else None
@@ -397,8 +397,6 @@ def train_lm(
     ndir = 2 if config.bidirectional else 1
     net: nn.Module = model
     if dist.world > 1:
-        from torch.nn.parallel import DistributedDataParallel
-
         net = DistributedDataParallel(
             model,
             device_ids=[torch.device(device).index] if device.startswith("cuda") else None,

@@ -21,8 +21,11 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+import forge
 from forge._interface import BaseEncoder, _check_sentences, _dense
+from forge._persist import load
 from forge.corpora import as_corpus
+from forge.encoders.neural._checkpoint import read_saved_model
 from forge.encoders.neural._config import MIX_WEIGHT_STATIC, RecurrentConfig, resumable_params
 from forge.encoders.neural._data import (
     BOS,
@@ -416,8 +419,6 @@ class RecurrentEncoder(BaseEncoder):
         if isinstance(src, (str, Path)) and not Path(src).exists() and corpus is not None:
             src = self._fit_static(str(src), corpus)
         elif isinstance(src, (str, Path)):
-            from forge._persist import load
-
             src = load(src)
         if not isinstance(src, BaseEncoder) or not src.is_fitted:
             raise BadInputError(
@@ -456,8 +457,6 @@ class RecurrentEncoder(BaseEncoder):
 
     def _fit_static(self, name: str, corpus: Iterable[Sequence[str]]) -> BaseEncoder:
         """``init_from="skipgram"``: fit that registered static encoder on the same corpus first."""
-        import forge
-
         if name not in forge.list_encoders():
             raise BadInputError(
                 f"init_from={name!r} is neither an existing path nor a registered encoder name; "
@@ -649,7 +648,7 @@ class RecurrentEncoder(BaseEncoder):
         return params
 
     def _save_state(self, directory: Path) -> None:
-        from safetensors.torch import save_file
+        from safetensors.torch import save_file  # lazy: safetensors comes with torch (the torch extra)
 
         save_file(module_tensors(self.model_), str(directory / "model.safetensors"))
         self.vocab_.save(directory / "vocab.json")
@@ -665,8 +664,6 @@ class RecurrentEncoder(BaseEncoder):
         (directory / "recurrent.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
     def _load_state(self, directory: Path) -> None:
-        from forge.encoders.neural._checkpoint import read_saved_model
-
         vocab, meta, tensors = read_saved_model(self, directory)  # types, shapes, dtypes and finiteness checked
         emb_dim, softmax, cutoffs = meta["embedding_dim"], meta["softmax"], meta["cutoffs"]
         try:
