@@ -164,12 +164,12 @@ def test_cli_prints_the_verdicts(monkeypatch, capsys, tmp_path):
 
     monkeypatch.setattr(_run, "run_lab", fake_run_lab)
     monkeypatch.setattr("forge.lab.run_lab", fake_run_lab)
+    monkeypatch.setattr(cli, "run_lab", fake_run_lab)  # the name `forge lab` calls
     from forge.cli import main
 
     assert main(["lab", "--probes", "probe-order", "--out", str(tmp_path / "x")]) == 0
     out = capsys.readouterr().out
     assert "Verdicts" in out and "supported" in out and "Averaging static vectors loses word order" in out
-    assert cli is not None
     assert main(["lab", "--probes", "probe-ordr"]) == 2  # an unknown probe: a clear error
     assert "Did you mean 'probe-order'" in capsys.readouterr().err
 
