@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -233,3 +234,38 @@ def test_figure_tick_labels_do_not_overlap_and_whiskers_fit(probe):
     if probe == "probe-onehot":  # the box plot: the whiskers (cosine -0.9 and 1.0) inside the axes
         low, high = fig.axes[1].get_ylim()
         assert low < -0.9 and high > 1.0
+
+
+def test_the_probes_choose_their_encoders_by_tags():
+    """Each probe declares which encoders it measures (Probe.needs/skips); the lab's runner names no probe."""
+    from forge.lab import _run
+
+    class Fake:
+        def __init__(self, contextual=False, sparse=False, **params):
+            self.tags, self.vocabulary, self.params = {"contextual": contextual, "sparse": sparse}, ["a"], params
+
+        def get_params(self):
+            return self.params
+
+    def rnn(cell, bi=False, epochs=1):
+        return Fake(contextual=True, cell=cell, bidirectional=bi, epochs=epochs)
+
+    en = {"onehot": Fake(sparse=True), "skipgram": Fake(), "rnn": rnn("rnn"), "bilstm": rnn("lstm", True)}
+    en |= {"gru": rnn("gru"), "lstm-untrained": rnn("lstm", epochs=0)}
+    zh = {"zh-lstm": rnn("lstm"), "zh-rnn-untrained": rnn("rnn", epochs=0), "zh-onehot": Fake(sparse=True)}
+    select = _run._selector({**en, **zh}, zh)
+    runs = {p: [e for e in {**en, **zh} if select(p, e)] for p in list_probes()}
+    assert runs["probe-long-range"] == ["rnn", "gru"]  # unidirectional, trained, English
+    assert runs["probe-speed"] == ["onehot", "skipgram", "rnn", "bilstm", "gru"]
+    assert (
+        runs["probe-onehot"]
+        == runs["probe-static-similarity"]
+        == ["onehot", "skipgram", "rnn", "bilstm", "gru", "zh-lstm", "zh-onehot"]
+    )
+    assert runs["probe-order"] == list({**en, **zh})  # no declaration: every encoder
+    import inspect
+
+    from forge.lab import _verdict
+
+    for source in (inspect.getsource(_run._selector), Path(_verdict.__file__).read_text(encoding="utf-8")):
+        assert not [p for p in list_probes() if f'"{p}"' in source], "the lab's selection names a probe"

@@ -98,6 +98,15 @@ class Probe:
     summarize: Callable[[Any], str] | None = None
     # an extra paragraph for the report (e.g. how a tokenizer split the examples), or None
     remark: Callable[[], str | None] | None = None
+    # which encoders the probe runs on, by profile tags (forge.lab._verdict.profile: "static", "contextual",
+    # "sparse", "recurrent", "bidirectional", "unidirectional", "trained", "untrained", "en", "zh"): an encoder
+    # needs every tag of ``needs`` and none of ``skips``; the runner never names a probe
+    needs: tuple[str, ...] = ()
+    skips: tuple[str, ...] = ()
+
+    def applies(self, tags: set[str] | frozenset[str]) -> bool:
+        """True when an encoder with these profile tags is one this probe measures."""
+        return set(self.needs) <= set(tags) and not set(self.skips) & set(tags)
 
 
 def _validate(name: str, probe: Any, where: str) -> Any:

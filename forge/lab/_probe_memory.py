@@ -302,6 +302,7 @@ TABLE = (Column("recall_accuracy", "recall", "gap *"), Column("recall_accuracy_m
 register_probe(
     Probe(
         name="probe-long-range",
+        needs=("recurrent", "unidirectional", "trained", "en"),  # one model per cell
         claim=7,
         title="Plain RNNs forget; LSTMs remember longer",
         claim_text=("Information from far back fades in a plain RNN (vanishing gradients); an LSTM keeps it longer."),

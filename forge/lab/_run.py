@@ -24,7 +24,7 @@ from forge.lab._probe import ProbeOptions, check_encoder, get_probe, list_probes
 from forge.lab._report import write_report
 from forge.lab._sentences import en_lab_sentences, zh_training_sentences
 from forge.lab._threads import one_thread
-from forge.lab._verdict import judge_probes, verdict_frame
+from forge.lab._verdict import judge_probes, profile, verdict_frame
 
 __all__ = ["LabResult", "run_probes", "run_lab", "train_lab_encoders", "LAB_SIZES"]
 
@@ -403,16 +403,12 @@ def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> 
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def _select(pname: str, ename: str) -> bool:
-    """Which probe runs on which lab encoder (everything else runs everywhere)."""
-    base = ename.removeprefix("zh-")
-    if pname == "probe-long-range":  # one model per cell: the unidirectional trained encoders
-        return base in ("rnn", "gru", "lstm") and not ename.startswith("zh-")
-    if pname == "probe-speed":
-        return not ename.startswith("zh-") and "untrained" not in ename
-    if pname in ("probe-onehot", "probe-static-similarity"):
-        return "untrained" not in ename
-    return True
+def _selector(encoders: dict[str, Any], chinese: Iterable[str]) -> Callable[[str, str], bool]:
+    """Which probe runs on which lab encoder: what each probe declares (``Probe.needs``/``skips``) against
+    each encoder's profile tags (its record, and the language it was trained on)."""
+    zh = set(chinese)
+    tags = {n: profile(_encoder_info(e), "zh" if n in zh else "en") for n, e in encoders.items()}
+    return lambda pname, ename: get_probe(pname).applies(tags[ename])
 
 
 def run_lab(
@@ -445,7 +441,7 @@ def run_lab(
             enc.save(Path(save_models) / name)
     options = ProbeOptions(seed=seed, quick=quick, sentences=info.pop("sentences"))
     encoders = {**en, **zh}
-    result = run_probes(encoders, probes, options=options, select=_select, log=log)
+    result = run_probes(encoders, probes, options=options, select=_selector(encoders, zh), log=log)
     result.protocol.update(info)
     result.benchmarks = (
         chinese_benchmarks({k: zh[k] for k in ("zh-onehot", "zh-skipgram", "zh-bilstm") if k in zh}, log)
