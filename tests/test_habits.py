@@ -32,3 +32,20 @@ def test_architecture_names_the_layers_the_dependency_test_enforces():
         assert name in text, name
     for module in ("forge._catalogue", "forge._registry", "forge.encoders", "forge.bench", "forge.lab", "forge.cli"):
         assert f"`{module}" in text, module
+
+
+def test_the_dataset_catalogue_is_data():
+    """The built-in datasets are records (literals only) apart from the code that loads them."""
+    import ast
+
+    from forge.bench import _catalogue_data, list_datasets
+
+    tree = ast.parse(Path(_catalogue_data.__file__).read_text(encoding="utf-8"))
+    assigns = [n for n in tree.body if isinstance(n, ast.Assign | ast.AnnAssign)]
+    code = [
+        n for n in tree.body if not isinstance(n, ast.Assign | ast.AnnAssign | ast.Import | ast.ImportFrom | ast.Expr)
+    ]
+    assert not code and len(assigns) == 1
+    records = ast.literal_eval(assigns[0].value)  # raises on anything but a literal
+    assert records == _catalogue_data.RECORDS
+    assert [r["name"] for r in records] == [n for n in list_datasets() if n in {r["name"] for r in records}]
