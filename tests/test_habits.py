@@ -48,4 +48,4 @@ def test_the_dataset_catalogue_is_data():
     assert not code and len(assigns) == 1
     records = ast.literal_eval(assigns[0].value)  # raises on anything but a literal
     assert records == _catalogue_data.RECORDS
-    assert [r["name"] for r in records] == [n for n in list_datasets() if n in {r["name"] for r in records}]
+    assert {r["name"] for r in records} <= set(list_datasets()) and len(records) > 30
