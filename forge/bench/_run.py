@@ -21,7 +21,7 @@ from forge.bench._tasks import DatasetTask, RunOptions, get_task_kind
 from forge.bench._vectors import VectorView, _check_restrict
 from forge.errors import BadInputError, MissingDataError, NotFittedError
 
-__all__ = ["run"]
+__all__ = ["run", "encoder_record"]
 
 
 def run(
@@ -243,17 +243,22 @@ def _jsonable(value: Any) -> Any:
         return repr(value)
 
 
-def _encoder_info(enc: Any, view: VectorView) -> dict[str, Any]:
-    params = {}
-    if hasattr(enc, "get_params"):
-        params = {k: _jsonable(v) for k, v in enc.get_params().items()}
+def encoder_record(enc: Any) -> dict[str, Any]:
+    """What a report records of an encoder: its class, registered name, parameters (JSON-able), vocabulary
+    size and tags (the bench's protocol and the lab's both use it)."""
+    params = {k: _jsonable(v) for k, v in enc.get_params().items()} if hasattr(enc, "get_params") else {}
+    vocab = getattr(enc, "vocabulary", None)
     return {
         "class": f"{type(enc).__module__}.{type(enc).__qualname__}",
         "encoder": getattr(enc, "name", None),
         "params": params,
-        "vocab_size": len(view.words),
-        "contextual": view.contextual,
+        "vocab_size": len(vocab) if vocab is not None else None,
+        "tags": dict(getattr(enc, "tags", None) or {}),
     }
+
+
+def _encoder_info(enc: Any, view: VectorView) -> dict[str, Any]:
+    return {**encoder_record(enc), "vocab_size": len(view.words), "contextual": view.contextual}
 
 
 def _dataset_info(ds: Dataset) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pandas as pd
 
 import forge
 from forge import __version__
-from forge.bench import COLUMNS, Report, available_datasets, get_record, list_datasets, run
+from forge.bench import COLUMNS, Report, available_datasets, encoder_record, get_record, list_datasets, run
 from forge.corpora import to_simplified
 from forge.errors import BadInputError, ForgeError
 from forge.lab._plotting import render_figure
@@ -117,7 +117,7 @@ def run_probes(
         "seed": options.seed,
         "quick": options.quick,
         "probe_seconds": timing,
-        "encoders": {n: _encoder_info(e) for n, e in encoders.items()},
+        "encoders": {n: encoder_record(e) for n, e in encoders.items()},
     }
     return LabResult(_rows_frame(rows), notes, protocol)
 
@@ -144,22 +144,6 @@ def _run_probe(
         for r in outcome.rows:
             rows.append({"encoder": ename, "dataset": pname, **r, "n_total": r["n"], "coverage": np.nan})
     timing[pname] = round(time.perf_counter() - start, 2)
-
-
-def _encoder_info(enc: Any) -> dict[str, Any]:
-    params = {}
-    for k, v in enc.get_params().items() if hasattr(enc, "get_params") else []:
-        try:
-            json.dumps(v)
-            params[k] = v
-        except TypeError:
-            params[k] = repr(v)
-    return {
-        "encoder": getattr(enc, "name", type(enc).__name__),
-        "params": params,
-        "vocab_size": len(enc.vocabulary),
-        "tags": dict(getattr(enc, "tags", {})),
-    }
 
 
 # ---------------------------------------------------------------- the lab
@@ -407,7 +391,7 @@ def _selector(encoders: dict[str, Any], chinese: Iterable[str]) -> Callable[[str
     """Which probe runs on which lab encoder: what each probe declares (``Probe.needs``/``skips``) against
     each encoder's profile tags (its record, and the language it was trained on)."""
     zh = set(chinese)
-    tags = {n: profile(_encoder_info(e), "zh" if n in zh else "en") for n, e in encoders.items()}
+    tags = {n: profile(encoder_record(e), "zh" if n in zh else "en") for n, e in encoders.items()}
     return lambda pname, ename: get_probe(pname).applies(tags[ename])
 
 
