@@ -42,7 +42,6 @@ __all__ = [
     "DatasetRecord",
     "Dataset",
     "FORMATS",
-    "KINDS",
     "register_dataset",
     "get_record",
     "get_task",
@@ -55,8 +54,6 @@ __all__ = [
     "expand_names",
     "GROUPS",
 ]
-
-KINDS = ("similarity", "analogy", "polysemy")  # the built-in task kinds (forge.bench._tasks)
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,9 @@ __all__ = [
     "evaluate_stream_nll",
     "module_tensors",
     "load_module_tensors",
-    "CHECKPOINT_FILES",
     "EVAL_STREAMS",
 ]
 
-CHECKPOINT_FILES = ("checkpoint.safetensors", "trainer.json", "vocab.json")
 EVAL_STREAMS = 10  # rows a stream is cut into for evaluation (PyTorch's word_language_model: 10)
 log = logging.getLogger("forge.encoders.neural")
 
