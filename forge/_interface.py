@@ -6,7 +6,7 @@ and re-exported here. Static encoders (one-hot, Word2Vec) and contextual
 encoders (RNN, LSTM...) answer the same calls. :class:`BaseEncoder` supplies the scikit-learn-style
 plumbing (``get_params``, ``clone``, ``__repr__``), cosine similarity, the
 gensim-style queries of :class:`forge._keyed.KeyedMixin` (``most_similar``...), the OOV policy, and atomic
-``save``. Subclasses implement ``fit``, ``_vocab_words``, ``_static_matrix``
+``save``. Subclasses implement ``fit`` (setting ``vocab_``), ``_static_matrix``
 (or ``vector``), ``embed`` and ``_save_state`` / ``_load_state``, and check
 their parameters in ``_validate_params`` (called by ``fit`` and ``forge.load``).
 """
