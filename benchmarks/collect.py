@@ -1,6 +1,11 @@
-"""One page from everything measured: the merged `forge bench` report plus the benchmark scripts' tables.
+"""One page from everything measured, and the README's measured numbers, both from ``benchmarks/results/``.
 
     python benchmarks/collect.py results/report      # after `forge report results/bench-* --out results/report`
+    python benchmarks/collect.py --readme            # rewrite the README's generated block(s)
+
+The README quotes measured numbers only inside ``<!-- results:NAME -->`` ... ``<!-- /results:NAME -->``
+blocks, written by :func:`readme_blocks` from the result files; ``tests/test_tools.py`` fails when the README
+and the files differ (run ``--readme`` after a benchmark writes new results).
 
 Reads ``benchmarks/results/*.md`` (written by word2vec_speed.py, analogy_speed.py, lstm_throughput.py,
 onehot_memory.py, ...; ``*.json`` results are shown as they are) and writes ``index.html`` into the
@@ -11,10 +16,79 @@ written (atomically); the files of `forge report` are left as they are.
 from __future__ import annotations
 
 import html
+import json
+import re
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 RESULTS = Path(__file__).parent / "results"
+README = Path(__file__).resolve().parents[1] / "README.md"
+BLOCK = re.compile(r"(<!-- results:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /results:(?P=name) -->)", re.S)
+
+
+def _notes(md: Path) -> str:
+    """The last paragraph of a result's Markdown file: what was measured, with the amounts actually used."""
+    return md.read_text(encoding="utf-8").strip().split("\n\n")[-1].strip()
+
+
+def _contextual(name: str, results: Path) -> str:
+    frame = pd.read_csv(results / f"{name}.csv")
+    score = frame[frame["kind"] == "score"].set_index(["encoder", "dataset"])["value"]
+    paired = frame[frame["kind"] != "score"].set_index("dataset")
+    scws, wic = paired.loc["scws"], paired.loc["wic"]
+    return (
+        f"SCWS Spearman {score['bilstm-recipe', 'scws']:.3f} vs the skip-gram's {score['skipgram', 'scws']:.3f} "
+        f"(difference {scws['diff']:+.3f}, 95% CI [{scws['ci_low']:.3f}, {scws['ci_high']:.3f}], Williams p = "
+        f"{scws['p_value']:.2f}); WiC test accuracy {score['bilstm-recipe', 'wic']:.3f} vs "
+        f"{score['skipgram', 'wic']:.3f} (McNemar on the {int(wic['n']):,} items both cover: {wic['a']:.3f} vs "
+        f"{wic['b']:.3f}, p = {wic['p_value']:.2g}). Run: {_notes(results / f'{name}.md')}"
+    )
+
+
+def recurrent_block(results: Path = RESULTS) -> str:
+    """The README's measured numbers of the recurrent encoders (section "Measured"), from the result files."""
+    thr = pd.read_csv(results / "rnn_cpu_throughput.csv").set_index(["size", "output"])
+    rec = pd.read_csv(results / "rnn_long_range_recall.csv").set_index("model")
+    ks = [c for c in rec.columns if c.startswith("k=")]
+    runs = [json.loads(line) for line in (results / "ptb_lstm_quality.jsonl").read_text().splitlines() if line]
+    stream = [r for r in runs if r["config"].startswith("stream")]
+    best = min(stream, key=lambda r: r["test_ppl"])
+
+    def recall(model: str) -> str:
+        return "/".join(f"{rec.loc[model, k]:.2f}" for k in ks)
+
+    sizes = list(dict.fromkeys(s for s, _ in thr.index))
+    lines = [
+        "* **Output layers** (`benchmarks/results/rnn_cpu_throughput.md`): the sampled softmax trains at "
+        + " and ".join(f"{thr.loc[(s, 'sampled'), 'vs_none']:.2f}x ({s})" for s in sizes)
+        + " the tokens/s of the same model with no output layer at all, and "
+        + " / ".join(f"{thr.loc[(s, 'sampled'), 'vs_full']:.1f}x" for s in sizes)
+        + " the full softmax (adaptive: "
+        + " / ".join(f"{thr.loc[(s, 'adaptive'), 'vs_full']:.1f}x" for s in sizes)
+        + f" the full softmax). Run: {_notes(results / 'rnn_cpu_throughput.md')}",
+        "* **Contextual quality** (`benchmarks/results/rnn_contextual_quality.md`): "
+        + _contextual("rnn_contextual_quality", results),
+        "* **Contextual quality, the whole text8 prefix** (`benchmarks/results/rnn_contextual_quality_2139k.md`): "
+        + _contextual("rnn_contextual_quality_2139k", results),
+        f"* **Long-range recall** (`benchmarks/results/rnn_long_range_recall.md`, the lab's claim-7 task): at "
+        f"{'/'.join(k[2:] for k in ks)} distractors the plain RNN recalls {recall('rnn')}, the default LSTM "
+        f'(forget bias 1.0) {recall("lstm (default: forget bias 1.0)")}, the LSTM with `forget_bias="chrono"` '
+        f"{recall('lstm, chrono init')} and with bias 3.0 {recall('lstm, forget bias 3.0')}.",
+        f"* **PTB stream mode** (`benchmarks/results/ptb_lstm_quality.jsonl`, {best['date_utc']}): {best['label']}; "
+        f"{best['config']}: test perplexity {best['test_ppl']:.2f} (valid {best['valid_ppl']:.2f}) after "
+        f"{best['train_minutes']:.1f} min at {best['tokens_per_s']:,} tokens/s on {best['device']}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+BLOCKS = {"recurrent": recurrent_block}
+
+
+def readme_blocks(text: str, results: Path = RESULTS) -> str:
+    """``text`` (the README) with every ``<!-- results:NAME -->`` block rewritten from the result files."""
+    return BLOCK.sub(lambda m: m.group(1) + BLOCKS[m.group("name")](results) + m.group(4), text)
 
 
 def sections(results: Path = RESULTS) -> list[str]:
@@ -30,6 +104,12 @@ def sections(results: Path = RESULTS) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    if argv == ["--readme"]:
+        text = README.read_text(encoding="utf-8")
+        new = readme_blocks(text)
+        README.write_text(new, encoding="utf-8")
+        print(f"{README}: {'rewritten' if new != text else 'already up to date'}")
+        return 0
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2

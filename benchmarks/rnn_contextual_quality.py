@@ -121,8 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         [scores.assign(kind="score"), paired.assign(kind="paired: bilstm-recipe vs skipgram")], ignore_index=True
     )
     hist = enc.history_
+    # the amounts actually used: the corpus may be shorter than asked (the text8 prefix has 2,139,748 tokens)
+    used = sum(map(len, sents))
+    asked = "" if used == args.tokens else f" (all there is: {args.tokens:,} were asked for)"
     notes = (
-        f"text8 prefix of {args.tokens:,} tokens in sentences of {args.piece}; skip-gram {args.vector_size}-d, "
+        f"text8 prefix of {used:,} tokens{asked} in sentences of {args.piece}; skip-gram {args.vector_size}-d, "
         f"{args.sg_epochs} epochs ({sg_s:.0f} s); bilstm {args.layers}x{args.hidden} per direction, "
         f"context={args.context}, layer={args.layer!r}, init_from the skip-gram, softmax {enc.softmax_} "
         f"({enc.softmax_reason_}), {len(hist)} epoch(s) in {lstm_s / 60:.1f} min "

@@ -62,7 +62,9 @@ def corpus(tokens: int, vocab_tokens: int, min_count: int, piece: int = 35) -> t
         probs = 1.0 / np.arange(1, 30001)
         words = [f"w{i}" for i in rng.choice(30000, max(tokens, vocab_tokens), p=probs / probs.sum())]
         source = "synthetic Zipf corpus"
+    # the amounts actually used (a corpus shorter than asked gives fewer), recorded in the source text
     counts = Counter(words[:vocab_tokens])
+    source += f" ({min(len(words), tokens):,} tokens; vocabulary from {min(len(words), vocab_tokens):,})"
     keep = sorted(w for w, c in counts.items() if c >= min_count)
     kept = set(keep)
     words = [w if w in kept else "<unk>" for w in words[:tokens]]
@@ -151,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     frame = pd.DataFrame(rows)
     notes = (
         f"bilstm (two directions, each LAYERSxHIDDEN), sentence mode, batch 32 sentences of 35 words, "
-        f"{sum(map(len, sentences)):,} training tokens per run ({args.tokens:,} from the {source} + each "
+        f"{sum(map(len, sentences)):,} training tokens per run (the {source} + each "
         f"vocabulary word once, vocabulary {vocab:,} words "
-        f"(min_count {args.min_count} over {args.vocab_tokens:,} tokens), num_sampled {args.num_sampled}, "
+        f"(min_count {args.min_count}), num_sampled {args.num_sampled}, "
         f"{torch.get_num_threads()} torch threads, {args.repeats} alternating runs per cell (median). "
         f"Whole run: {time.perf_counter() - start_all:.0f} s. Measured on a machine shared with other "
         f"jobs: compare the ratios within a row block, not absolute rates across runs."

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from forge._files import file_kind, open_regular, sha256_file
+from forge._version import __version__
 from forge.errors import BadInputError, RecoveredWarning
 
 try:  # POSIX; elsewhere the lock is an exclusive-create file
@@ -85,8 +86,6 @@ def _tree(folder: Path) -> Iterator[Path]:
 
 def _write_marker(folder: Path, kind: str, complete: bool) -> None:
     """The ownership marker: every file of the save with its size and sha256 (once complete)."""
-    from forge._version import __version__
-
     files = {}
     if complete:
         for p in _tree(folder):

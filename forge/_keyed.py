@@ -103,7 +103,7 @@ class KeyedMixin:
             return self.vector(key_or_keys)
         rows = [self.vector(w) for w in key_or_keys]
         if rows and hasattr(rows[0], "toarray"):
-            import scipy.sparse as sp
+            import scipy.sparse as sp  # lazy: scipy loads only when this function runs (import forge stays light)
 
             return sp.vstack(rows).tocsr()
         if not rows:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from forge.errors import BadInputError
+
 __all__ = ["data_dir", "cache_dir"]
 
 
@@ -31,8 +33,6 @@ def cache_dir() -> Path:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         path, source = Path(base) / "forge", "the default cache directory"
     if path.exists() and not path.is_dir():
-        from forge.errors import BadInputError
-
         raise BadInputError(
             f"forge's cache directory {path} ({source}) exists but is not a directory; set "
             f"FORGE_CACHE_DIR to a directory (it is created when missing)."

@@ -35,8 +35,9 @@ from typing import Any
 import numpy as np
 
 from forge._files import file_kind, open_regular, sha256_file
-from forge._folders import atomic_dir, recover
+from forge._folders import atomic_dir, check_replaceable, recover, refuse_cwd
 from forge._registry import create, registered_name
+from forge._version import __version__
 from forge.errors import BadInputError, CorruptModelError, ForgeError, UnknownNameError
 
 __all__ = [
@@ -233,8 +234,6 @@ def _legacy_model(folder: Path) -> bool:
 # ------------------------------------------------------------------ save / load
 def check_save_target(path: str | Path, encoder: str | None = None, overwrite: bool = False) -> None:
     """Raise now (before any training) if saving an ``encoder`` model to ``path`` would be refused."""
-    from forge._folders import check_replaceable, refuse_cwd
-
     refuse_cwd(Path(path))
     check_replaceable(Path(path), MODEL_KIND, _legacy_model)
     if encoder is not None:
@@ -260,8 +259,6 @@ def _check_other_model(path: Path, name: str, overwrite: bool) -> None:
 
 
 def save_encoder(encoder: Any, path: str | Path, overwrite: bool = False) -> Path:
-    from forge._version import __version__
-
     encoder._check_fitted()
     path = Path(path)
     name = registered_name(encoder)

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+import forge
 from forge._conformance import (
     ODD_UNICODE,
     TINY_CORPUS,
@@ -46,6 +47,8 @@ from forge._conformance import (
     check_keyed_surface,
     fitted,
 )
+from forge._protocol import Encoder, protocol_members
+from forge._registry import registered_name
 from forge.corpora import ListCorpus
 from forge.errors import BadInputError, ForgeError, NotFittedError, OutOfVocabularyError
 
@@ -147,8 +150,6 @@ def check_shapes_and_dtypes(factory: Factory) -> None:
 
 def check_protocol(factory: Factory) -> None:
     """Every member of :class:`forge.Encoder` is there; ``is_fitted`` and ``set_params`` behave."""
-    from forge._protocol import Encoder, protocol_members
-
     enc = factory()
     missing = [m for m in protocol_members() if not hasattr(type(enc), m)]
     assert not missing, f"missing members of forge.Encoder: {', '.join(missing)}"
@@ -207,8 +208,6 @@ def check_similarity(factory: Factory) -> None:
 
 
 def check_save_load_roundtrip(factory: Factory) -> None:
-    import forge
-
     enc = fitted(factory)
     with tempfile.TemporaryDirectory() as tmp:
         enc.save(Path(tmp) / "model")
@@ -223,8 +222,6 @@ def check_save_load_roundtrip(factory: Factory) -> None:
 
 
 def check_truncated_model_raises(factory: Factory) -> None:
-    import forge
-
     enc = fitted(factory)
     with tempfile.TemporaryDirectory() as tmp:
         path = enc.save(Path(tmp) / "model")
@@ -249,13 +246,10 @@ def check_truncated_model_raises(factory: Factory) -> None:
 
 
 def check_clone_and_params(factory: Factory) -> None:
-    import forge
-
     enc = factory()
     params = enc.get_params()
     twin = enc.clone()
     assert twin is not enc and not twin.is_fitted and twin.get_params().keys() == params.keys()
-    from forge._registry import registered_name
 
     name = registered_name(enc)
     assert name, (
@@ -401,7 +395,7 @@ def check_encoder(factory: Factory) -> None:
 
 def parametrize_with_checks(factories: dict[str, Factory]) -> Any:  # a pytest.MarkDecorator
     """A ``pytest.mark.parametrize`` over (encoder, check) pairs; the test receives ``check``."""
-    import pytest
+    import pytest  # lazy: pytest is not a dependency of forge; only this helper needs it
 
     params = []
     for label, factory in factories.items():

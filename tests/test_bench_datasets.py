@@ -72,7 +72,7 @@ def test_download_hash_mismatch_is_refused(monkeypatch, tmp_path):
     import pooch
 
     def fake_retrieve(url, known_hash, path, fname, progressbar):
-        assert known_hash == "sha256:" + D._SHA["rg65/EN-RG-65.txt"] and url.startswith("https://")
+        assert known_hash == "sha256:" + D.get_record("rg65").sha256["rg65/EN-RG-65.txt"] and url.startswith("https://")
         raise ValueError(f"SHA256 hash of downloaded file ({fname}) does not match the known hash")
 
     monkeypatch.setattr(pooch, "retrieve", fake_retrieve)

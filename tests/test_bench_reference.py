@@ -181,20 +181,3 @@ def test_all_pairs_oov_gensim_crashes_forge_reports_nan(tmp_path):
 def test_dataset_file_from_gensim_matches_registry():
     ds = load_dataset("wordsim353")
     assert len(ds) == 353
-
-
-def test_tiled_and_batched_analogy_paths_agree(analogy_setup):
-    """The CPU path that reuses question words and the one-product-per-batch path give the same answers."""
-    from forge.bench import _analogy as A
-
-    kv, path = analogy_setup
-    qs = parse_google_analogy(path)
-    view = VectorView(kv, case_insensitive=True)
-    ia, ib, ic = view.lookups(qs.a), view.lookups(qs.b), view.lookups(qs.c)
-    ok = (ia >= 0) & (ib >= 0) & (ic >= 0)
-    unit = view.unit()[: view.restrict]
-    methods = ("3cosadd", "3cosmul")
-    tiled = A._solve_tiled(view, unit, ia[ok], ib[ok], ic[ok], methods, None, chunk=300, block=7)
-    batched = A._solve_batched(view, A._Backend(unit, "cpu"), ia[ok], ib[ok], ic[ok], methods, 64, None)
-    for m in methods:
-        assert np.array_equal(tiled[m], batched[m]), m

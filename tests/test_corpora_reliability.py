@@ -198,19 +198,6 @@ def test_read_only_cache_dir_is_a_clear_error(tmp_path, monkeypatch):
     assert str(tmp_path) in str(info.value)
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores directory permissions")
-def test_read_only_cache_dir_really_read_only(tmp_path, monkeypatch):
-    cache = tmp_path / "ro"
-    (cache / "corpora").mkdir(parents=True)
-    (cache / "corpora").chmod(0o555)
-    monkeypatch.setenv("FORGE_CACHE_DIR", str(cache))
-    try:
-        with pytest.raises(BadInputError, match="FORGE_CACHE_DIR"):
-            forge.corpora.load("gensim-default", parts=("lee",))
-    finally:
-        (cache / "corpora").chmod(0o755)
-
-
 def test_a_valid_cache_in_a_read_only_place_is_still_used(tmp_path, monkeypatch):
     monkeypatch.setenv("FORGE_CACHE_DIR", str(tmp_path))
     first = forge.corpora.load("gensim-default", parts=("lee",))

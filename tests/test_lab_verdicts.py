@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -164,12 +165,12 @@ def test_cli_prints_the_verdicts(monkeypatch, capsys, tmp_path):
 
     monkeypatch.setattr(_run, "run_lab", fake_run_lab)
     monkeypatch.setattr("forge.lab.run_lab", fake_run_lab)
+    monkeypatch.setattr(cli, "run_lab", fake_run_lab)  # the name `forge lab` calls
     from forge.cli import main
 
     assert main(["lab", "--probes", "probe-order", "--out", str(tmp_path / "x")]) == 0
     out = capsys.readouterr().out
     assert "Verdicts" in out and "supported" in out and "Averaging static vectors loses word order" in out
-    assert cli is not None
     assert main(["lab", "--probes", "probe-ordr"]) == 2  # an unknown probe: a clear error
     assert "Did you mean 'probe-order'" in capsys.readouterr().err
 
@@ -282,7 +283,7 @@ def test_claim1_supported_on_the_offline_default_data(monkeypatch):
 
     monkeypatch.delenv("FORGE_DATA_DIR", raising=False)
     from forge.lab._corpus import zh_corpus as lab_zh_corpus
-    from forge.lab._run import _select
+    from forge.lab._run import _selector
     from forge.lab._sizes import LAB_SIZES
 
     zh_corpus, _ = lab_zh_corpus(lambda msg: None)
@@ -292,7 +293,7 @@ def test_claim1_supported_on_the_offline_default_data(monkeypatch):
         "zh-onehot": forge.create("onehot").fit(zh_corpus),
     }
     assert len(encoders["zh-onehot"].vocabulary) < 100  # the small vocabulary that broke the 1% rule
-    res = run_probes(encoders, ["probe-onehot"], QUICK, select=_select)
+    res = run_probes(encoders, ["probe-onehot"], QUICK, select=_selector(encoders, ["zh-onehot"]))
     (verdict,) = res.verdicts()["verdict"]
     assert verdict == SUPPORTED
     one = res.frame[res.frame["metric"] == "one_nonzero_fraction"].set_index("encoder")["value"]
@@ -318,3 +319,38 @@ def test_forge_lab_quick_without_data_supports_claim1(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     verdicts = json.loads((out / "results.json").read_text(encoding="utf-8"))["verdicts"]
     assert {v["claim"]: v["verdict"] for v in verdicts}[1] == SUPPORTED
+
+
+def test_the_probes_choose_their_encoders_by_tags():
+    """Each probe declares which encoders it measures (Probe.needs/skips); the lab's runner names no probe."""
+    from forge.lab import _run
+
+    class Fake:
+        def __init__(self, contextual=False, sparse=False, **params):
+            self.tags, self.vocabulary, self.params = {"contextual": contextual, "sparse": sparse}, ["a"], params
+
+        def get_params(self):
+            return self.params
+
+    def rnn(cell, bi=False, epochs=1):
+        return Fake(contextual=True, cell=cell, bidirectional=bi, epochs=epochs)
+
+    en = {"onehot": Fake(sparse=True), "skipgram": Fake(), "rnn": rnn("rnn"), "bilstm": rnn("lstm", True)}
+    en |= {"gru": rnn("gru"), "lstm-untrained": rnn("lstm", epochs=0)}
+    zh = {"zh-lstm": rnn("lstm"), "zh-rnn-untrained": rnn("rnn", epochs=0), "zh-onehot": Fake(sparse=True)}
+    select = _run._selector({**en, **zh}, zh)
+    runs = {p: [e for e in {**en, **zh} if select(p, e)] for p in list_probes()}
+    assert runs["probe-long-range"] == ["rnn", "gru"]  # unidirectional, trained, English
+    assert runs["probe-speed"] == ["onehot", "skipgram", "rnn", "bilstm", "gru"]
+    assert (
+        runs["probe-onehot"]
+        == runs["probe-static-similarity"]
+        == ["onehot", "skipgram", "rnn", "bilstm", "gru", "zh-lstm", "zh-onehot"]
+    )
+    assert runs["probe-order"] == list({**en, **zh})  # no declaration: every encoder
+    import inspect
+
+    from forge.lab import _verdict
+
+    for source in (inspect.getsource(_run._selector), Path(_verdict.__file__).read_text(encoding="utf-8")):
+        assert not [p for p in list_probes() if f'"{p}"' in source], "the lab's selection names a probe"

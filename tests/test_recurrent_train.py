@@ -202,9 +202,19 @@ def test_history_holds_the_exact_training_perplexity_beside_the_sampled_loss(cor
 
 
 def test_frozen_embedding_does_not_change(corpus):
+    """Training moves the recurrent weights but leaves a frozen embedding exactly as it started."""
     static = forge.create("onehot").fit(corpus)
+    start = forge.create("gru", epochs=0, init_from=static, freeze_embedding=True, **PARAMS).fit(corpus)
     enc = forge.create("gru", epochs=1, init_from=static, freeze_embedding=True, **PARAMS).fit(corpus)
+    before, after = start.model_.embedding.weight.detach(), enc.model_.embedding.weight.detach()
+    assert before.abs().sum() > 0 and torch.equal(before, after)
     assert not enc.model_.embedding.weight.requires_grad
+    moved = [
+        n
+        for n, w in enc.model_.named_parameters()
+        if w.requires_grad and not torch.equal(w, dict(start.model_.named_parameters())[n])
+    ]
+    assert moved, "nothing was trained"
 
 
 def _free_port() -> int:

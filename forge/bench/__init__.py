@@ -39,7 +39,7 @@ from forge.bench._polysemy import evaluate_polysemy
 from forge.bench._render import Page, format_number, html_table, markdown_table
 from forge.bench._report import COLUMNS, Report
 from forge.bench._result import TaskResult, metric_row
-from forge.bench._run import run
+from forge.bench._run import encoder_record, run
 from forge.bench._similarity import evaluate_similarity
 from forge.bench._stats import wilson_ci
 from forge.bench._tasks import DatasetTask, RunOptions, Task, get_task_kind, list_task_kinds, register_task_kind
@@ -47,6 +47,7 @@ from forge.bench._vectors import VectorView
 
 __all__ = [
     "run",
+    "encoder_record",
     "Report",
     "Dataset",
     "DatasetRecord",

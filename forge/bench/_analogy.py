@@ -30,11 +30,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from forge.bench._analogy_kernel import solve_analogies  # exact, grouped by (a, b) pair
 from forge.bench._parsers import AnalogySet
 from forge.bench._result import TaskResult, metric_row
 from forge.bench._stats import wilson_ci
 from forge.bench._vectors import VectorView, fold
-from forge.errors import BadInputError
+from forge.errors import BadInputError, DeviceError
 
 __all__ = ["evaluate_analogy", "METHODS"]
 
@@ -52,7 +53,7 @@ class _Backend:
             raise BadInputError(f"device={device!r} is not valid; choose 'auto', 'cpu' or 'cuda'.")
         if not sp.issparse(unit) and (device == "cuda" or (device == "auto" and _cuda_possible())):
             try:
-                import torch
+                import torch  # lazy: torch is optional: import forge never loads it
 
                 if torch.cuda.is_available():
                     self.torch = torch
@@ -60,8 +61,6 @@ class _Backend:
             except ImportError:
                 pass
             if device == "cuda" and self.torch is None:
-                from forge.errors import DeviceError
-
                 raise DeviceError(
                     "device='cuda' was asked for analogies but no CUDA device is available; use device='auto' or 'cpu'."
                 )
@@ -153,8 +152,6 @@ def evaluate_analogy(
         qa, qb, qc = ia[cov_idx], ib[cov_idx], ic[cov_idx]
         n_unique = len(np.unique(np.concatenate([qa, qb, qc])))
         if backend.torch is None and not sp.issparse(unit) and 2 * n_unique < len(cov_idx):
-            from forge.bench._analogy_kernel import solve_analogies  # exact, grouped by (a, b) pair
-
             rows, cols = _banned(view, qa, qb, qc, np.flatnonzero(view.group < 0))
             best = {
                 m: solve_analogies(
@@ -251,66 +248,6 @@ def _solve_batched(
             best[m][q] = backend.finish(scores, rows, cols)
         if progress is not None:
             progress.update(len(ia[q]))
-    return best
-
-
-def _solve_tiled(
-    view: VectorView,
-    unit: np.ndarray,
-    ia: np.ndarray,
-    ib: np.ndarray,
-    ic: np.ndarray,
-    methods: tuple[str, ...],
-    progress,
-    chunk: int = 4096,
-    block: int | None = None,
-) -> dict[str, np.ndarray]:
-    """CPU path when questions reuse words (the usual case: 19,544 Google questions use ~900 words).
-
-    Cosines of the U distinct question words with a chunk of the vocabulary, ``S = W[U] @ W[chunk].T``
-    (U, chunk), are computed once; every question's scores are then sums/products of three rows of S
-    (3CosAdd: ``S[b] - S[a] + S[c]``, which ranks like the cosine with ``b - a + c``), kept as a running
-    argmax over the chunks. This replaces a (questions x dim x vocab) product by a (U x dim x vocab) one.
-    """
-    R = unit.shape[0]
-    uniq, inv = np.unique(np.concatenate([ia, ib, ic]), return_inverse=True)
-    nq = len(ia)
-    ua, ub, uc = inv[:nq], inv[nq : 2 * nq], inv[2 * nq :]
-    wu = np.ascontiguousarray(unit[uniq])  # (U, dim)
-    rows, cols = _banned(view, ia, ib, ic, np.zeros(0, dtype=np.int64))  # question words + case variants
-    order = np.argsort(cols, kind="stable")
-    rows, cols = rows[order], cols[order]
-    never = view.group < 0  # special tokens
-    best = {m: np.zeros(nq, dtype=np.int64) for m in methods}
-    best_val = {m: np.full(nq, -np.inf, dtype=np.float32) for m in methods}
-    bs = block or 48  # (bs, chunk) blocks stay in cache
-    for c0 in range(0, R, chunk):
-        c1 = min(R, c0 + chunk)
-        s = wu @ unit[c0:c1].T  # (U, width) cosines
-        lo, hi = np.searchsorted(cols, [c0, c1])
-        b_rows, b_cols = rows[lo:hi], cols[lo:hi] - c0
-        never_here = np.flatnonzero(never[c0:c1])
-        for m in methods:
-            src = s if m == "3cosadd" else (s + 1) * 0.5
-            for q0 in range(0, nq, bs):
-                q1 = min(nq, q0 + bs)
-                x = src[ub[q0:q1]]  # (block, width)
-                if m == "3cosadd":
-                    x += src[uc[q0:q1]]
-                    x -= src[ua[q0:q1]]
-                else:
-                    x *= src[uc[q0:q1]]
-                    x /= src[ua[q0:q1]] + _EPS
-                sel = (b_rows >= q0) & (b_rows < q1)
-                x[b_rows[sel] - q0, b_cols[sel]] = -np.inf
-                x[:, never_here] = -np.inf
-                arg = x.argmax(axis=1)
-                val = x[np.arange(q1 - q0), arg]
-                better = val > best_val[m][q0:q1]  # strict: earlier columns win ties
-                best_val[m][q0:q1][better] = val[better]
-                best[m][q0:q1][better] = arg[better] + c0
-        if progress is not None:
-            progress.update(round(nq * c1 / R) - round(nq * c0 / R))
     return best
 
 

@@ -31,7 +31,7 @@ EPS_COSMUL = 1e-3  # Levy & Goldberg's epsilon for 3CosMul
 
 def _torch():
     try:
-        import torch
+        import torch  # lazy: torch is optional: import forge never loads it
     except ImportError:  # torch is an optional extra
         return None
     return torch
@@ -186,7 +186,7 @@ def solve_analogies(
 
 def _numba_ok(unit: np.ndarray, norms: np.ndarray | None = None) -> bool:
     """numba is installed and every vector is finite (the fused kernel assumes no NaN)."""
-    from forge.bench import _analogy_numba
+    from forge.bench import _analogy_numba  # lazy: numba is optional (the fast extra) and slow to import
 
     if not _analogy_numba.available():
         return False
@@ -215,7 +215,7 @@ def _solve_numba(
     g2: np.ndarray,
 ) -> None:
     """The chunk loop with the fused numba kernel (questions in pair-grouped order, results in place)."""
-    from forge.bench import _analogy_numba
+    from forge.bench import _analogy_numba  # lazy: numba is optional (the fast extra) and slow to import
 
     R, n = unit.shape[0], len(g_c)
     # a (U, width) chunk of S of ~1 MB (a core's L2; measured fastest among 256 KB..16 MB); the kernel tiles it
@@ -279,7 +279,7 @@ def _one_blas_thread() -> Any:
     global _BLAS
     if _BLAS is None:
         try:
-            from threadpoolctl import ThreadpoolController
+            from threadpoolctl import ThreadpoolController  # lazy: threadpoolctl is optional (the fast extra)
         except ImportError:  # pragma: no cover - threadpoolctl comes with the fast extra
             _BLAS = False
         else:

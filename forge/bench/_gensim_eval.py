@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from forge._files import open_regular
+from forge.bench._analogy_kernel import solve_analogies
 from forge.bench._vectors import VectorView
 from forge.errors import BadInputError
 
@@ -123,7 +125,6 @@ def evaluate_word_pairs(
     >>> round(float(spearman.statistic), 3), oov
     (1.0, 25.0)
     """
-    from scipy import stats
 
     words, mat, _ = _words_and_vectors(model, restrict_vocab)
     ok_vocab = _ok_vocab(words, case_insensitive)
@@ -256,8 +257,6 @@ def _evaluate_analogies(
     case_insensitive: bool,
 ) -> tuple[float, list[dict[str, Any]]]:
     """The body of :func:`evaluate_word_analogies` (file reading, lookups, the kernel, gensim's result lists)."""
-    from forge.bench._analogy_kernel import solve_analogies
-
     with open_regular(analogies, "Dataset file") as raw:
         text = raw.read().decode("utf8")
     # gensim reads "\n"-terminated lines: ": name" starts a section, a line that splits into 4 words is a

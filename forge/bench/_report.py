@@ -41,15 +41,14 @@ from forge.bench import _report_charts, _report_pages, _report_tables
 from forge.bench._paired import COMPARE_COLUMNS
 from forge.bench._report_files import check_report_target, read_report, write_report
 from forge.bench._result import COLUMNS
-from forge.errors import BadInputError
+from forge.bench._tasks import _KINDS
+from forge.errors import BadInputError, UnknownNameError
 
 __all__ = ["Report", "COLUMNS", "check_report_target"]
 
 
 def _paired_test(kind: str) -> Any:
     """The paired test of task kind ``kind``, or None when no such kind is registered."""
-    from forge.bench._tasks import _KINDS
-
     if kind not in _KINDS:
         return None
     return _KINDS.get(kind).paired_test
@@ -117,8 +116,6 @@ class Report:
         """
         for name in (a, b):
             if name not in self.encoders:
-                from forge.errors import UnknownNameError
-
                 raise UnknownNameError("encoder in this report", name, self.encoders)
         seed = self.protocol.get("seed", 0) if seed is None else seed
         out = []

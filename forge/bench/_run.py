@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
+from forge import __version__
 from forge.bench._analogy import METHODS
 from forge.bench._datasets import DEFAULT_DATASETS, Dataset, DatasetRecord, available_datasets, expand_names, get_task
 from forge.bench._report import COLUMNS, Report
@@ -17,9 +19,9 @@ from forge.bench._script import check_scripts, chinese_script
 from forge.bench._similarity import OOV_CHOICES
 from forge.bench._tasks import DatasetTask, RunOptions, get_task_kind
 from forge.bench._vectors import VectorView, _check_restrict
-from forge.errors import BadInputError, MissingDataError
+from forge.errors import BadInputError, MissingDataError, NotFittedError
 
-__all__ = ["run"]
+__all__ = ["run", "encoder_record"]
 
 
 def run(
@@ -264,8 +266,6 @@ def _name_encoders(encoders) -> dict[str, Any]:
     for name, enc in named.items():
         fitted = getattr(enc, "is_fitted", True)
         if not fitted:
-            from forge.errors import NotFittedError
-
             raise NotFittedError(
                 f"Encoder {name!r} is not fitted: call .fit(corpus) (or forge.load) before benchmarking it."
             )
@@ -273,8 +273,6 @@ def _name_encoders(encoders) -> dict[str, Any]:
 
 
 def _version() -> str:
-    from forge import __version__
-
     return __version__
 
 
@@ -286,17 +284,22 @@ def _jsonable(value: Any) -> Any:
         return repr(value)
 
 
-def _encoder_info(enc: Any, view: VectorView) -> dict[str, Any]:
-    params = {}
-    if hasattr(enc, "get_params"):
-        params = {k: _jsonable(v) for k, v in enc.get_params().items()}
+def encoder_record(enc: Any) -> dict[str, Any]:
+    """What a report records of an encoder: its class, registered name, parameters (JSON-able), vocabulary
+    size and tags (the bench's protocol and the lab's both use it)."""
+    params = {k: _jsonable(v) for k, v in enc.get_params().items()} if hasattr(enc, "get_params") else {}
+    vocab = getattr(enc, "vocabulary", None)
     return {
         "class": f"{type(enc).__module__}.{type(enc).__qualname__}",
         "encoder": getattr(enc, "name", None),
         "params": params,
-        "vocab_size": len(view.words),
-        "contextual": view.contextual,
+        "vocab_size": len(vocab) if vocab is not None else None,
+        "tags": dict(getattr(enc, "tags", None) or {}),
     }
+
+
+def _encoder_info(enc: Any, view: VectorView) -> dict[str, Any]:
+    return {**encoder_record(enc), "vocab_size": len(view.words), "contextual": view.contextual}
 
 
 def _dataset_info(ds: Dataset) -> dict[str, Any]:
@@ -335,7 +338,6 @@ class _NoBar:
 def _progress(total: int, enabled: bool):
     if not enabled:
         return _NoBar()
-    from tqdm import tqdm
 
     # disable=None: drawn only on a terminal (no bar characters in logs and pipes)
     return tqdm(total=total, desc="forge bench", unit="item", leave=False, disable=None)

@@ -8,6 +8,8 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
+from forge.corpora import to_simplified, to_traditional
+
 __all__ = ["ScriptMismatchWarning", "check_scripts", "chinese_script", "dataset_words"]
 
 SAMPLE = 1500  # words looked at per side (OpenCC's pure-Python converter: a few ms per 100 words)
@@ -36,8 +38,6 @@ def chinese_script(words: Iterable[str], sample: int = SAMPLE) -> str | None:
     if len(cjk) < 2:
         return None
     try:
-        from forge.corpora import to_simplified, to_traditional
-
         simp = sum(to_traditional(w) != w for w in cjk)  # has characters that only Simplified writes so
         trad = sum(to_simplified(w) != w for w in cjk)
     except Exception:  # opencc is an optional extra: no verdict without it

@@ -119,11 +119,11 @@ _GENSIM_PARTS = {
 
 
 def _gensim_part_lines(part: str) -> Iterator[list[str]]:
-    from gensim.test.utils import datapath
+    from gensim.test.utils import datapath  # lazy: gensim takes about a second to import; only this path needs it
 
     path = datapath(_GENSIM_PARTS[part])
     if part == "wiki":
-        from gensim.corpora.wikicorpus import extract_pages, filter_wiki
+        from gensim.corpora.wikicorpus import extract_pages, filter_wiki  # lazy: as above
 
         with bz2.open(path, "rt", encoding="utf-8") as handle:
             for _title, text, _pid in extract_pages(handle):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import unicodedata
 from functools import lru_cache
 from types import ModuleType
@@ -13,8 +14,6 @@ __all__ = ["jieba_tokenize", "is_punctuation", "to_simplified", "to_traditional"
 
 
 def _need(module: str, package: str) -> ModuleType:
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ImportError:

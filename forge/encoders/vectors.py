@@ -23,6 +23,7 @@ import numpy as np
 
 from forge._interface import BaseEncoder
 from forge._params import OOV_POLICIES, POSITIVE_INT, Interval, Options
+from forge._persist import atomic_file
 from forge.corpora import as_corpus
 from forge.errors import BadInputError, CorruptModelError
 from forge.vocab import Vocabulary
@@ -120,7 +121,7 @@ class KeyedVectorsEncoder(BaseEncoder):
 
     def to_keyed_vectors(self) -> Any:
         """A gensim ``KeyedVectors`` with the same words and vectors (needs gensim)."""
-        from gensim.models import KeyedVectors
+        from gensim.models import KeyedVectors  # lazy: gensim takes about a second to import; only this path needs it
 
         self._check_fitted()
         kv = KeyedVectors(self.dim, count=0, dtype=np.float32)
@@ -140,8 +141,6 @@ class KeyedVectorsEncoder(BaseEncoder):
 
     def save_word2vec_format(self, path: str | Path, binary: bool = False) -> None:
         """Write the vectors in the word2vec text (or binary) format, atomically."""
-        from forge._persist import atomic_file
-
         self._check_fitted()
         n, d = self.vectors_.shape
         with atomic_file(path, "wb") as out:

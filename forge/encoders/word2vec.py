@@ -28,6 +28,8 @@ import numpy as np
 
 from forge._interface import BaseEncoder
 from forge._params import OOV_POLICIES, POSITIVE_INT, Boolean, Interval, NoneValue, Options
+from forge._persist import atomic_file, check_array
+from forge._vectors_io import detect_vectors_format
 from forge.corpora import as_corpus, gensim_corpus_file
 from forge.encoders._gensim_training import Progress, reporting
 from forge.errors import BadInputError, CorruptModelError
@@ -256,7 +258,7 @@ class Word2VecEncoder(BaseEncoder):
     @classmethod
     def load_word2vec_format(cls, path: str | Path, binary: bool = False, **params: Any) -> Word2VecEncoder:
         """Read vectors in the original word2vec text or binary format."""
-        from gensim.models import KeyedVectors
+        from gensim.models import KeyedVectors  # lazy: gensim loads only when a model is read
 
         try:
             kv = KeyedVectors.load_word2vec_format(str(path), binary=binary)
@@ -272,7 +274,6 @@ class Word2VecEncoder(BaseEncoder):
     def save_word2vec_format(self, path: str | Path, binary: bool = False) -> None:
         """Write the vectors in the word2vec text or binary format (atomic)."""
         self._check_fitted()
-        from forge._persist import atomic_file
 
         with atomic_file(path, "wb") as handle:
             handle.close()
@@ -285,9 +286,7 @@ class Word2VecEncoder(BaseEncoder):
         (directory / HISTORY_FILE).write_text(json.dumps({"history": self.history_}, indent=1), encoding="utf-8")
 
     def load_state(self, directory: Path, mmap: bool = False) -> None:
-        from gensim.models import KeyedVectors
-
-        from forge._persist import check_array
+        from gensim.models import KeyedVectors  # lazy: gensim loads only when a model is read
 
         vocab = Vocabulary.load(directory / "vocab.json")
         mode: Literal["r"] | None = "r" if mmap else None  # forge.load(path, mmap=True)
@@ -316,8 +315,6 @@ HISTORY_FILE = "history.json"
 
 def _format_hint(path: str | Path, binary: bool) -> str:
     """What the file looks like (the old hint said "try binary=..." even for GloVe files)."""
-    from forge._vectors_io import detect_vectors_format
-
     try:
         fmt = detect_vectors_format(path)
     except BadInputError as exc:

@@ -3,8 +3,13 @@ probe's figure as PNG."""
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Sequence
 from typing import Any
+
+from forge.lab._probe import get_probe
+from forge.lab._sentences import ZH_GLOSS
 
 __all__ = ["cjk_font", "plot_text", "encoder_ticks", "render_figure"]
 
@@ -15,7 +20,7 @@ def _has_cjk(text: str) -> bool:
 
 def cjk_font() -> str | None:
     """The name of an installed font with Chinese glyphs, or None."""
-    from matplotlib import font_manager
+    from matplotlib import font_manager  # lazy: matplotlib loads only when a figure is drawn
 
     for font in font_manager.fontManager.ttflist:
         if any(key in font.name for key in ("CJK", "WenQuanYi", "Hei", "Ming", "Song", "Kai", "Droid Sans Fallback")):
@@ -27,9 +32,6 @@ def plot_text(text: str) -> str:
     """``text`` for a figure label: as is when a CJK font is installed, else Chinese words glossed in English."""
     if not _has_cjk(text) or cjk_font() is not None:
         return text
-    import re
-
-    from forge.lab._sentences import ZH_GLOSS
 
     def gloss(run: str) -> str:  # greedy longest match over the glossary: 苹果派 -> <apple-pie>
         parts, i = [], 0
@@ -60,12 +62,9 @@ def render_figure(frame: Any, probe_name: str) -> bytes | None:
     sub = frame[frame["dataset"] == probe_name]
     if sub.empty:
         return None
-    import io
 
-    import matplotlib
-    from matplotlib.figure import Figure  # no pyplot: no global backend state
-
-    from forge.lab._probe import get_probe
+    import matplotlib  # lazy: matplotlib loads only when a figure is drawn
+    from matplotlib.figure import Figure  # lazy: as above; no pyplot: no global backend state
 
     probe = get_probe(probe_name)
     font = cjk_font()

@@ -103,6 +103,15 @@ class Probe:
     # a section of its own after every claim's (page, LabResult) -> None: claim 9 closes the story with
     # "Do we need recurrence?"
     closing: Callable[[Any, Any], None] | None = None
+    # which encoders the probe runs on, by profile tags (forge.lab._verdict.profile: "static", "contextual",
+    # "sparse", "recurrent", "bidirectional", "unidirectional", "trained", "untrained", "en", "zh"): an encoder
+    # needs every tag of ``needs`` and none of ``skips``; the runner never names a probe
+    needs: tuple[str, ...] = ()
+    skips: tuple[str, ...] = ()
+
+    def applies(self, tags: set[str] | frozenset[str]) -> bool:
+        """True when an encoder with these profile tags is one this probe measures."""
+        return set(self.needs) <= set(tags) and not set(self.skips) & set(tags)
 
 
 def _validate(name: str, probe: Any, where: str) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from forge.corpora import jieba_tokenize
 from forge.lab._plotting import plot_text
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
 from forge.lab._readout import encoders_in, listing, value
@@ -31,8 +32,6 @@ __all__ = ["measure_left_context", "jieba_segmentation"]
 def jieba_segmentation(text: str = "苹果派") -> list[str] | None:
     """What jieba makes of ``text`` (None without jieba), to show why the tokens are written out."""
     try:
-        from forge.corpora import jieba_tokenize
-
         return jieba_tokenize(text)
     except Exception:  # jieba is an optional extra
         return None

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+import forge
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
 from forge.lab._readout import encoders_in
 from forge.lab._register import register_probe
@@ -44,18 +45,16 @@ def recall_batch(rng: np.random.Generator, batch: int, gap: int) -> tuple[np.nda
 
 def default_forget_bias() -> float | str | None:
     """The forget-gate bias a default ``forge.create("lstm")`` starts with (1.0, Jozefowicz et al. 2015)."""
-    import forge
-
     return forge.create("lstm").forget_bias
 
 
 def _model(cell: str, seed: int, forget_bias: float | None = None, attention: tuple[str, int, int] | None = None):
     """The recall model: embedding, a recurrent layer of ``cell`` (or, when ``attention`` =
     ``(positions, heads, layers)``, a causal self-attention stack of that shape), a linear readout."""
-    import torch
-    from torch import nn
+    import torch  # lazy: torch is optional: import forge never loads it
+    from torch import nn  # lazy: torch is optional: import forge never loads it
 
-    from forge.encoders import make_layer
+    from forge.encoders import make_layer  # lazy: torch is optional: import forge never loads it
     from forge.lab._attention import attention_layer
 
     torch.manual_seed(seed)
@@ -85,7 +84,7 @@ def _model(cell: str, seed: int, forget_bias: float | None = None, attention: tu
 
 def _grad_norms(model, gap: int, seed: int) -> np.ndarray:
     """Mean norm of d(loss at the last step)/d(input at step t), indexed by distance T-1-t."""
-    import torch
+    import torch  # lazy: torch is optional: import forge never loads it
 
     tokens, keys = recall_batch(np.random.default_rng(seed + 99), 64, gap)
     emb = model.embedding(torch.from_numpy(tokens)).detach().requires_grad_(True)
@@ -116,7 +115,7 @@ def recall_curve(
 
 
 def _recall_curve(cell, gaps, steps, seed, batch, lr, forget_bias, attention=None):
-    import torch
+    import torch  # lazy: torch is optional: import forge never loads it
 
     accs = []
     init_norms = trained_norms = None
@@ -342,6 +341,7 @@ TABLE = (Column("recall_accuracy", "recall", "gap *"), Column("recall_accuracy_m
 register_probe(
     Probe(
         name="probe-long-range",
+        needs=("unidirectional", "trained", "en"),  # one model per architecture (RNN, GRU, LSTM, transformer)
         claim=7,
         title="Plain RNNs forget; LSTMs remember longer",
         claim_text=("Information from far back fades in a plain RNN (vanishing gradients); an LSTM keeps it longer."),

@@ -239,6 +239,7 @@ TABLE = (
 register_probe(
     Probe(
         name="probe-onehot",
+        skips=("untrained",),
         claim=1,
         title="One-hot vectors: one dimension per word, all pairs orthogonal",
         claim_text=(

@@ -13,7 +13,10 @@ import itertools
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize
 
+from forge.bench import wilson_ci
 from forge.lab._plotting import encoder_ticks
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
 from forge.lab._readout import encoders_in, listing, value
@@ -226,8 +229,6 @@ def role_task(encoder: Any, seed: int = 0, test_share: float = 0.3):
 
 def _logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
     """L2-regularised logistic regression (L-BFGS); returns weights with the bias last."""
-    from scipy.optimize import minimize
-
     Xb = np.hstack([X, np.ones((len(X), 1))])
 
     def loss(w):
@@ -245,8 +246,6 @@ def _logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
 def _pooled_matrix(encoder: Any, sentences: list[list[str]]) -> np.ndarray:
     """Mean-pooled sentence vectors, restricted to the columns that are non-zero somewhere (one-hot: the
     task's words), built sparsely so a 100k-word one-hot vocabulary costs nothing."""
-    import scipy.sparse as sp
-
     data, indices, indptr = [], [], [0]
     width = 0
     for m in encoder.embed(sentences):
@@ -263,8 +262,6 @@ def _pooled_matrix(encoder: Any, sentences: list[list[str]]) -> np.ndarray:
 
 def measure_order_task(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     """Logistic regression on mean-pooled sentence vectors: accuracy on new pairs and on new words."""
-    from forge.bench import wilson_ci
-
     out = ProbeOutcome()
     task = role_task(encoder, options.seed)
     if task is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from forge.bench import VectorView, evaluate_polysemy, load_dataset
 from forge.errors import ForgeError
 from forge.lab._plotting import encoder_ticks
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
@@ -41,8 +42,6 @@ def _lookup(encoder: Any, word: str) -> str | None:
 # ------------------------------------------------------------------ claim 2
 def measure_static_similarity(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
     """Cosine of related vs unrelated pairs (top vs bottom third of human scores), neighbours, analogies."""
-    from forge.bench import load_dataset
-
     out = ProbeOutcome()
     lang = encoder_language(encoder)
     for name in SIMILARITY_SETS[lang]:
@@ -183,6 +182,7 @@ SIMILARITY_TABLE = (
 register_probe(
     Probe(
         name="probe-static-similarity",
+        skips=("untrained",),
         claim=2,
         title="Dense vectors put related words close together",
         claim_text=(
@@ -252,8 +252,6 @@ def measure_polysemy(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
 
 
 def _polysemy_benchmarks(encoder: Any, notes: list[str], seed: int) -> list[dict]:
-    from forge.bench import VectorView, evaluate_polysemy, load_dataset
-
     rows = []
     for name, metrics in (("scws", ("spearman",)), ("wic", ("accuracy_test", "accuracy_dev"))):
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -259,8 +260,6 @@ def verdict_markdown(verdicts: pd.DataFrame) -> str:
 
 def verdict_text(verdicts: pd.DataFrame, width: int = 100) -> str:
     """The verdicts as plain text for a terminal: one line per claim, its evidence wrapped below."""
-    import textwrap
-
     out = [f"{'claim':<5}  {'verdict':<20}  title"]
     for _, v in verdicts.iterrows():
         out.append(f"{v['claim']:<5}  {v['verdict']:<20}  {get_probe(v['probe']).title}")

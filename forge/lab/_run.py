@@ -10,19 +10,23 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from forge._version import __version__
+from forge.bench import available_datasets, encoder_record, get_record, list_datasets, run
+from forge.corpora import to_simplified
 from forge.lab._extras import has_module, skipped_lines
-from forge.lab._probe import ProbeOptions
+from forge.lab._probe import ProbeOptions, get_probe
 from forge.lab._result import LabResult
 from forge.lab._runner import run_probes
 from forge.lab._sizes import LAB_SIZES
 from forge.lab._threads import one_thread
 from forge.lab._train import load_lab_encoders, train_lab_encoders
+from forge.lab._verdict import profile
 
 __all__ = ["LabResult", "run_probes", "run_lab", "train_lab_encoders", "LAB_SIZES"]
 
@@ -33,9 +37,6 @@ def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> 
     The encoders are trained on Simplified text: Simplified sets run as they are, Traditional ones
     with an OpenCC ``to_simplified`` transform on every word.
     """
-    from forge.bench import available_datasets, get_record, list_datasets, run
-    from forge.corpora import to_simplified
-
     frames = []
     scripts: list[tuple[str, Callable[[str], str] | None]] = [("simplified", None)]
     if has_module("opencc"):  # without OpenCC the Traditional sets are skipped (said in the report)
@@ -53,16 +54,12 @@ def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> 
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def _select(pname: str, ename: str) -> bool:
-    """Which probe runs on which lab encoder (everything else runs everywhere)."""
-    base = ename.removeprefix("zh-")
-    if pname == "probe-long-range":  # one model per architecture: the unidirectional trained encoders
-        return base in ("rnn", "gru", "lstm", "transformer") and not ename.startswith("zh-")
-    if pname == "probe-speed":
-        return not ename.startswith("zh-") and "untrained" not in ename
-    if pname in ("probe-onehot", "probe-static-similarity"):
-        return "untrained" not in ename
-    return True
+def _selector(encoders: dict[str, Any], chinese: Iterable[str]) -> Callable[[str, str], bool]:
+    """Which probe runs on which lab encoder: what each probe declares (``Probe.needs``/``skips``) against
+    each encoder's profile tags (its record, and the language it was trained on)."""
+    zh = set(chinese)
+    tags = {n: profile(encoder_record(e), "zh" if n in zh else "en") for n, e in encoders.items()}
+    return lambda pname, ename: get_probe(pname).applies(tags[ename])
 
 
 def run_lab(
@@ -98,7 +95,7 @@ def run_lab(
             enc.save(Path(save_models) / name)
     options = ProbeOptions(seed=seed, quick=quick, sentences=info.pop("sentences"))
     encoders = {**en, **zh}
-    result = run_probes(encoders, probes, options=options, select=_select, log=log)
+    result = run_probes(encoders, probes, options=options, select=_selector(encoders, zh), log=log)
     result.protocol.update(info)
     result.benchmarks = (
         chinese_benchmarks({k: zh[k] for k in ("zh-onehot", "zh-skipgram", "zh-bilstm") if k in zh}, log)
@@ -107,7 +104,6 @@ def run_lab(
     )
     result.protocol["created"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     result.protocol["total_seconds"] = round(time.perf_counter() - start, 1)
-    from forge import __version__
 
     result.protocol["forge_version"] = __version__
     result.protocol["skipped"] = skipped

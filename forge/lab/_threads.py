@@ -11,7 +11,7 @@ class one_thread:
 
     def __enter__(self):
         try:
-            import torch
+            import torch  # lazy: torch is optional: import forge never loads it
         except ImportError:  # encoders without torch: nothing to pin
             self.torch = None
             return self

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from forge.bench import wilson_ci
+from forge.lab._probe import get_probe, list_probes
 
 __all__ = [
     "MIXED",
@@ -34,6 +35,7 @@ __all__ = [
     "diff_ci",
     "encoder_kind",
     "judge_probes",
+    "profile",
     "values",
 ]
 
@@ -92,26 +94,18 @@ def diff_ci(p1: float, n1: int, p2: float, n2: int) -> tuple[float, float]:
 
 
 def encoder_kind(name: str, info: dict[str, Any] | None) -> dict[str, Any]:
-    """What a rule needs to know of an encoder, from its recorded tags and parameters (else its name).
+    """What a rule needs to know of an encoder, from its recorded tags and parameters (never its name).
 
     Returns ``{"sparse", "static", "cell", "bidirectional", "untrained", "group"}``; ``group`` keys a
-    trained model to its untrained twin (same architecture).
+    trained model to its untrained twin (same architecture, same vocabulary: the same training text).
+    An encoder without a record (rows from elsewhere) counts as a static, dense one.
     """
     info = info or {}
     tags, params = info.get("tags") or {}, info.get("params") or {}
-    base = name.removeprefix("zh-").removesuffix("-untrained")
-    if not tags:  # no record (e.g. rows from elsewhere): guess from the name
-        cell = {"rnn": "rnn", "birnn": "rnn", "lstm": "lstm", "bilstm": "lstm", "gru": "gru", "bigru": "gru"}.get(base)
-        tags = {"sparse": base == "onehot", "contextual": cell is not None}
-        params = {
-            "cell": cell,
-            "bidirectional": base.startswith("bi"),
-            "epochs": 0 if name.endswith("-untrained") else 1,
-        }
     cell = params.get("cell") if params.get("cell") in ("rnn", "gru", "lstm") else None
     bidirectional = bool(params.get("bidirectional", False))
     untrained = cell is not None and params.get("epochs") == 0
-    group = (cell, bidirectional, params.get("hidden_size"), params.get("layers"), name.startswith("zh-"))
+    group = (cell, bidirectional, params.get("hidden_size"), params.get("layers"), info.get("vocab_size"))
     return {
         "sparse": bool(tags.get("sparse")),
         "static": not tags.get("contextual", False),
@@ -120,6 +114,26 @@ def encoder_kind(name: str, info: dict[str, Any] | None) -> dict[str, Any]:
         "untrained": untrained,
         "group": group,
     }
+
+
+def profile(info: dict[str, Any] | None, language: str = "en") -> frozenset[str]:
+    """The tags a probe's ``needs``/``skips`` are matched against, from an encoder's record and its language.
+
+    Examples
+    --------
+    >>> sorted(profile({"tags": {"contextual": True}, "params": {"cell": "lstm", "epochs": 0}}, "zh"))
+    ['contextual', 'recurrent', 'unidirectional', 'untrained', 'zh']
+    """
+    kind = encoder_kind("", info)
+    tags = {"static" if kind["static"] else "contextual", language, "untrained" if kind["untrained"] else "trained"}
+    if kind["sparse"]:
+        tags.add("sparse")
+    if kind["cell"] is not None:
+        tags |= {"recurrent", "bidirectional" if kind["bidirectional"] else "unidirectional"}
+    elif "heads" in ((info or {}).get("params") or {}):  # an attention encoder (transformer, bitransformer)
+        bidirectional = bool(((info or {}).get("params") or {}).get("bidirectional"))
+        tags |= {"attention", "bidirectional" if bidirectional else "unidirectional"}
+    return frozenset(tags)
 
 
 def values(
@@ -142,8 +156,6 @@ def judge_probes(frame: pd.DataFrame, encoders: dict[str, Any], probes: Sequence
 
     ``encoders`` is ``protocol["encoders"]`` of a lab result: ``{name: {"tags": ..., "params": ...}}``.
     """
-    from forge.lab._probe import get_probe, list_probes
-
     names = [p for p in list_probes() if (p in set(frame["dataset"]) if probes is None else p in probes)]
     out = []
     for name in names:

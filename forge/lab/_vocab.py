@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from forge.corpora import to_traditional
+
 __all__ = ["covered", "encoder_language", "adapt_script", "vocabulary_sentences"]
 
 
@@ -35,8 +37,6 @@ def encoder_language(encoder: Any) -> str:
 def adapt_script(encoder: Any, tokens: Sequence[str]) -> list[str]:
     """Chinese tokens in the script the encoder knows (Traditional when it has 蘋果 but not 苹果)."""
     if any("\u4e00" <= ch <= "\u9fff" for t in tokens for ch in t) and not covered(encoder, tokens):
-        from forge.corpora import to_traditional
-
         try:
             trad = [to_traditional(t) for t in tokens]
         except Exception:  # opencc absent: keep the Simplified tokens

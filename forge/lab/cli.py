@@ -14,6 +14,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from forge.lab import get_probe, list_probes, run_lab
+from forge.lab._report import findings, verdict_text
+
 __all__ = ["register"]
 
 
@@ -61,16 +64,12 @@ def register(subparsers: Any) -> None:
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    from forge.lab import list_probes, run_lab
-
     if args.list:
         for name, title in list_probes().items():
             print(f"  {name:<24} {title}")
         return 0
     probes = None
     if args.probes:
-        from forge.lab import get_probe
-
         probes = [get_probe(p.strip()).name for p in args.probes.split(",") if p.strip()]  # unknown: clear error
     result = run_lab(
         corpus=args.corpus,
@@ -83,7 +82,6 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         save_models=args.save_models,
         models=args.models,
     )
-    from forge.lab._report import findings, verdict_text
 
     for name in list_probes():
         if name in set(result.frame["dataset"]):

@@ -145,7 +145,7 @@ def check_tensors(
 
 
 def _load_tensors(path: Path, hint: str = "Save the model again.") -> dict[str, torch.Tensor]:
-    from safetensors.torch import load_file
+    from safetensors.torch import load_file  # lazy: safetensors comes with torch (the torch extra)
 
     try:
         return load_file(str(path))

@@ -49,6 +49,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
 
 from forge.encoders.neural._checkpoint import fingerprint as data_fingerprint
 from forge.encoders.neural._checkpoint import (
@@ -74,7 +76,6 @@ __all__ = [
     "evaluate_stream_nll",
     "module_tensors",
     "load_module_tensors",
-    "CHECKPOINT_FILES",
     "EVAL_STREAMS",
     "EXACT_SAMPLE_TOKENS",
     "resolve_precision",
@@ -82,7 +83,6 @@ __all__ = [
     "show_progress",
 ]
 
-CHECKPOINT_FILES = ("checkpoint.safetensors", "trainer.json", "vocab.json")
 EVAL_STREAMS = 10  # rows a stream is cut into for evaluation (PyTorch's word_language_model: 10)
 EXACT_SAMPLE_TOKENS = 20_000  # training tokens the exact (full-softmax) training perplexity is measured on
 log = logging.getLogger("forge.encoders.neural")
@@ -372,8 +372,6 @@ def train_lm(
     ``train``/``valid``: :class:`Encoded` sentences (``context="sentence"``) or id streams
     (``"stream"``). ``fingerprint``: the parameters a checkpoint must match to be resumed.
     """
-    from tqdm import tqdm
-
     opt = _make_optimizer(config, model)
     state = TrainState()
     ckpt_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else None
@@ -426,8 +424,6 @@ def train_lm(
     objective = _objective(model)
     net: nn.Module = model
     if dist.world > 1:
-        from torch.nn.parallel import DistributedDataParallel
-
         net = DistributedDataParallel(
             model,
             device_ids=[torch.device(device).index] if device.startswith("cuda") else None,
