@@ -21,6 +21,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+import forge
+
 __all__ = ["EXIT_INTERRUPTED", "interrupted_line"]
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
@@ -58,8 +60,6 @@ def _train_line(args: argparse.Namespace, argv: list[str], params: dict[str, Any
 
 def _takes_checkpoints(name: str) -> bool:
     try:
-        import forge
-
         return "checkpoint_dir" in forge.create(name).get_params()
     except Exception:  # an unknown or broken encoder: no advice rather than a second traceback
         return False

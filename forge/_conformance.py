@@ -10,6 +10,7 @@ check. Import them from :mod:`forge.testing`.
 from __future__ import annotations
 
 import copy
+import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +18,11 @@ from typing import Any
 
 import numpy as np
 
+import forge
+from forge._persist import _params_digest
 from forge.corpora import ListCorpus
 from forge.errors import BadInputError, ForgeError
+from forge.errors import BadInputError as _Bad
 
 __all__ = [
     "ODD_UNICODE",
@@ -73,7 +77,6 @@ def _words(enc: Any, n: int = 5) -> list[str]:
 # ---------------------------------------------------------------------- checks
 def check_keyed_surface(factory: Factory) -> None:
     """gensim's ``KeyedVectors`` calls, with gensim's arguments and shapes (the contract of :mod:`forge._keyed`)."""
-    from forge.errors import BadInputError as _Bad
 
     enc = fitted(factory)
     a, b, c, d = _words(enc, 4)
@@ -138,10 +141,6 @@ def _bad_param(enc: Any) -> tuple[str, Any] | None:
 
 def check_invalid_params_refused(factory: Factory) -> None:
     """One validation for ``fit``, ``set_params`` and ``forge.load`` (an edited config.json, digest recomputed)."""
-    import json
-
-    import forge
-    from forge._persist import _params_digest
 
     enc = factory()
     bad = _bad_param(enc)

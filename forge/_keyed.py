@@ -141,7 +141,7 @@ class KeyedMixin:
         def compute() -> Any:
             mat = self.static_matrix()
             if hasattr(mat, "tocsr"):
-                import scipy.sparse as sp
+                import scipy.sparse as sp  # lazy: scipy.sparse only for sparse (one-hot) matrices
 
                 mat = sp.csr_matrix(mat, dtype=np.float32)
                 norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())

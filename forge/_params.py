@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from forge.errors import BadInputError
 
@@ -176,7 +179,6 @@ class PathValue(Constraint):
     """A non-empty path: a string or an ``os.PathLike`` such as ``pathlib.Path``."""
 
     def accepts(self, value: Any) -> bool:
-        import os
 
         return (isinstance(value, str) and bool(value)) or isinstance(value, os.PathLike)
 
@@ -203,7 +205,6 @@ class NumpyDtype(Constraint):
     """The name of a numeric numpy dtype (``"float32"``, ``"int8"``...)."""
 
     def accepts(self, value: Any) -> bool:
-        import numpy as np
 
         try:
             return isinstance(value, str) and np.dtype(value).kind in "biuf"

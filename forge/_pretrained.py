@@ -99,7 +99,9 @@ def registry() -> dict[str, VectorsRecord]:
     """Every registered name -> its :class:`VectorsRecord` (the same dict on every call)."""
     global _REGISTRY
     if _REGISTRY is None:
-        from forge._pretrained_records import RECORDS
+        from forge._pretrained_records import (
+            RECORDS,  # lazy: the records are read on the first lookup, not by import forge
+        )
 
         _REGISTRY = {name: VectorsRecord(name=name, **fields) for name, fields in RECORDS.items()}
     return _REGISTRY
@@ -287,7 +289,7 @@ class _ResumingDownloader:
 def _bar(total: int | None, initial: int, enabled: bool, url: str) -> Any:
     if not enabled:
         return _NoBar()
-    from tqdm import tqdm
+    from tqdm import tqdm  # lazy: the progress bar only when a download starts
 
     return tqdm(total=total, initial=initial, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1], leave=False)
 
@@ -306,7 +308,7 @@ def fetch(name: str, *, progress: bool | None = None, retries: int = 3) -> Path:
     A file already in the cache is checked again by pooch against the checksum; see the module
     docstring for the pinning of files without a published one.
     """
-    import pooch
+    import pooch  # lazy: pooch (and requests) only when a file is fetched
 
     record = get_record(name)
     downloads = vectors_dir() / "downloads"

@@ -160,7 +160,10 @@ def evaluate_analogy(
                 for j, m in enumerate(methods)
             }
         elif backend.torch is not None:  # CUDA, in true fp32 (no TF32); same arithmetic and ties as the CPU kernel
-            from forge.bench._analogy_cuda import cuda_fp32, solve_analogies_torch
+            from forge.bench._analogy_cuda import (  # lazy: torch is optional: the CUDA path only when a CUDA device is asked for
+                cuda_fp32,
+                solve_analogies_torch,
+            )
 
             rows, cols = _banned(view, qa, qb, qc, np.flatnonzero(view.group < 0))
             with cuda_fp32():

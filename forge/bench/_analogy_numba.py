@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from forge._paths import cache_dir
+
 __all__ = ["available", "chunk_pass", "divide", "num_threads", "product", "solve_columns"]
 
 try:  # numba is an optional extra (imported by name: mypy needs neither numba nor its stubs)
@@ -89,7 +91,6 @@ def _cache_dir() -> None:
     """
     if os.environ.get("NUMBA_CACHE_DIR") or os.access(Path(__file__).parent, os.W_OK):
         return
-    from forge._paths import cache_dir
 
     numba.config.CACHE_DIR = str(cache_dir() / "numba")
 

@@ -64,7 +64,7 @@ def _words_and_vectors(model: Any, restrict_vocab: int | None) -> tuple[list[str
 def _gensim_unitvec(vec: np.ndarray) -> np.ndarray:
     """``gensim.matutils.unitvec(vec)`` to the bit: the length by BLAS ``dnrm2`` and the scaling by ``dscal``
     (gensim takes the float64 BLAS routines, so a float32 vector is scaled in float64), cast back to its dtype."""
-    from scipy.linalg import get_blas_funcs
+    from scipy.linalg import get_blas_funcs  # lazy: scipy.linalg only where gensim's BLAS dot is reproduced
 
     nrm2, scal = get_blas_funcs(("nrm2", "scal"), (np.array([], dtype=float),))
     veclen = nrm2(vec) if vec.size else 0.0

@@ -188,8 +188,6 @@ class Report:
         """
         unknown = [old for old in mapping if old not in self.encoders]
         if unknown:
-            from forge.errors import UnknownNameError
-
             raise UnknownNameError("encoder in this report", unknown[0], self.encoders)
         names = [mapping.get(e, e) for e in self.encoders]
         clash = sorted({n for n in names if names.count(n) > 1} | {n for n in mapping.values() if not n})

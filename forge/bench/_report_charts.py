@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 
 from forge.bench._report_tables import uncovered
+from forge.bench._tasks import _KINDS
 
 __all__ = ["chart_figure", "chart_groups", "charts"]
 
 
 def chance(kind: str, metric: str) -> float | None:
     """The score of guessing on ``metric`` of task kind ``kind`` (``DatasetTask.chance``), if it declares one."""
-    from forge.bench._tasks import _KINDS
 
     if kind not in _KINDS:
         return None
@@ -42,7 +42,9 @@ def chart_groups(report: Any) -> dict[str, pd.DataFrame]:
 
 def chart_figure(sub: pd.DataFrame) -> Any:
     """The bar chart (a matplotlib ``Figure``) of one group of main rows (one kind, one metric)."""
-    from matplotlib.figure import Figure  # no pyplot: no global backend state
+    from matplotlib.figure import (
+        Figure,  # lazy: matplotlib only when a chart is drawn (no pyplot: no global backend state)
+    )
 
     kind, metric = sub["kind"].iloc[0], sub["metric"].iloc[0]
     datasets, encoders = list(dict.fromkeys(sub["dataset"])), list(dict.fromkeys(sub["encoder"]))

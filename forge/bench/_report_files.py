@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forge._folders import check_replaceable, refuse_cwd
 from forge._persist import atomic_dir
 from forge.bench._result import COLUMNS
 from forge.errors import BadInputError
@@ -43,7 +44,6 @@ def _is_report(folder: Path) -> bool:
 
 def check_report_target(path: str | Path) -> Path:
     """The folder :meth:`Report.save` will write for ``path``; raises now if it would be refused."""
-    from forge._folders import check_replaceable, refuse_cwd
 
     target = _target_folder(Path(path))
     refuse_cwd(target)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from forge import __version__
+from forge._paths import cache_dir, data_dir
 from forge.bench._analogy import METHODS
 from forge.bench._datasets import DEFAULT_DATASETS, Dataset, DatasetRecord, available_datasets, expand_names, get_task
 from forge.bench._report import COLUMNS, Report
@@ -190,7 +192,6 @@ _LOADED_MAX = 32
 def _load(task: DatasetTask, download: bool, transform: Callable[[str], str] | None) -> Dataset:
     """``task.load(...)``, reused from an earlier call while its record, the data folders and every file's
     size and modification time are the same (the sha256 was verified when it was first loaded)."""
-    from forge._paths import cache_dir, data_dir
 
     key = (task.name, download, transform, str(data_dir()), str(cache_dir()))
     try:
@@ -209,7 +210,6 @@ def _load(task: DatasetTask, download: bool, transform: Callable[[str], str] | N
 
 def _stamp(files: list[Any]) -> Any:
     """(path, size, mtime) of every file (those inside folders too); None when one cannot be read."""
-    from pathlib import Path
 
     out = []
     try:

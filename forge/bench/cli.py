@@ -40,7 +40,10 @@ from typing import Any
 import pandas as pd
 
 import forge
+import forge.corpora
 from forge._argv import parse_params
+from forge._paths import data_dir
+from forge._pretrained import is_pretrained_name
 from forge.bench._analogy import METHODS
 from forge.bench._datasets import (
     DEFAULT_DATASETS,
@@ -217,7 +220,6 @@ def _encoders(args: argparse.Namespace) -> dict[str, Any]:
             raise UnknownNameError("encoder (in --param NAME.k=v)", prefix, known)
     plan: list[tuple[str, str, Any]] = []  # (label, "load"|"train", path or params)
     used: set[str] = set()
-    from forge._pretrained import is_pretrained_name
 
     for spec in specs:
         label, sep, path = spec.partition("=")
@@ -373,8 +375,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         check_report_target(args.out)
     transform = None
     if args.transform:
-        import forge.corpora
-
         transform = getattr(forge.corpora, TRANSFORMS[args.transform])
         transform("漢")  # OpenCC missing: a clear error now, before any training
     encoders = _encoders(args)
@@ -434,7 +434,6 @@ def _print(report) -> None:
 
 def _skipped_line(skipped: dict[str, str]) -> str:
     """One line for the datasets left out because their files are missing (instead of one line each)."""
-    from forge._paths import data_dir
 
     where = data_dir()
     why = f"not in FORGE_DATA_DIR={where} nor the cache" if where else "FORGE_DATA_DIR is not set"
@@ -498,8 +497,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
         known = list(dict.fromkeys(e for rep in reports for e in rep.encoders))
         for old in labels:
             if old not in known:
-                from forge.errors import UnknownNameError
-
                 raise UnknownNameError("encoder (in --label OLD=NEW)", old, known)
         reports = [
             rep.rename({old: new.replace("{dir}", d.name) for old, new in labels.items() if old in rep.encoders})

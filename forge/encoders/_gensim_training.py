@@ -9,6 +9,7 @@ imports gensim: the gensim class is imported when a model is trained.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from typing import Any
@@ -24,7 +25,6 @@ _REPORTING: dict[str, type] = {}
 
 def reporting(target: str) -> type:
     """The gensim class ``"module:Class"`` (Word2Vec or a subclass such as FastText) with forge's progress hooks."""
-    import importlib
 
     if target not in _REPORTING:
         module, _, name = target.partition(":")
@@ -115,7 +115,7 @@ class Progress:
         pass
 
     def __init__(self, kind: str, epochs: int, words: int, compute_loss: bool, progress: bool | None):
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # lazy: tqdm.auto probes for a notebook: only when a bar is drawn
 
         self.kind, self.epochs, self.words, self.compute_loss = kind, epochs, max(int(words), 1), compute_loss
         self.bar = tqdm(

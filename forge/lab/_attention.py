@@ -74,9 +74,9 @@ def attention_layer(width: int, heads: int, layers: int = 1, positions: str = "s
     ``torch.nn.functional.scaled_dot_product_attention``; ``positions`` is ``sinusoidal`` or ``learned``
     (added to the input) or ``rope`` (rotating queries and keys).
     """
-    import torch
-    from torch import nn
-    from torch.nn import functional as F
+    import torch  # lazy: torch is optional: import forge never loads it
+    from torch import nn  # lazy: torch is optional: import forge never loads it
+    from torch.nn import functional as F  # lazy: torch is optional: import forge never loads it
 
     if width % heads:
         heads = 1

@@ -6,7 +6,11 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+import forge
+from forge.corpora import to_simplified
+from forge.errors import ForgeError
 from forge.lab._extras import has_module
+from forge.lab._sentences import zh_training_sentences
 
 __all__ = ["first_tokens", "sample_sentences", "zh_corpus"]
 
@@ -39,9 +43,6 @@ def sample_sentences(sents: list[list[str]], n: int, seed: int) -> list[list[str
 
 
 def zh_corpus(log: Callable[[str], None]) -> tuple[list[list[str]], str]:
-    import forge
-    from forge.errors import ForgeError
-    from forge.lab._sentences import zh_training_sentences
 
     own = zh_training_sentences()
     text = f"the lab's {len(own)} built-in Chinese sentences (Simplified, hand-segmented)"
@@ -50,7 +51,6 @@ def zh_corpus(log: Callable[[str], None]) -> tuple[list[list[str]], str]:
         return own, text
     try:
         sinica = list(forge.corpora.load("sinica"))
-        from forge.corpora import to_simplified
 
         table = {w: to_simplified(w) for w in {t for s in sinica for t in s}}
         sinica = [[table[t] for t in s] for s in sinica if len(s) > 1]

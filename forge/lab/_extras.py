@@ -20,6 +20,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from forge.lab._plotting import cjk_font
+
 __all__ = ["Extra", "EXTRAS", "has_module", "missing_extras", "skipped_lines"]
 
 ZH = 'pip install "foundations-forge[zh]"'
@@ -36,8 +38,6 @@ class Extra:
 
     def present(self) -> bool:
         if self.module is None:  # the CJK font: asked of matplotlib's font list
-            from forge.lab._plotting import cjk_font
-
             return cjk_font() is not None
         return has_module(self.module)
 

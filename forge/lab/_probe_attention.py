@@ -19,15 +19,26 @@ heat maps under the claim.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from forge.lab._attention import architecture, attention_layer, attention_maps, graph_depth, position_matrix
-from forge.lab._plotting import plot_text
+from forge.bench import wilson_ci
+from forge.lab._attention import (
+    architecture,
+    attention_layer,
+    attention_maps,
+    graph_depth,
+    position_matrix,
+    sinusoidal_table,
+)
+from forge.lab._plotting import cjk_font, plot_text
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
+from forge.lab._probe_memory import _curve, _seeds, _settings, recall_architecture
+from forge.lab._probe_speed import _best_time
 from forge.lab._readout import STEPS_FLAT, encoders_in, families, listing, value
 from forge.lab._recurrence import write_section
 from forge.lab._register import register_probe
@@ -58,7 +69,7 @@ POSITIONS_SHOWN = 64
 
 
 def _fresh_layer(arch: dict[str, Any], impl: str, width: int):
-    from forge.encoders import make_layer
+    from forge.encoders import make_layer  # lazy: torch is optional: import forge never loads it
 
     if arch["family"] == "attention":
         return attention_layer(width, arch["heads"], 1, arch["positions"])
@@ -67,7 +78,7 @@ def _fresh_layer(arch: dict[str, Any], impl: str, width: int):
 
 def sequential_steps(arch: dict[str, Any], lengths: list[int], width: int = 16, seed: int = 0) -> list[int]:
     """Longest chain of dependent operations from the inputs to the last position, per length (one layer)."""
-    import torch
+    import torch  # lazy: torch is optional: import forge never loads it
 
     torch.manual_seed(seed)
     layer = _fresh_layer(arch, "scratch", width)
@@ -80,9 +91,7 @@ def sequential_steps(arch: dict[str, Any], lengths: list[int], width: int = 16, 
 
 def time_layer(arch: dict[str, Any], lengths: list[int], width: int, device: str, repeats: int, seed: int = 0):
     """Best-of-``repeats`` seconds of one forward pass of one fresh layer on a (BATCH, L, width) batch."""
-    import torch
-
-    from forge.lab._probe_speed import _best_time
+    import torch  # lazy: torch is optional: import forge never loads it
 
     torch.manual_seed(seed)
     layer = _fresh_layer(arch, "fused", width).to(device).eval()
@@ -105,7 +114,6 @@ def measure_attention(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
 
 
 def _measure(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
-    from forge.lab._probe_memory import _curve, _seeds, _settings, recall_architecture
 
     out = ProbeOutcome()
     arch = architecture(encoder)
@@ -129,7 +137,7 @@ def _measure(encoder: Any, options: ProbeOptions) -> ProbeOutcome:
         out.rows.append(row("sequential_steps", float(d), section=f"length {length}", n=1))
     out.rows.append(row("growth_exponent_steps", _exponent(lengths, depth), section="all lengths", n=len(lengths)))
     width = min(int(arch["width"] or 32), 128)
-    import torch
+    import torch  # lazy: torch is optional: import forge never loads it
 
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     repeats = 3 if options.quick else 5
@@ -262,12 +270,9 @@ def attention_weights_from_rows(frame, enc: str, sid: str) -> np.ndarray:
 
 
 def _render(draw, size: tuple[float, float]) -> bytes:
-    import io
 
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    from forge.lab._plotting import cjk_font
+    import matplotlib  # lazy: matplotlib only when a figure is drawn
+    from matplotlib.figure import Figure  # lazy: matplotlib only when a figure is drawn
 
     font = cjk_font()
     rc: Any = {"font.family": ["DejaVu Sans", font]} if font else {}
@@ -342,8 +347,6 @@ def attention_figures(frame) -> list[tuple[str, str, bytes]]:
             table[tuple(idx.T)] = part["value"].to_numpy(float)
             tables[kind] = table
         if "sinusoidal" not in tables:  # the reference it is read against: the formula, same shape
-            from forge.lab._attention import sinusoidal_table
-
             shape = next(iter(tables.values())).shape
             tables = {"sinusoidal (formula)": sinusoidal_table(*shape), **tables}
 
@@ -388,7 +391,6 @@ RULE = (
 
 
 def judge_attention(frame, kinds) -> tuple[str, str]:
-    from forge.bench import wilson_ci
 
     fams = families(frame)
     tests: list[bool | None] = []

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 import forge
+from forge.lab._attention import architecture
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
 from forge.lab._readout import encoders_in
 from forge.lab._register import register_probe
@@ -169,7 +170,6 @@ def recall_architecture(encoder: Any) -> tuple[str, tuple[str, int, int] | None]
     the probe quick) with its own positions and heads (when they divide the recall model's width, else 4);
     the task is read left to right either way.
     """
-    from forge.lab._attention import architecture
 
     arch = architecture(encoder)
     if arch is None:

@@ -24,6 +24,9 @@ from typing import Any
 
 import pandas as pd
 
+from forge.bench import html_table, markdown_table
+from forge.lab._readout import families, value
+
 __all__ = ["Comparison", "comparisons", "recurrence_verdict", "results_dir", "write_section"]
 
 PROBE = "probe-attention"
@@ -73,7 +76,6 @@ def _read(folder: Path | None, name: str) -> pd.DataFrame | None:
 
 def _lab_rows(frame: pd.DataFrame) -> list[Comparison]:
     """Recall at the longest distance, steps and time at the longest length, parameters, tokens/s."""
-    from forge.lab._readout import families, value
 
     sub = frame[frame["dataset"] == PROBE]
     if sub.empty:
@@ -241,7 +243,6 @@ def recurrence_verdict(rows: list[Comparison]) -> str:
 
 def write_section(page: Any, result: Any) -> None:
     """The section: the question, the table, the verdict computed from it, and where the numbers came from."""
-    from forge.bench import html_table, markdown_table
 
     folder = results_dir()
     rows = comparisons(result.frame, folder)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from forge.bench import COLUMNS, Report
 from forge.errors import BadInputError
+from forge.lab._plotting import render_figure
 from forge.lab._probe import get_probe
+from forge.lab._report import write_report
+from forge.lab._verdict import judge_probes, verdict_frame
 
 __all__ = ["LabResult"]
 
@@ -25,7 +30,6 @@ class LabResult:
 
     def to_report(self):
         """The rows as a :class:`forge.bench.Report` (``to_wide()``, ``save()``, merging with benchmarks)."""
-        from forge.bench import Report
 
         return Report(self.frame, self.protocol)
 
@@ -35,9 +39,6 @@ class LabResult:
     @classmethod
     def load(cls, path: str | Path) -> LabResult:
         """A result saved with :meth:`save` (to re-render the report, or compare runs)."""
-        import json
-
-        from forge.bench import COLUMNS
 
         file = Path(path) / "results.json"
         try:
@@ -54,7 +55,6 @@ class LabResult:
 
     def figure(self, probe: str) -> bytes | None:
         """The probe's figure as PNG bytes (None when it has no rows), e.g. for ``IPython.display.Image``."""
-        from forge.lab._plotting import render_figure
 
         return render_figure(self.frame, get_probe(probe).name)
 
@@ -63,12 +63,10 @@ class LabResult:
 
         The rule lives with the probe (``Probe.rule``, ``Probe.judge``); see :mod:`forge.lab._verdict`.
         """
-        from forge.lab._verdict import judge_probes, verdict_frame
 
         return verdict_frame(judge_probes(self.frame, self.protocol.get("encoders", {})))
 
     def save(self, path: str | Path) -> Path:
         """Write the lab report (report.md, report.html, figures, results.csv/json) into ``path``, atomically."""
-        from forge.lab._report import write_report
 
         return write_report(self, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forge.bench import COLUMNS
 from forge.errors import BadInputError
 from forge.lab._probe import ProbeOptions, check_encoder, get_probe, list_probes
 from forge.lab._result import LabResult
@@ -18,7 +20,6 @@ __all__ = ["run_probes"]
 
 
 def _rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    from forge.bench import COLUMNS
 
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame
@@ -89,7 +90,6 @@ def _run_probe(
 
 
 def _encoder_info(enc: Any) -> dict[str, Any]:
-    import json
 
     params = {}
     for k, v in enc.get_params().items() if hasattr(enc, "get_params") else []:

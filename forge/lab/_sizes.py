@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
+import forge
+
 __all__ = [
     "LAB_SIZES",
     "LabSize",
@@ -91,7 +93,6 @@ def attention_params(width: int, positions: str, epochs: int, seed: int) -> dict
 
 def attention_names() -> list[str]:
     """The attention encoders registered in this installation (none before they exist)."""
-    import forge
 
     return [n for n in ATTENTION if n in forge.list_encoders()]
 

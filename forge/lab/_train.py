@@ -7,9 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import forge
 from forge.errors import BadInputError
 from forge.lab import _sizes  # read at call time: tests shrink the sizes and the encoder lists
 from forge.lab._corpus import first_tokens, sample_sentences, zh_corpus
+from forge.lab._sentences import en_lab_sentences
 
 __all__ = ["train_lab_encoders", "load_lab_encoders"]
 
@@ -23,7 +25,6 @@ def train_lab_encoders(
     log: Callable[[str], None] = print,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Fit the English encoders on ``corpus_name`` and the Chinese ones; returns (en, zh, info)."""
-    import forge
 
     size = _sizes.LAB_SIZES["quick" if quick else "full"]
     n_rnn_tokens = rnn_tokens or size["rnn_tokens"]
@@ -47,7 +48,6 @@ def train_lab_encoders(
         w2v = {**size["w2v"], "epochs": size.get("w2v_epochs", {}).get(name, size["w2v"]["epochs"])}
         encoders[name] = fit(name, name, corpus, workers=2, seed=seed + 1, **w2v)
         info.setdefault("w2v", {})[name] = w2v
-    from forge.lab._sentences import en_lab_sentences
 
     extra = en_lab_sentences()
     head = first_tokens(corpus, n_rnn_tokens) + extra
@@ -116,7 +116,6 @@ def load_lab_encoders(
     models: str | Path, corpus_name: str, quick: bool, seed: int, log: Callable[[str], None]
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Encoders saved by ``run_lab(save_models=...)``, split into English and Chinese, and the run info."""
-    import forge
 
     root = Path(models)
     dirs = sorted(p for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []

@@ -273,7 +273,7 @@ def save_checkpoint(
     directory: Path, model: nn.Module, opt: torch.optim.Optimizer, best: dict | None, trainer: dict[str, Any], vocab
 ) -> None:
     """Write the checkpoint :func:`read_checkpoint` reads: weights, best weights, optimizer and RNG state."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save_file  # lazy: safetensors comes with torch (the torch extra)
 
     tensors = module_tensors(model, "model.")
     if best is not None:

@@ -20,9 +20,11 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+import forge
 from forge._interface import BaseEncoder, _check_sentences, _dense
+from forge._persist import load
 from forge.corpora import as_corpus
-from forge.encoders.neural._checkpoint import load_module_tensors, module_tensors
+from forge.encoders.neural._checkpoint import load_module_tensors, module_tensors, read_saved_model
 from forge.encoders.neural._config import MIX_WEIGHT_STATIC, NeuralConfig, resumable_params
 from forge.encoders.neural._data import (
     BOS,
@@ -240,8 +242,6 @@ class NeuralEncoder(BaseEncoder):
         if isinstance(src, (str, Path)) and not Path(src).exists() and corpus is not None:
             src = self._fit_static(str(src), corpus)
         elif isinstance(src, (str, Path)):
-            from forge._persist import load
-
             src = load(src)
         if not isinstance(src, BaseEncoder) or not src.is_fitted:
             raise BadInputError(
@@ -280,7 +280,6 @@ class NeuralEncoder(BaseEncoder):
 
     def _fit_static(self, name: str, corpus: Iterable[Sequence[str]]) -> BaseEncoder:
         """``init_from="skipgram"``: fit that registered static encoder on the same corpus first."""
-        import forge
 
         if name not in forge.list_encoders():
             raise BadInputError(
@@ -457,7 +456,7 @@ class NeuralEncoder(BaseEncoder):
         return params
 
     def save_state(self, directory: Path) -> None:
-        from safetensors.torch import save_file
+        from safetensors.torch import save_file  # lazy: safetensors comes with torch (the torch extra)
 
         save_file(module_tensors(self.model_), str(directory / "model.safetensors"))
         self.vocab_.save(directory / "vocab.json")
@@ -474,7 +473,6 @@ class NeuralEncoder(BaseEncoder):
         (directory / self._META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
     def load_state(self, directory: Path, mmap: bool = False) -> None:
-        from forge.encoders.neural._checkpoint import read_saved_model
 
         vocab, meta, tensors = read_saved_model(self, directory)  # types, shapes, dtypes and finiteness checked
         emb_dim, softmax, cutoffs = meta["embedding_dim"], meta["softmax"], meta["cutoffs"]
