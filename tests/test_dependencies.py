@@ -297,4 +297,6 @@ def test_an_import_inside_a_function_says_why_it_is_lazy():
             if not any("# lazy:" in line for line in near):
                 bad.append(f"{MODULES[name].relative_to(FORGE.parent)}:{node.lineno}: {lines[node.lineno - 1].strip()}")
     assert not bad, "move these imports to the top of the module (or say why they are lazy):\n" + "\n".join(bad)
-    assert len(bad) == 0 and sum(len(_function_body_imports(s)) for s in SOURCES.values()) < 40
+    # a guard against growth, not a target: 127 at the start of issue 18, 29 after it; the attention chapter
+    # added torch- and matplotlib-only paths in the lab (each with its reason)
+    assert len(bad) == 0 and sum(len(_function_body_imports(s)) for s in SOURCES.values()) < 45

@@ -75,8 +75,8 @@ def attention_layer(width: int, heads: int, layers: int = 1, positions: str = "s
     (added to the input) or ``rope`` (rotating queries and keys).
     """
     import torch  # lazy: torch is optional: import forge never loads it
-    from torch import nn  # lazy: torch is optional: import forge never loads it
-    from torch.nn import functional as F  # lazy: torch is optional: import forge never loads it
+
+    nn, F = torch.nn, torch.nn.functional
 
     if width % heads:
         heads = 1

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 import forge
-from forge.lab._attention import architecture
+from forge.lab._attention import architecture, attention_layer
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
 from forge.lab._readout import encoders_in
 from forge.lab._register import register_probe
@@ -53,10 +53,10 @@ def _model(cell: str, seed: int, forget_bias: float | None = None, attention: tu
     """The recall model: embedding, a recurrent layer of ``cell`` (or, when ``attention`` =
     ``(positions, heads, layers)``, a causal self-attention stack of that shape), a linear readout."""
     import torch  # lazy: torch is optional: import forge never loads it
-    from torch import nn  # lazy: torch is optional: import forge never loads it
+
+    nn = torch.nn
 
     from forge.encoders import make_layer  # lazy: torch is optional: import forge never loads it
-    from forge.lab._attention import attention_layer
 
     torch.manual_seed(seed)
 

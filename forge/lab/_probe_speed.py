@@ -52,7 +52,8 @@ def time_layers(
 ) -> dict[str, list[float]]:
     """Seconds per forward pass of a (BATCH, L, width) batch: the recurrent layer, conv1d, self-attention."""
     import torch  # lazy: torch is optional: import forge never loads it
-    from torch import nn  # lazy: torch is optional: import forge never loads it
+
+    nn = torch.nn
 
     from forge.encoders import make_layer  # lazy: torch is optional: import forge never loads it
 
