@@ -116,7 +116,7 @@ def _interrupt(*args, **kwargs):
         ),
         (
             ["demo", "--out", "{tmp}/demo"],
-            "forge._demo.run_demo",
+            "forge.bench.cli.run_demo",
             "nothing was written to {tmp}/demo (forge writes it at the end, all or nothing); run it again: forge demo",
         ),
         (

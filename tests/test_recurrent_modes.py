@@ -377,7 +377,8 @@ def test_gpu_suite_dry_run_lists_every_step():
 
     script = Path(__file__).parent.parent / "benchmarks" / "gpu_suite.sh"
     out = subprocess.run(["bash", str(script), "--dry"], capture_output=True, text=True, check=True).stdout
-    assert "-m cuda" in out and "--devices cuda --precision fp32" in out
+    assert "-n auto" in out and "--devices cuda --precision fp32" in out  # the whole suite, then the rows
+    assert "--modes sentence,stream" in out and "analogy_cuda.py" in out and "lab_claim8.py" in out
     assert "--batch 1024" in out and "--precision bf16" in out
     assert "ptb_lstm_quality.py --context stream --hidden 650" in out and "--max-minutes" in out
 
