@@ -225,7 +225,12 @@ def check_truncated_model_raises(factory: Factory) -> None:
     enc = fitted(factory)
     with tempfile.TemporaryDirectory() as tmp:
         path = enc.save(Path(tmp) / "model")
-        files = sorted(p for p in Path(path).iterdir() if p.is_file() and p.name != "config.json")
+        # the state files (not config.json, not the ownership marker .forge-model, which load never reads)
+        files = sorted(
+            p
+            for p in Path(path).iterdir()
+            if p.is_file() and p.name != "config.json" and not p.name.startswith(".forge-")
+        )
         assert files, "save() must write the learned state next to config.json"
         biggest = max(files, key=lambda p: p.stat().st_size)
         data = biggest.read_bytes()

@@ -125,7 +125,7 @@ def _interrupt(*args, **kwargs):
             "the models already in {tmp}/m are complete",
         ),
         (["report", "{tmp}", "--out", "{tmp}/r"], "forge.bench.Report.merge", "run it again: forge report {tmp} --out"),
-        (["lab", "--quick", "--out", "{tmp}/lab"], "forge.lab.run_lab", "forge lab: interrupted (Ctrl-C); nothing"),
+        (["lab", "--quick", "--out", "{tmp}/lab"], "forge.lab.cli.run_lab", "forge lab: interrupted (Ctrl-C); nothing"),
     ],
 )
 def test_ctrl_c_ends_every_command_with_one_line_and_130(argv, patch, expected, tmp_path, capsys, monkeypatch):

@@ -335,5 +335,5 @@ def test_cli_train_and_load(tmp_path, capsys):
     loaded = forge.load(out)  # no parameters: the recipe, a skip-gram (100-d) under a GRU (16), layer="mix"
     assert loaded.init_from == "skipgram" and loaded.embed([["the", "cat"]])[0].shape == (2, 2 * (100 + 16))
     if not torch.cuda.is_available():
-        assert main(["train", "lstm", "--corpus", str(DATA), "--device", "cuda", "--out", str(out)]) == 2
+        assert main(["train", "lstm", "--corpus", str(DATA), "--device", "cuda", "--out", str(tmp_path / "m2")]) == 2
         assert "CUDA is not available" in capsys.readouterr().err
