@@ -100,6 +100,8 @@ class Probe:
     remark: Callable[[], str | None] | None = None
     # more figures under the main one, from this probe's rows: [(file name, one-line reading, PNG bytes)]
     figures: Callable[[Any], list[tuple[str, str, bytes]]] | None = None
+    # a section of the report's own after all the claims (page, lab result), e.g. claim 9's "Do we need recurrence?"
+    section: Callable[[Any, Any], None] | None = None
 
 
 def _validate(name: str, probe: Any, where: str) -> Any:

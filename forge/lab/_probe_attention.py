@@ -29,6 +29,7 @@ from forge.lab._attention import architecture, attention_layer, attention_maps, 
 from forge.lab._plotting import plot_text
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
 from forge.lab._readout import encoders_in, listing, value
+from forge.lab._recurrence import STEPS_FLAT, families, write_section
 from forge.lab._register import register_probe
 from forge.lab._threads import one_thread
 from forge.lab._verdict import combine, diff_ci
@@ -202,16 +203,6 @@ def _maps(encoder: Any, out: ProbeOutcome) -> None:
 
 
 # ------------------------------------------------------------------ report
-def _families(frame) -> dict[str, str]:
-    """``{encoder: "attention" | "recurrent"}`` from the rows (attention encoders have the smaller chain)."""
-    out = {}
-    for enc in encoders_in(frame):
-        exp = value(frame, enc, "growth_exponent_steps")
-        if not math.isnan(exp):
-            out[enc] = "attention" if exp < STEPS_FLAT else "recurrent"
-    return out
-
-
 def _curve_rows(frame, enc: str, metric: str, prefix: str = "") -> tuple[list[int], list[float]]:
     part = frame[(frame["encoder"] == enc) & (frame["metric"] == metric)]
     if prefix:
@@ -221,8 +212,8 @@ def _curve_rows(frame, enc: str, metric: str, prefix: str = "") -> tuple[list[in
 
 def plot_attention(frame, fig) -> None:
     ax1, ax2, ax3 = fig.subplots(1, 3)
-    for k, enc in enumerate(e for e in encoders_in(frame) if e in _families(frame)):
-        style = "-" if _families(frame)[enc] == "attention" else "--"
+    for k, enc in enumerate(e for e in encoders_in(frame) if e in families(frame)):
+        style = "-" if families(frame)[enc] == "attention" else "--"
         x, y = _curve_rows(frame, enc, "recall_accuracy")
         ax1.plot(x, y, style, marker="o", color=f"C{k}", label=enc)
         x, y = _curve_rows(frame, enc, "sequential_steps")
@@ -383,7 +374,7 @@ def _position_reading(tables: dict[str, np.ndarray]) -> str:
     )
 
 
-STEPS_FLAT, STEPS_LINEAR, FALL = 0.25, 0.75, 0.1
+STEPS_LINEAR, FALL = 0.75, 0.1
 RULE = (
     "Three tests. One step: for every attention encoder, recall at the longest distance is above chance "
     f"(Wilson 95% interval above 1/8) and not more than {FALL} below its recall at the shortest distance "
@@ -399,7 +390,7 @@ RULE = (
 def judge_attention(frame, kinds) -> tuple[str, str]:
     from forge.bench import wilson_ci
 
-    fams = _families(frame)
+    fams = families(frame)
     tests: list[bool | None] = []
     parts = []
     for enc, fam in fams.items():
@@ -433,7 +424,7 @@ def judge_attention(frame, kinds) -> tuple[str, str]:
 
 def summarize_attention(sub: Any) -> str:
     """What the report says was measured, from this probe's rows."""
-    encs = [e for e in encoders_in(sub) if e in _families(sub)]
+    encs = [e for e in encoders_in(sub) if e in families(sub)]
     acc = sub[sub["metric"] == "recall_at_longest"]
     gap = acc["section"].iloc[0].split()[-1] if len(acc) else "?"
     return (
@@ -480,5 +471,6 @@ register_probe(
         columns=TABLE,
         summarize=summarize_attention,
         figures=attention_figures,
+        section=write_section,
     )
 )

@@ -100,10 +100,10 @@ def write_report(result, path: str | Path) -> Path:
     page.table(verdict_markdown(verdicts), _verdict_html(verdicts))
     for name in probes:
         _claim_section(page, result, name, by_probe.get(name))
-    if "probe-attention" in probes:
-        from forge.lab._recurrence import write_section
-
-        write_section(page, result)
+    for name in probes:  # closing sections a probe brings (after every claim)
+        closing = get_probe(name).section
+        if closing is not None:
+            closing(page, result)
     if getattr(result, "benchmarks", None) is not None and len(result.benchmarks):
         _benchmark_section(page, result.benchmarks)
     payload = {
