@@ -28,6 +28,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -207,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                 "valid_ppl": round(valid_ppl, 2),
                 "tokens_per_s": round(sum(h["tokens_per_s"] for h in hist) / len(hist)),
                 "eval_seconds": round(time.perf_counter() - t0, 1),
+                "load_average_1min": round(os.getloadavg()[0], 1),  # other jobs on the machine
                 "train_tokens_per_epoch": sum(len(s) + 1 for s in train),
                 "test_tokens": sum(len(s) + 1 for s in test),
                 "config": json.dumps(
