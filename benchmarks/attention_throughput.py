@@ -22,8 +22,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import math
+import os
 import statistics
 import sys
 import time
