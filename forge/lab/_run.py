@@ -353,6 +353,8 @@ def train_lab_encoders(
     info["sentences"] = _sample_sentences(_first_tokens(corpus, 200_000), 100 if quick else 400, seed)
     # Chinese: the lab's own sentences, plus the Sinica treebank (converted to Simplified) when available
     zh_data = _zh_corpus(log)
+    from forge.lab._sentences import zh_training_sentences
+
     info["zh_corpus"] = zh_data[1]
     zh: dict[str, Any] = {}
     zh["zh-onehot"] = fit("zh-onehot", "onehot", zh_data[0])
@@ -380,9 +382,12 @@ def train_lab_encoders(
         label = f"zh-{name}" + ("-untrained" if n_epochs == 0 else "")
         zh[label] = fit(label, name, zh_data[0], **params)
     if "transformer" in _attention_names():  # its attention maps on the Chinese example sentences
-        params = _attention_params(32, ATTENTION["transformer"], epochs, seed)
-        params.update(min_count=1, batch_size=32, lr=3e-3, **zh_softmax)
-        zh["zh-transformer"] = fit("zh-transformer", "transformer", zh_data[0], **params)
+        # --quick: the lab's own 4k-token Chinese text (the maps need only its words), 8 epochs in seconds
+        own = zh_training_sentences() if quick else zh_data[0]
+        n_own = sum(map(len, own))
+        params = _attention_params(32, ATTENTION["transformer"], max(1, min(size["zh_epochs"], 40_000 // n_own)), seed)
+        params.update(min_count=1, batch_size=32, lr=3e-3, **(zh_softmax if not quick else {"softmax": "full"}))
+        zh["zh-transformer"] = fit("zh-transformer", "transformer", own, **params)
     return encoders, zh, info
 
 
