@@ -295,7 +295,7 @@ def _map_reading(weights: np.ndarray, tokens: list[str]) -> str:
     )
     return (
         f"Reading: on average a word puts {diag:.0%} of its attention on itself, {side}; the strongest link "
-        f"between two different words (mean over heads) is {plot_text(tokens[i])!r} -> {plot_text(tokens[j])!r} "
+        f"between two different words (mean over heads) is {tokens[i]!r} -> {tokens[j]!r} "
         f"({off[i, j]:.2f})."
     )
 
