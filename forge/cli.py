@@ -84,6 +84,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     encoder.fit(corpus)
     path = encoder.save(args.out)
     print(f"Trained {args.encoder} ({len(encoder.vocabulary)} words, dim {encoder.dim}); saved to {path}")
+    if getattr(encoder, "init_note_", None):  # neural encoders built on static vectors (the default recipe)
+        how = "trained on the fly on the same corpus" if hasattr(encoder, "init_encoder_") else "given"
+        print(f"  built on {encoder.init_note_}, {how}")
     if args.show:
         for word in args.show.split(","):
             if word in encoder:

@@ -24,6 +24,7 @@ CORPUS = [
     ["a", "cat", "ran", "to", "a", "park"],
 ] * 8
 TINY = {"d_model": 16, "heads": 2, "ff": 32, "layers": 2, "epochs": 1, "device": "cpu", "progress": False}
+TINY.update(init_from=None, layer="top")  # bare models; the recipe defaults have their own tests
 
 
 def fit(name: str, **params):
@@ -200,3 +201,47 @@ def test_position_tables():
     torch.testing.assert_close(table[0], torch.tensor([0.0, 1.0] * 4))
     cos, sin = rope_tables(5, 4)
     torch.testing.assert_close(cos**2 + sin**2, torch.ones(5, 4))
+
+
+@pytest.mark.parametrize("name", ["transformer", "bitransformer", "lstm", "bigru"])
+def test_defaults_are_the_recipe_built_on_a_skipgram_trained_on_the_fly(name, caplog):
+    import logging
+
+    enc = forge.create(name)
+    assert (enc.init_from, enc.layer, enc.freeze_embedding) == ("skipgram", "mix", None)
+    small = {"d_model": 16, "heads": 2, "ff": 32} if "transformer" in name else {"hidden_size": 16}
+    with caplog.at_level(logging.INFO, logger="forge.encoders.neural"):
+        enc = forge.create(name, layers=1, epochs=1, device="cpu", **small).fit(CORPUS)
+    assert "fitting skipgram" in caplog.text  # said in the log
+    sg = enc.init_encoder_
+    # the static part is the skip-gram's, unchanged (frozen): its neighbours are the skip-gram's
+    half = enc.static_matrix()[:, : sg.dim]
+    for word in ("cat", "park", "the"):
+        np.testing.assert_allclose(half[enc.vocabulary.index[word]], sg.vector(word), rtol=1e-6)
+    assert enc.similarity("cat", "dog") == pytest.approx(sg.similarity("cat", "dog"), abs=1e-5)
+    assert not enc.model_.embedding.weight.requires_grad
+    bare = forge.create(name, layers=1, epochs=1, device="cpu", init_from=None, **small).fit(CORPUS)
+    assert bare.model_.embedding.weight.requires_grad and bare.init_note_ is None
+
+
+def test_masked_lm_picks_15_percent_then_80_10_10():
+    torch.manual_seed(0)
+    model = TransformerLM(
+        vocab_size=1000, embedding_dim=8, d_model=8, heads=2, ff=16, layers=1, dropout=0.0,
+        positions="sinusoidal", max_positions=210, impl="fused", bidirectional=True, tie_weights=True,
+        softmax="full",
+    )  # fmt: skip
+    tokens = torch.randint(4, 1000, (200, 200))
+    candidates = torch.ones_like(tokens, dtype=torch.bool)
+    candidates[:, 0] = False  # <s> is never predicted
+    chosen, inputs, masked = model._masked_positions(tokens, candidates)
+    n = int(chosen.sum())
+    assert not chosen[:, 0].any() and abs(n / candidates.sum().item() - 0.15) < 0.01
+    assert abs(int(masked.sum()) / n - 0.8) < 0.02
+    swapped = chosen & ~masked & (inputs != tokens)
+    kept = chosen & ~masked & (inputs == tokens)
+    assert abs(int(swapped.sum()) / n - 0.1) < 0.02 and abs(int(kept.sum()) / n - 0.1) < 0.02
+    assert torch.equal(inputs[~chosen], tokens[~chosen])  # nothing else is touched
+    model.eval()  # evaluation masks come from a fixed seed: repeatable
+    first = model._masked_positions(tokens, candidates)[0]
+    assert torch.equal(first, model._masked_positions(tokens, candidates)[0])

@@ -231,7 +231,7 @@ def test_the_shape_rule_holds_when_dim_and_static_dim_differ():
     pytest.importorskip("torch")
     from forge.testing import check_shapes_and_dtypes, fitted
 
-    params = {**forge.get_encoder_class("bilstm")._test_params, "embedding_dim": 6, "hidden_size": 10}
+    params = {**forge.get_encoder_class("bilstm")._test_params, "embedding_dim": 6, "hidden_size": 10, "layer": "top"}
 
     def factory():
         return forge.create("bilstm", **params)

@@ -24,6 +24,8 @@ PARAMS = {
     "device": "cpu",
     "progress": False,
     "seed": 1,
+    "init_from": None,
+    "layer": "top",
 }
 # a: 20, b: 15, c: 10, d: 5 in both corpora (the same vocabulary, in the same order), other sentences
 CORPUS = [["a"] * 4 + ["b"] * 3, ["c"] * 2 + ["d"]] * 5

@@ -17,7 +17,7 @@ from forge.errors import BadInputError, CorruptModelError, DeviceError, OutOfVoc
 
 DATA = Path(__file__).parent / "data" / "rnn_corpus.txt"
 NAMES = ["rnn", "birnn", "lstm", "bilstm", "gru", "bigru"]
-FAST = dict(hidden_size=8, layers=2, epochs=1, batch_size=16, progress=False, device="cpu")
+FAST = dict(hidden_size=8, layers=2, epochs=1, batch_size=16, progress=False, device="cpu", init_from=None, layer="top")
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_layer_selection(corpus):
 def test_learns_a_deterministic_sequence():
     corpus = [["a", "b", "c", "d", "e", "f"]] * 40
     enc = forge.create(
-        "lstm", hidden_size=16, layers=1, epochs=15, lr=0.02, dropout=0.0, validation=0, progress=False
+        "lstm", hidden_size=16, layers=1, epochs=15, lr=0.02, dropout=0.0, validation=0, progress=False, init_from=None
     ).fit(corpus)
     assert enc.perplexity(corpus) < 1.5  # every next word (and </s>) is certain
 
@@ -237,7 +237,7 @@ def test_init_from_static_encoder_frozen_and_saved_without_it(corpus, tmp_path):
 
 def test_init_from_fine_tuned_changes_and_bad_sources(corpus, tmp_path):
     static = forge.create("onehot").fit(corpus)
-    enc = forge.create("lstm", **{**FAST, "init_from": static, "lr": 0.05}).fit(corpus)
+    enc = forge.create("lstm", **{**FAST, "init_from": static, "lr": 0.05, "freeze_embedding": False}).fit(corpus)
     assert not np.array_equal(enc.vector("cat"), static.vector("cat").toarray().ravel())
     with pytest.raises(BadInputError, match="fitted static"):
         forge.create("lstm", **{**FAST, "init_from": forge.create("onehot")}).fit(corpus)
@@ -330,8 +330,10 @@ def test_cli_train_and_load(tmp_path, capsys):
         )
         == 0
     )
-    assert "Trained bigru" in capsys.readouterr().out
-    assert forge.load(out).embed([["the", "cat"]])[0].shape == (2, 16)
+    printed = capsys.readouterr().out
+    assert "Trained bigru" in printed and "built on skipgram (100-d" in printed and "on the fly" in printed
+    loaded = forge.load(out)  # no parameters: the recipe, a skip-gram (100-d) under a GRU (16), layer="mix"
+    assert loaded.init_from == "skipgram" and loaded.embed([["the", "cat"]])[0].shape == (2, 2 * (100 + 16))
     if not torch.cuda.is_available():
         assert main(["train", "lstm", "--corpus", str(DATA), "--device", "cuda", "--out", str(out)]) == 2
         assert "CUDA is not available" in capsys.readouterr().err

@@ -29,6 +29,7 @@ from forge.errors import BadInputError
 
 DATA = Path(__file__).parent / "data" / "rnn_corpus.txt"
 TINY = dict(hidden_size=8, layers=1, batch_size=8, progress=False, device="cpu", dropout=0.0, seed=3)
+TINY.update(init_from=None, layer="top")  # bare models: the recipe defaults are tested on their own
 SENT = [["the", "cat", "sees", "a", "book"]]
 
 
@@ -317,7 +318,7 @@ def test_forget_gate_bias_is_initialised_in_both_impls():
 def test_mix_layer_keeps_the_static_signal(corpus):
     w2v = forge.create("onehot").fit(corpus)
     enc = forge.create(
-        "bilstm", init_from=w2v, freeze_embedding=True, layer="mix", epochs=1, **{**TINY, "layers": 2}
+        "bilstm", epochs=1, **{**TINY, "layers": 2, "init_from": w2v, "freeze_embedding": True, "layer": "mix"}
     ).fit(corpus)
     static, hidden = enc.embedding_dim_, enc.hidden_size
     assert enc.dim == 2 * (static + 2 * hidden)
@@ -342,14 +343,14 @@ def test_init_from_a_static_encoder_name(corpus, caplog):
     except forge.errors.ForgeError as exc:
         pytest.skip(f"skipgram unavailable: {exc}")
     with caplog.at_level(logging.INFO, logger="forge.encoders.neural"):
-        enc = forge.create("lstm", init_from="skipgram", embedding_dim=8, freeze_embedding=True, epochs=1, **TINY).fit(
-            corpus
-        )
+        enc = forge.create(
+            "lstm", embedding_dim=8, freeze_embedding=True, epochs=1, **{**TINY, "init_from": "skipgram"}
+        ).fit(corpus)
     static = enc.init_encoder_
     np.testing.assert_allclose(enc.vector("cat"), static.vector("cat"), rtol=1e-6)
     assert "fitting skipgram" in caplog.text and enc.init_note_.startswith("skipgram (8-d")
     with pytest.raises(BadInputError, match="neither an existing path nor a registered encoder"):
-        forge.create("lstm", init_from="no-such-thing", epochs=1, **TINY).fit(corpus)
+        forge.create("lstm", epochs=1, **{**TINY, "init_from": "no-such-thing"}).fit(corpus)
 
 
 @pytest.mark.cuda

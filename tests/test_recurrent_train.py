@@ -22,6 +22,7 @@ from forge.errors import BadInputError, CorruptModelError  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "rnn_corpus.txt"
 PARAMS = dict(hidden_size=8, layers=1, batch_size=16, progress=False, device="cpu", dropout=0.2, seed=2)
+PARAMS.update(init_from=None, layer="top")  # bare models: the recipe defaults are tested on their own
 SENT = [["the", "cat", "sees", "a", "book", "today"]]
 
 
@@ -68,7 +69,9 @@ def test_resume_with_changed_params_is_a_clear_error(corpus, tmp_path):
     with pytest.raises(BadInputError, match="checkpoint_dir"):
         forge.create("lstm", epochs=2, resume=True, **PARAMS).fit(corpus)
     # changing what does not alter the trained weights is allowed
-    forge.create("lstm", epochs=2, checkpoint_dir=str(ckpt), resume=True, impl="scratch", layer=0, **PARAMS).fit(corpus)
+    forge.create("lstm", epochs=2, checkpoint_dir=str(ckpt), resume=True, impl="scratch", **{**PARAMS, "layer": 0}).fit(
+        corpus
+    )
 
 
 def test_corrupt_checkpoint_is_a_clear_error(corpus, tmp_path):
@@ -203,7 +206,7 @@ def test_history_holds_the_exact_training_perplexity_beside_the_sampled_loss(cor
 
 def test_frozen_embedding_does_not_change(corpus):
     static = forge.create("onehot").fit(corpus)
-    enc = forge.create("gru", epochs=1, init_from=static, freeze_embedding=True, **PARAMS).fit(corpus)
+    enc = forge.create("gru", epochs=1, freeze_embedding=True, **{**PARAMS, "init_from": static}).fit(corpus)
     assert not enc.model_.embedding.weight.requires_grad
 
 

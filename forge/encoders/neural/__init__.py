@@ -6,7 +6,8 @@
 ``_cells``       the recurrent layers: fused (cuDNN) and scratch (the equations written out)
 ``_model``       LanguageModel (embedding + output layer: full, tied, adaptive, sampled) and RecurrentLM
 ``_attention``   TransformerLM: pre-LN blocks, causal or masked, fused (SDPA) or scratch attention
-``_train``       the one training loop: epochs, validation, early stopping, precision, DDP
+``_devices``     devices, DDP process groups, the precision policy, progress bars
+``_train``       the one training loop: epochs, validation, early stopping, exact training perplexity
 ``_checkpoint``  checkpoints and saved models, written and read in one place
 ``_encoder``     NeuralEncoder: fit, embed, the ELMo-style mix, perplexity, persistence (shared)
 ``recurrent``    the registered recurrent encoders (rnn, birnn, gru, bigru, lstm, bilstm)

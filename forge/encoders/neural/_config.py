@@ -244,7 +244,7 @@ class NeuralConfig:
     patience: int | None = _param(POSITIVE, NoneValue(), resumable=True)
     layer: Any = _param(LayerSpec(), resumable=True)
     init_from: Any = _param(AnyValue("a fitted static encoder, its saved path, a static encoder's name or None"))
-    freeze_embedding: bool = _param(Boolean())
+    freeze_embedding: bool | None = _param(Boolean(), NoneValue())
     oov: str = _param(Options(OOV_POLICIES), resumable=True)
     seed: int = _param(Interval(int, 0, None))
     checkpoint_dir: Any = _param(StringValue("a directory path"), NoneValue(), resumable=True)

@@ -180,7 +180,8 @@ class NeuralEncoder(BaseEncoder):
                 if pretrained is not None:
                     with torch.no_grad():
                         model.embedding.weight.copy_(torch.from_numpy(pretrained))
-                model.embedding.weight.requires_grad_(not config.freeze_embedding)
+                frozen = config.freeze_embedding if config.freeze_embedding is not None else pretrained is not None
+                model.embedding.weight.requires_grad_(not frozen)
                 model.set_proposal(counts)
                 model.to(device)
                 with precision_scope(precision):

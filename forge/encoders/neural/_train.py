@@ -1,14 +1,7 @@
 """Training the neural language models (recurrent and attention alike): devices, DDP, the epoch loop.
 
-* **Devices**: ``"auto" | "cpu" | "cuda" | "cuda:N"``, checked with a clear
-  :class:`forge.errors.DeviceError`.
-* **Precision** (:func:`resolve_precision`, :func:`precision_scope`): ``"auto"``
-  is bf16 autocast on CUDA and fp32 on CPU; ``"fp32"`` is true fp32 (TF32 off
-  for cuDNN and matrix products while forge trains or embeds, the caller's
-  flags restored afterwards); ``"tf32"`` allows TF32 (faster on Ampere and
-  later, about 10 bits of mantissa in products); ``"bf16"`` autocasts.
-* **DDP**: when ``WORLD_SIZE > 1`` (as ``torchrun`` sets it), the process
-  group starts by itself: NCCL on GPUs, gloo on CPU. Every rank builds the same
+* **Devices, DDP, precision, progress bars**: in ``_devices`` (re-exported here).
+* **DDP**: every rank builds the same
   global batches and trains on its share. The loss is scaled so that DDP's
   gradient average equals the gradient of the single-process loss on the whole
   global batch.
@@ -34,14 +27,10 @@ recurrent or attention), the data and a :class:`NeuralConfig` value, never the e
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import os
-import re
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,8 +50,17 @@ from forge.encoders.neural._checkpoint import (
 )
 from forge.encoders.neural._config import NeuralConfig
 from forge.encoders.neural._data import Encoded, batch_order, batchify, pad_batch, stream_chunks
+from forge.encoders.neural._devices import (
+    Dist,
+    autocast,
+    precision_scope,
+    resolve_device,
+    resolve_precision,
+    setup_distributed,
+    show_progress,
+)
 from forge.encoders.neural._model import LanguageModel
-from forge.errors import BadInputError, CorruptModelError, DeviceError, TrainingDivergedError
+from forge.errors import BadInputError, CorruptModelError, TrainingDivergedError
 
 __all__ = [
     "TrainingDivergedError",
@@ -88,121 +86,7 @@ EXACT_SAMPLE_TOKENS = 20_000  # training tokens the exact (full-softmax) trainin
 log = logging.getLogger("forge.encoders.neural")
 
 
-# ------------------------------------------------------------------ devices
-def resolve_device(spec: Any) -> str:
-    """``"auto"`` -> ``"cuda"`` when available else ``"cpu"``; checks ``"cuda"``/``"cuda:N"`` exist."""
-    text = spec.strip().lower() if isinstance(spec, str) else None
-    if text == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if text == "cpu":
-        return "cpu"
-    match = re.fullmatch(r"cuda(?::(\d+))?", text or "")
-    if text is None or not match:
-        raise DeviceError(f"Unknown device {spec!r}; expected 'auto', 'cpu', 'cuda' or 'cuda:N' (e.g. 'cuda:0').")
-    if not torch.cuda.is_available():
-        raise DeviceError(
-            f"device={spec!r} was requested but CUDA is not available (torch {torch.__version__}, "
-            f"built with CUDA {torch.version.cuda}). Use device='cpu', or device='auto' to use a GPU "
-            f"only when there is one."
-        )
-    if match.group(1) is not None and int(match.group(1)) >= torch.cuda.device_count():
-        raise DeviceError(
-            f"device={spec!r} does not exist: this machine has {torch.cuda.device_count()} CUDA "
-            f"device(s), cuda:0 .. cuda:{torch.cuda.device_count() - 1}."
-        )
-    return text
-
-
-# ------------------------------------------------------------------ distributed
-@dataclass
-class Dist:
-    rank: int = 0
-    world: int = 1
-    owned: bool = False  # we started the process group, so we end it
-
-    def all_sum(self, values: torch.Tensor) -> torch.Tensor:
-        if self.world > 1:
-            torch.distributed.all_reduce(values)
-        return values
-
-    def barrier(self) -> None:
-        if self.world > 1:
-            torch.distributed.barrier()
-
-    def close(self) -> None:
-        if self.owned and torch.distributed.is_initialized():
-            torch.distributed.destroy_process_group()
-
-
-def setup_distributed(device: str) -> tuple[Dist, str]:
-    """Join the process group when launched by torchrun (``WORLD_SIZE > 1``); otherwise single process."""
-    dist = torch.distributed
-    if dist.is_available() and dist.is_initialized():
-        owned = False
-    elif int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        if not dist.is_available():
-            raise BadInputError("WORLD_SIZE > 1 but this torch build has no torch.distributed support.")
-        backend = "nccl" if device.startswith("cuda") else "gloo"
-        dist.init_process_group(backend=backend)
-        owned = True
-    else:
-        return Dist(), device
-    if device == "cuda":  # one GPU per process
-        device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
-    if device.startswith("cuda"):
-        torch.cuda.set_device(torch.device(device))
-    return Dist(dist.get_rank(), dist.get_world_size(), owned), device
-
-
 # ------------------------------------------------------------------ evaluation
-def resolve_precision(device: str, precision: str) -> str:
-    """``"auto"`` -> ``"bf16"`` on CUDA, ``"fp32"`` elsewhere; any other choice as it is."""
-    if precision == "auto":
-        return "bf16" if device.startswith("cuda") else "fp32"
-    return precision
-
-
-@contextlib.contextmanager
-def precision_scope(precision: str) -> Iterator[None]:
-    """Within the block, TF32 is off (``"fp32"``: true fp32) or on (``"tf32"``) for cuDNN and matmuls.
-
-    The caller's flags are restored on exit, whatever happens inside. ``"bf16"`` and ``"auto"``
-    leave them as they are (autocast decides the products' precision there).
-
-    >>> import torch
-    >>> before = torch.backends.cudnn.allow_tf32
-    >>> with precision_scope("fp32"):
-    ...     torch.backends.cudnn.allow_tf32
-    False
-    >>> torch.backends.cudnn.allow_tf32 == before
-    True
-    """
-    if precision not in ("fp32", "tf32"):
-        yield
-        return
-    matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
-    saved = (matmul.allow_tf32, cudnn.allow_tf32)
-    allow = precision == "tf32"
-    try:
-        matmul.allow_tf32, cudnn.allow_tf32 = allow, allow
-        yield
-    finally:
-        matmul.allow_tf32, cudnn.allow_tf32 = saved
-
-
-def show_progress(progress: bool | None) -> bool:
-    """``progress=None`` (the default): bars only when stderr is a terminal; True/False: as asked."""
-    if progress is None:
-        return bool(getattr(sys.stderr, "isatty", lambda: False)())
-    return bool(progress)
-
-
-def _autocast(device: str, precision: str):
-    on_cuda = device.startswith("cuda")
-    use_bf16 = resolve_precision(device, precision) == "bf16"
-    return torch.autocast("cuda" if on_cuda else "cpu", dtype=torch.bfloat16, enabled=use_bf16)
-
-
 @torch.no_grad()
 def evaluate_nll(
     model: nn.Module, data: Encoded, batch_size: int, device: str, precision: str, dist: Dist | None = None
@@ -214,7 +98,7 @@ def evaluate_nll(
     total = torch.zeros(2, dtype=torch.float64, device=device)
     for batch in batch_order(data.lengths, batch_size, 0, 0, shuffle=False)[dist.rank :: dist.world]:
         tokens, lengths = pad_batch(data, batch)
-        with _autocast(device, precision):
+        with autocast(device, precision):
             nll, count = model(torch.from_numpy(tokens).to(device), torch.from_numpy(lengths).to(device))
         total += torch.stack([nll.double(), count.double()])
     dist.all_sum(total)
@@ -253,7 +137,7 @@ def evaluate_stream_nll(
         for start, steps in stream_chunks(fwd.shape[1], bptt):
             chunk = torch.from_numpy(fwd[:, start : start + steps + 1]).to(device)
             rchunk = torch.from_numpy(bwd[:, start : start + steps + 1]).to(device) if bwd is not None else None
-            with _autocast(device, precision):
+            with autocast(device, precision):
                 nll, count, states = model(chunk, None, reverse=rchunk, states=states)
             total += torch.stack([nll.double(), count.double()])
     dist.all_sum(total)
@@ -453,7 +337,7 @@ def train_lm(
         start, seen_tokens = time.perf_counter(), 0.0
         states: dict = {}  # stream mode: the state carried across chunks, zeros at each epoch's start
         for step, (count_per_dir, batch) in enumerate(_batches(config, train, epoch, dist, model.reads_reversed)):
-            with _autocast(device, config.precision):
+            with autocast(device, config.precision):
                 if stream:
                     chunk, rchunk = batch
                     nll, count, states = net(

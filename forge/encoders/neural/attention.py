@@ -67,7 +67,8 @@ class AttentionEncoder(NeuralEncoder):
     --------
     >>> import forge
     >>> corpus = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"]] * 5
-    >>> enc = forge.create("transformer", d_model=16, heads=2, ff=32, layers=1, epochs=1).fit(corpus)
+    >>> enc = forge.create("transformer", d_model=16, heads=2, ff=32, layers=1, epochs=1, init_from=None, layer="top")
+    >>> enc = enc.fit(corpus)
     >>> [v.shape for v in enc.embed([["the", "cat", "sat"]])]
     [(3, 16)]
     >>> enc.attention_weights(["the", "cat", "sat"]).shape
@@ -119,9 +120,9 @@ class AttentionEncoder(NeuralEncoder):
         max_vocab: int | None = None,
         validation: float = 0.05,
         patience: int | None = 2,
-        layer: str | int | list[float] = "top",
-        init_from: Any = None,
-        freeze_embedding: bool = False,
+        layer: str | int | list[float] = "mix",
+        init_from: Any = "skipgram",
+        freeze_embedding: bool | None = None,
         oov: str = "error",
         seed: int = 0,
         checkpoint_dir: str | None = None,
@@ -195,7 +196,7 @@ class AttentionEncoder(NeuralEncoder):
         last. The causal ``transformer``'s rows are zero right of the diagonal.
 
         >>> import forge
-        >>> enc = forge.create("bitransformer", d_model=8, heads=2, ff=16, layers=1, epochs=1)
+        >>> enc = forge.create("bitransformer", d_model=8, heads=2, ff=16, layers=1, epochs=1, init_from=None)
         >>> w = enc.fit([["a", "b", "c"]] * 8).attention_weights(["a", "b", "c"], boundaries=True)
         >>> w.shape, bool(np.allclose(w.sum(-1), 1.0))
         ((1, 2, 5, 5), True)

@@ -134,9 +134,12 @@ class RecurrentEncoder(NeuralEncoder):
     --------
     >>> import forge
     >>> corpus = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"]] * 5
-    >>> enc = forge.create("bilstm", hidden_size=8, layers=1, epochs=1, progress=False).fit(corpus)
+    >>> enc = forge.create("bilstm", hidden_size=8, layers=1, epochs=1, init_from=None, layer="top").fit(corpus)
     >>> [v.shape for v in enc.embed([["the", "cat", "sat"]])]
     [(3, 16)]
+    >>> recipe = forge.create("bilstm", hidden_size=8, layers=1, epochs=1).fit(corpus)  # on a skip-gram, "mix"
+    >>> recipe.dim, recipe.static_dim  # (100 skip-gram + 8 LSTM) x 2 directions; 100 x 2
+    (216, 200)
     >>> enc.perplexity(corpus) > 1.0
     True
     """
@@ -182,9 +185,9 @@ class RecurrentEncoder(NeuralEncoder):
         max_vocab: int | None = None,
         validation: float = 0.05,
         patience: int | None = 2,
-        layer: str | int | list[float] = "top",
-        init_from: Any = None,
-        freeze_embedding: bool = False,
+        layer: str | int | list[float] = "mix",
+        init_from: Any = "skipgram",
+        freeze_embedding: bool | None = None,
         oov: str = "error",
         seed: int = 0,
         checkpoint_dir: str | None = None,
