@@ -21,6 +21,7 @@ Results: ``benchmarks/results/attention_contextual_quality.{csv,md}``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -132,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.sg_epochs} epochs ({seconds['skipgram']:.0f} s). Contextual encoders built on it (init_from, "
         "dropout 0.1, Adam lr 2e-3, 2% validation): "
         + "; ".join(info.values())
-        + f". {torch.get_num_threads()} torch thread(s) on a machine shared with other jobs.\n\n"
+        + f". {torch.get_num_threads()} torch thread(s) on a machine shared with other jobs (1-minute load average "
+        f"at the end: {os.getloadavg()[0]:.1f}).\n\n"
         "Which data chose which setting (the reported number of a dataset never chose its own setting):\n\n"
         + choice.to_markdown(index=False)
         + "\n"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import sys
 import time
@@ -221,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Data: {source}, stream mode (bptt {args.bptt}, {args.batch} rows), width {args.hidden}, {args.layers} "
         f"layers; transformer {args.heads} heads, feed-forward {ff} (parameters {counts[ff]:,} vs the LSTM's "
         f"{target:,}, ratio {counts[ff] / target:.3f}). Median of {args.repeats} timed runs after one warm-up, "
-        f"{torch.get_num_threads()} torch thread(s), on a machine shared with other jobs."
+        f"{torch.get_num_threads()} torch thread(s), on a machine shared with other jobs (1-minute load "
+        f"average at the end: {os.getloadavg()[0]:.1f})."
     ]
     for device in devices:
         part = frame[frame["device"] == device].set_index(["model", "side"])["tokens_per_s"]

@@ -28,6 +28,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -60,6 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--models", default="lstm,transformer")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--label", default="")
+    p.add_argument("--rewrite", action="store_true", help="only rewrite the .md from the .csv (no training)")
     return p.parse_args(argv)
 
 
@@ -161,6 +163,9 @@ def train_capped(name: str, params: dict, train, valid, minutes: float, max_epoc
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.rewrite:
+        write(pd.DataFrame(), args)
+        return 0
     import torch
 
     import forge
@@ -207,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                 "valid_ppl": round(valid_ppl, 2),
                 "tokens_per_s": round(sum(h["tokens_per_s"] for h in hist) / len(hist)),
                 "eval_seconds": round(time.perf_counter() - t0, 1),
+                "load_average_1min": round(os.getloadavg()[0], 1),  # other jobs on the machine
                 "train_tokens_per_epoch": sum(len(s) + 1 for s in train),
                 "test_tokens": sum(len(s) + 1 for s in test),
                 "config": json.dumps(
@@ -228,7 +234,9 @@ def write(new: pd.DataFrame, args: argparse.Namespace) -> None:
 
     RESULTS.mkdir(exist_ok=True)
     csv = RESULTS / f"{NAME}.csv"
-    frame = pd.concat([pd.read_csv(csv), new], ignore_index=True) if csv.is_file() else new
+    frame = pd.concat([pd.read_csv(csv), new], ignore_index=True) if csv.is_file() and len(new) else new
+    if csv.is_file() and not len(new):
+        frame = pd.read_csv(csv)
     with atomic_file(csv, "w") as handle:
         frame.to_csv(handle, index=False)
     shown = frame[
@@ -260,6 +268,12 @@ def write(new: pd.DataFrame, args: argparse.Namespace) -> None:
                 f"{t['minutes_budget']}-minute budget each, {int(t['parameters']):,} vs {int(l_['parameters']):,} "
                 f"parameters, {int(t['epochs'])} vs {int(l_['epochs'])} epochs of {int(t['train_tokens_per_epoch']):,} "
                 "tokens."
+                + (
+                    " Both first epochs ran past the budget (an epoch always runs to its end), so this row "
+                    "compares equal data (the same tokens, once), not equal time."
+                    if t["minutes_used"] > t["minutes_budget"] and l_["minutes_used"] > l_["minutes_budget"]
+                    else ""
+                )
             )
     text = (
         "# PTB stream perplexity: transformer vs LSTM at equal parameters and equal time\n\n"

@@ -73,7 +73,6 @@ def test_graph_depth_counts_the_longest_chain():
     assert graph_depth(torch.ones(2)) == 0
 
 
-@pytest.mark.slow
 def test_claim9_on_recurrent_and_static_encoders(monkeypatch):
     from forge.lab import _probe_attention, _probe_memory
 
@@ -167,7 +166,6 @@ def test_report_has_the_recurrence_section_and_claim_9(tmp_path, monkeypatch):
 
 
 @needs_transformer
-@pytest.mark.slow
 def test_claim9_and_attention_maps_on_a_trained_transformer(tmp_path):
 
     english = [

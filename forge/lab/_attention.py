@@ -159,29 +159,22 @@ def graph_depth(output: Any) -> int:
 
 
 def attention_maps(encoder: Any, tokens: list[str]) -> np.ndarray | None:
-    """The trained encoder's attention weights on one sentence, (layers, heads, T, T), or None.
+    """The trained encoder's attention weights on one sentence, (layers, heads, T, T), or None when it has
+    no ``attention_weights`` method (forge's attention encoders have one).
 
-    Row i of a map is how much position i looks at each position j (each row sums to 1).
+    Row i of a map is how much word i looks at each word j (the weight on the boundary tokens left out).
     """
-    for name in ("attention_weights", "attention", "attentions", "attention_maps"):
-        method = getattr(encoder, name, None)
-        if callable(method):
-            weights = np.asarray(method(tokens), dtype=float)
-            if weights.ndim == 4:
-                return weights
-    return None
+    method = getattr(encoder, "attention_weights", None)
+    if not callable(method):
+        return None
+    weights = np.asarray(method(tokens), dtype=float)
+    return weights if weights.ndim == 4 else None
 
 
 def position_matrix(encoder: Any, length: int = 64) -> np.ndarray | None:
     """The encoder's positional encoding for the first ``length`` positions, (length, d_model), or None
-    (``rope`` adds no vector to the input)."""
-    for name in ("position_matrix", "positional_encoding", "position_encoding"):
-        method = getattr(encoder, name, None)
-        if callable(method):
-            table = method()
-            if table is None:
-                return None
-            return np.asarray(table, dtype=float)[:length]
+    (``rope`` adds no vector to the input). A learned table is read from the model; the sinusoidal one is the
+    formula (forge adds it to the input at a fixed scale, which changes no pattern)."""
     arch = architecture(encoder)
     model = getattr(encoder, "model_", None)
     if arch is None or model is None:

@@ -100,9 +100,8 @@ class Probe:
     remark: Callable[[], str | None] | None = None
     # more figures under the main one, from this probe's rows: [(file name, one-line reading, PNG bytes)]
     figures: Callable[[Any], list[tuple[str, str, bytes]]] | None = None
-    # a section of its own after every claim's (page, LabResult) -> None: claim 9 closes the story with
-    # "Do we need recurrence?"
-    closing: Callable[[Any, Any], None] | None = None
+    # a section of the report's own after all the claims (page, lab result), e.g. claim 9's "Do we need recurrence?"
+    section: Callable[[Any, Any], None] | None = None
     # which encoders the probe runs on, by profile tags (forge.lab._verdict.profile: "static", "contextual",
     # "sparse", "recurrent", "bidirectional", "unidirectional", "trained", "untrained", "en", "zh"): an encoder
     # needs every tag of ``needs`` and none of ``skips``; the runner never names a probe

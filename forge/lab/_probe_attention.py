@@ -39,8 +39,8 @@ from forge.lab._plotting import cjk_font, plot_text
 from forge.lab._probe import Column, Probe, ProbeOptions, ProbeOutcome, row
 from forge.lab._probe_memory import _curve, _seeds, _settings, recall_architecture
 from forge.lab._probe_speed import _best_time
-from forge.lab._readout import STEPS_FLAT, encoders_in, families, listing, value
-from forge.lab._recurrence import write_section
+from forge.lab._readout import encoders_in, listing, value
+from forge.lab._recurrence import STEPS_FLAT, families, write_section
 from forge.lab._register import register_probe
 from forge.lab._threads import one_thread
 from forge.lab._verdict import combine, diff_ci
@@ -300,7 +300,7 @@ def _map_reading(weights: np.ndarray, tokens: list[str]) -> str:
     )
     return (
         f"Reading: on average a word puts {diag:.0%} of its attention on itself, {side}; the strongest link "
-        f"between two different words (mean over heads) is {plot_text(tokens[i])!r} -> {plot_text(tokens[j])!r} "
+        f"between two different words (mean over heads) is {tokens[i]!r} -> {tokens[j]!r} "
         f"({off[i, j]:.2f})."
     )
 
@@ -377,7 +377,7 @@ def _position_reading(tables: dict[str, np.ndarray]) -> str:
     )
 
 
-STEPS_LINEAR, FALL = 0.75, 0.1  # STEPS_FLAT (0.25) lives with families() in _readout
+STEPS_LINEAR, FALL = 0.75, 0.1
 RULE = (
     "Three tests. One step: for every attention encoder, recall at the longest distance is above chance "
     f"(Wilson 95% interval above 1/8) and not more than {FALL} below its recall at the shortest distance "
@@ -473,6 +473,6 @@ register_probe(
         columns=TABLE,
         summarize=summarize_attention,
         figures=attention_figures,
-        closing=write_section,
+        section=write_section,
     )
 )

@@ -54,17 +54,3 @@ def summary_table(frame: pd.DataFrame, probe: str) -> pd.DataFrame:
     table = pd.DataFrame(cols, index=encoders)
     table.index.name = "encoder"
     return table.dropna(axis=1, how="all").dropna(axis=0, how="all")
-
-
-# claim 9: the growth exponent of sequential steps against length below which a layer counts as attention
-STEPS_FLAT = 0.25
-
-
-def families(frame: pd.DataFrame) -> dict[str, str]:
-    """``{encoder: "attention" | "recurrent"}`` from the rows (attention encoders have the smaller chain)."""
-    out = {}
-    for enc in encoders_in(frame):
-        exp = value(frame, enc, "growth_exponent_steps")
-        if not math.isnan(exp):
-            out[enc] = "attention" if exp < STEPS_FLAT else "recurrent"
-    return out

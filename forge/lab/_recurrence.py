@@ -25,11 +25,23 @@ from typing import Any
 import pandas as pd
 
 from forge.bench import html_table, markdown_table
-from forge.lab._readout import families, value
+from forge.lab._readout import encoders_in, value
 
-__all__ = ["Comparison", "comparisons", "recurrence_verdict", "results_dir", "write_section"]
+__all__ = ["Comparison", "comparisons", "families", "recurrence_verdict", "results_dir", "write_section"]
 
 PROBE = "probe-attention"
+STEPS_FLAT = 0.25  # growth exponent of the sequential steps below which a layer computes all positions at once
+
+
+def families(frame: pd.DataFrame) -> dict[str, str]:
+    """``{encoder: "attention" | "recurrent"}`` read from claim 9's rows: an encoder whose chain of dependent
+    operations does not grow with length (exponent below ``STEPS_FLAT``) is an attention one."""
+    out = {}
+    for enc in encoders_in(frame):
+        exp = value(frame, enc, "growth_exponent_steps")
+        if not math.isnan(exp):
+            out[enc] = "attention" if exp < STEPS_FLAT else "recurrent"
+    return out
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,6 @@ def _read(folder: Path | None, name: str) -> pd.DataFrame | None:
 
 def _lab_rows(frame: pd.DataFrame) -> list[Comparison]:
     """Recall at the longest distance, steps and time at the longest length, parameters, tokens/s."""
-
     sub = frame[frame["dataset"] == PROBE]
     if sub.empty:
         return []

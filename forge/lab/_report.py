@@ -103,8 +103,8 @@ def write_report(result, path: str | Path) -> Path:
     page.table(verdict_markdown(verdicts), _verdict_html(verdicts))
     for name in probes:
         _claim_section(page, result, name, by_probe.get(name))
-    for name in probes:  # sections a probe adds after every claim's (claim 9: "Do we need recurrence?")
-        closing = get_probe(name).closing
+    for name in probes:  # closing sections a probe brings (after every claim)
+        closing = get_probe(name).section
         if closing is not None:
             closing(page, result)
     if getattr(result, "benchmarks", None) is not None and len(result.benchmarks):

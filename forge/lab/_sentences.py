@@ -257,6 +257,7 @@ ZH_GLOSS = {
     "老鼠": "mouse",
     "老师": "teacher",
     "问": "ask",
+    "给": "to",
     "学生": "student",
 }
 
