@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -169,7 +170,6 @@ def test_sigint_to_a_training_process(tmp_path, fixtures):
     """A real Ctrl-C (SIGINT) to `forge train` once a checkpoint exists: exit 130, one line, resumable."""
     import json
     import os
-    import signal
     import time
 
     pytest.importorskip("torch")
@@ -179,7 +179,15 @@ def test_sigint_to_a_training_process(tmp_path, fixtures):
     argv += [f"--param={kv}" for kv in ("hidden_size=8", "layers=1", "epochs=100000", "validation=0.0")]
     argv += [f"--param=checkpoint_dir={ckpt}", "--param=progress=false", "--device=cpu"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "forge", *argv], stderr=subprocess.PIPE, text=True, env=env)
+    # a terminal's Ctrl-C: the child gets SIGINT's default disposition (xdist workers and background shells
+    # pass SIG_IGN on, and Python then installs no KeyboardInterrupt handler)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "forge", *argv],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         deadline = time.monotonic() + 120
         while not (ckpt / "trainer.json").exists() and time.monotonic() < deadline and proc.poll() is None:

@@ -59,7 +59,6 @@ def test_without_opencc_the_sinica_sample_is_skipped_not_fatal(monkeypatch):
 
 
 def test_without_opencc_the_traditional_benchmarks_are_skipped(monkeypatch):
-    import forge.bench
     from forge.corpora import _zh
 
     class Record:
@@ -81,10 +80,10 @@ def test_without_opencc_the_traditional_benchmarks_are_skipped(monkeypatch):
         ran.append((list(names), transform))
         return Result(names)
 
-    monkeypatch.setattr(forge.bench, "list_datasets", lambda language=None: list(records))
-    monkeypatch.setattr(forge.bench, "get_record", records.__getitem__)
-    monkeypatch.setattr(forge.bench, "available_datasets", lambda names: (list(names), {}))
-    monkeypatch.setattr(forge.bench, "run", run)
+    monkeypatch.setattr(_run, "list_datasets", lambda language=None: list(records))
+    monkeypatch.setattr(_run, "get_record", records.__getitem__)
+    monkeypatch.setattr(_run, "available_datasets", lambda names: (list(names), {}))
+    monkeypatch.setattr(_run, "run", run)
     monkeypatch.setitem(sys.modules, "opencc", None)
     _zh._converter.cache_clear()
     frame = _run.chinese_benchmarks({}, lambda msg: None)
