@@ -485,7 +485,7 @@ def run(scale: float = 1.0) -> dict[str, object]:
                 note("non_forge", name, "harness: " + traceback.format_exc(limit=3)[-300:])
             timings[name] = round(time.perf_counter() - start, 1)
     families = sorted({k.split(":")[0] for k in COUNTS if ":" in k})
-    result = {
+    return {
         "inputs": COUNTS["inputs"],
         "forge_errors": COUNTS["forge_errors"],
         "non_forge_exceptions": COUNTS["non_forge"],
@@ -496,7 +496,6 @@ def run(scale: float = 1.0) -> dict[str, object]:
         "total_seconds": round(time.perf_counter() - t0, 1),
         "examples": EXAMPLES,
     }
-    return result
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import write  # noqa: E402
-from rnn_contextual_quality import text8_sentences  # noqa: E402
+from _common import write
+from rnn_contextual_quality import text8_sentences
 
 SETTINGS = ("mix", "top")
 METRIC = {"scws": "spearman", "wic": "accuracy_test"}
@@ -61,23 +61,23 @@ def main(argv: list[str] | None = None) -> int:
         "skipgram", vector_size=args.vector_size, epochs=args.sg_epochs, min_count=args.min_count, workers=2, seed=1
     ).fit(sents)
     seconds = {"skipgram": time.perf_counter() - t0}
-    shared = dict(
-        init_from=sg,
-        min_count=args.min_count,
-        epochs=args.epochs,
-        dropout=0.1,
-        validation=0.02,
-        device="cpu",
-        progress=False,
-        oov="unk",
-        seed=0,
-        batch_size=64,
-        lr=2e-3,
-    )
+    shared = {
+        "init_from": sg,
+        "min_count": args.min_count,
+        "epochs": args.epochs,
+        "dropout": 0.1,
+        "validation": 0.02,
+        "device": "cpu",
+        "progress": False,
+        "oov": "unk",
+        "seed": 0,
+        "batch_size": 64,
+        "lr": 2e-3,
+    }
     specific = {
-        "bilstm": dict(hidden_size=args.width, layers=1),
-        "transformer": dict(d_model=args.width, heads=4, ff=2 * args.width, layers=2),
-        "bitransformer": dict(d_model=args.width, heads=4, ff=2 * args.width, layers=2),
+        "bilstm": {"hidden_size": args.width, "layers": 1},
+        "transformer": {"d_model": args.width, "heads": 4, "ff": 2 * args.width, "layers": 2},
+        "bitransformer": {"d_model": args.width, "heads": 4, "ff": 2 * args.width, "layers": 2},
     }
     encoders, info = {}, {}
     for name in args.encoders.split(","):

@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import write  # noqa: E402
+from _common import write
 
 
 def load_sentences(n_tokens: int) -> tuple[list[list[str]], str]:
@@ -58,26 +58,26 @@ def load_sentences(n_tokens: int) -> tuple[list[list[str]], str]:
 
 
 def forge_params(args, name: str, ff: int, device: str) -> dict:
-    shared = dict(
-        context="stream",
-        bptt=args.bptt,
-        batch_size=args.batch,
-        dropout=0.0,
-        tie_weights=True,
-        softmax="full",
-        optimizer="adam",
-        lr=1e-3,
-        clip_grad=1.0,
-        validation=0.0,
-        device=device,
-        precision=args.precision if device.startswith("cuda") else "fp32",
-        seed=0,
-        progress=False,
-        init_from=None,
-        embedding_dim=args.hidden,
-        layers=args.layers,
-        max_len=200,
-    )
+    shared = {
+        "context": "stream",
+        "bptt": args.bptt,
+        "batch_size": args.batch,
+        "dropout": 0.0,
+        "tie_weights": True,
+        "softmax": "full",
+        "optimizer": "adam",
+        "lr": 1e-3,
+        "clip_grad": 1.0,
+        "validation": 0.0,
+        "device": device,
+        "precision": args.precision if device.startswith("cuda") else "fp32",
+        "seed": 0,
+        "progress": False,
+        "init_from": None,
+        "embedding_dim": args.hidden,
+        "layers": args.layers,
+        "max_len": 200,
+    }
     if name == "lstm":
         return dict(hidden_size=args.hidden, **shared)
     return dict(d_model=args.hidden, heads=args.heads, ff=ff, positions="sinusoidal", **shared)
@@ -136,7 +136,7 @@ def raw_model(name: str, vocab: int, args, ff: int):
 def raw_rate(name: str, sents, args, ff: int, device: str) -> float:
     import torch
 
-    words = sorted({w for s in sents for w in s}) + ["</s>"]
+    words = [*sorted({w for s in sents for w in s}), "</s>"]
     index = {w: i for i, w in enumerate(words)}
     stream = torch.tensor([index[w] for s in sents for w in [*s, "</s>"]])
     rows = len(stream) // args.batch

@@ -229,7 +229,7 @@ def main() -> None:
     stem = "plugins_table" if args.engine == "harness" else "plugins_table_gensim"
     long.to_csv(Path(__file__).parent / "results" / f"{stem}_long.csv", index=False)
     cells = long.assign(cell=[f"{v:.3f} ({c:.0%})" for v, c in zip(long.value, long.coverage)])
-    wide = cells.pivot(index="encoder", columns="dataset", values="cell")[list(PAIRS) + [ANALOGY[0]]]
+    wide = cells.pivot(index="encoder", columns="dataset", values="cell")[[*list(PAIRS), ANALOGY[0]]]
     wide.insert(0, "train_s", [f"{seconds[e]:.1f}" for e in wide.index])
     wide.insert(
         0, "vocab", [len(m[0]) if isinstance(m, tuple) else len(m.vocabulary) for m in (models[e] for e in wide.index)]

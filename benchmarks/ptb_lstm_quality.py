@@ -122,29 +122,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_test_tokens:
         valid, test = (_prefix(valid, args.max_test_tokens), _prefix(test, args.max_test_tokens))
     tie = not args.no_tie and args.softmax != "adaptive"
-    params = dict(
-        hidden_size=args.hidden,
-        layers=args.layers,
-        embedding_dim=args.hidden,
-        dropout=args.dropout,
-        tie_weights=tie,
-        softmax=args.softmax,
-        impl=args.impl,
-        device=args.device,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        optimizer=args.optimizer,
-        clip_grad=args.clip,
-        patience=args.patience,
-        seed=args.seed,
-        max_len=200,
-        checkpoint_dir=args.checkpoint_dir,
-        resume=args.resume,
-        progress=not args.no_progress,
-        context=args.context,
-        bptt=args.bptt,
-    )
+    params = {
+        "hidden_size": args.hidden,
+        "layers": args.layers,
+        "embedding_dim": args.hidden,
+        "dropout": args.dropout,
+        "tie_weights": tie,
+        "softmax": args.softmax,
+        "impl": args.impl,
+        "device": args.device,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "optimizer": args.optimizer,
+        "clip_grad": args.clip,
+        "patience": args.patience,
+        "seed": args.seed,
+        "max_len": 200,
+        "checkpoint_dir": args.checkpoint_dir,
+        "resume": args.resume,
+        "progress": not args.no_progress,
+        "context": args.context,
+        "bptt": args.bptt,
+    }
     start = time.perf_counter()
     capped = False
     if args.max_minutes:

@@ -38,7 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import RESULTS, machine  # noqa: E402
+from _common import RESULTS, machine
 
 NAME = "ptb_transformer_vs_lstm"
 
@@ -80,21 +80,21 @@ def n_params(enc) -> int:
 
 
 def common(args: argparse.Namespace) -> dict:
-    return dict(
-        context="stream",
-        bptt=args.bptt,
-        batch_size=args.batch_size,
-        dropout=args.dropout,
-        tie_weights=True,
-        softmax="full",
-        device=args.device,
-        seed=args.seed,
-        validation=0.0,
-        patience=6,
-        max_len=200,
-        progress=False,
-        init_from=None,
-    )
+    return {
+        "context": "stream",
+        "bptt": args.bptt,
+        "batch_size": args.batch_size,
+        "dropout": args.dropout,
+        "tie_weights": True,
+        "softmax": "full",
+        "device": args.device,
+        "seed": args.seed,
+        "validation": 0.0,
+        "patience": 6,
+        "max_len": 200,
+        "progress": False,
+        "init_from": None,
+    }
 
 
 def lstm_params(args: argparse.Namespace) -> dict:
@@ -173,10 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     train = forge.corpora.load("ptb", split="train")
-    if args.max_train_sentences:
-        train = list(islice(train, args.max_train_sentences))
-    else:
-        train = list(train)
+    train = list(islice(train, args.max_train_sentences)) if args.max_train_sentences else list(train)
     valid, test = list(forge.corpora.load("ptb", split="valid")), list(forge.corpora.load("ptb", split="test"))
     if args.max_test_tokens:
         valid, test = _prefix(valid, args.max_test_tokens), _prefix(test, args.max_test_tokens)

@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import write  # noqa: E402
+from _common import write
 
 
 def text8_sentences(n_tokens: int, piece: int) -> list[list[str]]:
@@ -82,22 +82,22 @@ def main(argv: list[str] | None = None) -> int:
         progress=False,
     ).fit(sents)
     sg_s = time.perf_counter() - t0
-    params = dict(
-        hidden_size=args.hidden,
-        layers=args.layers,
-        init_from=sg,
-        layer=args.layer,
-        context=args.context,
-        min_count=args.min_count,
-        dropout=0.1,
-        validation=0.02,
-        device="cpu",
-        progress=False,
-        oov="unk",
-        seed=0,
-        batch_size=64,
-        lr=2e-3,
-    )
+    params = {
+        "hidden_size": args.hidden,
+        "layers": args.layers,
+        "init_from": sg,
+        "layer": args.layer,
+        "context": args.context,
+        "min_count": args.min_count,
+        "dropout": 0.1,
+        "validation": 0.02,
+        "device": "cpu",
+        "progress": False,
+        "oov": "unk",
+        "seed": 0,
+        "batch_size": 64,
+        "lr": 2e-3,
+    }
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as ckpt:
         enc = forge.create("bilstm", epochs=1, checkpoint_dir=ckpt, **params).fit(sents)

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from _common import write  # noqa: E402
+from _common import write
 
 OUTPUTS = ("none", "full", "adaptive", "sampled")
 

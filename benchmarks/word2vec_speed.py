@@ -57,17 +57,17 @@ def main() -> None:
             name = "text8"
         except forge.errors.MissingDataError:
             name = "gensim-default"
-    settings = dict(
-        sg=1,
-        vector_size=100,
-        window=5,
-        min_count=5,
-        negative=5,
-        sample=1e-3,
-        epochs=args.epochs,
-        workers=args.workers,
-        seed=1,
-    )
+    settings = {
+        "sg": 1,
+        "vector_size": 100,
+        "window": 5,
+        "min_count": 5,
+        "negative": 5,
+        "sample": 1e-3,
+        "epochs": args.epochs,
+        "workers": args.workers,
+        "seed": 1,
+    }
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         path = corpus_file(name, Path(tmp))

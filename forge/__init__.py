@@ -35,7 +35,6 @@ from forge._version import __version__
 from forge.vocab import Vocabulary
 
 __all__ = [
-    "__version__",
     "OOV_POLICIES",
     "AnyValue",
     "BaseEncoder",
@@ -50,6 +49,7 @@ __all__ = [
     "PathValue",
     "StringValue",
     "Vocabulary",
+    "__version__",
     "broken_plugins",
     "check_params",
     "check_sentences",

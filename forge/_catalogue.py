@@ -46,7 +46,7 @@ from typing import Any
 
 from forge.errors import BadInputError, PluginError, UnknownNameError
 
-__all__ = ["Registry", "Entry", "FORGE_DISTRIBUTION"]
+__all__ = ["FORGE_DISTRIBUTION", "Entry", "Registry"]
 
 # entry points declared by forge's own distribution count as built-ins
 FORGE_DISTRIBUTION = "foundations-forge"

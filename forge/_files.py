@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from forge.errors import BadInputError
 
-__all__ = ["file_kind", "open_regular", "check_regular", "sha256_file", "CHUNK"]
+__all__ = ["CHUNK", "check_regular", "file_kind", "open_regular", "sha256_file"]
 
 CHUNK = 1 << 20  # bytes read at a time when hashing: memory stays bounded whatever the file
 

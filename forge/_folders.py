@@ -20,6 +20,7 @@ concurrent save fails at once with a forge error and leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -30,7 +31,7 @@ import stat
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
@@ -45,14 +46,14 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
+    "FolderLock",
+    "RecoveredWarning",
     "atomic_dir",
+    "check_replaceable",
     "marker_name",
     "read_marker",
     "recover",
-    "check_replaceable",
     "refuse_cwd",
-    "FolderLock",
-    "RecoveredWarning",
 ]
 
 log = logging.getLogger("forge")
@@ -338,10 +339,8 @@ class FolderLock:
     def release(self) -> None:
         if self.fd is None:
             return
-        try:
+        with suppress(OSError):
             os.unlink(self.file)
-        except OSError:
-            pass
         os.close(self.fd)
         self.fd = None
 
@@ -392,10 +391,8 @@ def _remove_marked(folder: Path, kind: str | None = None) -> None:
                     pass
                 kept = True
             for name in dirs:
-                try:
+                with contextlib.suppress(OSError):  # not empty: it holds something the marker does not list
                     (base / name).rmdir()
-                except OSError:
-                    pass  # not empty: it holds something the marker does not list
         if kept:
             log.warning("%s holds files its marker does not list; forge left them there.", folder)
             return
@@ -414,10 +411,8 @@ def _remove_marked(folder: Path, kind: str | None = None) -> None:
                 p.unlink()
         except OSError:
             return  # keep the marker: the next save tries again
-    try:
+    with suppress(OSError):
         folder.rmdir()
-    except OSError:
-        pass
 
 
 def _remove_stale(path: Path) -> None:
@@ -426,10 +421,8 @@ def _remove_stale(path: Path) -> None:
         _remove_marked(p)
     stem = glob_escape(path.name)
     for p in [*path.parent.glob(f".{stem}.tmp-*"), *path.parent.glob(f".{stem}.old-*")]:
-        try:
+        with contextlib.suppress(OSError):
             p.rmdir()  # empty ones too (a kill right after mkdtemp): removing an empty folder loses nothing
-        except OSError:
-            pass
 
 
 @contextmanager

@@ -46,7 +46,7 @@ from forge._protocol import Encoder
 from forge._sentences import check_sentences, iter_sentences
 from forge.errors import BadInputError, NotFittedError, OutOfVocabularyError
 
-__all__ = ["Encoder", "BaseEncoder", "OOV_POLICIES", "DEFAULT_TAGS", "check_sentences"]
+__all__ = ["DEFAULT_TAGS", "OOV_POLICIES", "BaseEncoder", "Encoder", "check_sentences"]
 
 UNK = "<unk>"
 # old private spellings of the public hooks, accepted from subclasses (see BaseEncoder.__init_subclass__)

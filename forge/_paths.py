@@ -7,7 +7,7 @@ from pathlib import Path
 
 from forge.errors import BadInputError
 
-__all__ = ["data_dir", "cache_dir"]
+__all__ = ["cache_dir", "data_dir"]
 
 
 def data_dir() -> Path | None:

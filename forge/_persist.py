@@ -41,17 +41,17 @@ from forge._version import __version__
 from forge.errors import BadInputError, CorruptModelError, ForgeError, UnknownNameError
 
 __all__ = [
-    "save_encoder",
-    "load",
-    "atomic_dir",
-    "atomic_file",
     "CONFIG_NAME",
     "FORMAT_VERSION",
-    "file_manifest",
-    "verify_manifest",
-    "read_json",
+    "atomic_dir",
+    "atomic_file",
     "check_array",
     "check_save_target",
+    "file_manifest",
+    "load",
+    "read_json",
+    "save_encoder",
+    "verify_manifest",
 ]
 
 CONFIG_NAME = "config.json"

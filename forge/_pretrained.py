@@ -53,12 +53,12 @@ from forge.vocab import Vocabulary
 
 __all__ = [
     "VectorsRecord",
-    "registry",
+    "fetch",
     "get_record",
     "is_pretrained_name",
-    "fetch",
     "load_pretrained",
     "load_vectors",
+    "registry",
     "status",
 ]
 

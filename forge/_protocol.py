@@ -50,7 +50,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from forge.errors import PluginError
 
-__all__ = ["Encoder", "protocol_members", "check_encoder_class"]
+__all__ = ["Encoder", "check_encoder_class", "protocol_members"]
 
 
 @runtime_checkable

@@ -29,15 +29,15 @@ from forge._protocol import check_encoder_class
 from forge.errors import BadInputError, PluginError, UnknownNameError
 
 __all__ = [
-    "register_encoder",
+    "ENCODERS",
+    "ENTRY_POINT_GROUP",
+    "broken_plugins",
     "create",
+    "encoder_source",
     "get_encoder_class",
     "list_encoders",
-    "broken_plugins",
-    "encoder_source",
+    "register_encoder",
     "registered_name",
-    "ENTRY_POINT_GROUP",
-    "ENCODERS",
 ]
 
 ENTRY_POINT_GROUP = "forge.encoders"

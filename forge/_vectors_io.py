@@ -25,6 +25,7 @@ Gzip is detected from the file's magic bytes, not its name.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import zlib
@@ -264,10 +265,7 @@ class _Reader:
         with _open(self.path) as fh:
             if skip:
                 fh.readline()
-            if fmt == "word2vec-binary":
-                words = self._binary(fh, matrix)
-            else:
-                words = self._text(fh, matrix, skip + 1)
+            words = self._binary(fh, matrix) if fmt == "word2vec-binary" else self._text(fh, matrix, skip + 1)
         if len(words) < n:
             if fmt == "glove" or self.duplicates:
                 matrix = matrix[: len(words)]  # blank lines were counted; a view, no copy
@@ -324,10 +322,8 @@ class _Reader:
                 heads.append(head)
                 rests.append(rest)
             values = None
-            try:
+            with contextlib.suppress(ValueError):  # the slow path below says what is wrong
                 values = np.fromstring(b" ".join(rests), dtype=np.float32, sep=" ")  # C parser, ~10x float()
-            except ValueError:
-                pass
             if values is None or values.size != len(block) * dim:
                 heads, values = self._slow_block(block, dim, exact=self.fmt != "glove")
             values = values.reshape(len(block), dim)

@@ -26,17 +26,17 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
-    "ForgeError",
-    "UnknownNameError",
-    "NotFittedError",
     "BadInputError",
-    "OutOfVocabularyError",
     "CorruptModelError",
-    "PluginError",
-    "MissingDataError",
     "DeviceError",
-    "TrainingDivergedError",
+    "ForgeError",
+    "MissingDataError",
+    "NotFittedError",
+    "OutOfVocabularyError",
+    "PluginError",
     "RecoveredWarning",
+    "TrainingDivergedError",
+    "UnknownNameError",
     "UnverifiedDownloadWarning",
 ]
 

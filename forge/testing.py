@@ -59,8 +59,8 @@ __all__ = [
     "check_flat_token_list_refused",
     "check_invalid_params_refused",
     "check_keyed_surface",
-    "parametrize_with_checks",
     "fitted",
+    "parametrize_with_checks",
 ]
 
 

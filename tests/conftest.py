@@ -9,7 +9,7 @@ from pathlib import Path
 # tests 6-10x slower. Set before anything imports torch; an explicit setting wins.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import pytest  # noqa: E402
+import pytest
 
 DATA = Path(__file__).parent / "data"
 
@@ -19,7 +19,7 @@ def _isolated_cache(tmp_path_factory):
     """Keep forge's cache (e.g. the tokenised gensim-default corpus) inside the test session."""
     if "FORGE_CACHE_DIR" not in os.environ:
         os.environ["FORGE_CACHE_DIR"] = str(tmp_path_factory.mktemp("forge-cache"))
-    yield
+    return
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 
 numba = pytest.importorskip("numba")
 
-from forge.bench import _analogy_numba  # noqa: E402
+from forge.bench import _analogy_numba
 
 
 def test_kernels_have_no_closure_so_their_cache_key_is_stable():
@@ -31,7 +31,7 @@ def test_cache_goes_under_forge_cache_when_package_folder_is_read_only(monkeypat
     monkeypatch.setattr(os, "access", lambda path, mode: False)
     monkeypatch.setattr(numba.config, "CACHE_DIR", "")
     _analogy_numba._cache_dir()
-    assert numba.config.CACHE_DIR == str(tmp_path / "numba")
+    assert str(tmp_path / "numba") == numba.config.CACHE_DIR
 
 
 def test_user_numba_cache_dir_wins(monkeypatch, tmp_path):

@@ -11,11 +11,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from forge.bench._analogy import evaluate_analogy  # noqa: E402
-from forge.bench._analogy_cuda import cuda_fp32, solve_analogies_torch  # noqa: E402
-from forge.bench._analogy_kernel import solve_analogies  # noqa: E402
-from forge.bench._parsers import AnalogySet  # noqa: E402
-from forge.bench._vectors import VectorView  # noqa: E402
+from forge.bench._analogy import evaluate_analogy
+from forge.bench._analogy_cuda import cuda_fp32, solve_analogies_torch
+from forge.bench._analogy_kernel import solve_analogies
+from forge.bench._parsers import AnalogySet
+from forge.bench._vectors import VectorView
 
 
 def _unit(vocab: int, dim: int, seed: int = 0) -> np.ndarray:

@@ -28,7 +28,7 @@ def _questions(seed: int = 3, vocab: int = 600, dim: int = 16, n: int = 400):
 @pytest.mark.parametrize("chunk", [None, 97, 4096])
 def test_numba_equals_numpy_bit_for_bit(method, runner_up, chunk):
     W, ia, ib, ic, rows, cols = _questions()
-    kw = dict(method=method, runner_up=runner_up, chunk=chunk or 4096)
+    kw = {"method": method, "runner_up": runner_up, "chunk": chunk or 4096}
     ref = solve_analogies(W, ia, ib, ic, rows, cols, use_numba=False, **kw)
     got = solve_analogies(W, ia, ib, ic, rows, cols, use_numba=True, **kw)
     for x, y in zip(ref, got):
@@ -63,7 +63,7 @@ def test_norms_chunk_by_chunk_equal_dividing_first(use_numba, method):
     raw = rng.standard_normal((700, 24)).astype(np.float32) * rng.uniform(0.1, 9, (700, 1)).astype(np.float32)
     norms = np.sqrt(np.einsum("ij,ij->i", raw, raw))
     _, ia, ib, ic, rows, cols = _questions(vocab=700, dim=24)
-    kw = dict(method=method, runner_up=True, chunk=131, use_numba=use_numba)
+    kw = {"method": method, "runner_up": True, "chunk": 131, "use_numba": use_numba}
     ref = solve_analogies(raw / norms[:, None], ia, ib, ic, rows, cols, **kw)
     got = solve_analogies(raw, ia, ib, ic, rows, cols, norms=norms, **kw)
     for x, y in zip(ref, got):

@@ -12,10 +12,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import forge  # noqa: E402
-from forge._registry import registered_name  # noqa: E402
-from forge.encoders.neural._attention import TransformerLM, rope_tables, sinusoidal_table  # noqa: E402
-from forge.errors import BadInputError  # noqa: E402
+import forge
+from forge._registry import registered_name
+from forge.encoders.neural._attention import TransformerLM, rope_tables, sinusoidal_table
+from forge.errors import BadInputError
 
 CORPUS = [
     ["the", "cat", "sat", "on", "the", "mat"],
@@ -182,7 +182,7 @@ def test_learned_positions_refuse_sentences_longer_than_the_table():
 
 
 @pytest.mark.parametrize(
-    "params,match",
+    ("params", "match"),
     [
         ({"d_model": 18, "heads": 4}, "not divisible by heads=4"),
         ({"d_model": 12, "heads": 4, "positions": "rope"}, "must be even"),

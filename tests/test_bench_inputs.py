@@ -120,7 +120,7 @@ class _NaNContextual(forge.BaseEncoder):
 
     def fit(self, corpus):
         words = sorted({w for s in corpus for w in s})
-        self.vocab_ = Vocabulary(["<unk>"] + words, specials=["<unk>"])
+        self.vocab_ = Vocabulary(["<unk>", *words], specials=["<unk>"])
         self.table_ = np.random.default_rng(self.seed).normal(size=(len(self.vocab_), 4))
         self.table_[self.vocab_["bad"]] = np.nan
         return self
@@ -157,7 +157,7 @@ def test_contextual_nan_vectors_are_left_out_with_a_note():
 
 
 # ---------------------------------------------------------- item 4: NaN results carry a note
-@pytest.mark.parametrize("gold, expected", [([5.0], "only 1 item"), ([3.0, 3.0, 3.0], "same gold score")])
+@pytest.mark.parametrize(("gold", "expected"), [([5.0], "only 1 item"), ([3.0, 3.0, 3.0], "same gold score")])
 def test_nan_correlations_carry_a_note(tmp_path, registered, gold, expected):
     words, mat = WORDS[:5], VECS[:5]
     pairs = [("man", "woman"), ("king", "queen"), ("apple", "man")][: len(gold)]
@@ -207,7 +207,7 @@ def test_no_covered_item_and_empty_sections_carry_a_note():
 
 # ---------------------------------------------------------- item 9: vectors given as a pair
 @pytest.mark.parametrize(
-    "source, match",
+    ("source", "match"),
     [
         ((["a", "b"], np.eye(3)), "2 words but 3 matrix rows"),
         ((["a", "b"], np.ones(2)), "must be 2-D"),
@@ -270,7 +270,7 @@ def test_csv_unclosed_quote_does_not_swallow_the_file(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "options, match",
+    ("options", "match"),
     [
         ({"sep": ""}, "sep='' is not valid"),
         ({"sep": 3}, "sep=3 is not valid"),
@@ -297,7 +297,7 @@ def test_register_dataset_checks_options_of_other_formats(fixtures):
 
 
 @pytest.mark.parametrize(
-    "kwargs, match",
+    ("kwargs", "match"),
     [
         ({"name": 123}, "Dataset name 123 is not valid"),
         ({"name": "a,b"}, "without commas"),

@@ -21,7 +21,7 @@ def test_fasttext_covers_unseen_words_where_word2vec_cannot(tmp_path, monkeypatc
     # 'kings' and 'castles' never occur in TINY_CORPUS; their n-grams do
     pairs.write_text("king\tqueen\t8\nkings\tking\t9\ncastle\tcastles\t9\ndog\tletter\t1\n")
     forge.bench.register_dataset("test-open-vocab", pairs, format="pairs", overwrite=True)
-    params = dict(vector_size=16, min_count=1, epochs=2, workers=1, seed=1)
+    params = {"vector_size": 16, "min_count": 1, "epochs": 2, "workers": 1, "seed": 1}
     ft = forge.create("fasttext", **params).fit(TINY_CORPUS)
     w2v = forge.create("skipgram", progress=False, **params).fit(TINY_CORPUS)
     assert "kings" in ft and "kings" not in ft.vocabulary and "kings" not in w2v

@@ -16,7 +16,7 @@ def bench(fixtures):
 
 # ------------------------------------------------------------ word pairs
 @pytest.mark.parametrize(
-    "name, scores",
+    ("name", "scores"),
     [
         ("pairs_tab_header_crlf.txt", [8.5, 8.3, 7.0, 0.5]),
         ("pairs_comma.csv", [4.5, 4.2, 3.5, 0.2]),

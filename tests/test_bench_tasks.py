@@ -30,7 +30,7 @@ class ToyContextual(forge.BaseEncoder):
 
     def fit(self, corpus):
         words = sorted({w for s in corpus for w in s})
-        self.vocab_ = Vocabulary(["<unk>"] + words, specials=["<unk>"])
+        self.vocab_ = Vocabulary(["<unk>", *words], specials=["<unk>"])
         self.table_ = np.random.default_rng(self.seed).normal(size=(len(self.vocab_), self.dim_))
         return self
 
@@ -135,7 +135,7 @@ def test_analogy_on_sparse_onehot_runs():
 # --------------------------------------------------------------- polysemy
 def test_scws_static_vs_contextual(fixtures):
     items = parse_scws(fixtures / "bench" / "scws.txt")
-    corpus = [c for c in items.context1 + items.context2]
+    corpus = list(items.context1 + items.context2)
     enc = ToyContextual().fit(corpus)
     static = evaluate_polysemy(VectorView((enc.vocabulary.words, enc.table_)), items)
     assert static.items["pred"][0] == pytest.approx(1.0)  # same word, context-free
@@ -186,7 +186,7 @@ def test_williams_and_paired_bootstrap():
     r12, r13, r23 = (stats.pearsonr(gold, good)[0], stats.pearsonr(gold, bad)[0], stats.pearsonr(good, bad)[0])
     assert S.williams_test(r12, r13, r23, 200) < 0.001
     assert S.williams_test(r12, r12, 1.0 - 1e-9, 200) > 0.5
-    diff, lo, hi, p = S.paired_bootstrap(gold, good, bad, S.spearman, n_boot=300)
+    diff, lo, _hi, p = S.paired_bootstrap(gold, good, bad, S.spearman, n_boot=300)
     assert diff > 0 and lo > 0 and p < 0.01
 
 
@@ -229,7 +229,7 @@ def test_run_contextual_encoder_all_kinds(fixtures):
     register_dataset("t-an2", b / "analogy_google.txt", format="google", overwrite=True)
     try:
         corpus = [line.split() for line in Path(b / "scws.txt").read_text().splitlines()]
-        enc = ToyContextual().fit(corpus + [["man", "woman", "king", "queen", "cat", "run", "bank"]])
+        enc = ToyContextual().fit([*corpus, ["man", "woman", "king", "queen", "cat", "run", "bank"]])
         rep = run({"ctx": enc}, ["t-scws2", "t-wic2", "t-an2"], progress=False)
         kinds = dict(zip(rep.main_scores()["dataset"], rep.main_scores()["kind"]))
         assert kinds == {"t-scws2": "polysemy", "t-wic2": "polysemy", "t-an2": "analogy"}

@@ -32,7 +32,7 @@ class FakeEP:
 
 
 def _with_entry_points(monkeypatch, registry, eps):
-    monkeypatch.setattr(_catalogue.metadata, "entry_points", lambda group: [e for e in eps])
+    monkeypatch.setattr(_catalogue.metadata, "entry_points", lambda group: list(eps))
     registry._scanned = False
 
 
@@ -88,13 +88,13 @@ def test_overwrite_policy():
     reg.register("mine", print, overwrite=True)
     assert reg.get("mine") is print
 
-    def mine(x):  # noqa: F811  a re-run notebook cell: same qualified name
+    def mine(x):
         return x + 1
 
     reg.register("mine", mine, overwrite=True)
     redefined = mine
 
-    def mine(x):  # noqa: F811
+    def mine(x):
         return x + 2
 
     reg.register("mine", mine)

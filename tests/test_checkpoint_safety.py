@@ -10,10 +10,10 @@ import pytest
 
 pytest.importorskip("torch")  # checkpoints are the recurrent encoders'
 
-import forge  # noqa: E402
-from forge._persist import file_manifest  # noqa: E402
-from forge.encoders.neural._checkpoint import trainer_digest  # noqa: E402
-from forge.errors import BadInputError, CorruptModelError  # noqa: E402
+import forge
+from forge._persist import file_manifest
+from forge.encoders.neural._checkpoint import trainer_digest
+from forge.errors import BadInputError, CorruptModelError
 
 PARAMS = {
     "hidden_size": 8,
@@ -33,7 +33,7 @@ OTHER_SENTENCES = [["a"] * 4 + ["c"] * 2, ["b"] * 3 + ["d"]] * 5
 OTHER_ORDER = [["b"] * 4 + ["a"] * 3, ["c"] * 2 + ["d"]] * 5  # the same words, b now the most frequent
 
 
-@pytest.fixture()
+@pytest.fixture
 def ckpt(tmp_path) -> Path:
     path = tmp_path / "ckpt"
     forge.create("lstm", epochs=1, checkpoint_dir=str(path), **PARAMS).fit(CORPUS)
@@ -80,7 +80,7 @@ def test_an_edited_trainer_json_is_refused(ckpt):
 
 
 @pytest.mark.parametrize(
-    "damage, message",
+    ("damage", "message"),
     [
         ({"trainer_fn": lambda t: t.pop("epoch")}, "'epoch'.*missing"),
         ({"trainer_fn": lambda t: t.update(epoch=-1)}, "'epoch' must be an integer"),

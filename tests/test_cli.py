@@ -58,7 +58,7 @@ def test_param_values_are_parsed_as_json_when_possible():
 
 
 @pytest.mark.parametrize(
-    "argv, expected",
+    ("argv", "expected"),
     [
         (["train", "lstn", "--corpus", "x", "--out", "y"], "Did you mean 'lstm'"),
         (["train", "onehot", "--corpus", "no/such/file.txt", "--out", "y"], "no/such/file.txt does not exist"),
@@ -108,7 +108,7 @@ def _interrupt(*args, **kwargs):
 
 
 @pytest.mark.parametrize(
-    "argv, patch, expected",
+    ("argv", "patch", "expected"),
     [
         (
             ["list"],

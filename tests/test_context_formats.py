@@ -12,7 +12,7 @@ from forge.errors import BadInputError
 
 
 @pytest.mark.parametrize(
-    "text,tokens,marks",
+    ("text", "tokens", "marks"),
     [
         ("The <strong>cat</strong> sat.", ["The", "cat", "sat."], [1]),
         ("a <b> big cat </b> and <B>dog</B>", ["a", "big", "cat", "and", "dog"], [2, 4]),
@@ -113,7 +113,7 @@ class _PositionEncoder(forge.BaseEncoder):
 
 
 @pytest.mark.parametrize(
-    "fmt,file", [("marked-pairs", "marked_pairs_cosimlex.tsv"), ("sentence-pairs", "sentence_pairs.tsv")]
+    ("fmt", "file"), [("marked-pairs", "marked_pairs_cosimlex.tsv"), ("sentence-pairs", "sentence_pairs.tsv")]
 )
 def test_formats_run_through_the_benchmark(fixtures, fmt, file):
     name = f"test-{fmt}"

@@ -102,7 +102,7 @@ def test_unknown_corpus_suggests_and_missing_data_explains(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "name,split,first",
+    ("name", "split", "first"),
     [
         ("ptb", "valid", ["consumers", "may", "want"]),
         ("text8", None, ["anarchism", "originated", "as"]),

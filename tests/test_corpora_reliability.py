@@ -52,9 +52,8 @@ def test_bad_bytes_give_the_same_error_on_every_path(tmp_path, name):
         with pytest.raises(BadInputError, match=match) as iterating:
             list(corpus)
         assert name in str(iterating.value)
-        with pytest.raises(BadInputError, match=match) as feeding:
-            with gensim_corpus_file(corpus):
-                pass
+        with pytest.raises(BadInputError, match=match) as feeding, gensim_corpus_file(corpus):
+            pass
         assert name in str(feeding.value)
         with pytest.raises(BadInputError, match=name):
             forge.create("skipgram", **W2V).fit(corpus)  # not a bare UnicodeDecodeError from gensim

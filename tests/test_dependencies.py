@@ -75,9 +75,13 @@ def _import_strings(node: ast.AST, modules: set[str]) -> list[str]:
             "__import__",
         ):
             out += [a.value for a in sub.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and _IMPORT_STRING.fullmatch(sub.value):
-            if ":" in sub.value or (sub.value in modules and sub.value not in PACKAGES):
-                out.append(sub.value.replace(":", "."))
+        elif (
+            isinstance(sub, ast.Constant)
+            and isinstance(sub.value, str)
+            and _IMPORT_STRING.fullmatch(sub.value)
+            and (":" in sub.value or (sub.value in modules and sub.value not in PACKAGES))
+        ):
+            out.append(sub.value.replace(":", "."))
     return list(dict.fromkeys(s for s in out if s == "forge" or s.startswith("forge.")))
 
 

@@ -133,7 +133,7 @@ def _mutation(draw, data: bytes) -> bytes:
     lines = _lines(data)
     i = draw(st.integers(0, len(lines) - 1))
     if kind == "dup_line":
-        return b"".join(lines[: i + 1] + [lines[i]] + lines[i + 1 :])
+        return b"".join([*lines[: i + 1], lines[i], *lines[i + 1 :]])
     if kind == "drop_line":
         return b"".join(lines[:i] + lines[i + 1 :])
     if kind == "swap_lines":

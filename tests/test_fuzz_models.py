@@ -177,7 +177,7 @@ def test_a_bit_flip_anywhere_is_refused_or_harmless(saved, name, data):
 @FUZZ
 @given(data=st.data())
 def test_truncation_is_refused(saved, name, data):
-    src, expected = _model(saved, name)
+    src, _expected = _model(saved, name)
     fname = data.draw(st.sampled_from([f for f in _files(src) if not f.startswith(".forge-")]), label="file")
     with tempfile.TemporaryDirectory() as tmp:
         path = _copy(src, tmp)

@@ -196,7 +196,7 @@ def _analogy_file(draw, words: list[str]) -> str:
             n = draw(st.sampled_from([4, 4, 4, 4, 3, 5]))
             toks = [draw(word) for _ in range(n)]
             sep = [draw(st.sampled_from(_SEPS)) for _ in range(n - 1)]
-            line = "".join(t + s for t, s in zip(toks, sep + [""]))
+            line = "".join(t + s for t, s in zip(toks, [*sep, ""]))
             lines.append(draw(st.sampled_from(["", " ", "\t"])) + line + draw(st.sampled_from(["", " ", "\r", "\t\r"])))
     return "\n".join(lines) + draw(st.sampled_from(["", "\n", "\n\n"]))
 

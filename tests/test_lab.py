@@ -146,7 +146,7 @@ def test_claim7_recall_task_and_vanishing_gradient():
 
     tokens, keys = recall_batch(np.random.default_rng(0), 4, 6)
     assert tokens.shape == (4, 8) and np.array_equal(tokens[:, 0], keys + 1)
-    accs, init, trained = recall_curve("rnn", (1, 20), steps=20)
+    accs, init, _trained = recall_curve("rnn", (1, 20), steps=20)
     assert len(accs) == 2 and all(0.0 <= a <= 1.0 for a in accs)
     assert len(init) == 22 and init[-1] < 1e-3 * init[0]  # the gradient from 21 steps back has vanished
 

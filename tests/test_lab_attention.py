@@ -169,9 +169,9 @@ def test_report_has_the_recurrence_section_and_claim_9(tmp_path, monkeypatch):
 def test_claim9_and_attention_maps_on_a_trained_transformer(tmp_path):
 
     english = [
-        "the dog bit the man".split(),
-        "the bank raised interest rates".split(),
-        "he took money out of the bank".split(),
+        ["the", "dog", "bit", "the", "man"],
+        ["the", "bank", "raised", "interest", "rates"],
+        ["he", "took", "money", "out", "of", "the", "bank"],
     ] * 20
     params = {
         "d_model": 16,

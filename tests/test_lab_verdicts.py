@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def _recall(rnn: list[float], lstm: list[float], gaps=(5, 10, 20, 40)) -> pd.Dat
 
 
 @pytest.mark.parametrize(
-    "rnn, lstm, expected",
+    ("rnn", "lstm", "expected"),
     [
         # the numbers: the default LSTM far below the RNN at k = 10, 20
         ([1.0, 0.79, 0.56, 0.13], [1.0, 0.19, 0.14, 0.13], NOT_SUPPORTED),
@@ -229,7 +230,7 @@ def test_figure_tick_labels_do_not_overlap_and_whiskers_fit(probe):
     for ax in fig.axes:
         boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
         assert len(boxes) == len(names)
-        for a, b in zip(boxes, boxes[1:]):
+        for a, b in itertools.pairwise(boxes):
             assert a.x1 <= b.x0 + 0.5, f"{probe}: x labels overlap"
     if probe == "probe-onehot":  # the box plot: the whiskers (cosine -0.9 and 1.0) inside the axes
         low, high = fig.axes[1].get_ylim()
@@ -257,7 +258,7 @@ def test_claim1_verdict_does_not_depend_on_the_vocabulary_size(vocab):
 
 
 @pytest.mark.parametrize(
-    "change, why",
+    ("change", "why"),
     [
         ({"one": 0.5}, "50% of 400 vectors"),  # two non-zeros in half the vectors: not one-hot
         ({"zero": 0.9}, "90% of 500 pairs"),  # some distinct words not orthogonal

@@ -16,7 +16,7 @@ def test_same_length_sentences_share_a_read_only_indptr():
     np.testing.assert_array_equal((x @ y.T).toarray(), np.zeros((2, 2)))
     np.testing.assert_array_equal(x.toarray(), [[1, 0, 0, 0], [0, 1, 0, 0]])
     x.data[:] = 0
-    with pytest.raises(ValueError):  # an in-place structural change cannot touch y
+    with pytest.raises(ValueError, match="read-only"):  # an in-place structural change cannot touch y
         x.eliminate_zeros()
     np.testing.assert_array_equal(y.toarray(), [[0, 0, 1, 0], [0, 0, 0, 1]])
     own = y.copy()

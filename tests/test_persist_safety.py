@@ -247,7 +247,7 @@ def test_a_concurrent_save_is_a_forge_error_and_leaves_nothing(w2v, tmp_path):
     with FolderLock(target):  # another save holds the lock
         with pytest.raises(BadInputError, match="another process is saving"):
             w2v.save(target)
-        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before + [".m.lock"])
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, ".m.lock"])
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert forge.load(target).vocabulary == w2v.vocabulary
 
@@ -418,7 +418,7 @@ def lstm_dir(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    "edit, message",
+    ("edit", "message"),
     [
         ({"tie_weights": True}, "unexpected.*decoder"),
         ({"impl": "x"}, "impl='x' is not valid"),

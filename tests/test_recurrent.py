@@ -12,12 +12,21 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import forge  # noqa: E402
-from forge.errors import BadInputError, CorruptModelError, DeviceError, OutOfVocabularyError  # noqa: E402
+import forge
+from forge.errors import BadInputError, CorruptModelError, DeviceError, OutOfVocabularyError
 
 DATA = Path(__file__).parent / "data" / "rnn_corpus.txt"
 NAMES = ["rnn", "birnn", "lstm", "bilstm", "gru", "bigru"]
-FAST = dict(hidden_size=8, layers=2, epochs=1, batch_size=16, progress=False, device="cpu", init_from=None, layer="top")
+FAST = {
+    "hidden_size": 8,
+    "layers": 2,
+    "epochs": 1,
+    "batch_size": 16,
+    "progress": False,
+    "device": "cpu",
+    "init_from": None,
+    "layer": "top",
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +54,7 @@ def test_registered_names_set_cell_and_direction(name):
 
 
 @pytest.mark.parametrize(
-    "param,value,valid",
+    ("param", "value", "valid"),
     [
         ("cell", "lstn", "'rnn', 'gru', 'lstm'"),
         ("impl", "cudnn", "'fused', 'scratch'"),

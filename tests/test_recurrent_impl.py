@@ -7,9 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import forge  # noqa: E402
-from forge.encoders.neural._cells import CELLS, make_layer  # noqa: E402
-from forge.encoders.neural._model import RecurrentLM, reverse_padded  # noqa: E402
+import forge
+from forge.encoders.neural._cells import CELLS, make_layer
+from forge.encoders.neural._model import RecurrentLM, reverse_padded
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -44,17 +44,17 @@ def test_same_seed_same_initial_weights(cell):
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_bidirectional_lm_loss_and_gradients_match(cell):
-    kwargs = dict(
-        vocab_size=30,
-        cell=cell,
-        bidirectional=True,
-        embedding_dim=6,
-        hidden_size=6,
-        layers=2,
-        dropout=0.0,
-        tie_weights=True,
-        softmax="full",
-    )
+    kwargs = {
+        "vocab_size": 30,
+        "cell": cell,
+        "bidirectional": True,
+        "embedding_dim": 6,
+        "hidden_size": 6,
+        "layers": 2,
+        "dropout": 0.0,
+        "tie_weights": True,
+        "softmax": "full",
+    }
     torch.manual_seed(1)
     fused = RecurrentLM(impl="fused", **kwargs).double()
     scratch = RecurrentLM(impl="scratch", **kwargs).double()
@@ -100,10 +100,10 @@ def test_padding_never_changes_real_positions():
 def test_encoders_trained_fused_and_scratch_agree():
     corpus = [["the", "cat", "sat", "down"], ["a", "dog", "ran"], ["the", "dog", "sat"]] * 8
     # SGD: Adam divides by tiny second moments and would amplify float32 rounding differences
-    params = dict(
-        hidden_size=8, layers=2, epochs=2, batch_size=8, dropout=0.2, progress=False, seed=5, optimizer="sgd", lr=0.5,
-        precision="fp32",  # true fp32 on CUDA too (device="auto" would otherwise mean bf16 there, TF32 in cuDNN)
-    )  # fmt: skip
+    params = {
+        "hidden_size": 8, "layers": 2, "epochs": 2, "batch_size": 8, "dropout": 0.2, "progress": False, "seed": 5, "optimizer": "sgd", "lr": 0.5,
+        "precision": "fp32",  # true fp32 on CUDA too (device="auto" would otherwise mean bf16 there, TF32 in cuDNN)
+    }  # fmt: skip
     fused = forge.create("bilstm", impl="fused", **params).fit(corpus)
     scratch = forge.create("bilstm", impl="scratch", **params).fit(corpus)
     sent = [["the", "cat", "ran"]]

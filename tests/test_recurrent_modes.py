@@ -28,7 +28,7 @@ from forge.encoders.neural.recurrent import RecurrentEncoder, choose_softmax
 from forge.errors import BadInputError
 
 DATA = Path(__file__).parent / "data" / "rnn_corpus.txt"
-TINY = dict(hidden_size=8, layers=1, batch_size=8, progress=False, device="cpu", dropout=0.0, seed=3)
+TINY = {"hidden_size": 8, "layers": 1, "batch_size": 8, "progress": False, "device": "cpu", "dropout": 0.0, "seed": 3}
 TINY.update(init_from=None, layer="top")  # bare models: the recipe defaults are tested on their own
 SENT = [["the", "cat", "sees", "a", "book"]]
 
@@ -74,11 +74,11 @@ def test_resumable_parameters_are_derived_from_the_field_metadata():
     }
     from forge.encoders.neural import recurrent
 
-    assert recurrent.RESUMABLE == derived
+    assert derived == recurrent.RESUMABLE
 
 
 @pytest.mark.parametrize(
-    "param,value,allowed",
+    ("param", "value", "allowed"),
     [
         ("context", "doc", r"one of 'sentence', 'stream'"),
         ("hidden_size", 0, r"an integer >= 1"),
@@ -122,7 +122,7 @@ def test_cross_parameter_rules():
 
 # ------------------------------------------------------------------ stream mode
 def test_stream_encoding_and_chunks():
-    index = {w: i for i, w in enumerate(SPECIALS + ["a", "b", "c"])}
+    index = {w: i for i, w in enumerate([*SPECIALS, "a", "b", "c"])}
     stream = to_stream(encode_corpus([["a", "b"], ["c"]], index, 100))
     assert stream.tolist() == [3, 4, 5, 3, 6, 3]  # </s> a b </s> c </s>
     rows = batchify(np.arange(11), 3)
@@ -208,7 +208,7 @@ def test_sampled_softmax_trains_and_evaluates_exactly(corpus):
     tokens = torch.tensor([[2, 5, 6, 7, 3]])
     lengths = torch.tensor([5])
     model.eval()
-    nll, count = model(tokens, lengths)  # eval: the full softmax, exact
+    nll, _count = model(tokens, lengths)  # eval: the full softmax, exact
     logits = model.decoder(model._stack(model.fwd, model.embedding(tokens[:, :-1]))[-1][0])
     exact = torch.nn.functional.cross_entropy(logits, tokens[0, 1:], reduction="sum")
     torch.testing.assert_close(nll, exact)
@@ -250,20 +250,20 @@ def test_sampled_loss_matches_its_formula():
 
 @pytest.mark.parametrize("softmax", ["full", "adaptive", "sampled"])
 def test_fused_equals_scratch_under_each_output_layer(softmax):
-    kwargs = dict(
-        vocab_size=30,
-        cell="lstm",
-        bidirectional=True,
-        embedding_dim=6,
-        hidden_size=6,
-        layers=2,
-        dropout=0.0,
-        tie_weights=False,
-        softmax=softmax,
-        cutoffs=[10, 20],
-        num_sampled=7,
-        forget_bias=1.0,
-    )
+    kwargs = {
+        "vocab_size": 30,
+        "cell": "lstm",
+        "bidirectional": True,
+        "embedding_dim": 6,
+        "hidden_size": 6,
+        "layers": 2,
+        "dropout": 0.0,
+        "tie_weights": False,
+        "softmax": softmax,
+        "cutoffs": [10, 20],
+        "num_sampled": 7,
+        "forget_bias": 1.0,
+    }
     torch.manual_seed(1)
     fused = RecurrentLM(impl="fused", **kwargs).double()
     torch.manual_seed(1)

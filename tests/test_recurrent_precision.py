@@ -13,9 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import forge  # noqa: E402
-from forge.encoders.neural._train import precision_scope, resolve_precision  # noqa: E402
-from forge.errors import BadInputError  # noqa: E402
+import forge
+from forge.encoders.neural._train import precision_scope, resolve_precision
+from forge.errors import BadInputError
 
 CORPUS = [["the", "cat", "sat", "down"], ["a", "dog", "ran"], ["the", "dog", "sat"]] * 8
 FLAGS = (torch.backends.cuda.matmul, torch.backends.cudnn)

@@ -14,14 +14,22 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import forge  # noqa: E402
-from forge.encoders.neural._data import split_validation  # noqa: E402
-from forge.encoders.neural._model import RecurrentLM  # noqa: E402
-from forge.encoders.neural.recurrent import TrainingDivergedError  # noqa: E402
-from forge.errors import BadInputError, CorruptModelError  # noqa: E402
+import forge
+from forge.encoders.neural._data import split_validation
+from forge.encoders.neural._model import RecurrentLM
+from forge.encoders.neural.recurrent import TrainingDivergedError
+from forge.errors import BadInputError, CorruptModelError
 
 DATA = Path(__file__).parent / "data" / "rnn_corpus.txt"
-PARAMS = dict(hidden_size=8, layers=1, batch_size=16, progress=False, device="cpu", dropout=0.2, seed=2)
+PARAMS = {
+    "hidden_size": 8,
+    "layers": 1,
+    "batch_size": 16,
+    "progress": False,
+    "device": "cpu",
+    "dropout": 0.2,
+    "seed": 2,
+}
 PARAMS.update(init_from=None, layer="top")  # bare models: the recipe defaults are tested on their own
 SENT = [["the", "cat", "sees", "a", "book", "today"]]
 
@@ -237,17 +245,17 @@ if int(__import__("os").environ["RANK"]) == 0:
 
 @pytest.mark.slow
 def test_ddp_two_cpu_processes_match_one_process(corpus, tmp_path):
-    params = dict(
-        hidden_size=8,
-        layers=1,
-        epochs=2,
-        batch_size=8,
-        dropout=0.0,
-        validation=0.1,
-        seed=4,
-        device="cpu",
-        progress=False,
-    )
+    params = {
+        "hidden_size": 8,
+        "layers": 1,
+        "epochs": 2,
+        "batch_size": 8,
+        "dropout": 0.0,
+        "validation": 0.1,
+        "seed": 4,
+        "device": "cpu",
+        "progress": False,
+    }
     single = forge.create("bilstm", **params).fit(corpus)
     script = tmp_path / "ddp.py"
     script.write_text(DDP_SCRIPT.replace("{params}", repr(params)))
@@ -298,17 +306,17 @@ def test_cuda_bf16_training_and_fused_equals_scratch_on_gpu(corpus, tmp_path):
     assert out.shape == (6, 16) and np.isfinite(out).all()
     assert np.isfinite(enc.perplexity(corpus))
     np.testing.assert_allclose(forge.load(enc.save(tmp_path / "m")).embed(SENT)[0], out, rtol=1e-5, atol=1e-6)
-    kwargs = dict(
-        vocab_size=30,
-        cell="lstm",
-        bidirectional=True,
-        embedding_dim=6,
-        hidden_size=6,
-        layers=2,
-        dropout=0.0,
-        tie_weights=False,
-        softmax="full",
-    )
+    kwargs = {
+        "vocab_size": 30,
+        "cell": "lstm",
+        "bidirectional": True,
+        "embedding_dim": 6,
+        "hidden_size": 6,
+        "layers": 2,
+        "dropout": 0.0,
+        "tie_weights": False,
+        "softmax": "full",
+    }
     fused = RecurrentLM(impl="fused", **kwargs).cuda()
     scratch = RecurrentLM(impl="scratch", **kwargs).cuda()
     scratch.load_state_dict(fused.state_dict())

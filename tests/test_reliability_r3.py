@@ -140,7 +140,7 @@ def _set_version(path: Path, version: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "version, message",
+    ("version", "message"),
     [(1, "carries the checksums"), (0, "not a format forge ever wrote"), (2, "changed after it was saved"),
      (4, "newer forge"), (-1, "not a format"), (True, "small integer")],
 )  # fmt: skip
@@ -169,7 +169,7 @@ def test_format_1_loads_only_on_request_with_a_warning_and_checked_arrays(tmp_pa
     bad = np.load(path / "vectors.npy")
     bad[0, 0] = np.inf
     np.save(path / "vectors.npy", bad)
-    with pytest.raises(CorruptModelError, match="non-finite"), pytest.warns(UserWarning):
+    with pytest.raises(CorruptModelError, match="non-finite"), pytest.warns(UserWarning, match="without checksums"):
         forge.load(path, allow_unchecked=True)
 
 
@@ -242,7 +242,7 @@ def test_a_model_file_replaced_by_a_fifo_is_refused(onehot, tmp_path):
 
 # ------------------------------------------------------------------ item 7: vector headers
 @pytest.mark.parametrize(
-    "header, body",
+    ("header", "body"),
     [("999999999999 3", "a 1 2 3\n"), ("2 999999999999", "a 1 2\n"), ("99999999999999999999999 3", ""),
      ("3 400000000", "a 1\nb 2\nc 3\n")],
 )  # fmt: skip

@@ -35,7 +35,7 @@ def _gz(src: Path, tmp_path: Path) -> Path:
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("gz", [False, True])
 @pytest.mark.parametrize(
-    "name,binary,no_header,fmt",
+    ("name", "binary", "no_header", "fmt"),
     [
         ("word2vec_pre_kv_c", False, False, "word2vec"),  # word2vec text, header
         ("euclidean_vectors.bin", True, False, "word2vec-binary"),

@@ -11,7 +11,7 @@ from forge.encoders.word2vec import Word2VecEncoder
 from forge.errors import BadInputError
 from forge.testing import TINY_CORPUS
 
-FAST = dict(vector_size=20, min_count=1, epochs=3, workers=1, seed=3, progress=False)
+FAST = {"vector_size": 20, "min_count": 1, "epochs": 3, "workers": 1, "seed": 3, "progress": False}
 
 
 def test_every_gensim_constructor_parameter_passes_through():

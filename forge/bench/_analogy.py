@@ -37,7 +37,7 @@ from forge.bench._stats import wilson_ci
 from forge.bench._vectors import VectorView, fold
 from forge.errors import BadInputError, DeviceError
 
-__all__ = ["evaluate_analogy", "METHODS"]
+__all__ = ["METHODS", "evaluate_analogy"]
 
 METHODS = ("3cosadd", "3cosmul")
 _EPS = 1e-3

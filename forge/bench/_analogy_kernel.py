@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["solve_analogies", "EPS_COSMUL"]
+__all__ = ["EPS_COSMUL", "solve_analogies"]
 
 EPS_COSMUL = 1e-3  # Levy & Goldberg's epsilon for 3CosMul
 
@@ -143,10 +143,8 @@ def solve_analogies(
     for c0 in range(0, R, chunk) if not use_numba else ():  # numpy (or torch) path
         c1 = min(R, c0 + chunk)
         cols = unit[c0:c1] if norms is None else unit[c0:c1] / norms[c0:c1]
-        if torch is not None:
-            S = (torch.from_numpy(wu) @ torch.from_numpy(cols).T).numpy()
-        else:
-            S = wu @ cols.T  # (U, width) cosines
+        # (U, width) cosines
+        S = (torch.from_numpy(wu) @ torch.from_numpy(cols).T).numpy() if torch is not None else wu @ cols.T
         if method == "3cosmul":
             S += 1
             S *= 0.5

@@ -39,20 +39,20 @@ from forge.bench._tasks import _KINDS, DatasetTask, get_task_kind, set_record_lo
 from forge.errors import BadInputError, MissingDataError, PluginError, UnknownNameError
 
 __all__ = [
-    "DatasetRecord",
-    "Dataset",
     "FORMATS",
-    "register_dataset",
-    "get_record",
-    "get_task",
-    "register_task",
-    "list_tasks",
-    "list_datasets",
-    "load_dataset",
-    "load_record",
+    "GROUPS",
+    "Dataset",
+    "DatasetRecord",
     "available_datasets",
     "expand_names",
-    "GROUPS",
+    "get_record",
+    "get_task",
+    "list_datasets",
+    "list_tasks",
+    "load_dataset",
+    "load_record",
+    "register_dataset",
+    "register_task",
 ]
 
 

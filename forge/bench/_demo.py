@@ -25,7 +25,7 @@ import forge
 from forge.bench._report import Report
 from forge.bench._run import run
 
-__all__ = ["run_demo", "DEMO_PARAMS", "mean_random_cosine"]
+__all__ = ["DEMO_PARAMS", "mean_random_cosine", "run_demo"]
 
 DEFAULT_ENCODERS = ("onehot", "cbow", "skipgram")
 DEFAULT_WORDS = ("king", "war", "music", "computer", "river")

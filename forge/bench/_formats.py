@@ -28,7 +28,7 @@ from forge.bench import _context_formats as CF
 from forge.bench import _parsers as P
 from forge.errors import PluginError
 
-__all__ = ["Format", "FORMATS", "register_format", "get_format", "one_file"]
+__all__ = ["FORMATS", "Format", "get_format", "one_file", "register_format"]
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from forge.bench._analogy_kernel import solve_analogies
 from forge.bench._vectors import VectorView
 from forge.errors import BadInputError
 
-__all__ = ["evaluate_word_pairs", "evaluate_word_analogies"]
+__all__ = ["evaluate_word_analogies", "evaluate_word_pairs"]
 
 
 def _words_and_vectors(model: Any, restrict_vocab: int | None) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from forge.bench import _stats
 
-__all__ = ["correlation_test", "accuracy_test", "COMPARE_COLUMNS"]
+__all__ = ["COMPARE_COLUMNS", "accuracy_test", "correlation_test"]
 
 COMPARE_COLUMNS = [
     "dataset",

@@ -62,19 +62,19 @@ from forge._files import open_regular
 from forge.errors import BadInputError
 
 __all__ = [
-    "WordPairs",
     "AnalogySet",
     "ContextPairs",
-    "parse_word_pairs",
-    "parse_google_analogy",
-    "parse_csv_analogy",
+    "WordPairs",
+    "check_encoding",
+    "check_pair_options",
     "parse_bats",
+    "parse_csv_analogy",
+    "parse_google_analogy",
     "parse_scws",
     "parse_wic",
     "parse_wic_tsv",
+    "parse_word_pairs",
     "read_lines",
-    "check_encoding",
-    "check_pair_options",
 ]
 
 
@@ -207,7 +207,7 @@ def check_pair_options(
         raise BadInputError(
             f"sep={sep!r} is not valid; give a non-empty separator such as '\\t', ',' or ' ', or None to detect it."
         )
-    if header not in ("auto", True, False) or isinstance(header, int) and not isinstance(header, bool):
+    if header not in ("auto", True, False) or (isinstance(header, int) and not isinstance(header, bool)):
         raise BadInputError(f"header={header!r} is not valid; choose 'auto', True or False.")
     if not (
         isinstance(word_cols, (tuple, list)) and len(word_cols) == 2 and all(_is_int(c) and c >= 0 for c in word_cols)
@@ -437,7 +437,7 @@ def _marked(tokens: list[str], path, number: int, line: str) -> tuple[list[str],
         raise _bad(path, number, "the context does not mark its target word as '<b> word </b>'", line) from None
     if end != start + 2:
         raise _bad(path, number, "expected exactly one token between <b> and </b>", line)
-    return tokens[:start] + [tokens[start + 1]] + tokens[end + 1 :], start
+    return [*tokens[:start], tokens[start + 1], *tokens[end + 1 :]], start
 
 
 def parse_scws(path: str | Path, encoding: str = "utf-8") -> ContextPairs:

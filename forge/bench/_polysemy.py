@@ -33,7 +33,7 @@ from forge.bench._result import TaskResult, metric_row
 from forge.bench._stats import bootstrap_ci, correlation_note, fisher_ci, pearson, spearman, wilson_ci
 from forge.bench._vectors import VectorView
 
-__all__ = ["evaluate_polysemy", "best_threshold", "context_cosines"]
+__all__ = ["best_threshold", "context_cosines", "evaluate_polysemy"]
 
 
 def _cos(u: np.ndarray, v: np.ndarray) -> float:

@@ -44,7 +44,7 @@ from forge.bench._result import COLUMNS
 from forge.bench._tasks import _KINDS
 from forge.errors import BadInputError, UnknownNameError
 
-__all__ = ["Report", "COLUMNS", "check_report_target"]
+__all__ = ["COLUMNS", "Report", "check_report_target"]
 
 
 def _paired_test(kind: str) -> Any:

@@ -31,7 +31,7 @@ def to_markdown(report: Any) -> str:
         LEGEND,
         "",
     ]
-    head = ["dataset"] + list(t.columns)
+    head = ["dataset", *list(t.columns)]
     rows = [[ds] + ["" if pd.isna(v) else str(v) for v in row] for ds, row in t.iterrows()]
     lines += markdown_table(head, rows).splitlines()
     notes = note_lines(report)

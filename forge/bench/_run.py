@@ -23,7 +23,7 @@ from forge.bench._tasks import DatasetTask, RunOptions, get_task_kind
 from forge.bench._vectors import VectorView, _check_restrict
 from forge.errors import BadInputError, MissingDataError, NotFittedError
 
-__all__ = ["run", "encoder_record"]
+__all__ = ["encoder_record", "run"]
 
 
 def run(

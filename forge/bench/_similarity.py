@@ -24,7 +24,7 @@ from forge.bench._stats import bootstrap_ci, correlation_note, fisher_ci, pearso
 from forge.bench._vectors import VectorView, pair_cosines
 from forge.errors import BadInputError
 
-__all__ = ["evaluate_similarity", "OOV_CHOICES"]
+__all__ = ["OOV_CHOICES", "evaluate_similarity"]
 
 OOV_CHOICES = ("drop", "zero", "mean")
 

@@ -16,15 +16,15 @@ import numpy as np
 from scipy import stats
 
 __all__ = [
-    "fisher_ci",
     "bootstrap_ci",
-    "wilson_ci",
-    "williams_test",
-    "paired_bootstrap",
-    "mcnemar",
-    "spearman",
-    "pearson",
     "correlation_note",
+    "fisher_ci",
+    "mcnemar",
+    "paired_bootstrap",
+    "pearson",
+    "spearman",
+    "williams_test",
+    "wilson_ci",
 ]
 
 

@@ -39,7 +39,7 @@ from forge.bench._result import TaskResult
 from forge.bench._vectors import VectorView
 from forge.errors import PluginError
 
-__all__ = ["Task", "TaskOutput", "DatasetTask", "RunOptions", "register_task_kind", "get_task_kind", "list_task_kinds"]
+__all__ = ["DatasetTask", "RunOptions", "Task", "TaskOutput", "get_task_kind", "list_task_kinds", "register_task_kind"]
 
 # (rows in the harness's columns, {task name: protocol record}, {"encoder/task": why skipped or failed})
 TaskOutput = tuple[list[dict[str, Any]], dict[str, Any], dict[str, str]]

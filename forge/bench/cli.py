@@ -63,7 +63,7 @@ from forge.bench._report_tables import LEGEND
 from forge.bench._run import run
 from forge.errors import BadInputError, UnknownNameError
 
-__all__ = ["register", "plain_help"]
+__all__ = ["plain_help", "register"]
 
 # --transform: OpenCC conversions of the dataset words (forge.corpora's functions of the same configs)
 TRANSFORMS = {"t2s": "to_simplified", "s2t": "to_traditional"}
@@ -336,7 +336,7 @@ def _param_names(cls: Any) -> list[str]:
 
 
 def _cmd_list() -> int:
-    ok, missing = available_datasets("all")
+    ok, _missing = available_datasets("all")
     print("Datasets (available: found offline or in FORGE_DATA_DIR; missing: see --download or the README):")
     print(f"  {'name':<24} {'kind':<10} {'lang':<4} {'status':<9} description")
     for name, desc in list_datasets().items():

@@ -23,7 +23,7 @@ from forge.corpora._readers import Corpus, TextCorpus
 from forge.corpora._tokenizers import regex_tokenize
 from forge.errors import BadInputError, MissingDataError, PluginError
 
-__all__ = ["load", "list_corpora", "register_corpus", "ZipLinesCorpus"]
+__all__ = ["ZipLinesCorpus", "list_corpora", "load", "register_corpus"]
 
 
 def _validate(name: str, loader: object, where: str) -> object:

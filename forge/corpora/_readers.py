@@ -25,7 +25,7 @@ from forge._sentences import refuse_flat_tokens
 from forge.corpora._tokenizers import Tokenizer, get_tokenizer
 from forge.errors import BadInputError, MissingDataError
 
-__all__ = ["Corpus", "TextCorpus", "ListCorpus", "as_corpus"]
+__all__ = ["Corpus", "ListCorpus", "TextCorpus", "as_corpus"]
 
 CHUNK_CHARS = 1 << 20
 _OPENERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}

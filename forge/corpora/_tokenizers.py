@@ -11,10 +11,10 @@ from forge.errors import BadInputError, UnknownNameError
 
 __all__ = [
     "Tokenizer",
-    "register_tokenizer",
     "get_tokenizer",
     "list_tokenizers",
     "regex_tokenize",
+    "register_tokenizer",
     "whitespace_tokenize",
 ]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from forge.errors import ForgeError
 
-__all__ = ["jieba_tokenize", "is_punctuation", "to_simplified", "to_traditional"]
+__all__ = ["is_punctuation", "jieba_tokenize", "to_simplified", "to_traditional"]
 
 
 def _need(module: str, package: str) -> ModuleType:

@@ -13,11 +13,11 @@ from typing import Any
 from forge._registry import ENCODERS
 
 __all__ = [
-    "OneHotEncoder",
-    "Word2VecEncoder",
-    "RecurrentEncoder",
     "AttentionEncoder",
     "KeyedVectorsEncoder",
+    "OneHotEncoder",
+    "RecurrentEncoder",
+    "Word2VecEncoder",
     "make_layer",
 ]
 

@@ -30,7 +30,7 @@ Examples
 1.0
 """
 
-from forge.lab import (  # noqa: F401,E402  registers
+from forge.lab import (  # noqa: F401  registers
     _probe_attention,
     _probe_context,
     _probe_memory,
@@ -49,15 +49,15 @@ from forge.lab._vectors import mean_pool
 
 __all__ = [
     "Column",
+    "LabResult",
     "Probe",
     "ProbeOptions",
     "ProbeOutcome",
-    "LabResult",
+    "en_lab_sentences",
     "get_probe",
     "list_probes",
     "mean_pool",
     "register_probe",
     "run_lab",
     "run_probes",
-    "en_lab_sentences",
 ]

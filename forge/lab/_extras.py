@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from forge.lab._plotting import cjk_font
 
-__all__ = ["Extra", "EXTRAS", "has_module", "missing_extras", "skipped_lines"]
+__all__ = ["EXTRAS", "Extra", "has_module", "missing_extras", "skipped_lines"]
 
 ZH = 'pip install "foundations-forge[zh]"'
 

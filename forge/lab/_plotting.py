@@ -11,7 +11,7 @@ from typing import Any
 from forge.lab._probe import get_probe
 from forge.lab._sentences import ZH_GLOSS
 
-__all__ = ["cjk_font", "plot_text", "encoder_ticks", "render_figure"]
+__all__ = ["cjk_font", "encoder_ticks", "plot_text", "render_figure"]
 
 
 def _has_cjk(text: str) -> bool:

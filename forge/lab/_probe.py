@@ -25,15 +25,15 @@ from forge.bench import metric_row
 from forge.errors import BadInputError
 
 __all__ = [
+    "KIND",
+    "Column",
     "Probe",
     "ProbeOptions",
     "ProbeOutcome",
-    "Column",
+    "check_encoder",
     "get_probe",
     "list_probes",
     "row",
-    "check_encoder",
-    "KIND",
 ]
 
 KIND = "probe"

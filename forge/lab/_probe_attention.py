@@ -46,17 +46,17 @@ from forge.lab._threads import one_thread
 from forge.lab._verdict import combine, diff_ci
 from forge.lab._vocab import adapt_script, covered, encoder_language
 
-__all__ = ["measure_attention", "EXAMPLES", "sequential_steps", "time_layer"]
+__all__ = ["EXAMPLES", "measure_attention", "sequential_steps", "time_layer"]
 
 LENGTHS = {"quick": (8, 32, 128, 256), "full": (8, 32, 128, 512, 1024)}
 BATCH = 8
 # the lab's example sentences shown as attention maps (the first two in the vocabulary, per language)
 EXAMPLES: dict[str, list[list[str]]] = {
     "en": [
-        "the dog bit the man".split(),
-        "the bank raised interest rates".split(),
-        "she told the court that she had never seen the man before".split(),
-        "he took money out of the bank".split(),
+        ["the", "dog", "bit", "the", "man"],
+        ["the", "bank", "raised", "interest", "rates"],
+        ["she", "told", "the", "court", "that", "she", "had", "never", "seen", "the", "man", "before"],
+        ["he", "took", "money", "out", "of", "the", "bank"],
     ],
     "zh": [
         ["老师", "给", "学生", "打", "电话"],
@@ -420,7 +420,7 @@ def judge_attention(frame, kinds) -> tuple[str, str]:
             f"time exponent {times}"
         )
     if "attention" not in fams.values():
-        return combine([]), "; ".join(parts + ["needs an attention encoder"])
+        return combine([]), "; ".join([*parts, "needs an attention encoder"])
     return combine(tests), "; ".join(parts)
 
 

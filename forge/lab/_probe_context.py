@@ -26,7 +26,7 @@ from forge.lab._vectors import cosine_distance, dense
 from forge.lab._verdict import combine, values
 from forge.lab._vocab import adapt_script, covered, vocabulary_sentences
 
-__all__ = ["measure_left_context", "jieba_segmentation"]
+__all__ = ["jieba_segmentation", "measure_left_context"]
 
 
 def jieba_segmentation(text: str = "苹果派") -> list[str] | None:

@@ -28,7 +28,7 @@ from forge.lab._register import register_probe
 from forge.lab._threads import one_thread
 from forge.lab._verdict import combine, diff_ci
 
-__all__ = ["measure_memory", "recall_curve", "recall_batch"]
+__all__ = ["measure_memory", "recall_batch", "recall_curve"]
 
 N_KEYS, N_DISTRACT = 8, 8
 HIDDEN, EMB = 32, 16
@@ -310,7 +310,7 @@ def judge_memory(frame, kinds) -> tuple[str, str]:
             + ", ".join(f"k={g} {v:.2f}" for g, (v, _) in sorted(curve.items()))
         )
     if "rnn" not in by_cell or "lstm" not in by_cell:
-        return combine([]), "; ".join(parts + ["needs both an rnn and an lstm cell"])
+        return combine([]), "; ".join([*parts, "needs both an rnn and an lstm cell"])
     rnn, lstm = acc[by_cell["rnn"]], acc[by_cell["lstm"]]
     gaps = sorted(set(rnn) & set(lstm))[1:]
     above: list[int] = []

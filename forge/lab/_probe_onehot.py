@@ -146,7 +146,7 @@ def plot_onehot(frame, fig) -> None:
     stats = []
     sim = frame[frame["section"] == "random pairs of distinct words"]
     for e in encoders:
-        q = {m: v for m, v in sim[sim["encoder"] == e][["metric", "value"]].itertuples(index=False)}
+        q = dict(sim[sim["encoder"] == e][["metric", "value"]].itertuples(index=False))
         if "cosine_q50" not in q:
             stats.append({"med": np.nan, "q1": np.nan, "q3": np.nan, "whislo": np.nan, "whishi": np.nan, "label": e})
             continue
@@ -175,7 +175,7 @@ def plot_onehot(frame, fig) -> None:
             )
     # limits from the whiskers themselves (a collapsed model sits at 0.9-1.0), with a margin so none is cut
     ends = [v for s in stats for v in (s["whislo"], s["whishi"]) if np.isfinite(v)]
-    low, high = (min(ends + [0.0]), max(ends + [0.0])) if ends else (0.0, 1.0)
+    low, high = (min([*ends, 0.0]), max([*ends, 0.0])) if ends else (0.0, 1.0)
     pad = 0.05 * max(0.1, high - low)
     ax2.set_ylim(low - pad, high + pad)
     ax2.axhline(0, color="grey", linewidth=0.5)

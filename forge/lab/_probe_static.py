@@ -18,7 +18,7 @@ from forge.lab._vectors import cosine_distance, dense
 from forge.lab._verdict import combine, values
 from forge.lab._vocab import adapt_script, covered, encoder_language
 
-__all__ = ["measure_static_similarity", "measure_polysemy"]
+__all__ = ["measure_polysemy", "measure_static_similarity"]
 
 SIMILARITY_SETS = {"en": ["wordsim353"], "zh": ["zh_wordsim240", "zh_wordsim297"]}
 

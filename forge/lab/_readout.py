@@ -12,7 +12,7 @@ import pandas as pd
 
 from forge.lab._probe import get_probe
 
-__all__ = ["value", "encoders_in", "listing", "summary_table"]
+__all__ = ["encoders_in", "listing", "summary_table", "value"]
 
 
 def value(frame: pd.DataFrame, enc: str, metric: str, section: str | None = None, field: str = "value") -> float:

@@ -28,7 +28,7 @@ from forge.lab._plotting import render_figure
 from forge.lab._probe import get_probe, list_probes
 from forge.lab._readout import summary_table
 
-__all__ = ["write_report", "render_figure", "summary_table", "findings", "verdict_markdown", "verdict_text"]
+__all__ = ["findings", "render_figure", "summary_table", "verdict_markdown", "verdict_text", "write_report"]
 
 CSS = (
     "td,th{text-align:right}blockquote{color:#333;border-left:3px solid #aaa;padding-left:1em}"

@@ -28,7 +28,7 @@ from forge.lab._threads import one_thread
 from forge.lab._train import load_lab_encoders, train_lab_encoders
 from forge.lab._verdict import profile
 
-__all__ = ["LabResult", "run_probes", "run_lab", "train_lab_encoders", "LAB_SIZES"]
+__all__ = ["LAB_SIZES", "LabResult", "run_lab", "run_probes", "train_lab_encoders"]
 
 
 def chinese_benchmarks(encoders: dict[str, Any], log: Callable[[str], None]) -> pd.DataFrame | None:

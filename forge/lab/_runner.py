@@ -21,8 +21,7 @@ __all__ = ["run_probes"]
 
 def _rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def run_probes(

@@ -7,16 +7,16 @@ from typing import Any, NotRequired, TypedDict
 import forge
 
 __all__ = [
+    "ATTENTION",
     "LAB_SIZES",
+    "RECURRENT",
+    "STATIC",
+    "UNTRAINED",
     "LabSize",
     "Word2VecSize",
-    "STATIC",
-    "RECURRENT",
-    "UNTRAINED",
-    "ATTENTION",
-    "recurrent_params",
-    "attention_params",
     "attention_names",
+    "attention_params",
+    "recurrent_params",
 ]
 
 

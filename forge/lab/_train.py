@@ -13,7 +13,7 @@ from forge.lab import _sizes  # read at call time: tests shrink the sizes and th
 from forge.lab._corpus import first_tokens, sample_sentences, zh_corpus
 from forge.lab._sentences import en_lab_sentences, zh_training_sentences
 
-__all__ = ["train_lab_encoders", "load_lab_encoders"]
+__all__ = ["load_lab_encoders", "train_lab_encoders"]
 
 
 def train_lab_encoders(

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["dense", "mean_pool", "cosine_distance"]
+__all__ = ["cosine_distance", "dense", "mean_pool"]
 
 
 def dense(x: Any) -> np.ndarray:

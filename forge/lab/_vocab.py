@@ -9,7 +9,7 @@ import numpy as np
 
 from forge.corpora import to_traditional
 
-__all__ = ["covered", "encoder_language", "adapt_script", "vocabulary_sentences"]
+__all__ = ["adapt_script", "covered", "encoder_language", "vocabulary_sentences"]
 
 
 def vocabulary_sentences(encoder: Any, n: int, length: int, seed: int) -> list[list[str]]:

@@ -37,7 +37,7 @@ from torch import nn
 from forge.encoders.neural._model import LanguageModel
 from forge.errors import BadInputError
 
-__all__ = ["TransformerLM", "SelfAttention", "sinusoidal_table", "rope_tables", "MASK_RATE", "EVAL_MASK_SEED"]
+__all__ = ["EVAL_MASK_SEED", "MASK_RATE", "SelfAttention", "TransformerLM", "rope_tables", "sinusoidal_table"]
 
 MASK_RATE = 0.15  # share of positions a masked LM predicts (BERT)
 EVAL_MASK_SEED = 1234  # the masked positions in evaluation: drawn from this seed, so validation is repeatable
@@ -262,7 +262,7 @@ class TransformerLM(LanguageModel):
         Stream mode (``lengths=None``): ``tokens`` (batch, T + 1) chunks, read independently (the
         context is the chunk: ``bptt`` tokens); returns (nll, count, {}) (no state is carried).
         """
-        b, t = tokens.shape
+        _b, t = tokens.shape
         steps = torch.arange(t, device=tokens.device).unsqueeze(0)  # (1, t)
         if lengths is None:
             if self.bidirectional:

@@ -46,7 +46,7 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["CELLS", "IMPLS", "GATES", "make_layer", "ScratchLayer", "FusedLayer", "init_forget_bias"]
+__all__ = ["CELLS", "GATES", "IMPLS", "FusedLayer", "ScratchLayer", "init_forget_bias", "make_layer"]
 
 CELLS = ("rnn", "gru", "lstm")
 IMPLS = ("fused", "scratch")

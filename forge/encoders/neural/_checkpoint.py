@@ -38,18 +38,18 @@ from forge.vocab import Vocabulary
 
 __all__ = [
     "CHECKPOINT_KIND",
-    "legacy_checkpoint",
-    "preflight",
-    "fingerprint",
-    "read_checkpoint",
-    "read_saved_model",
-    "expected_shapes",
     "check_tensors",
-    "trainer_digest",
-    "module_tensors",
+    "expected_shapes",
+    "fingerprint",
+    "legacy_checkpoint",
     "load_module_tensors",
     "load_optimizer",
+    "module_tensors",
+    "preflight",
+    "read_checkpoint",
+    "read_saved_model",
     "save_checkpoint",
+    "trainer_digest",
 ]
 
 log = logging.getLogger("forge")
@@ -199,7 +199,7 @@ def read_saved_model(enc: Any, directory: Path) -> tuple[Vocabulary, dict[str, A
         isinstance(cutoffs, list)
         and cutoffs
         and all(_int(c) for c in cutoffs)
-        and all(0 < a < b for a, b in zip(cutoffs, cutoffs[1:] + [len(vocab)], strict=True))
+        and all(0 < a < b for a, b in zip(cutoffs, [*cutoffs[1:], len(vocab)], strict=True))
     ):
         problems.append(
             f"cutoffs must be increasing integers between 0 and the vocabulary size {len(vocab)}, "

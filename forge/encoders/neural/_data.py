@@ -29,19 +29,19 @@ import numpy as np
 from forge.errors import BadInputError
 
 __all__ = [
-    "Encoded",
-    "encode_corpus",
-    "batch_order",
-    "pad_batch",
-    "SPECIALS",
-    "PAD",
-    "UNK",
     "BOS",
     "EOS",
-    "to_stream",
-    "split_stream",
+    "PAD",
+    "SPECIALS",
+    "UNK",
+    "Encoded",
+    "batch_order",
     "batchify",
+    "encode_corpus",
+    "pad_batch",
+    "split_stream",
     "stream_chunks",
+    "to_stream",
 ]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"

@@ -26,13 +26,13 @@ import torch
 from forge.errors import BadInputError, DeviceError
 
 __all__ = [
-    "resolve_device",
     "Dist",
-    "setup_distributed",
-    "resolve_precision",
-    "precision_scope",
-    "show_progress",
     "autocast",
+    "precision_scope",
+    "resolve_device",
+    "resolve_precision",
+    "setup_distributed",
+    "show_progress",
 ]
 
 

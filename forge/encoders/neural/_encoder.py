@@ -49,7 +49,7 @@ from forge.encoders.neural._train import (
 from forge.errors import BadInputError, DeviceError
 from forge.vocab import Vocabulary
 
-__all__ = ["NeuralEncoder", "choose_softmax", "GPU_FULL_UNTIL"]
+__all__ = ["GPU_FULL_UNTIL", "NeuralEncoder", "choose_softmax"]
 
 log = logging.getLogger("forge.encoders.neural")
 GPU_FULL_UNTIL = 50000  # softmax="auto" on CUDA: the full softmax up to this vocabulary size

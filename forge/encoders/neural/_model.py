@@ -38,7 +38,7 @@ from torch import nn
 
 from forge.encoders.neural._cells import ScratchLayer, _Fused, make_layer
 
-__all__ = ["LanguageModel", "RecurrentLM", "reverse_padded", "default_cutoffs"]
+__all__ = ["LanguageModel", "RecurrentLM", "default_cutoffs", "reverse_padded"]
 
 PAD = 0
 
@@ -280,7 +280,7 @@ class RecurrentLM(LanguageModel):
         words = emb[:, 1:-1] if n_max > 0 else emb[:, :0]  # (batch, n, emb)
         fwd = [h[:, 1:] for h in self._stack(self.fwd, emb[:, :-1])]  # state after reading w_i
         if self.bwd is None:
-            return [words] + fwd
+            return [words, *fwd]
         n = lengths.to(tokens.device) - 2  # words per sentence
         bwd_all = self._stack(self.bwd, reverse_padded(emb, lengths)[:, :-1])
         # the backward state of w_j (0-based) sits at reversed position n - j

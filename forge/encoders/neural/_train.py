@@ -65,20 +65,20 @@ from forge.encoders.neural._model import LanguageModel
 from forge.errors import BadInputError, CorruptModelError, TrainingDivergedError
 
 __all__ = [
-    "TrainingDivergedError",
-    "resolve_device",
-    "Dist",
-    "setup_distributed",
-    "train_lm",
-    "evaluate_nll",
-    "evaluate_stream_nll",
-    "module_tensors",
-    "load_module_tensors",
     "EVAL_STREAMS",
     "EXACT_SAMPLE_TOKENS",
-    "resolve_precision",
+    "Dist",
+    "TrainingDivergedError",
+    "evaluate_nll",
+    "evaluate_stream_nll",
+    "load_module_tensors",
+    "module_tensors",
     "precision_scope",
+    "resolve_device",
+    "resolve_precision",
+    "setup_distributed",
     "show_progress",
+    "train_lm",
 ]
 
 EVAL_STREAMS = 10  # rows a stream is cut into for evaluation (PyTorch's word_language_model: 10)

@@ -24,7 +24,7 @@ from forge.encoders.neural._encoder import NeuralEncoder
 from forge.encoders.neural._train import precision_scope
 from forge.errors import BadInputError
 
-__all__ = ["AttentionEncoder", "AttentionConfig"]
+__all__ = ["AttentionConfig", "AttentionEncoder"]
 
 
 class AttentionEncoder(NeuralEncoder):

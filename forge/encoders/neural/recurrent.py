@@ -21,12 +21,12 @@ from forge.encoders.neural._model import RecurrentLM
 from forge.errors import TrainingDivergedError
 
 __all__ = [
+    "GPU_FULL_UNTIL",
+    "RECIPE",
+    "RecurrentConfig",
     "RecurrentEncoder",
     "TrainingDivergedError",
-    "RecurrentConfig",
     "choose_softmax",
-    "RECIPE",
-    "GPU_FULL_UNTIL",
 ]
 
 log = logging.getLogger("forge.encoders.neural")

@@ -107,7 +107,7 @@ def test_reload_rejects_wrong_bucket_count(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "bad,match",
+    ("bad", "match"),
     [
         ({"max_n": 2}, "max_n=2 is smaller than min_n=3"),
         ({"bucket": -1}, "bucket=-1 is not valid for FastTextEncoder; expected an integer >= 0"),

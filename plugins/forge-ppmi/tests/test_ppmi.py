@@ -87,7 +87,7 @@ def _dense_ppmi(m, cds, neg):
     return np.where(m > 0, np.maximum(pmi, 0), 0)
 
 
-@pytest.mark.parametrize("cds,neg", [(1.0, 1), (0.75, 1), (0.75, 5)])
+@pytest.mark.parametrize(("cds", "neg"), [(1.0, 1), (0.75, 1), (0.75, 5)])
 def test_ppmi_matches_dense_reference(cds, neg):
     index = {f"w{i}": i for i in range(12)}
     counts = count_cooccurrences(_random_corpus(1, 200), index, 2, window_weights(2, "uniform"))
@@ -138,7 +138,7 @@ def test_svd_rank_checked():
 
 # -------------------------------------------------------------------- encoder
 def test_eig_weighting():
-    base = dict(vector_size=4, window=2, min_count=1)
+    base = {"vector_size": 4, "window": 2, "min_count": 1}
     u = PPMIEncoder(**base, eig=0.0).fit(TINY_CORPUS)
     us = PPMIEncoder(**base, eig=1.0).fit(TINY_CORPUS)
     np.testing.assert_allclose(u.vectors_.T @ u.vectors_, np.eye(4), atol=1e-4)  # U has orthonormal columns
@@ -152,7 +152,7 @@ def test_vector_size_too_large_is_a_clear_error():
 
 
 @pytest.mark.parametrize(
-    "bad,match",
+    ("bad", "match"),
     [
         ({"window_weighting": "dyn"}, "window_weighting"),
         ({"svd": "lanczos"}, "svd='lanczos'"),

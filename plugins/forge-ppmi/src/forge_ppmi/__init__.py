@@ -9,4 +9,4 @@ from forge_ppmi._svd import truncated_svd
 from forge_ppmi.encoder import PPMIEncoder
 
 __version__ = "0.1.0"
-__all__ = ["PPMIEncoder", "count_cooccurrences", "ppmi_matrix", "truncated_svd", "window_weights", "__version__"]
+__all__ = ["PPMIEncoder", "__version__", "count_cooccurrences", "ppmi_matrix", "truncated_svd", "window_weights"]

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from forge.errors import BadInputError
 
-__all__ = ["WINDOW_WEIGHTINGS", "window_weights", "count_cooccurrences", "ppmi_matrix"]
+__all__ = ["WINDOW_WEIGHTINGS", "count_cooccurrences", "ppmi_matrix", "window_weights"]
 
 WINDOW_WEIGHTINGS = ("uniform", "linear", "harmonic")
 
