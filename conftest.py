@@ -28,17 +28,19 @@ def _missing(module: str) -> bool:
     return importlib.util.find_spec(module) is None
 
 
-_NO_TORCH = _missing("torch")
+# optional packages whose absence leaves a module's doctests out (torch: the neural encoders; numba: the fused
+# analogy kernels, the `fast` extra)
+_OPTIONAL_MISSING = {m for m in ("torch", "numba") if _missing(m)}
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Without torch, leave out the doctests of forge modules that need it to import.
+    """Without torch (or numba), leave out the doctests of forge modules that need it to import.
 
     The module is imported here, as doctest collection would import it: one that fails with
-    ``ModuleNotFoundError: No module named 'torch'`` (directly or through another forge module) is
-    left out; any other import error is left for the collection to report.
+    ``ModuleNotFoundError: No module named 'torch'`` (or 'numba'; directly or through another forge module)
+    is left out; any other import error is left for the collection to report.
     """
-    if not _NO_TORCH or collection_path.suffix != ".py":
+    if not _OPTIONAL_MISSING or collection_path.suffix != ".py":
         return None
     path = collection_path.resolve()
     if not path.is_relative_to(ROOT / "forge") or path.name == "__main__.py":
@@ -48,7 +50,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     try:
         importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        return True if (exc.name or "").split(".")[0] == "torch" else None
+        return True if (exc.name or "").split(".")[0] in _OPTIONAL_MISSING else None
     except Exception:
         return None
     return None

@@ -144,6 +144,7 @@ def test_ctrl_c_ends_every_command_with_one_line_and_130(argv, patch, expected, 
 
 
 def test_ctrl_c_in_train_names_the_last_checkpoint_and_the_resume_command(tmp_path, capsys, monkeypatch, fixtures):
+    pytest.importorskip("torch")  # the rnn encoder's class
     ckpt = tmp_path / "ckpt"
     ckpt.mkdir()
     (ckpt / "trainer.json").write_text('{"epoch": 2}')  # what the trainer writes after each epoch (and more)

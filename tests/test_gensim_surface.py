@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -237,9 +238,12 @@ def test_no_encoder_narrows_the_gensim_calls():
     narrowed = [str(p) for p in root.rglob("*.py") if "ignore[override]" in p.read_text(encoding="utf-8")]
     assert not narrowed
     from forge._keyed import KeyedMixin
-    from forge.encoders import OneHotEncoder, RecurrentEncoder
+    from forge.encoders import OneHotEncoder
 
-    for cls in (OneHotEncoder, RecurrentEncoder):
+    classes = [OneHotEncoder]
+    if importlib.util.find_spec("torch") is not None:  # the neural encoders import torch
+        classes += [forge.get_encoder_class("lstm"), forge.get_encoder_class("transformer")]
+    for cls in classes:
         assert cls.most_similar is KeyedMixin.most_similar and cls.most_similar_cosmul is KeyedMixin.most_similar_cosmul
 
 
