@@ -83,9 +83,9 @@ def _vectors(args):
 def _near_ties(kv, path: Path, eps: float = 1e-6) -> set[tuple[str, tuple[str, str, str, str]]]:
     """(section, question) of covered questions whose best two candidates score within ``eps`` (untimed)."""
     from forge.bench._analogy_kernel import solve_analogies
-    from forge.bench._gensim_eval import _banned, _question_rows, _words_and_unit
+    from forge.bench._gensim_eval import _banned, _question_rows, _words_and_vectors
 
-    words, unit = _words_and_unit(kv, 300000)
+    words, mat, norms = _words_and_vectors(kv, 300000)
     text = path.read_text(encoding="utf-8")
     first, variants = _question_rows([w.upper() for w in words], text.upper().split())
     section, quads = "", []
@@ -98,7 +98,7 @@ def _near_ties(kv, path: Path, eps: float = 1e-6) -> set[tuple[str, tuple[str, s
             quads.append((section, tuple(parts)))
     ia, ib, ic = (np.array([first[q[1][k]] for q in quads], dtype=np.int64) for k in range(3))
     rows, cols = _banned(ia, ib, ic, variants)
-    _, top1, top2 = solve_analogies(unit, ia, ib, ic, rows, cols, runner_up=True)
+    _, top1, top2 = solve_analogies(mat, ia, ib, ic, rows, cols, runner_up=True, norms=norms)
     return {quads[k] for k in np.flatnonzero(top1 - top2 <= eps)}
 
 
