@@ -45,11 +45,9 @@ import numpy as np
 
 from forge._paths import cache_dir
 from forge._persist import atomic_file
-from forge._registry import get_encoder_class
-from forge._vectors_io import load_vector_file
+from forge._vectors_io import keyed_vectors, load_vector_file
 from forge._version import __version__
 from forge.errors import BadInputError, CorruptModelError, MissingDataError, UnknownNameError, UnverifiedDownloadWarning
-from forge.vocab import Vocabulary
 
 __all__ = [
     "VectorsRecord",
@@ -486,27 +484,18 @@ def _open(record: VectorsRecord, folder: Path, limit: int | None, oov: str) -> A
         )
     if limit is not None:
         words, matrix = words[:limit], matrix[:limit]
-    vocab = Vocabulary.__new__(Vocabulary)  # the words are unique (deduplicated when converted)
-    vocab.words, vocab.index, vocab.specials = words, dict(zip(words, range(len(words)))), []
-    vocab.counts = np.zeros(len(words), dtype=np.int64)
-    # the "vectors" encoder by its registered name: the core never imports the layer above
-    enc = get_encoder_class("vectors")(vector_size=int(matrix.shape[1]), oov=oov)
-    enc.validate_params()
-    enc._set(
-        vocab,
-        matrix,
-        {
-            "kind": "pretrained",
-            "name": record.name,
-            "url": record.source(),
-            "path": str(folder),
-            "format": record.format,
-            "limit": limit,
-            "licence": record.licence,
-            "sha256": record.sha256 or _read_pins().get(record.file, {}).get("sha256"),
-        },
-    )
-    return enc
+    source = {
+        "kind": "pretrained",
+        "name": record.name,
+        "url": record.source(),
+        "path": str(folder),
+        "format": record.format,
+        "limit": limit,
+        "licence": record.licence,
+        "sha256": record.sha256 or _read_pins().get(record.file, {}).get("sha256"),
+    }
+    # the words are unique (deduplicated when converted)
+    return keyed_vectors(words, dict(zip(words, range(len(words)))), matrix, oov, source)
 
 
 def load_vectors(

@@ -40,7 +40,7 @@ from forge._registry import get_encoder_class
 from forge.errors import BadInputError
 from forge.vocab import Vocabulary
 
-__all__ = ["VECTOR_FORMATS", "detect_vectors_format", "load_vector_file"]
+__all__ = ["VECTOR_FORMATS", "detect_vectors_format", "keyed_vectors", "load_vector_file"]
 
 VECTOR_FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "fasttext")
 _BLOCK_BYTES = 2 << 20  # text parsed ~2 MB at a time
@@ -192,17 +192,21 @@ def load_vector_file(
             f"Cannot read vector file {path}: {type(exc).__name__}: {exc}. Is the (gzipped) file "
             f"truncated or damaged? Download or decompress it again."
         ) from None
-    vocab = Vocabulary.__new__(Vocabulary)  # words are unique already: reuse the reader's index
-    vocab.words, vocab.index, vocab.specials = words, reader.index, []
+    source = {"kind": "file", "path": str(path), "format": fmt, "limit": limit, "duplicates_skipped": reader.duplicates}
+    return keyed_vectors(words, reader.index, matrix, oov, source)
+
+
+def keyed_vectors(words: list[str], index: dict[str, int], matrix: Any, oov: str, source: dict[str, Any]) -> Any:
+    """The "vectors" encoder holding ``matrix`` (row ``i`` = ``words[i]``, unique words, ``index`` their rows).
+
+    Found by its registered name (:mod:`forge.encoders.vectors`): the core never imports the layer above.
+    """
+    vocab = Vocabulary.__new__(Vocabulary)  # words are unique already: reuse the caller's index
+    vocab.words, vocab.index, vocab.specials = words, index, []
     vocab.counts = np.zeros(len(words), dtype=np.int64)
-    # the "vectors" encoder (forge.encoders.vectors) by its registered name: the core never imports the layer above
     enc = get_encoder_class("vectors")(vector_size=int(matrix.shape[1]), oov=oov)
     enc.validate_params()
-    enc._set(
-        vocab,
-        matrix,
-        {"kind": "file", "path": str(path), "format": fmt, "limit": limit, "duplicates_skipped": reader.duplicates},
-    )
+    enc._set(vocab, matrix, source)
     return enc
 
 

@@ -67,18 +67,13 @@ UNTRAINED = ("rnn", "lstm", "bilstm")
 ATTENTION = {"transformer": "sinusoidal", "bitransformer": "learned"}
 
 
-def attention_params(width: int, positions: str, epochs: int, seed: int) -> dict[str, Any]:
-    """Tiny attention encoders (2 layers, 2 heads, width of the recurrent ones): --quick stays within minutes."""
+def _training(epochs: int, seed: int) -> dict[str, Any]:
+    """The lab's training settings, the same for every neural encoder: no dropout, no validation split, every
+    word kept (the probe words occur only a few times), the adaptive softmax for a large vocabulary, CPU."""
     return {
-        "d_model": width,
-        "heads": 2,
-        "layers": 2,
-        "ff": 2 * width,
-        "positions": positions,
-        "tie_weights": False,  # the adaptive softmax has its own output weights
-        "dropout": 0.0,
         "epochs": epochs,
         "batch_size": 64,
+        "dropout": 0.0,
         "validation": 0.0,
         "softmax": "adaptive",
         "cutoffs": None,
@@ -86,6 +81,19 @@ def attention_params(width: int, positions: str, epochs: int, seed: int) -> dict
         "device": "cpu",
         "progress": False,
         "seed": seed,
+    }
+
+
+def attention_params(width: int, positions: str, epochs: int, seed: int) -> dict[str, Any]:
+    """Tiny attention encoders (2 layers, 2 heads, width of the recurrent ones): --quick stays within minutes."""
+    return {
+        **_training(epochs, seed),
+        "d_model": width,
+        "heads": 2,
+        "layers": 2,
+        "ff": 2 * width,
+        "positions": positions,
+        "tie_weights": False,  # the adaptive softmax has its own output weights
         # a learned position table as long as the longest sentence claim 8 times (1,024 words)
         "max_len": 1024 if positions == "learned" else 60,
     }
@@ -93,26 +101,9 @@ def attention_params(width: int, positions: str, epochs: int, seed: int) -> dict
 
 def attention_names() -> list[str]:
     """The attention encoders registered in this installation (none before they exist)."""
-
     return [n for n in ATTENTION if n in forge.list_encoders()]
 
 
 def recurrent_params(size: LabSize, hidden: int, vocab: int | None, epochs: int, seed: int) -> dict[str, Any]:
-    # every word of the training text is kept (the probe words occur only a few times); the adaptive
-    # softmax keeps a large vocabulary cheap
-    return {
-        "hidden_size": hidden,
-        "layers": 1,
-        "epochs": epochs,
-        "batch_size": 64,
-        "dropout": 0.0,
-        "validation": 0.0,
-        "max_vocab": vocab,
-        "softmax": "adaptive",
-        "cutoffs": None,
-        "oov": "unk",
-        "device": "cpu",
-        "progress": False,
-        "seed": seed,
-        "max_len": 60,
-    }
+    """One recurrent layer of ``hidden`` units with the lab's training settings."""
+    return {**_training(epochs, seed), "hidden_size": hidden, "layers": 1, "max_vocab": vocab, "max_len": 60}
