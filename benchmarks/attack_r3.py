@@ -32,14 +32,13 @@ import io
 import json
 import os
 import random
-import signal
 import sys
 import tempfile
 import time
 import traceback
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +51,7 @@ from forge import bench  # noqa: E402
 from forge._folders import atomic_dir  # noqa: E402
 from forge.cli import main  # noqa: E402
 from forge.errors import ForgeError  # noqa: E402
+from forge.testing import deadline, tree_snapshot  # noqa: E402
 
 COUNTS: Counter[str] = Counter()
 EXAMPLES: dict[str, list[str]] = {"non_forge": [], "silent_wrong": [], "files_outside": []}
@@ -59,20 +59,6 @@ EXAMPLES: dict[str, list[str]] = {"non_forge": [], "silent_wrong": [], "files_ou
 
 class Hang(Exception):
     pass
-
-
-@contextlib.contextmanager
-def deadline(seconds: int = 15) -> Iterator[None]:
-    def boom(*_: object) -> None:
-        raise Hang(f"blocked for {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, boom)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def note(kind: str, family: str, what: str) -> None:
@@ -87,7 +73,7 @@ def attempt(family: str, label: str, fn: Callable[[], object]) -> tuple[bool, ob
     COUNTS["inputs"] += 1
     COUNTS[f"{family}:inputs"] += 1
     try:
-        with deadline(), warnings.catch_warnings():
+        with deadline(15, Hang), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return True, fn()
     except ForgeError:
@@ -96,25 +82,6 @@ def attempt(family: str, label: str, fn: Callable[[], object]) -> tuple[bool, ob
     except Exception as exc:
         note("non_forge", family, f"{label}: {type(exc).__name__}: {str(exc)[:160]}")
         return False, None
-
-
-def snapshot(root: Path, skip: Path | None = None) -> dict[str, str]:
-    out = {}
-    for dirpath, dirs, files in os.walk(root, followlinks=False):
-        for name in dirs + files:
-            p = Path(dirpath) / name
-            if skip is not None and (p == skip or skip in p.parents):
-                continue
-            rel = p.relative_to(root).as_posix()
-            if p.is_symlink():
-                out[rel] = "link:" + os.readlink(p)
-            elif p.is_dir():
-                out[rel] = "dir"
-            elif p.is_file():
-                out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
-            else:
-                out[rel] = "special"
-    return out
 
 
 CORPUS = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"]] * 5
@@ -220,7 +187,7 @@ def save_targets(n: int, rng: random.Random, enc) -> None:
                 where.symlink_to(target if target.exists() else outside, target_is_directory=True)
             if rng.random() < 0.2:
                 (root / f".{where.name}.lock").symlink_to(outside / "lock-victim")
-            before_outside, before_root = snapshot(outside), snapshot(root, skip=target)
+            before_outside, before_root = tree_snapshot(outside), tree_snapshot(root, skip=target)
             m = target / ".forge-model"
             before_marker[str(target)] = m.read_text() if m.is_file() and not m.is_symlink() else "null"
             c = target / "config.json"
@@ -232,16 +199,18 @@ def save_targets(n: int, rng: random.Random, enc) -> None:
                 for p in (target.rglob("*") if target.is_dir() and not target.is_symlink() else [])
                 if p.is_file() and not p.is_symlink()
             }
-            before_target = snapshot(target) if target.exists() else {}
+            before_target = tree_snapshot(target) if target.exists() else {}
             ok, _ = attempt("save-targets", f"#{k} {start}", lambda w=where: enc.save(w))
-            if snapshot(outside) != before_outside or (outside / "lock-victim").exists():
+            if tree_snapshot(outside) != before_outside or (outside / "lock-victim").exists():
                 note("files_outside", "save-targets", f"#{k} {start}: the folder outside changed")
-            created = {p for p in set(snapshot(root, skip=target)) - set(before_root) if not p.startswith("target")}
+            created = {
+                p for p in set(tree_snapshot(root, skip=target)) - set(before_root) if not p.startswith("target")
+            }
             if created:
                 note("files_outside", "save-targets", f"#{k} {start}: created {sorted(created)[:3]}")
             if ok and (where != target or not _provably_forges(target, before_target)):
                 note("silent_wrong", "save-targets", f"#{k} {start}: replaced a folder forge cannot show it wrote")
-            if not ok and (snapshot(target) if target.exists() else {}) != before_target:
+            if not ok and (tree_snapshot(target) if target.exists() else {}) != before_target:
                 note("files_outside", "save-targets", f"#{k} {start}: a refused save changed the target")
 
 
@@ -268,7 +237,7 @@ def sub_folders(n: int, rng: random.Random) -> None:
                 m = json.loads((target / ".forge-plugin").read_text())
                 m["files"]["sub/mine.txt"] = {"size": 9, "sha256": "0" * 64}
                 (target / ".forge-plugin").write_text(json.dumps(m))
-            before = snapshot(root)
+            before = tree_snapshot(root)
 
             def save(target: Path = target) -> None:
                 with atomic_dir(target, kind="plugin") as t:
@@ -277,7 +246,7 @@ def sub_folders(n: int, rng: random.Random) -> None:
             ok, _ = attempt("sub-folders", f"#{k} {how}", save)
             if ok and how != "nothing":
                 note("silent_wrong", "sub-folders", f"#{k} {how}: the folder was replaced")
-            if not ok and snapshot(root) != before:
+            if not ok and tree_snapshot(root) != before:
                 note("files_outside", "sub-folders", f"#{k} {how}: a refused save changed files")
 
 
@@ -345,9 +314,9 @@ def locks(n: int, rng: random.Random, enc) -> None:
                 lock.mkdir()
             else:
                 lock.write_text("")
-            before = snapshot(root / "outside")
+            before = tree_snapshot(root / "outside")
             ok, _ = attempt("locks", f"#{k} {how}", lambda r=root: enc.save(r / "m"))
-            if snapshot(root / "outside") != before:
+            if tree_snapshot(root / "outside") != before:
                 note("files_outside", "locks", f"#{k} {how}: the lock's target was created or changed")
             if ok and how != "stale":
                 note("silent_wrong", "locks", f"#{k} {how}: saved through a lock that is not forge's")

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import sys
 import tempfile
@@ -61,6 +60,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--models", default="lstm,transformer")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--label", default="")
+    p.add_argument(
+        "--date",
+        default=None,
+        help="the run's date_utc (default: now); give two processes the same one to pair their rows, e.g. "
+        "--models lstm and --models transformer side by side with --threads 1 each",
+    )
     p.add_argument("--rewrite", action="store_true", help="only rewrite the .md from the .csv (no training)")
     return p.parse_args(argv)
 
@@ -182,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     ff, t_count = match_ff(args, train, target)
     print(f"parameters: lstm {target:,}, transformer {t_count:,} (ff={ff})", flush=True)
     rows = []
-    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    date = args.date or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     device_name = (
         torch.cuda.get_device_name()
         if args.device.startswith("cuda")
@@ -219,17 +224,24 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
         print(json.dumps(rows[-1]), flush=True)
-    lstm_count = next((r["parameters"] for r in rows if r["encoder"] == "lstm"), None)
-    for r in rows:
-        r["param_ratio_to_lstm"] = round(r["parameters"] / lstm_count, 3) if lstm_count else math.nan
+    for r in rows:  # the LSTM's count is measured in every run, whichever models it trains
+        r["param_ratio_to_lstm"] = round(r["parameters"] / target, 3)
     write(pd.DataFrame(rows), args)
     return 0
 
 
 def write(new: pd.DataFrame, args: argparse.Namespace) -> None:
-    from forge._persist import atomic_file
+    import fcntl
 
     RESULTS.mkdir(exist_ok=True)
+    with open(RESULTS / f".{NAME}.lock", "w") as lock:  # two side-by-side runs may end at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _write(new)
+
+
+def _write(new: pd.DataFrame) -> None:
+    from forge._persist import atomic_file
+
     csv = RESULTS / f"{NAME}.csv"
     frame = pd.concat([pd.read_csv(csv), new], ignore_index=True) if csv.is_file() and len(new) else new
     if csv.is_file() and not len(new):

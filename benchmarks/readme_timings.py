@@ -7,7 +7,9 @@ Runs each job in a fresh process (offline, no FORGE_DATA_DIR: what a new user ru
     python benchmarks/readme_timings.py lab-quick       # only these jobs
 
 Jobs: ``lab-quick`` (``forge lab --quick``), ``notebook`` (``docs/tutorial.ipynb`` executed through
-nbclient, its default sizes), ``demo`` (``forge demo``). The load average is read before and after each
+nbclient, its default sizes), ``demo`` (``forge demo``), ``train-bilstm`` and ``train-transformer``
+(``forge train NAME --corpus gensim-default`` with no parameters; the row adds WordSim-353 and SimLex
+of the trained model's static part beside the skip-gram it was built on). The load average is read before and after each
 job: on a machine shared with other work the times are longer, and the table says how busy it was.
 """
 
@@ -21,9 +23,10 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from _common import write
+from _common import RESULTS, write
 
 ROOT = Path(__file__).resolve().parents[1]
+TRAINED = ("bilstm", "transformer")  # forge train NAME with no parameters: the issue's 5-minute goal
 
 NOTEBOOK = """
 import sys, nbformat, nbclient
@@ -43,7 +46,38 @@ def _jobs(tmp: Path) -> dict[str, tuple[str, list[str]]]:
             [py, "-c", NOTEBOOK, str(ROOT / "docs" / "tutorial.ipynb"), str(tmp)],
         ),
         "demo": ("forge demo", [py, "-m", "forge", "demo"]),
+        **{
+            f"train-{name}": (
+                f"forge train {name} --corpus gensim-default (no parameters)",
+                [py, "-m", "forge", "train", name, "--corpus", "gensim-default", "--out", str(tmp / name)],
+            )
+            for name in TRAINED
+        },
     }
+
+
+def static_quality(model_dir: Path) -> dict:
+    """WordSim-353 and SimLex-999 (gensim's copies) of a trained model's static part and of the skip-gram.
+
+    The skip-gram is fitted as ``init_from="skipgram"`` fits it (one worker, the encoder's seed and
+    min_count): the same vectors the neural encoder was built on. Spearman rho, OOV pairs skipped.
+    """
+    from gensim.test.utils import datapath
+
+    import forge
+
+    model = forge.load(model_dir)
+    corpus = forge.corpora.load("gensim-default")
+    params = model.get_params()
+    sg = forge.create("skipgram", seed=params["seed"], workers=1, min_count=params["min_count"], progress=False)
+    sg.fit(corpus)
+    out = {}
+    for key, file in (("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")):
+        out[f"{key}_static"] = round(float(model.evaluate_word_pairs(datapath(file))[1][0]), 4)
+        out[f"{key}_skipgram"] = round(float(sg.evaluate_word_pairs(datapath(file))[1][0]), 4)
+    out["epochs_run"] = len(model.history_)
+    out["valid_ppl"] = round(model.history_[-1].get("valid_ppl", float("nan")), 1)
+    return out
 
 
 def main(argv: list[str]) -> int:
@@ -70,13 +104,23 @@ def main(argv: list[str]) -> int:
                     "load_after": round(os.getloadavg()[0], 1),
                 }
             )
+            if name.startswith("train-"):
+                rows[-1].update(static_quality(Path(tmp) / name.removeprefix("train-")))
             print(rows[-1], flush=True)
+    frame = pd.DataFrame(rows)
+    old = RESULTS / "readme_timings.csv"
+    if old.is_file():  # keep the rows of the jobs not run this time
+        kept = pd.read_csv(old)
+        frame = pd.concat([kept[~kept["job"].isin(frame["job"])], frame], ignore_index=True)
     write(
-        pd.DataFrame(rows),
+        frame,
         "readme_timings",
         "Wall time of the commands the README times",
         "Offline (no FORGE_DATA_DIR), each in a fresh process. load_before/load_after: the 1-minute load "
-        "average; a load above the number of cores means other work shared the machine.",
+        "average; a load above the number of cores means other work shared the machine. train-* rows: "
+        "Spearman rho of the trained model's static part (ws353_static, simlex_static) and of the "
+        "skip-gram it was built on (fitted again the same way), epochs run and the last validation "
+        "perplexity.",
     )
     return 0
 

@@ -27,8 +27,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +63,11 @@ __all__ = [
     "check_flat_token_list_refused",
     "check_invalid_params_refused",
     "check_keyed_surface",
+    "check_save_writes_only_its_folder",
+    "deadline",
     "fitted",
     "parametrize_with_checks",
+    "tree_snapshot",
 ]
 
 
@@ -221,6 +228,73 @@ def check_save_load_roundtrip(factory: Factory) -> None:
         np.testing.assert_allclose(_dense(x), _dense(y), rtol=1e-6, atol=1e-6)
 
 
+def tree_snapshot(root: str | os.PathLike[str], skip: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """``{relative path: what it is}`` of everything under ``root``, links not followed, ``skip`` left out.
+
+    A file is its sha256, a folder ``"dir"``, a link ``"link:<target>"``, anything else ``"special"``:
+    two snapshots differ exactly where something was created, removed, rewritten or replaced.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "a.txt").write_text("x")
+    ...     tree_snapshot(tmp)["a.txt"][:12]
+    '2d711642b726'
+    """
+    root, skipped = Path(root), Path(skip) if skip is not None else None
+    out = {}
+    for dirpath, dirs, files in os.walk(root, followlinks=False):
+        for name in dirs + files:
+            p = Path(dirpath) / name
+            if skipped is not None and (p == skipped or skipped in p.parents):
+                continue
+            rel = p.relative_to(root).as_posix()
+            if p.is_symlink():
+                out[rel] = "link:" + os.readlink(p)
+            elif p.is_dir():
+                out[rel] = "dir"
+            elif p.is_file():
+                out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+            else:
+                out[rel] = "special"
+    return out
+
+
+@contextlib.contextmanager
+def deadline(seconds: int = 20, error: type[BaseException] = TimeoutError) -> Iterator[None]:
+    """Raise ``error`` if the block runs longer than ``seconds`` (SIGALRM; main thread, POSIX).
+
+    For tests that must fail, not hang, when a reader blocks on a FIFO or reads ``/dev/zero`` forever.
+    """
+
+    def boom(*_: object) -> None:
+        raise error(f"still running after {seconds} s: a read or save blocked")
+
+    old = signal.signal(signal.SIGALRM, boom)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def check_save_writes_only_its_folder(factory: Factory) -> None:
+    """``save`` creates its folder and writes nothing beside it; saving again over it keeps the neighbours."""
+    enc = fitted(factory)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "notes.txt").write_text("a user's file\n", encoding="utf-8")
+        (root / "data").mkdir()
+        (root / "data" / "corpus.txt").write_text("the cat sat\n", encoding="utf-8")
+        before = tree_snapshot(root)
+        enc.save(root / "model")
+        assert tree_snapshot(root, skip=root / "model") == before, "save wrote or changed files outside its folder"
+        assert tree_snapshot(root / "model"), "save wrote nothing into its folder"
+        enc.save(root / "model")  # again, over its own model
+        assert tree_snapshot(root, skip=root / "model") == before, "saving again changed files outside its folder"
+        forge.load(root / "model")
+
+
 def check_truncated_model_raises(factory: Factory) -> None:
     enc = fitted(factory)
     with tempfile.TemporaryDirectory() as tmp:
@@ -361,6 +435,7 @@ _ALWAYS = [
     check_keyed_surface,
     check_invalid_params_refused,
     check_save_load_roundtrip,
+    check_save_writes_only_its_folder,
     check_truncated_model_raises,
     check_clone_and_params,
     check_bad_embed_input,

@@ -18,9 +18,7 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +28,7 @@ from hypothesis import strategies as st
 import forge
 from forge import bench
 from forge.errors import ForgeError
+from forge.testing import deadline, tree_snapshot
 
 EXAMPLES = int(os.environ.get("FORGE_FUZZ_EXAMPLES", "15"))
 FUZZ = settings(
@@ -56,40 +55,6 @@ def _report_stats():
 @pytest.fixture(scope="module")
 def encoder():
     return forge.create("onehot").fit(CORPUS)
-
-
-@contextlib.contextmanager
-def _deadline(seconds: int = 20) -> Iterator[None]:
-    def boom(*_: object) -> None:
-        raise TimeoutError(f"still running after {seconds} s: a read or save blocked")
-
-    old = signal.signal(signal.SIGALRM, boom)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def snapshot(root: Path, skip: Path | None = None) -> dict[str, str]:
-    """``{relative path: what it is}`` of everything under ``root`` (links not followed), ``skip`` left out."""
-    out = {}
-    for dirpath, dirs, files in os.walk(root, followlinks=False):
-        for name in dirs + files:
-            p = Path(dirpath) / name
-            if skip is not None and (p == skip or skip in p.parents):
-                continue
-            rel = p.relative_to(root).as_posix()
-            if p.is_symlink():
-                out[rel] = "link:" + os.readlink(p)
-            elif p.is_dir():
-                out[rel] = "dir"
-            elif p.is_file():
-                out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
-            else:
-                out[rel] = "special"
-    return out
 
 
 def _entry(data, folder: Path, outside: Path, depth: int = 0) -> list[str]:
@@ -173,12 +138,12 @@ def test_a_save_never_loses_or_creates_a_file_it_does_not_own(encoder, data):
             where.symlink_to(target if target.exists() else outside, target_is_directory=True)
         if data.draw(st.integers(0, 4), label="lock link") == 0:
             (root / f".{where.name}.lock").symlink_to(outside / "lock-victim")
-        before_outside = snapshot(outside)
-        before_target = snapshot(target) if target.exists() else {}
-        before_root = snapshot(root, skip=target)
+        before_outside = tree_snapshot(outside)
+        before_target = tree_snapshot(target) if target.exists() else {}
+        before_root = tree_snapshot(root, skip=target)
         user_owned = bool(made) and not adopted
         STATS["inputs"] += 1
-        with _deadline():
+        with deadline():
             try:
                 encoder.save(where)
                 saved = True
@@ -186,14 +151,16 @@ def test_a_save_never_loses_or_creates_a_file_it_does_not_own(encoder, data):
             except ForgeError:
                 saved = False
                 STATS["forge_error"] += 1
-        assert snapshot(outside) == before_outside, "a file outside the target was changed, lost or created"
+        assert tree_snapshot(outside) == before_outside, "a file outside the target was changed, lost or created"
         assert not (outside / "lock-victim").exists()
         if saved:
             assert where == target and not user_owned, f"replaced a folder holding user files ({start})"
             assert forge.load(target).vocabulary == encoder.vocabulary
         else:
-            assert (snapshot(target) if target.exists() else {}) == before_target, "a refused save changed the target"
-        leftovers = set(snapshot(root, skip=target)) - set(before_root)
+            assert (tree_snapshot(target) if target.exists() else {}) == before_target, (
+                "a refused save changed the target"
+            )
+        leftovers = set(tree_snapshot(root, skip=target)) - set(before_root)
         assert not {p for p in leftovers if not p.startswith("target")}, f"created outside the target: {leftovers}"
 
 
@@ -232,7 +199,7 @@ def test_readers_refuse_special_files_and_never_hang(data):
         else:
             path.write_text("a\tb\t1.0\nb\ta\t2.0\na\ta\t3.0\n")
         STATS["inputs"] += 1
-        with _deadline():
+        with deadline():
             try:
                 READERS[reader](path)
                 STATS["read"] += 1

@@ -108,13 +108,13 @@ def test_validation_message_names_parameter_value_and_what_is_allowed(param, val
 
 def test_cross_parameter_rules():
     with pytest.raises(BadInputError, match="layer=3 is not valid.*layers=2.*0..2"):
-        forge.create("lstm", layer=3)._validate_params()
+        forge.create("lstm", layers=2, layer=3)._validate_params()
     with pytest.raises(BadInputError, match=r"layer=\[0.5, 0.5\] has 2 weights but layers=2 needs 3"):
-        forge.create("lstm", layer=[0.5, 0.5])._validate_params()
+        forge.create("lstm", layers=2, layer=[0.5, 0.5])._validate_params()
     for weights in ([0, 0, 0], [0.0, float("nan"), 1.0], [float("inf"), 0, 0]):
         with pytest.raises(BadInputError, match="mixing weights must be finite numbers, at least one of them non-zero"):
-            forge.create("lstm", layer=weights)._validate_params()
-    forge.create("lstm", layer=[0, 0, 1])._validate_params()  # allowed
+            forge.create("lstm", layers=2, layer=weights)._validate_params()
+    forge.create("lstm", layers=2, layer=[0, 0, 1])._validate_params()  # allowed
     with pytest.raises(BadInputError, match="tie_weights=True needs softmax="):
         forge.create("lstm", tie_weights=True, softmax="adaptive")._validate_params()
     forge.create("lstm", tie_weights=True, softmax="sampled")._validate_params()  # allowed

@@ -3,12 +3,9 @@ against the file; saving over another encoder's model)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +19,7 @@ from forge.bench._context_formats import parse_sentence_pairs
 from forge.bench._parsers import parse_word_pairs
 from forge.cli import main
 from forge.errors import BadInputError, CorruptModelError
+from forge.testing import deadline
 
 CORPUS = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"]] * 5
 
@@ -29,22 +27,6 @@ CORPUS = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "
 @pytest.fixture(scope="module")
 def onehot():
     return forge.create("onehot").fit(CORPUS)
-
-
-@contextlib.contextmanager
-def _deadline(seconds: int = 20) -> Iterator[None]:
-    """Fail (instead of hanging the suite) if the block blocks on a FIFO or reads /dev/zero forever."""
-
-    def boom(*_: object) -> None:
-        raise TimeoutError(f"still running after {seconds} s: a read blocked")
-
-    old = signal.signal(signal.SIGALRM, boom)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _fifo(tmp_path: Path, name: str = "fifo.txt") -> Path:
@@ -182,7 +164,7 @@ def test_a_dangling_lock_symlink_is_an_error_and_nothing_is_created(onehot, tmp_
     assert not victim.exists() and not (tmp_path / "m").exists()
     (tmp_path / ".m.lock").unlink()
     os.mkfifo(tmp_path / ".m.lock")
-    with _deadline(), pytest.raises(BadInputError, match="FIFO"):
+    with deadline(), pytest.raises(BadInputError, match="FIFO"):
         onehot.save(tmp_path / "m")
 
 
@@ -195,7 +177,7 @@ def test_a_lock_file_left_by_a_killed_save_is_taken_over(onehot, tmp_path):
 # ------------------------------------------------------------------ item 6: special files
 def test_every_reader_refuses_special_files_before_reading(tmp_path, onehot):
     fifo = _fifo(tmp_path)
-    with _deadline():
+    with deadline():
         for call in (
             lambda p: sha256_file(p),
             lambda p: open_regular(p),
@@ -216,7 +198,7 @@ def test_a_corpus_file_swapped_for_a_fifo_after_listing_is_refused(tmp_path):
     corpus = forge.corpora.TextCorpus(path)
     path.unlink()
     os.mkfifo(path)
-    with _deadline(), pytest.raises(BadInputError, match="FIFO"):
+    with deadline(), pytest.raises(BadInputError, match="FIFO"):
         list(corpus)
 
 
@@ -225,7 +207,7 @@ def test_load_dataset_refuses_special_files_in_the_checksum_step(tmp_path, speci
     path = _fifo(tmp_path) if special == "fifo" else Path(special)
     bench.register_dataset("t-r3-special", path, overwrite=True)
     try:
-        with _deadline(), pytest.raises(BadInputError, match="not a regular file"):
+        with deadline(), pytest.raises(BadInputError, match="not a regular file"):
             bench.load_dataset("t-r3-special")
     finally:
         bench.unregister_dataset("t-r3-special")
@@ -236,7 +218,7 @@ def test_a_model_file_replaced_by_a_fifo_is_refused(onehot, tmp_path):
     victim = next(p for p in path.iterdir() if p.name != "config.json" and not p.name.startswith("."))
     victim.unlink()
     os.mkfifo(victim)
-    with _deadline(), pytest.raises(BadInputError):
+    with deadline(), pytest.raises(BadInputError):
         forge.load(path)
 
 

@@ -82,7 +82,7 @@ __all__ = [
 ]
 
 EVAL_STREAMS = 10  # rows a stream is cut into for evaluation (PyTorch's word_language_model: 10)
-EXACT_SAMPLE_TOKENS = 20_000  # training tokens the exact (full-softmax) training perplexity is measured on
+EXACT_SAMPLE_TOKENS = 5_000  # training tokens the exact (full-softmax) training perplexity is measured on
 log = logging.getLogger("forge.encoders.neural")
 
 

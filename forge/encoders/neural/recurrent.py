@@ -48,7 +48,10 @@ class RecurrentEncoder(NeuralEncoder):
     bidirectional : bool
         Train a forward and a separate backward LM (ELMo-style); vectors are both states side by side.
     hidden_size, layers : int
-        Width and depth of each recurrent stack.
+        Width and depth of each recurrent stack. The defaults (128, 1; ``batch_size=64``) are sized for a
+        first model in minutes: on gensim-default's 0.5M tokens on 2 CPU cores, ``forge train bilstm``
+        with no parameters takes about 3 minutes (``benchmarks/results/readme_timings.md``). Larger
+        corpora want more (PTB's ``word_language_model`` uses 2 x 200 to 2 x 1500).
     embedding_dim : int or None
         Input embedding width; None: that of ``init_from``, else ``hidden_size``.
     dropout : float
@@ -164,8 +167,8 @@ class RecurrentEncoder(NeuralEncoder):
         self,
         cell: str = "lstm",
         bidirectional: bool = False,
-        hidden_size: int = 256,
-        layers: int = 2,
+        hidden_size: int = 128,
+        layers: int = 1,
         embedding_dim: int | None = None,
         dropout: float = 0.2,
         tie_weights: bool = False,
@@ -179,7 +182,7 @@ class RecurrentEncoder(NeuralEncoder):
         device: str = "auto",
         precision: str = "auto",
         epochs: int = 5,
-        batch_size: int = 32,
+        batch_size: int = 64,
         lr: float = 1e-3,
         optimizer: str = "adam",
         clip_grad: float | None = 1.0,
