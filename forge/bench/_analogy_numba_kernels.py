@@ -38,12 +38,60 @@ def _max(X, width, acc):  # pragma: no cover
     return m
 
 
+@njit(cache=True, fastmath={"nnan", "nsz"}, inline="always")
+def _answer(Sc, D, X, acc, width, q, off, ban_ptr, ban_col, mul, best, top1, top2, runner_up):  # pragma: no cover
+    # question q against one tile of candidates (its scores Sc[:width] and the shared pair term D, the
+    # tile's first candidate row being `off`): update its best row, best score and runner-up score
+    ninf = np.float32(-np.inf)
+    banned = False
+    for k in range(ban_ptr[q], ban_ptr[q + 1]):
+        col = ban_col[k] - off
+        if 0 <= col < width:
+            banned = True
+    # fast path: can any score beat the running best (runner-up)? An or-reduction of compares,
+    # which LLVM vectorizes; the scores are stored and searched only when one can (a few times
+    # per question: the running best of a scan improves ~log(tiles) times)
+    v1 = top1[q]
+    thr = top2[q] if runner_up else v1
+    hit = False
+    if mul:
+        for j in range(width):
+            hit |= Sc[j] * D[j] > thr
+    else:
+        for j in range(width):
+            hit |= Sc[j] + D[j] > thr
+    if not hit:
+        return
+    if mul:
+        for j in range(width):
+            X[j] = Sc[j] * D[j]
+    else:
+        for j in range(width):
+            X[j] = Sc[j] + D[j]
+    if banned:
+        for k in range(ban_ptr[q], ban_ptr[q + 1]):
+            col = ban_col[k] - off
+            if 0 <= col < width:
+                X[col] = ninf
+    m = _max(X, width, acc)
+    if m > v1:
+        i0 = 0
+        while X[i0] != m:  # the first maximum: the lowest row
+            i0 += 1
+        if runner_up:
+            X[i0] = ninf
+            top2[q] = max(v1, _max(X, width, acc))
+        best[q] = i0 + off
+        top1[q] = m
+    elif m > top2[q]:
+        top2[q] = m
+
+
 @njit(parallel=True, cache=True, fastmath={"nnan", "nsz"})
 def chunk_pass(
     S, pa, pb, gstart, qc, ban_ptr, ban_col, c0, mul, eps, best, top1, top2, runner_up, tile
 ):  # pragma: no cover
     total = S.shape[1]
-    ninf = np.float32(-np.inf)
     for t0 in range(0, total, tile):
         t1 = min(total, t0 + tile)
         width = t1 - t0
@@ -59,50 +107,9 @@ def chunk_pass(
                 for j in range(width):
                     D[j] = S[b, t0 + j] - S[a, t0 + j]
             for q in range(gstart[g], gstart[g + 1]):
-                c = qc[q]
-                Sc = S[c, t0:t1]
-                banned = False
-                for k in range(ban_ptr[q], ban_ptr[q + 1]):
-                    col = ban_col[k] - c0 - t0
-                    if 0 <= col < width:
-                        banned = True
-                # fast path: can any score beat the running best (runner-up)? An or-reduction of compares,
-                # which LLVM vectorizes; the scores are stored and searched only when one can (a few times
-                # per question: the running best of a scan improves ~log(tiles) times)
-                v1 = top1[q]
-                thr = top2[q] if runner_up else v1
-                hit = False
-                if mul:
-                    for j in range(width):
-                        hit |= Sc[j] * D[j] > thr
-                else:
-                    for j in range(width):
-                        hit |= Sc[j] + D[j] > thr
-                if not hit:
-                    continue
-                if mul:
-                    for j in range(width):
-                        X[j] = Sc[j] * D[j]
-                else:
-                    for j in range(width):
-                        X[j] = Sc[j] + D[j]
-                if banned:
-                    for k in range(ban_ptr[q], ban_ptr[q + 1]):
-                        col = ban_col[k] - c0 - t0
-                        if 0 <= col < width:
-                            X[col] = ninf
-                m = _max(X, width, acc)
-                if m > v1:
-                    i0 = 0
-                    while X[i0] != m:  # the first maximum: the lowest row
-                        i0 += 1
-                    if runner_up:
-                        X[i0] = ninf
-                        top2[q] = max(v1, _max(X, width, acc))
-                    best[q] = i0 + c0 + t0
-                    top1[q] = m
-                elif m > top2[q]:
-                    top2[q] = m
+                _answer(
+                    S[qc[q], t0:t1], D, X, acc, width, q, c0 + t0, ban_ptr, ban_col, mul, best, top1, top2, runner_up
+                )
 
 
 @njit(parallel=True, cache=True)
@@ -125,7 +132,6 @@ def _pass_serial(
     S, width, pa, pb, gstart, qc, ban_ptr, ban_col, c0, mul, eps, best, top1, top2, runner_up, D, X, acc
 ):  # pragma: no cover
     # chunk_pass on one (U, width) chunk in one thread: every group in turn, the same arithmetic and tie rule
-    ninf = np.float32(-np.inf)
     for g in range(len(pa)):
         a, b = pa[g], pb[g]
         if mul:
@@ -135,47 +141,7 @@ def _pass_serial(
             for j in range(width):
                 D[j] = S[b, j] - S[a, j]
         for q in range(gstart[g], gstart[g + 1]):
-            c = qc[q]
-            Sc = S[c, :width]
-            banned = False
-            for k in range(ban_ptr[q], ban_ptr[q + 1]):
-                col = ban_col[k] - c0
-                if 0 <= col < width:
-                    banned = True
-            v1 = top1[q]
-            thr = top2[q] if runner_up else v1
-            hit = False
-            if mul:
-                for j in range(width):
-                    hit |= Sc[j] * D[j] > thr
-            else:
-                for j in range(width):
-                    hit |= Sc[j] + D[j] > thr
-            if not hit:
-                continue
-            if mul:
-                for j in range(width):
-                    X[j] = Sc[j] * D[j]
-            else:
-                for j in range(width):
-                    X[j] = Sc[j] + D[j]
-            if banned:
-                for k in range(ban_ptr[q], ban_ptr[q + 1]):
-                    col = ban_col[k] - c0
-                    if 0 <= col < width:
-                        X[col] = ninf
-            m = _max(X, width, acc)
-            if m > v1:
-                i0 = 0
-                while X[i0] != m:  # the first maximum: the lowest row
-                    i0 += 1
-                if runner_up:
-                    X[i0] = ninf
-                    top2[q] = max(v1, _max(X, width, acc))
-                best[q] = i0 + c0
-                top1[q] = m
-            elif m > top2[q]:
-                top2[q] = m
+            _answer(S[qc[q], :width], D, X, acc, width, q, c0, ban_ptr, ban_col, mul, best, top1, top2, runner_up)
 
 
 @njit(cache=True)
