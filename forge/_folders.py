@@ -260,10 +260,11 @@ class FolderLock:
     next one; the holder removes the file when done.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, wait: bool = False):
         self.path = Path(path)
         self.file = self.path.parent / f".{self.path.name}.lock"
         self.fd: int | None = None
+        self.wait = wait  # block until the holder is done (a download others will use) instead of refusing
 
     def _busy(self) -> BadInputError:
         return BadInputError(
@@ -317,7 +318,7 @@ class FolderLock:
             while True:
                 fd = self._open()
                 try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(fd, fcntl.LOCK_EX if self.wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     os.close(fd)
                     raise self._busy() from None

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from forge._folders import FolderLock
 from forge._paths import cache_dir
 from forge._persist import atomic_file
 from forge._vectors_io import keyed_vectors, load_vector_file
@@ -463,8 +464,13 @@ def load_pretrained(
         raise BadInputError(f"limit must be a positive integer or None, got {limit!r}.")
     folder = vectors_dir() / name
     if not (folder / "meta.json").is_file():
-        raw = fetch(name, progress=progress)
-        folder = _convert(record, raw, encoding, unicode_errors)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        # one process fetches and converts; another asking for the same name at the same time waits for
+        # it, then opens its conversion (instead of downloading again and replacing the folder under it)
+        with FolderLock(folder, wait=True):
+            if not (folder / "meta.json").is_file():
+                raw = fetch(name, progress=progress)
+                folder = _convert(record, raw, encoding, unicode_errors)
     return _open(record, folder, limit, oov)
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -303,3 +304,35 @@ def test_forge_bench_encoders_label_equals_name(server, cache, monkeypatch, caps
     encs = _encoders(args)
     assert list(encs) == ["glove", "tiny-vectors"]
     assert encs["glove"].vocabulary.words == WORDS
+
+
+def test_two_processes_asking_at_once_download_and_convert_once(server, cache, monkeypatch):
+    # two callers (threads here: flock locks conflict between open files, even in one process) ask for the
+    # same name at once; the first fetches and converts, the second waits for it and opens its conversion
+    _register(monkeypatch, "tiny-vectors", server, "tiny.txt.gz", gzip.compress(_word2vec_text()))
+    real_convert, calls = _pretrained._convert, []
+
+    def slow_convert(*args, **kwargs):
+        calls.append(threading.get_ident())
+        time.sleep(0.5)  # the other caller arrives while this one converts
+        return real_convert(*args, **kwargs)
+
+    monkeypatch.setattr(_pretrained, "_convert", slow_convert)
+    results, errors = [], []
+
+    def load() -> None:
+        try:
+            results.append(forge.load_vectors("tiny-vectors"))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors and len(results) == 2
+    assert len(calls) == 1 and len(server.requests) == 1  # one conversion, one download
+    for kv in results:
+        np.testing.assert_array_equal(kv.vectors_, MATRIX)
+    assert not list(cache.glob(".tiny-vectors.lock"))  # the lock file is removed by its holder
