@@ -83,7 +83,31 @@ def recurrent_block(results: Path = RESULTS) -> str:
     return "\n".join(lines) + "\n"
 
 
-BLOCKS = {"recurrent": recurrent_block}
+def defaults_block(results: Path = RESULTS) -> str:
+    """The README's timings of the no-parameter commands (``benchmarks/readme_timings.py``), with the load."""
+    rows = pd.read_csv(results / "readme_timings.csv").set_index("job")
+    lines = []
+    for job in ("train-bilstm", "train-transformer"):
+        if job not in rows.index:
+            continue
+        r = rows.loc[job]
+        lines.append(
+            f"  - `{r['command']}`: {r['seconds']:.0f} s ({r['seconds'] / 60:.1f} min; 1-minute load "
+            f"{r['load_before']:.1f} before, {r['load_after']:.1f} after), {int(r['epochs_run'])} epochs, last "
+            f"validation perplexity {r['valid_ppl']:,.0f}. Static part against the skip-gram it was built on: "
+            f"WordSim-353 {r['ws353_static']:.3f} vs {r['ws353_skipgram']:.3f}, SimLex-999 {r['simlex_static']:.3f} "
+            f"vs {r['simlex_skipgram']:.3f}."
+        )
+    if "lab-quick" in rows.index:
+        r = rows.loc["lab-quick"]
+        lines.append(
+            f"  - `{r['command']}`: {r['seconds']:.0f} s (1-minute load {r['load_before']:.1f} before, "
+            f"{r['load_after']:.1f} after)."
+        )
+    return "\n".join(lines) + "\n"
+
+
+BLOCKS = {"recurrent": recurrent_block, "defaults": defaults_block}
 
 
 def readme_blocks(text: str, results: Path = RESULTS) -> str:

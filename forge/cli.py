@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import time
 
 import forge
 from forge import __version__
@@ -82,9 +83,24 @@ def _cmd_train(args: argparse.Namespace) -> int:
     name = registered_name(encoder) or args.encoder
     check_save_target(args.out, name, args.overwrite)  # refuse before training, not after
     corpus = _load_corpus(args.corpus, args.tokenizer)
+    start = time.perf_counter()
     encoder.fit(corpus)
+    minutes = (time.perf_counter() - start) / 60
     path = encoder.save(args.out, overwrite=args.overwrite)
-    print(f"Trained {args.encoder} ({len(encoder.vocabulary)} words, dim {encoder.dim}); saved to {path}")
+    print(
+        f"Trained {args.encoder} ({len(encoder.vocabulary)} words, dim {encoder.dim}) in {minutes:.1f} min; "
+        f"saved to {path}"
+    )
+    history = getattr(encoder, "history_", None)
+    if history:  # neural encoders: what the epochs reached, in the numbers early stopping used
+        last = history[-1]
+        best = min((h["valid_ppl"] for h in history if "valid_ppl" in h), default=None)
+        parts = [f"{len(history)} epoch{'s' * (len(history) != 1)}"]
+        if best is not None:
+            parts.append(f"best validation perplexity {best:,.1f} (the weights kept)")
+        if "train_ppl_exact" in last:
+            parts.append(f"training perplexity {last['train_ppl_exact']:,.1f} in the last (full softmax, a sample)")
+        print("  " + "; ".join(parts))
     if getattr(encoder, "init_note_", None):  # neural encoders built on static vectors (the default recipe)
         how = "trained on the fly on the same corpus" if hasattr(encoder, "init_encoder_") else "given"
         print(f"  built on {encoder.init_note_}, {how}")

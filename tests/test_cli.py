@@ -47,6 +47,21 @@ def test_train_saves_a_loadable_model(tmp_path, fixtures, capsys):
     assert model.vector_size == 8 and model.sg == 0 and "king" in model
 
 
+def test_train_a_neural_encoder_says_what_it_was_built_on_and_what_the_epochs_reached(tmp_path, fixtures, capsys):
+    pytest.importorskip("torch")
+    corpus = tmp_path / "corpus.txt"  # enough sentences for a validation split (fewer than 20 hold none out)
+    corpus.write_text((fixtures / "corpora" / "small.txt").read_text(encoding="utf-8") * 10, encoding="utf-8")
+    params = ["hidden_size=8", "epochs=2", "device=cpu", "progress=false", "validation=0.2"]
+    argv = ["train", "bilstm", "--corpus", str(corpus), "--out", str(tmp_path / "m")]
+    assert main([*argv, *(x for p in params for x in ("--param", p))]) == 0
+    out = capsys.readouterr().out
+    model = forge.load(tmp_path / "m")
+    assert "built on skipgram" in out and "trained on the fly on the same corpus" in out  # the recipe, said
+    best = min(h["valid_ppl"] for h in model.history_)
+    assert f"{len(model.history_)} epochs; best validation perplexity {best:,.1f} (the weights kept)" in out
+    assert " min; saved to " in out
+
+
 def test_param_values_are_parsed_as_json_when_possible():
     assert parse_params(["a=5", "b=0.5", "c=true", "d=text", "e=[1,2]"]) == {
         "a": 5,
