@@ -63,3 +63,30 @@ def test_the_text8_prefix_has_the_tokens_the_check_assumes():
     except forge.errors.ForgeError as exc:
         pytest.skip(f"text8 not in FORGE_DATA_DIR: {exc}")
     assert sum(len(line) for line in corpus) == TEXT8_PREFIX_TOKENS
+
+
+def test_the_defaults_block_reports_time_load_and_the_static_part_beside_the_skipgram(tmp_path):
+    import pandas as pd
+
+    collect = _collect()
+    pd.DataFrame(
+        [
+            {
+                "job": "train-bilstm",
+                "command": "forge train bilstm --corpus gensim-default (no parameters)",
+                "seconds": 183.4,
+                "load_before": 0.5,
+                "load_after": 1.9,
+                "ws353_static": 0.61,
+                "ws353_skipgram": 0.61,
+                "simlex_static": 0.21,
+                "simlex_skipgram": 0.2,
+                "epochs_run": 5,
+                "valid_ppl": 1656.4,
+            }
+        ]
+    ).to_csv(tmp_path / "readme_timings.csv", index=False)
+    text = collect.readme_blocks("<!-- results:defaults -->\n<!-- /results:defaults -->\n", tmp_path)
+    assert "  - `forge train bilstm --corpus gensim-default (no parameters)`: 183 s (3.1 min; 1-minute load 0.5" in text
+    assert "5 epochs, last validation perplexity 1,656" in text
+    assert "WordSim-353 0.610 vs 0.610, SimLex-999 0.210 vs 0.200" in text
