@@ -127,7 +127,16 @@ def test_layer_selection(corpus):
 def test_learns_a_deterministic_sequence():
     corpus = [["a", "b", "c", "d", "e", "f"]] * 40
     enc = forge.create(
-        "lstm", hidden_size=16, layers=1, epochs=15, lr=0.02, dropout=0.0, validation=0, progress=False, init_from=None
+        "lstm",
+        hidden_size=16,
+        layers=1,
+        batch_size=32,
+        epochs=15,
+        lr=0.02,
+        dropout=0.0,
+        validation=0,
+        progress=False,
+        init_from=None,
     ).fit(corpus)
     assert enc.perplexity(corpus) < 1.5  # every next word (and </s>) is certain
 
@@ -342,7 +351,10 @@ def test_cli_train_and_load(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "Trained bigru" in printed and "built on skipgram (100-d" in printed and "on the fly" in printed
     loaded = forge.load(out)  # no parameters: the recipe, a skip-gram (100-d) under a GRU (16), layer="mix"
-    assert loaded.init_from == "skipgram" and loaded.embed([["the", "cat"]])[0].shape == (2, 2 * (100 + 16))
+    assert loaded.init_from == "skipgram" and loaded.embed([["the", "cat"]])[0].shape == (
+        2,
+        2 * (100 + 8),
+    )  # 1 layer (the default) of 8
     if not torch.cuda.is_available():
         assert main(["train", "lstm", "--corpus", str(DATA), "--device", "cuda", "--out", str(tmp_path / "m2")]) == 2
         assert "CUDA is not available" in capsys.readouterr().err
