@@ -70,6 +70,7 @@ def test_resumable_parameters_are_derived_from_the_field_metadata():
         "progress",
         "patience",
         "layer",
+        "mix_static",
         "oov",
     }
     from forge.encoders.neural import recurrent
@@ -335,6 +336,16 @@ def test_mix_layer_keeps_the_static_signal(corpus):
     expected = 0.5 * per_layer[0] + 0.25 * per_layer[1] + 0.25 * per_layer[2]
     assert float(mixed[0][1] @ mixed[1][1]) == pytest.approx(expected, abs=1e-5)
     assert per_layer[0] == pytest.approx(1.0)  # layer 0 of "cat" is context-free
+    # mix_static moves the share of layer 0 without retraining; the width stays (a zero share is a zero block)
+    enc.set_params(layer="mix")
+    for share in (0.0, 0.8, 1.0):
+        a, b = enc.set_params(mix_static=share).embed(sents)
+        assert a.shape == (5, enc.dim)
+        rest = (1.0 - share) / 2
+        want = share * per_layer[0] + rest * per_layer[1] + rest * per_layer[2]
+        assert float(a[1] @ b[1]) == pytest.approx(want, abs=1e-5)
+    with pytest.raises(BadInputError, match="mix_static=1.5"):
+        enc.set_params(mix_static=1.5)
 
 
 def test_init_from_a_static_encoder_name(corpus, caplog):

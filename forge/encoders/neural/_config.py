@@ -67,7 +67,7 @@ OPTIMIZERS = ("adam", "sgd")
 PRECISIONS = ("auto", "fp32", "tf32", "bf16")
 POSITIONS = ("sinusoidal", "learned", "rope")
 LAYER_WORDS = ("top", "mean", "mix")
-MIX_WEIGHT_STATIC = 0.5  # layer="mix": share of layer 0 (the static input embedding) in the cosine
+MIX_WEIGHT_STATIC = 0.5  # layer="mix": the default share of layer 0 (the static input embedding) in the cosine
 
 
 # ------------------------------------------------------------------ constraints
@@ -142,6 +142,7 @@ class NeuralConfig:
     validation: float = _param(Interval(float, 0.0, 1.0, "left"))
     patience: int | None = _param(POSITIVE, NoneValue(), resumable=True)
     layer: Any = _param(LayerSpec(), resumable=True)
+    mix_static: float = _param(Interval(float, 0.0, 1.0), resumable=True)
     init_from: Any = _param(AnyValue("a fitted static encoder, its saved path, a static encoder's name or None"))
     freeze_embedding: bool | None = _param(Boolean(), NoneValue())
     oov: str = _param(Options(OOV_POLICIES), resumable=True)

@@ -25,7 +25,7 @@ from forge._interface import BaseEncoder, _check_sentences, _dense
 from forge._persist import load
 from forge.corpora import as_corpus
 from forge.encoders.neural._checkpoint import load_module_tensors, module_tensors, read_saved_model
-from forge.encoders.neural._config import MIX_WEIGHT_STATIC, NeuralConfig, resumable_params
+from forge.encoders.neural._config import NeuralConfig, resumable_params
 from forge.encoders.neural._data import (
     BOS,
     EOS,
@@ -83,6 +83,7 @@ class NeuralEncoder(BaseEncoder):
     # set by the subclass's constructor (constructor = configuration); declared for the type checker
     layers: int
     layer: Any
+    mix_static: float
     init_from: Any
     embedding_dim: int | None
     context: str
@@ -122,8 +123,8 @@ class NeuralEncoder(BaseEncoder):
         spec = self.layer
         weights = np.zeros(n)
         if spec == "mix":  # concatenated, not summed (see _run): any widths go together
-            weights[0] = MIX_WEIGHT_STATIC
-            weights[1:] = (1.0 - MIX_WEIGHT_STATIC) / self.layers
+            weights[0] = self.mix_static
+            weights[1:] = (1.0 - self.mix_static) / self.layers
             return weights
         if spec == "top":
             weights[-1] = 1.0
@@ -362,8 +363,9 @@ class NeuralEncoder(BaseEncoder):
     def _run(self, model_input: list[list[int]]) -> list[np.ndarray]:
         """Mixed layer representations for id lists (no boundary tokens), one array per sentence."""
         weights = torch.tensor(self._layer_weights(self.embedding_dim_), dtype=torch.float32)
-        used = [k for k in range(len(weights)) if weights[k] != 0]
         mix = self.layer == "mix"
+        # "mix" keeps every layer in place (a zero share is a zero block), so dim does not depend on mix_static
+        used = list(range(len(weights))) if mix else [k for k in range(len(weights)) if weights[k] != 0]
         # stream-trained models never saw <s>: a sentence starts after </s>, as in their training stream
         bos = self.vocab_[EOS] if self.context == "stream" else self.vocab_[BOS]
         eos = self.vocab_[EOS]

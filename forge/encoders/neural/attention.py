@@ -18,7 +18,7 @@ import torch
 from forge._interface import _check_sentences
 from forge._params import dataclass_constraints
 from forge.encoders.neural._attention import TransformerLM
-from forge.encoders.neural._config import AttentionConfig
+from forge.encoders.neural._config import MIX_WEIGHT_STATIC, AttentionConfig
 from forge.encoders.neural._data import BOS, EOS, PAD
 from forge.encoders.neural._encoder import NeuralEncoder
 from forge.encoders.neural._train import precision_scope
@@ -58,7 +58,7 @@ class AttentionEncoder(NeuralEncoder):
     tie_weights : bool
         Share the input embedding with the output softmax (default True).
     softmax, cutoffs, num_sampled, context, bptt, device, precision, epochs, batch_size, lr,
-    optimizer, clip_grad, min_count, max_vocab, validation, patience, layer, init_from,
+    optimizer, clip_grad, min_count, max_vocab, validation, patience, layer, mix_static, init_from,
     freeze_embedding, oov, seed, checkpoint_dir, resume, progress
         As for :class:`~forge.encoders.neural.recurrent.RecurrentEncoder` (one trainer, one data
         pipeline). In stream mode each ``bptt``-token chunk is the context (no state is carried).
@@ -123,6 +123,7 @@ class AttentionEncoder(NeuralEncoder):
         validation: float = 0.05,
         patience: int | None = 2,
         layer: str | int | list[float] = "mix",
+        mix_static: float = MIX_WEIGHT_STATIC,
         init_from: Any = "skipgram",
         freeze_embedding: bool | None = None,
         oov: str = "error",
@@ -159,6 +160,7 @@ class AttentionEncoder(NeuralEncoder):
         self.validation = validation
         self.patience = patience
         self.layer = layer
+        self.mix_static = mix_static
         self.init_from = init_from
         self.freeze_embedding = freeze_embedding
         self.oov = oov

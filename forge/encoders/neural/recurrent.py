@@ -15,7 +15,7 @@ import logging
 from typing import Any, ClassVar
 
 from forge._params import dataclass_constraints
-from forge.encoders.neural._config import RecurrentConfig, resumable_params
+from forge.encoders.neural._config import MIX_WEIGHT_STATIC, RecurrentConfig, resumable_params
 from forge.encoders.neural._encoder import GPU_FULL_UNTIL, NeuralEncoder, choose_softmax
 from forge.encoders.neural._model import RecurrentLM
 from forge.errors import TrainingDivergedError
@@ -110,11 +110,16 @@ class RecurrentEncoder(NeuralEncoder):
         k (0 is the input embedding, doubled when bidirectional, as in ELMo), a weighted sum (a list
         of ``layers + 1`` weights), or ``"mix"``: an ELMo-style mix that keeps the static signal.
         ``"mix"`` scales each layer's vector to unit length, weights layer 0 (the input embedding)
-        by 1/2 and each recurrent layer by 1/(2 x layers), and concatenates them (each scaled by the
-        square root of its weight), so that the cosine of two mixed vectors is exactly the
-        weighted mean of the per-layer cosines: half static, half contextual. Concatenating rather
+        by ``mix_static`` (1/2) and each recurrent layer by ``(1 - mix_static) / layers``, and
+        concatenates them (each scaled by the square root of its weight), so that the cosine of two
+        mixed vectors is exactly the weighted mean of the per-layer cosines: half static, half
+        contextual by default. Concatenating rather
         than summing lets layer 0 keep the width of ``init_from``'s vectors;
         ``dim = (embedding_dim + layers x hidden_size)``, doubled when bidirectional.
+    mix_static : float
+        ``layer="mix"`` only: the static input embedding's share of the cosine, in [0, 1] (0.5). Like
+        ELMo's task-specific layer weights, fit it on a development split of the task at hand (never on
+        the test data); changing it does not retrain (``set_params(mix_static=0.7)``).
     init_from : fitted static encoder, path of a saved one, static encoder name, or None
         Initialise the input embedding from its vectors (e.g. a fitted ``skipgram``). The name of a
         registered static encoder (``"skipgram"``, ``"cbow"``...) first fits one on the same corpus
@@ -192,6 +197,7 @@ class RecurrentEncoder(NeuralEncoder):
         validation: float = 0.05,
         patience: int | None = 2,
         layer: str | int | list[float] = "mix",
+        mix_static: float = MIX_WEIGHT_STATIC,
         init_from: Any = "skipgram",
         freeze_embedding: bool | None = None,
         oov: str = "error",
@@ -227,6 +233,7 @@ class RecurrentEncoder(NeuralEncoder):
         self.validation = validation
         self.patience = patience
         self.layer = layer
+        self.mix_static = mix_static
         self.init_from = init_from
         self.freeze_embedding = freeze_embedding
         self.oov = oov
