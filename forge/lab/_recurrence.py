@@ -167,10 +167,15 @@ def _ptb_rows(table: pd.DataFrame | None) -> list[Comparison]:
     return out
 
 
+DEV_RULE = "wic dev split"  # attention_contextual_quality.csv: settings chosen on WiC's dev split
+
+
 def _context_rows(table: pd.DataFrame | None) -> list[Comparison]:
     if table is None or "encoder" not in table.columns:
         return []
     scores = table[table.get("kind", pd.Series("score", index=table.index)).astype(str) == "score"]
+    if "rule" in scores.columns and (scores["rule"] == DEV_RULE).any():  # one row per encoder: the dev-fitted choice
+        scores = scores[scores["rule"] == DEV_RULE]
     out = []
     for dataset, metric in (("scws", "spearman"), ("wic", "accuracy_test")):
         part = scores[(scores["dataset"] == dataset) & (scores["metric"] == metric)].set_index("encoder")["value"]
