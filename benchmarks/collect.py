@@ -98,16 +98,22 @@ def defaults_block(results: Path = RESULTS) -> str:
             f"WordSim-353 {r['ws353_static']:.3f} vs {r['ws353_skipgram']:.3f}, SimLex-999 {r['simlex_static']:.3f} "
             f"vs {r['simlex_skipgram']:.3f}."
         )
-    if "lab-quick" in rows.index:
-        r = rows.loc["lab-quick"]
-        lines.append(
-            f"  - `{r['command']}`: {r['seconds']:.0f} s (1-minute load {r['load_before']:.1f} before, "
-            f"{r['load_after']:.1f} after)."
-        )
     return "\n".join(lines) + "\n"
 
 
-BLOCKS = {"recurrent": recurrent_block, "defaults": defaults_block}
+def timings_block(results: Path = RESULTS) -> str:
+    """The README's wall times of the lab and the notebook (``benchmarks/readme_timings.py``), with the load."""
+    rows = pd.read_csv(results / "readme_timings.csv").set_index("job")
+    lines = [
+        f"`{rows.loc[job, 'command']}` took {rows.loc[job, 'seconds']:.0f} s (1-minute load "
+        f"{rows.loc[job, 'load_before']:.1f} before, {rows.loc[job, 'load_after']:.1f} after)"
+        for job in ("lab-quick", "notebook", "demo")
+        if job in rows.index
+    ]
+    return "Measured on 2 cores: " + "; ".join(lines) + ". A load above 2 means other jobs shared the cores.\n"
+
+
+BLOCKS = {"recurrent": recurrent_block, "defaults": defaults_block, "timings": timings_block}
 
 
 def readme_blocks(text: str, results: Path = RESULTS) -> str:
