@@ -65,6 +65,7 @@ def static_quality(model_dir: Path) -> dict:
     from gensim.test.utils import datapath
 
     import forge
+    from forge.bench import evaluate_word_pairs
 
     model = forge.load(model_dir)
     corpus = forge.corpora.load("gensim-default")
@@ -73,8 +74,9 @@ def static_quality(model_dir: Path) -> dict:
     sg.fit(corpus)
     out = {}
     for key, file in (("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")):
-        out[f"{key}_static"] = round(float(model.evaluate_word_pairs(datapath(file))[1][0]), 4)
-        out[f"{key}_skipgram"] = round(float(sg.evaluate_word_pairs(datapath(file))[1][0]), 4)
+        static = (list(model.vocabulary.words), model.static_matrix())  # the input embedding, row per word
+        out[f"{key}_static"] = round(float(evaluate_word_pairs(static, datapath(file))[1][0]), 4)
+        out[f"{key}_skipgram"] = round(float(evaluate_word_pairs(sg, datapath(file))[1][0]), 4)
     out["epochs_run"] = len(model.history_)
     out["valid_ppl"] = round(model.history_[-1].get("valid_ppl", float("nan")), 1)
     return out
