@@ -283,6 +283,7 @@ def _write(new: pd.DataFrame) -> None:
                     if t["minutes_used"] > t["minutes_budget"] and l_["minutes_used"] > l_["minutes_budget"]
                     else ""
                 )
+                + (f" Run: {t['label']}." if isinstance(t.get("label"), str) and t["label"] else "")
             )
     text = (
         "# PTB stream perplexity: transformer vs LSTM at equal parameters and equal time\n\n"
