@@ -34,10 +34,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import write
 from rnn_contextual_quality import text8_sentences
 
-# what embed returns: the ELMo-style mix at three static shares (mix_static), or the top layer alone
+# what embed returns: the ELMo-style mix at three static shares (mix_static), or the top layer alone. The
+# default comes first: a tie goes to it (on WiC the static half is the same for both contexts of a same-form
+# target, so the mix shares often tie there: cos = share + (1 - share) x contextual cos ranks items alike)
 SETTINGS = {
-    "mix 0.25": {"layer": "mix", "mix_static": 0.25},
     "mix 0.5": {"layer": "mix", "mix_static": 0.5},
+    "mix 0.25": {"layer": "mix", "mix_static": 0.25},
     "mix 0.75": {"layer": "mix", "mix_static": 0.75},
     "top": {"layer": "top"},
 }
@@ -128,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         ("wic", "wic dev split"): "wic-dev",
     }
     for (ds, rule), chooser in rules.items():
+        # max keeps the first of equal scores: ties go to the default (mix 0.5), declared before any score is seen
         chosen = {n: max(SETTINGS, key=lambda s, n=n: _finite(scores[(n, s, chooser)])) for n in encoders}
         for n in encoders:
             choices.append(
