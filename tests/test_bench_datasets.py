@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 
 import forge.bench as bench
@@ -179,3 +180,23 @@ def test_every_real_dataset_loads_with_its_published_size(data_dir, monkeypatch)
     for name in builtins:
         ds = bench.load_dataset(name)
         assert (ds.origin, len(ds)) == ("data_dir", EXPECTED[name]), name
+
+
+def test_wic_paired_test_compares_test_items_only(fixtures):
+    # the dev split may choose settings (a threshold, a mixing weight): McNemar on "accuracy_test" must not count it
+    from forge.bench import run
+
+    words = ["bank", "run", "cat", "king", "banks", "ran", "runs", "cats"]
+    rng = np.random.default_rng(0)
+    encoders = {name: (words, rng.normal(size=(len(words), 4)).astype(np.float32)) for name in ("a", "b")}
+    try:
+        bench.register_dataset("t-wic-paired", fixtures / "bench" / "wic", format="wic", overwrite=True)
+        report = run(encoders, ["t-wic-paired"], progress=False)
+        rows = report.frame
+        n_test = int(rows[(rows["encoder"] == "a") & (rows["metric"] == "accuracy_test")]["n"].iloc[0])
+        n_dev = int(rows[(rows["encoder"] == "a") & (rows["metric"] == "accuracy_dev")]["n"].iloc[0])
+        assert n_test > 0 and n_dev > 0
+        paired = report.compare("a", "b")
+        assert int(paired["n"].iloc[0]) == n_test  # not n_test + n_dev
+    finally:
+        bench.unregister_dataset("t-wic-paired")
