@@ -38,12 +38,19 @@ def _contextual(name: str, results: Path) -> str:
     score = frame[frame["kind"] == "score"].set_index(["encoder", "dataset"])["value"]
     paired = frame[frame["kind"] != "score"].set_index("dataset")
     scws, wic = paired.loc["scws"], paired.loc["wic"]
+    n_test = int(frame[(frame["kind"] == "score") & (frame["dataset"] == "wic")]["n"].max())
+    mixed = (
+        f"; this run predates a fix: its McNemar items include WiC's dev split ({int(wic['n']) - n_test:,} of "
+        f"them beside the {n_test:,} test items), so read that p-value as dev + test"
+        if int(wic["n"]) > n_test
+        else ""
+    )
     return (
         f"SCWS Spearman {score['bilstm-recipe', 'scws']:.3f} vs the skip-gram's {score['skipgram', 'scws']:.3f} "
         f"(difference {scws['diff']:+.3f}, 95% CI [{scws['ci_low']:.3f}, {scws['ci_high']:.3f}], Williams p = "
         f"{scws['p_value']:.2f}); WiC test accuracy {score['bilstm-recipe', 'wic']:.3f} vs "
         f"{score['skipgram', 'wic']:.3f} (McNemar on the {int(wic['n']):,} items both cover: {wic['a']:.3f} vs "
-        f"{wic['b']:.3f}, p = {wic['p_value']:.2g}). Run: {_notes(results / f'{name}.md')}"
+        f"{wic['b']:.3f}, p = {wic['p_value']:.2g}{mixed}). Run: {_notes(results / f'{name}.md')}"
     )
 
 
