@@ -39,6 +39,18 @@ def _max(X, width, acc):  # pragma: no cover
 
 
 @njit(cache=True, fastmath={"nnan", "nsz"}, inline="always")
+def _pair_term(S, a, b, t0, width, mul, eps, D):  # pragma: no cover
+    # the (a, b) pair's share of every candidate's score in the tile starting at column t0: b / (a + eps)
+    # for 3CosMul, b - a for 3CosAdd (the question's c term is added or multiplied in _answer)
+    if mul:
+        for j in range(width):
+            D[j] = S[b, t0 + j] / (S[a, t0 + j] + eps)
+    else:
+        for j in range(width):
+            D[j] = S[b, t0 + j] - S[a, t0 + j]
+
+
+@njit(cache=True, fastmath={"nnan", "nsz"}, inline="always")
 def _answer(Sc, D, X, acc, width, q, off, ban_ptr, ban_col, mul, best, top1, top2, runner_up):  # pragma: no cover
     # question q against one tile of candidates (its scores Sc[:width] and the shared pair term D, the
     # tile's first candidate row being `off`): update its best row, best score and runner-up score
@@ -99,13 +111,7 @@ def chunk_pass(
             D = np.empty(width, dtype=np.float32)
             X = np.empty(width, dtype=np.float32)
             acc = np.empty(lanes, dtype=np.float32)
-            a, b = pa[g], pb[g]
-            if mul:
-                for j in range(width):
-                    D[j] = S[b, t0 + j] / (S[a, t0 + j] + eps)
-            else:
-                for j in range(width):
-                    D[j] = S[b, t0 + j] - S[a, t0 + j]
+            _pair_term(S, pa[g], pb[g], t0, width, mul, eps, D)
             for q in range(gstart[g], gstart[g + 1]):
                 _answer(
                     S[qc[q], t0:t1], D, X, acc, width, q, c0 + t0, ban_ptr, ban_col, mul, best, top1, top2, runner_up
@@ -133,13 +139,7 @@ def _pass_serial(
 ):  # pragma: no cover
     # chunk_pass on one (U, width) chunk in one thread: every group in turn, the same arithmetic and tie rule
     for g in range(len(pa)):
-        a, b = pa[g], pb[g]
-        if mul:
-            for j in range(width):
-                D[j] = S[b, j] / (S[a, j] + eps)
-        else:
-            for j in range(width):
-                D[j] = S[b, j] - S[a, j]
+        _pair_term(S, pa[g], pb[g], 0, width, mul, eps, D)
         for q in range(gstart[g], gstart[g + 1]):
             _answer(S[qc[q], :width], D, X, acc, width, q, c0, ban_ptr, ban_col, mul, best, top1, top2, runner_up)
 
