@@ -32,7 +32,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import write
-from rnn_contextual_quality import text8_sentences
+from rnn_contextual_quality import text8_sentences, text8_skipgram
 
 # what embed returns: the ELMo-style mix at three static shares (mix_static), or the top layer alone. The
 # default comes first: a tie goes to it (on WiC the static half is the same for both contexts of a same-form
@@ -70,11 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     sents = text8_sentences(args.tokens, args.piece)
-    t0 = time.perf_counter()
-    sg = forge.create(
-        "skipgram", vector_size=args.vector_size, epochs=args.sg_epochs, min_count=args.min_count, workers=2, seed=1
-    ).fit(sents)
-    seconds = {"skipgram": time.perf_counter() - t0}
+    sg, sg_seconds = text8_skipgram(sents, args)
+    seconds = {"skipgram": sg_seconds}
     shared = {
         "init_from": sg,
         "min_count": args.min_count,
@@ -151,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         frames.append(part.assign(kind="score", rule=rule))
         for n in encoders:
             paired = merged.compare(n, "skipgram")
-            paired = paired[paired["dataset"] == ds] if "dataset" in paired else paired
+            paired = paired[paired["dataset"] == ds]
             frames.append(paired.assign(kind=f"paired: {n} vs skipgram", chosen_on=chooser, rule=rule))
     frame = pd.concat(frames, ignore_index=True)
     choice = pd.DataFrame(choices)

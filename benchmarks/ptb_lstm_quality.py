@@ -96,7 +96,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _prefix(corpus, n_tokens: int) -> list[list[str]]:
+def token_prefix(corpus, n_tokens: int) -> list[list[str]]:
     out, total = [], 0
     for sent in corpus:
         out.append(sent)
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     valid = forge.corpora.load("ptb", split="valid")
     test = forge.corpora.load("ptb", split="test")
     if args.max_test_tokens:
-        valid, test = (_prefix(valid, args.max_test_tokens), _prefix(test, args.max_test_tokens))
+        valid, test = (token_prefix(valid, args.max_test_tokens), token_prefix(test, args.max_test_tokens))
     tie = not args.no_tie and args.softmax != "adaptive"
     params = {
         "hidden_size": args.hidden,

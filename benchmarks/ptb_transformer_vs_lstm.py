@@ -38,6 +38,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import RESULTS, machine
+from ptb_lstm_quality import token_prefix
 
 NAME = "ptb_transformer_vs_lstm"
 
@@ -68,16 +69,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--rewrite", action="store_true", help="only rewrite the .md from the .csv (no training)")
     return p.parse_args(argv)
-
-
-def _prefix(corpus, n_tokens: int) -> list[list[str]]:
-    out, total = [], 0
-    for sent in corpus:
-        out.append(sent)
-        total += len(sent) + 1
-        if total >= n_tokens:
-            break
-    return out
 
 
 def n_params(enc) -> int:
@@ -181,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     train = list(islice(train, args.max_train_sentences)) if args.max_train_sentences else list(train)
     valid, test = list(forge.corpora.load("ptb", split="valid")), list(forge.corpora.load("ptb", split="test"))
     if args.max_test_tokens:
-        valid, test = _prefix(valid, args.max_test_tokens), _prefix(test, args.max_test_tokens)
+        valid, test = token_prefix(valid, args.max_test_tokens), token_prefix(test, args.max_test_tokens)
     lstm0 = forge.create("lstm", **{**lstm_params(args), "epochs": 0}).fit(train)
     target = n_params(lstm0)
     ff, t_count = match_ff(args, train, target)

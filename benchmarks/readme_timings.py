@@ -72,9 +72,9 @@ def static_quality(model_dir: Path) -> dict:
     params = model.get_params()
     sg = forge.create("skipgram", seed=params["seed"], workers=1, min_count=params["min_count"], progress=False)
     sg.fit(corpus)
+    static = (list(model.vocabulary.words), model.static_matrix())  # the input embedding, a row per word
     out = {}
     for key, file in (("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")):
-        static = (list(model.vocabulary.words), model.static_matrix())  # the input embedding, row per word
         out[f"{key}_static"] = round(float(evaluate_word_pairs(static, datapath(file))[1][0]), 4)
         out[f"{key}_skipgram"] = round(float(evaluate_word_pairs(sg, datapath(file))[1][0]), 4)
     out["epochs_run"] = len(model.history_)

@@ -45,6 +45,24 @@ def text8_sentences(n_tokens: int, piece: int) -> list[list[str]]:
     return [words[i : i + piece] for i in range(0, len(words), piece)]
 
 
+def text8_skipgram(sents: list[list[str]], args) -> tuple:
+    """(the skip-gram the contextual encoders are built on, seconds to fit it): ``args.vector_size``,
+    ``args.sg_epochs``, ``args.min_count``, 2 workers, seed 1."""
+    import forge
+
+    t0 = time.perf_counter()
+    sg = forge.create(
+        "skipgram",
+        vector_size=args.vector_size,
+        epochs=args.sg_epochs,
+        min_count=args.min_count,
+        workers=2,
+        seed=1,
+        progress=False,
+    ).fit(sents)
+    return sg, time.perf_counter() - t0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tokens", type=int, default=2_000_000, help="text8 prefix length")
@@ -71,17 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     sents = text8_sentences(args.tokens, args.piece)
-    t0 = time.perf_counter()
-    sg = forge.create(
-        "skipgram",
-        vector_size=args.vector_size,
-        epochs=args.sg_epochs,
-        min_count=args.min_count,
-        workers=2,
-        seed=1,
-        progress=False,
-    ).fit(sents)
-    sg_s = time.perf_counter() - t0
+    sg, sg_s = text8_skipgram(sents, args)
     params = {
         "hidden_size": args.hidden,
         "layers": args.layers,
